@@ -1,0 +1,186 @@
+/**
+ * The stack config: one zod schema for everything a stack needs. Defaults are
+ * the reference deployment's measured p2 settings, so a stack file holds only
+ * what differs. Objects are strict: an unknown key (a typo) is an error.
+ */
+import { z } from "zod";
+import { PINNED_IMAGES } from "../images";
+import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, seconds } from "./fields";
+import { monitoringSection } from "./monitoring-section";
+import { mcpSection, memorySection } from "./p3-sections";
+
+const CACHE_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"] as const;
+
+const llamaServer = (defaults: { model: string; alias: string; hostPort: number; nGpuLayers: number }) =>
+  z
+    .strictObject({
+      /** GGUF file name inside `paths.modelsDir`. */
+      model: z.string().min(1).regex(/^[^/]+\.gguf$/i, "must be a .gguf file name inside paths.modelsDir (no directories)").default(defaults.model),
+      /** Name the server reports (`--alias`); LiteLLM sends it upstream. */
+      alias: z.string().regex(/^[A-Za-z0-9._-]+$/).default(defaults.alias),
+      hostPort: port.default(defaults.hostPort),
+      /** Which entry of `gpus` this server runs on. */
+      gpu: z.string().default("0"),
+      /** Layers on the GPU (`-ngl`), or "auto" to fit the stack's VRAM budget. */
+      nGpuLayers: z.union([z.int().min(0).max(999), z.literal("auto")]).default(defaults.nGpuLayers),
+      ctxSize: z.int().min(64).max(1_048_576).default(1024),
+      batchSize: z.int().min(1).default(128),
+      ubatchSize: z.int().min(1).default(128),
+      parallel: z.int().min(1).max(64).default(1),
+      flashAttn: z.enum(["on", "off", "auto"]).default("off"),
+      cacheTypeK: z.enum(CACHE_TYPES).default("f16"),
+      cacheTypeV: z.enum(CACHE_TYPES).default("f16"),
+      threads: z.int().min(1).max(256).default(4),
+      sampling: z
+        .strictObject({
+          temperature: z.number().min(0).max(2).default(0.3),
+          topP: z.number().gt(0).max(1).default(0.9),
+          repeatPenalty: z.number().min(0).max(2).default(1.05),
+        })
+        .prefault({}),
+      /** Worst-case model load time; sizes the healthcheck start period and the create timeout. */
+      loadTimeoutSec: seconds.default(600),
+      ...limits(6144, 4),
+    })
+    .superRefine((s, ctx) => {
+      if (s.ubatchSize > s.batchSize) {
+        ctx.addIssue({ code: "custom", path: ["ubatchSize"], message: `must not exceed batchSize (${s.batchSize}); llama.cpp caps it anyway` });
+      }
+      if (s.cacheTypeV !== "f16" && s.cacheTypeV !== "f32" && s.cacheTypeV !== "bf16" && s.flashAttn === "off") {
+        ctx.addIssue({ code: "custom", path: ["cacheTypeV"], message: `a quantised V cache (${s.cacheTypeV}) needs flashAttn "on" or "auto"` });
+      }
+    })
+    .prefault({});
+
+export const StackConfigSchema = z
+  .strictObject({
+    /** Which phase of the suite this stack deploys; p3 adds MCP, memory and monitoring. */
+    phase: z.enum(["p2", "p3"]).default("p2"),
+    /** Optional prefix for container names (e.g. "p2-"); DNS aliases stay the service names. */
+    containerPrefix: z.string().regex(/^([a-z0-9][a-z0-9_.-]*)?$/, "must be empty or start with a lowercase letter or digit").default(""),
+    /** Host address every published port binds to. 0.0.0.0 exposes the stack to your network. */
+    bindAddress: ipv4.default("127.0.0.1"),
+    paths: z
+      .strictObject({
+        /** Host directory holding the GGUF files (mounted read-only). */
+        modelsDir: absolutePath.default("/mnt/e/ai-models"),
+        /** Host directory for everything the stack stores (never deleted by Pulumi). */
+        dataDir: absolutePath.default("/mnt/e/ai-data"),
+      })
+      .prefault({}),
+    gpus: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^(\d+|GPU-[0-9a-fA-F-]+)$/, "must be a device index (\"0\") or a GPU UUID"),
+          name: z.string().optional(),
+          totalMiB: mebibytes,
+          /** Kept free for the driver, the display and other processes. */
+          reserveMiB: z.int().min(0).default(400),
+        }),
+      )
+      .min(1)
+      .default([{ id: "0", name: "NVIDIA GeForce RTX 4050 Laptop GPU", totalMiB: 6141, reserveMiB: 400 }]),
+    inference: z
+      .strictObject({
+        image: pinnedImage.default(PINNED_IMAGES.llamaCpp),
+        /** CUDA context, cuBLAS workspace and pool slack per llama-server process (~300 MiB measured). */
+        perProcessOverheadMiB: z.int().min(0).default(300),
+        /** With nGpuLayers "auto": which server gets GPU layers first. */
+        preferOnGpu: z.enum(["chat", "code"]).default("chat"),
+        chat: llamaServer({ model: "Qwen2.5-3B-Instruct-Q4_K_M.gguf", alias: "chat-3b", hostPort: 8001, nGpuLayers: 999 }),
+        code: llamaServer({ model: "qwen2.5-coder-7b-instruct-q4_k_m.gguf", alias: "code-7b", hostPort: 8004, nGpuLayers: 20 }),
+      })
+      .prefault({}),
+    gateway: z
+      .strictObject({
+        image: pinnedImage.default(PINNED_IMAGES.litellm),
+        hostPort: port.default(8000),
+        /** Public model names clients (RAG, MCP) ask for. */
+        chatModel: z.string().regex(/^[A-Za-z0-9._-]+$/).default("chat-7b"),
+        codeModel: z.string().regex(/^[A-Za-z0-9._-]+$/).default("code-7b"),
+        /** Each model falls back to the other server when its own is down or hangs. */
+        fallback: z.boolean().default(true),
+        /** Retries on the same server before falling back; 0 fails over at once. */
+        numRetries: z.int().min(0).max(10).default(0),
+        /** Seconds a failing deployment is skipped after it is cooled down. */
+        cooldownSec: seconds.default(30),
+        logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("WARNING"),
+        ...limits(2048, 2),
+      })
+      .refine((g) => g.chatModel !== g.codeModel, { message: "chatModel and codeModel must differ", path: ["codeModel"] })
+      .prefault({}),
+    /** Timeouts in seconds, named after the reference's environment variables. */
+    timeouts: z
+      .strictObject({
+        llmRequest: seconds.default(60), // LLM_REQUEST_TIMEOUT
+        llmConnect: seconds.default(10), // LLM_CONNECT_TIMEOUT
+        ragLlm: seconds.default(120), // RAG_LLM_TIMEOUT
+        qdrant: seconds.default(30), // QDRANT_TIMEOUT
+        embedding: seconds.default(30), // EMBEDDING_TIMEOUT
+      })
+      .refine((t) => t.llmConnect < t.llmRequest, { message: "llmConnect must be shorter than llmRequest", path: ["llmConnect"] })
+      .prefault({}),
+    retries: z
+      .strictObject({
+        qdrantMax: z.int().min(1).max(20).default(3), // QDRANT_MAX_RETRIES
+        qdrantMinWait: seconds.default(2), // QDRANT_RETRY_MIN_WAIT
+        qdrantMaxWait: seconds.default(10), // QDRANT_RETRY_MAX_WAIT
+      })
+      .refine((r) => r.qdrantMinWait <= r.qdrantMaxWait, { message: "qdrantMinWait must not exceed qdrantMaxWait", path: ["qdrantMinWait"] })
+      .prefault({}),
+    qdrant: z
+      .strictObject({
+        image: pinnedImage.default(PINNED_IMAGES.qdrant),
+        httpPort: port.default(6333),
+        grpcPort: port.default(6334),
+        ...limits(2048, 2),
+      })
+      .prefault({}),
+    embedding: z
+      .strictObject({
+        source: imageSource.default({ build: { context: "../local-ai-suite/services/embedding", dockerfile: "Dockerfile", tag: "0.1.0" } }),
+        hostPort: port.default(8003),
+        model: z.string().min(1).default("BAAI/bge-small-en-v1.5"),
+        ...limits(2048, 2),
+      })
+      .prefault({}),
+    rag: z
+      .strictObject({
+        source: imageSource.default({ build: { context: "../local-ai-suite/services/rag", dockerfile: "Dockerfile", tag: "0.1.0" } }),
+        hostPort: port.default(8002),
+        topK: z.int().min(1).max(100).default(4),
+        chunkSize: z.int().min(16).default(512),
+        chunkOverlap: z.int().min(0).default(100),
+        maxTokens: z.int().min(1).default(256),
+        temperature: z.number().min(0).max(2).default(0.3),
+        ...limits(2048, 2),
+      })
+      .refine((r) => r.chunkOverlap < r.chunkSize, { message: "chunkOverlap must be smaller than chunkSize", path: ["chunkOverlap"] })
+      .prefault({}),
+    mcp: mcpSection,
+    memory: memorySection,
+    monitoring: monitoringSection,
+  })
+  .superRefine((config, ctx) => {
+    const gpuIds = config.gpus.map((g) => g.id);
+    const seen = new Set<string>();
+    config.gpus.forEach((g, i) => {
+      if (seen.has(g.id)) ctx.addIssue({ code: "custom", path: ["gpus", i, "id"], message: `duplicate GPU id "${g.id}"` });
+      seen.add(g.id);
+      if (g.reserveMiB >= g.totalMiB) ctx.addIssue({ code: "custom", path: ["gpus", i, "reserveMiB"], message: "must be smaller than totalMiB" });
+    });
+    for (const role of ["chat", "code"] as const) {
+      const gpu = config.inference[role].gpu;
+      if (!gpuIds.includes(gpu)) {
+        ctx.addIssue({ code: "custom", path: ["inference", role, "gpu"], message: `names GPU "${gpu}", but gpus has only ${gpuIds.map((id) => `"${id}"`).join(", ")}` });
+      }
+    }
+  });
+
+export type StackConfig = z.infer<typeof StackConfigSchema>;
+export type LlamaServerConfig = StackConfig["inference"]["chat"];
+export type InferenceRole = "chat" | "code";
+
+/** Top-level config keys that hold secrets; read with getSecret, never part of the schema. */
+export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
