@@ -1,0 +1,56 @@
+/** The two llama.cpp servers: argv from config, and their service specs. */
+import type { InferenceRole, LlamaServerConfig } from "../config/schema";
+import { defineService, type PlanContext } from "./define-service";
+import { curlProbe } from "./health";
+import type { ServiceSpec } from "./service-spec";
+
+export const INFERENCE_PORT = 8001;
+export const CONTAINER_MODELS_DIR = "/models";
+
+export const INFERENCE_SERVICE: Record<InferenceRole, string> = { chat: "inference-chat", code: "inference-code" };
+
+/**
+ * Every llama-server flag that changes memory or behaviour is pinned
+ * explicitly: defaults moved between builds (-np auto, -fa auto, -c from the model).
+ */
+export function llamaServerArgs(server: LlamaServerConfig, nGpuLayers: number): string[] {
+  return [
+    "--host", "0.0.0.0",
+    "--port", String(INFERENCE_PORT),
+    "--model", `${CONTAINER_MODELS_DIR}/${server.model}`,
+    "--alias", server.alias,
+    "--n-gpu-layers", String(nGpuLayers),
+    "--ctx-size", String(server.ctxSize),
+    "--batch-size", String(server.batchSize),
+    "--ubatch-size", String(server.ubatchSize),
+    "--parallel", String(server.parallel),
+    "--flash-attn", server.flashAttn,
+    "--cache-type-k", server.cacheTypeK,
+    "--cache-type-v", server.cacheTypeV,
+    "--threads", String(server.threads),
+    "--temp", String(server.sampling.temperature),
+    "--top-p", String(server.sampling.topP),
+    "--repeat-penalty", String(server.sampling.repeatPenalty),
+    // Placement is decided by this stack's VRAM plan, not by free memory at start-up.
+    "--fit", "off",
+    "--metrics",
+  ];
+}
+
+export function planInferenceServer(ctx: PlanContext, role: InferenceRole, nGpuLayers: number): ServiceSpec {
+  const { config } = ctx;
+  const server = config.inference[role];
+  return defineService(ctx, {
+    service: INFERENCE_SERVICE[role],
+    group: "inference",
+    image: { kind: "registry", ref: config.inference.image },
+    command: llamaServerArgs(server, nGpuLayers),
+    env: { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" },
+    ports: [{ internal: INFERENCE_PORT, external: server.hostPort, configKey: `inference.${role}.hostPort` }],
+    binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
+    // /health answers 503 while the model loads; the start period covers the worst-case load.
+    healthcheck: curlProbe(`http://127.0.0.1:${INFERENCE_PORT}/health`, { intervalSec: 20, retries: 5, startPeriodSec: server.loadTimeoutSec }),
+    gpuDeviceIds: [server.gpu],
+    limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
+  });
+}
