@@ -1,0 +1,95 @@
+/**
+ * LocalAiSuite: the whole stack from a StackPlan. It creates the network, the
+ * named volumes, any secret the stack did not set, and one component per group
+ * of services, in dependency order.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { SecretKey } from "../lib/config/schema";
+import { LABEL_PREFIX } from "../lib/plan/define-service";
+import { topologicalOrder } from "../lib/plan/graph";
+import type { ServiceGroup as GroupName } from "../lib/plan/service-spec";
+import type { StackPlan } from "../lib/plan/stack-plan";
+import { GROUP_COMPONENTS } from "./groups";
+import type { Service } from "./service";
+import type { ServiceGroup } from "./service-group";
+
+export interface LocalAiSuiteArgs {
+  plan: StackPlan;
+  /** Container and network name prefix (config `containerPrefix`, default none). */
+  containerPrefix?: string;
+  /** Secrets the stack set. gatewayMasterKey (and grafanaAdminPassword with monitoring) are generated when absent. */
+  secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+}
+
+export class LocalAiSuite extends pulumi.ComponentResource {
+  readonly network: docker.Network;
+  readonly volumes: Record<string, docker.Volume> = {};
+  readonly groups: Partial<Record<GroupName, ServiceGroup>> = {};
+  readonly services: Record<string, Service>;
+  /** The gateway master key clients send as `Authorization: Bearer ...`. */
+  readonly gatewayMasterKey: pulumi.Output<string>;
+
+  constructor(name: string, args: LocalAiSuiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("local-ai-suite:stack:LocalAiSuite", name, {}, opts);
+    const { plan } = args;
+    const prefix = args.containerPrefix ?? "";
+    const labels = [{ label: `${LABEL_PREFIX}.stack`, value: plan.stack }];
+
+    this.network = new docker.Network(
+      `${name}-network`,
+      { name: `${prefix}local-ai-suite`, driver: "bridge", labels },
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    for (const volume of new Set(plan.services.flatMap((s) => s.volumes.map((v) => v.volume)))) {
+      // retainOnDelete: a destroy or a rename never takes stored data with it.
+      this.volumes[volume] = new docker.Volume(
+        `${name}-volume-${volume}`,
+        { name: `${prefix}${volume}`, labels },
+        { parent: this, retainOnDelete: true },
+      );
+    }
+
+    const secrets = { ...args.secrets };
+    const needed = new Set(plan.services.flatMap((s) => Object.values(s.secretEnv)));
+    for (const key of ["gatewayMasterKey", "grafanaAdminPassword"] as const) {
+      if (needed.has(key) && !secrets[key]) secrets[key] = generatedSecret(`${name}-${key}`, key, this);
+    }
+    this.gatewayMasterKey = pulumi.secret(secrets.gatewayMasterKey ?? pulumi.output(""));
+
+    const registry = new Map<string, Service>();
+    for (const group of groupOrder(plan)) {
+      const { component, part } = GROUP_COMPONENTS[group];
+      this.groups[group] = new component(
+        `${name}-${part}`,
+        { specs: plan.services.filter((s) => s.group === group), network: this.network, registry, secrets, volumes: this.volumes },
+        { parent: this },
+      );
+    }
+    this.services = Object.fromEntries(registry);
+
+    this.registerOutputs({ network: this.network.name });
+  }
+}
+
+/** Groups in dependency order: a group is created once every group it talks to exists. */
+function groupOrder(plan: StackPlan): GroupName[] {
+  const groupOf = new Map(plan.services.map((s) => [s.service, s.group]));
+  const groups = [...new Set(plan.services.map((s) => s.group))];
+  const nodes = groups.map((group) => ({
+    id: group,
+    dependsOn: plan.services
+      .filter((s) => s.group === group)
+      .flatMap((s) => s.dependsOn.map((dep) => groupOf.get(dep)!))
+      .filter((dep) => dep !== group),
+  }));
+  return topologicalOrder(nodes) as GroupName[];
+}
+
+function generatedSecret(resourceName: string, key: SecretKey, parent: pulumi.Resource): pulumi.Output<string> {
+  const password = new random.RandomPassword(resourceName, { length: 40, special: false }, { parent });
+  // LiteLLM expects keys that start with "sk-".
+  return key === "gatewayMasterKey" ? pulumi.secret(pulumi.interpolate`sk-${password.result}`) : password.result;
+}

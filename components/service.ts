@@ -1,0 +1,117 @@
+/**
+ * Service: the one component every container of the suite goes through. It
+ * turns a ServiceSpec (plain data from lib/plan) into an image and a
+ * docker.Container; nothing service-specific is decided here.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretKey } from "../lib/config/schema";
+import { goDuration, goSeconds } from "../lib/durations";
+import { createTimeoutSec } from "../lib/plan/health";
+import type { ServiceSpec } from "../lib/plan/service-spec";
+
+export interface ServiceArgs {
+  /** What to run; see lib/plan for the planners that produce it. */
+  spec: ServiceSpec;
+  /** The stack network; the container joins it with its service name as alias. */
+  network: docker.Network;
+  /** Services this one talks to, already created: it is created after they report healthy. */
+  dependencies: Service[];
+  /** Secret values by config key; only the ones named in spec.secretEnv are used. */
+  secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+  /** Named volumes by volume name, for spec.volumes. */
+  volumes?: Record<string, docker.Volume>;
+}
+
+export class Service extends pulumi.ComponentResource {
+  readonly spec: ServiceSpec;
+  readonly image: docker.RemoteImage;
+  readonly container: docker.Container;
+
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("local-ai-suite:service:Service", name, {}, opts);
+    const { spec } = args;
+    this.spec = spec;
+
+    // keepLocally: a multi-GB CUDA image is not deleted by a destroy or a tag bump.
+    this.image = new docker.RemoteImage(
+      `${name}-image`,
+      spec.image.kind === "registry"
+        ? { name: spec.image.ref, keepLocally: true }
+        : { name: spec.image.ref, keepLocally: true, build: { context: spec.image.context, dockerfile: spec.image.dockerfile } },
+      { parent: this },
+    );
+
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: spec.containerName,
+        image: this.image.imageId,
+        command: spec.command,
+        entrypoints: spec.entrypoint,
+        envs: containerEnv(spec, args.secrets),
+        ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
+        volumes: spec.binds.map((b) => ({ hostPath: b.hostPath, containerPath: b.containerPath, readOnly: b.readOnly })),
+        mounts: spec.volumes.map((v) => ({
+          type: "volume",
+          source: volumeName(args.volumes, v.volume),
+          target: v.containerPath,
+          readOnly: v.readOnly,
+        })),
+        uploads: spec.files.map((f) => ({ file: f.path, content: f.content, permissions: "0644" })),
+        healthcheck: {
+          tests: spec.healthcheck.test,
+          interval: goSeconds(spec.healthcheck.intervalSec),
+          timeout: goSeconds(spec.healthcheck.timeoutSec),
+          retries: spec.healthcheck.retries,
+          startPeriod: goSeconds(spec.healthcheck.startPeriodSec),
+          startInterval: goSeconds(spec.healthcheck.startIntervalSec),
+        },
+        wait: true,
+        waitTimeout: spec.waitTimeoutSec,
+        deviceRequests: spec.gpuDeviceIds
+          ? [{ driver: "nvidia", deviceIds: spec.gpuDeviceIds, capabilities: ["gpu"] }]
+          : undefined,
+        restart: spec.restart,
+        memory: spec.limits.memoryMiB,
+        cpus: String(spec.limits.cpus),
+        user: spec.user,
+        capabilities: spec.capabilities ? { drops: spec.capabilities.drop, adds: spec.capabilities.add } : undefined,
+        securityOpts: spec.securityOpts,
+        readOnly: spec.readOnlyRootfs,
+        tmpfs: spec.tmpfs,
+        labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value })),
+        logDriver: "json-file",
+        logOpts: { "max-size": "50m", "max-file": "3" },
+        networksAdvanced: [{ name: args.network.name, aliases: [spec.service] }],
+      },
+      {
+        parent: this,
+        // Fixed names and host ports: the old container must go before the new one starts.
+        deleteBeforeReplace: true,
+        dependsOn: args.dependencies.map((d) => d.container),
+        customTimeouts: { create: goDuration(createTimeoutSec(spec.healthcheck) * 1000) },
+      },
+    );
+
+    this.registerOutputs({ containerName: this.container.name, imageId: this.image.imageId });
+  }
+}
+
+function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string[]> {
+  const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  const secretEntries = Object.entries(spec.secretEnv);
+  if (secretEntries.length === 0) return plain;
+  const values = secretEntries.map(([envName, key]) => {
+    const value = secrets[key];
+    if (!value) throw new Error(`${spec.service} needs secret "${key}" for ${envName}, but the stack provided none`);
+    return pulumi.interpolate`${envName}=${value}`;
+  });
+  return pulumi.all(values).apply((resolved) => [...plain, ...resolved]);
+}
+
+function volumeName(volumes: ServiceArgs["volumes"], volume: string): pulumi.Output<string> {
+  const resource = volumes?.[volume];
+  if (!resource) throw new Error(`volume "${volume}" is not defined by the stack`);
+  return resource.name;
+}

@@ -1,0 +1,105 @@
+/**
+ * The stack's GPU plan: which llama-server runs on which GPU with how many
+ * layers, and what VRAM each is estimated to use against the GPU's budget.
+ * An over-budget plan is a config error, raised before anything is created.
+ */
+import * as fs from "node:fs";
+import { ConfigError, type ConfigProblem } from "../config/errors";
+import type { InferenceRole, StackConfig } from "../config/schema";
+import { llamaBuildOf } from "../images";
+import { fitGpuLayers, type VramEstimate } from "../vram";
+import { INFERENCE_SERVICE, llamaServerArgs } from "./inference";
+
+export interface GpuAssignment {
+  role: InferenceRole;
+  service: string;
+  nGpuLayers: number;
+  /** True when nGpuLayers was chosen by auto-fit. */
+  auto: boolean;
+  estimate: VramEstimate;
+}
+
+export interface GpuBudget {
+  id: string;
+  name?: string;
+  totalMiB: number;
+  reserveMiB: number;
+  budgetMiB: number;
+  estimatedMiB: number;
+  headroomMiB: number;
+  assignments: GpuAssignment[];
+}
+
+export interface GpuPlan {
+  gpus: GpuBudget[];
+  /** GPU layers per inference role, after auto-fit. */
+  layers: Record<InferenceRole, number>;
+}
+
+const ROLES: InferenceRole[] = ["chat", "code"];
+
+export async function planGpus(config: StackConfig): Promise<GpuPlan> {
+  const { inference } = config;
+  const modelsDir = fs.existsSync(config.paths.modelsDir) ? config.paths.modelsDir : undefined;
+  const options = { modelsDir, overheadMiB: inference.perProcessOverheadMiB, llamaBuild: llamaBuildOf(inference.image) };
+  const layers = {} as Record<InferenceRole, number>;
+  const gpus: GpuBudget[] = [];
+  const problems: ConfigProblem[] = [];
+
+  for (const gpu of config.gpus) {
+    const roles = ROLES.filter((role) => inference[role].gpu === gpu.id);
+    const budgetMiB = gpu.totalMiB - gpu.reserveMiB;
+    const fit = await fitGpuLayers(
+      roles.map((role) => ({
+        id: role,
+        argv: llamaServerArgs(inference[role], inference[role].nGpuLayers === "auto" ? 0 : inference[role].nGpuLayers),
+        gpuLayers: inference[role].nGpuLayers,
+        priority: role === inference.preferOnGpu ? 0 : 1,
+      })),
+      budgetMiB,
+      options,
+    );
+    const assignments = roles.map((role) => ({
+      role,
+      service: INFERENCE_SERVICE[role],
+      nGpuLayers: fit.layers[role],
+      auto: inference[role].nGpuLayers === "auto",
+      estimate: fit.estimates[role],
+    }));
+    for (const a of assignments) layers[a.role] = a.nGpuLayers;
+    gpus.push({
+      id: gpu.id,
+      name: gpu.name,
+      totalMiB: gpu.totalMiB,
+      reserveMiB: gpu.reserveMiB,
+      budgetMiB,
+      estimatedMiB: round(fit.totalMiB),
+      headroomMiB: round(budgetMiB - fit.totalMiB),
+      assignments,
+    });
+    if (!fit.fits) problems.push(overBudgetProblem(gpu.id, budgetMiB, fit.totalMiB, assignments));
+  }
+  if (problems.length) throw new ConfigError(problems, "GPU plan");
+  return { gpus, layers };
+}
+
+function overBudgetProblem(gpuId: string, budgetMiB: number, totalMiB: number, assignments: GpuAssignment[]): ConfigProblem {
+  const biggest = [...assignments].sort((a, b) => b.estimate.totalMiB - a.estimate.totalMiB)[0];
+  const breakdown = assignments.map((a) => `${a.service} ${describeEstimate(a.estimate)}`).join("; ");
+  return {
+    key: biggest ? `inference.${biggest.role}.nGpuLayers` : "gpus",
+    value: biggest?.nGpuLayers,
+    allowed: `GPU "${gpuId}" needs ~${round(totalMiB)} MiB but its budget is ${budgetMiB} MiB (totalMiB - reserveMiB): ${breakdown}`,
+    fix: biggest
+      ? `lower inference.${biggest.role}.nGpuLayers or ctxSize, or set it to "auto": pulumi config set --path 'inference.${biggest.role}.nGpuLayers' auto`
+      : "lower nGpuLayers or ctxSize",
+  };
+}
+
+export function describeEstimate(e: VramEstimate): string {
+  return `${round(e.totalMiB)} MiB = weights ${round(e.weightsMiB)} + KV ${round(e.kvMiB)} + compute ${round(e.computeMiB)} + overhead ${round(e.overheadMiB)} (${e.layersOnGpu}/${e.totalLayers} layers)`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,10 @@
+export * from "./define-service";
+export * from "./gpu-plan";
+export * from "./graph";
+export * from "./health";
+export * from "./service-spec";
+export * from "./stack-plan";
+export { GATEWAY_PORT, GATEWAY_SERVICE, MASTER_KEY_ENV, gatewaySettings } from "./gateway";
+export { CONTAINER_MODELS_DIR, INFERENCE_PORT, INFERENCE_SERVICE, llamaServerArgs } from "./inference";
+export { QDRANT_HTTP_PORT, QDRANT_SERVICE } from "./qdrant";
+export { EMBEDDING_PORT, EMBEDDING_SERVICE, RAG_PORT, RAG_SERVICE } from "./rag";

@@ -1,0 +1,28 @@
+/** What `pulumi stack output` shows: endpoints, container names and the GPU plan, as plain data. */
+import type { StackPlan } from "./stack-plan";
+
+export function stackOutputs(plan: StackPlan) {
+  return {
+    phase: plan.phase,
+    endpoints: Object.fromEntries(plan.endpoints.map((e) => [e.name, e.url])),
+    containers: Object.fromEntries(plan.services.map((s) => [s.service, s.containerName])),
+    gpuPlan: plan.gpuPlan.gpus.map((gpu) => ({
+      gpu: gpu.id,
+      name: gpu.name,
+      budgetMiB: gpu.budgetMiB,
+      estimatedMiB: gpu.estimatedMiB,
+      headroomMiB: gpu.headroomMiB,
+      containers: gpu.assignments.map((a) => ({
+        service: a.service,
+        nGpuLayers: a.nGpuLayers,
+        auto: a.auto,
+        layersOnGpu: `${a.estimate.layersOnGpu}/${a.estimate.totalLayers}`,
+        estimatedMiB: Math.round(a.estimate.totalMiB),
+        weightsMiB: Math.round(a.estimate.weightsMiB),
+        kvMiB: Math.round(a.estimate.kvMiB),
+        computeMiB: Math.round(a.estimate.computeMiB),
+        overheadMiB: Math.round(a.estimate.overheadMiB),
+      })),
+    })),
+  };
+}

@@ -1,0 +1,38 @@
+/** Qdrant, the vector store: data on host paths under dataDir, which Pulumi never deletes. */
+import { defineService, type PlanContext } from "./define-service";
+import { bashHttpProbe } from "./health";
+import type { ServiceSpec } from "./service-spec";
+
+export const QDRANT_SERVICE = "qdrant";
+export const QDRANT_HTTP_PORT = 6333;
+export const QDRANT_GRPC_PORT = 6334;
+
+export function qdrantStoragePath(dataDir: string): string {
+  return `${dataDir}/vectors/qdrant`;
+}
+
+export function qdrantSnapshotsPath(dataDir: string): string {
+  return `${dataDir}/vectors/qdrant-snapshots`;
+}
+
+export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
+  const { config } = ctx;
+  return defineService(ctx, {
+    service: QDRANT_SERVICE,
+    group: "vector-store",
+    image: { kind: "registry", ref: config.qdrant.image },
+    env: { QDRANT__TELEMETRY_DISABLED: "true" },
+    secretEnv: hasApiKey ? { QDRANT__SERVICE__API_KEY: "qdrantApiKey" } : {},
+    ports: [
+      { internal: QDRANT_HTTP_PORT, external: config.qdrant.httpPort, configKey: "qdrant.httpPort" },
+      { internal: QDRANT_GRPC_PORT, external: config.qdrant.grpcPort, configKey: "qdrant.grpcPort" },
+    ],
+    binds: [
+      { hostPath: qdrantStoragePath(config.paths.dataDir), containerPath: "/qdrant/storage", readOnly: false },
+      { hostPath: qdrantSnapshotsPath(config.paths.dataDir), containerPath: "/qdrant/snapshots", readOnly: false },
+    ],
+    // The image has bash but no curl or wget; /readyz is exempt from the API key.
+    healthcheck: bashHttpProbe(QDRANT_HTTP_PORT, "/readyz", { startPeriodSec: 120 }),
+    limits: { memoryMiB: config.qdrant.memoryMiB, cpus: config.qdrant.cpus },
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * planStack: stack config -> every service spec, the GPU plan and the endpoints,
+ * as plain data. The Pulumi program, the policy pack and the operations tasks
+ * all start from this one function.
+ */
+import { ConfigError, type ConfigProblem } from "../config/errors";
+import type { StackConfig } from "../config/schema";
+import type { PlanContext } from "./define-service";
+import { planGateway } from "./gateway";
+import { planGpus, type GpuPlan } from "./gpu-plan";
+import { DependencyCycleError, topologicalOrder } from "./graph";
+import { planInferenceServer } from "./inference";
+import { planMonitoring, planP3Services } from "./p3";
+import { planQdrant } from "./qdrant";
+import { planEmbedding, planRag } from "./rag";
+import type { ServiceSpec } from "./service-spec";
+
+/** Which optional secrets the stack has set (values never enter the plan). */
+export interface StackSecrets {
+  qdrantApiKey: boolean;
+}
+
+export interface Endpoint {
+  /** The service name for its first port, `<service>-<container port>` for others (e.g. qdrant-6334). */
+  name: string;
+  service: string;
+  url: string;
+  configKey: string;
+}
+
+export interface StackPlan {
+  stack: string;
+  phase: StackConfig["phase"];
+  /** Services in start order: every service after the ones it depends on. */
+  services: ServiceSpec[];
+  gpuPlan: GpuPlan;
+  endpoints: Endpoint[];
+}
+
+export interface PlanOptions {
+  stack: string;
+  projectDir: string;
+  secrets?: Partial<StackSecrets>;
+}
+
+export async function planStack(config: StackConfig, options: PlanOptions): Promise<StackPlan> {
+  const ctx: PlanContext = { config, stack: options.stack, projectDir: options.projectDir };
+  const secrets: StackSecrets = { qdrantApiKey: false, ...options.secrets };
+  const gpuPlan = await planGpus(config);
+
+  const core = [
+    planInferenceServer(ctx, "chat", gpuPlan.layers.chat),
+    planInferenceServer(ctx, "code", gpuPlan.layers.code),
+    planGateway(ctx),
+    planQdrant(ctx, secrets.qdrantApiKey),
+    planEmbedding(ctx),
+    planRag(ctx, secrets.qdrantApiKey),
+    ...planP3Services(ctx, secrets),
+  ];
+  const services = [...core, ...planMonitoring(ctx, core, secrets)];
+  checkPlan(services);
+
+  const order = topologicalOrder(services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })));
+  const byName = new Map(services.map((s) => [s.service, s]));
+  const host = config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;
+  return {
+    stack: options.stack,
+    phase: config.phase,
+    services: order.map((name) => byName.get(name)!),
+    gpuPlan,
+    endpoints: services.flatMap((s) =>
+      s.ports.map((p, i) => ({ name: i === 0 ? s.service : `${s.service}-${p.internal}`, service: s.service, url: `http://${host}:${p.external}`, configKey: p.configKey })),
+    ),
+  };
+}
+
+/** Stack-wide rules no single section can check: unique host ports and names, known acyclic dependencies. */
+function checkPlan(services: ServiceSpec[]): void {
+  const problems: ConfigProblem[] = [];
+  const portOwner = new Map<number, string>();
+  for (const port of services.flatMap((s) => s.ports)) {
+    const owner = portOwner.get(port.external);
+    if (owner) {
+      problems.push({
+        key: port.configKey,
+        value: port.external,
+        allowed: `host port ${port.external} is already used by ${owner}; every published port must be unique`,
+        fix: `pulumi config set --path '${port.configKey}' <a free port>`,
+      });
+    } else {
+      portOwner.set(port.external, port.configKey);
+    }
+  }
+  const names = new Set(services.map((s) => s.service));
+  for (const s of services) {
+    for (const dep of s.dependsOn) {
+      if (!names.has(dep)) {
+        problems.push({ key: s.service, value: dep, allowed: `${s.service} depends on ${dep}, which this stack does not deploy`, fix: `enable ${dep} in the config` });
+      }
+    }
+  }
+  try {
+    topologicalOrder(services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })));
+  } catch (error) {
+    if (!(error instanceof DependencyCycleError)) throw error;
+    problems.push({ key: error.cycle[0], value: error.cycle, allowed: error.message, fix: "break the cycle" });
+  }
+  if (problems.length) throw new ConfigError(problems, "stack plan");
+}
