@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { ImageSource } from "../config/fields";
 import type { StackConfig } from "../config/schema";
 import { waitTimeoutSec } from "./health";
-import type { BindSpec, FileSpec, HealthcheckSpec, ImageSpec, ServiceGroup, ServiceSpec, VolumeSpec } from "./service-spec";
+import type { BindSpec, FileSpec, HealthcheckSpec, ImageSpec, MetricsSpec, ServiceGroup, ServiceSpec, VolumeSpec } from "./service-spec";
 
 export interface PlanContext {
   config: StackConfig;
@@ -31,6 +31,7 @@ export interface ServiceDraft {
   volumes?: VolumeSpec[];
   files?: FileSpec[];
   healthcheck: HealthcheckSpec;
+  metrics?: MetricsSpec;
   dependsOn?: string[];
   gpuDeviceIds?: string[];
   limits: { memoryMiB: number; cpus: number };
@@ -58,6 +59,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
     volumes: draft.volumes ?? [],
     files: draft.files ?? [],
     healthcheck: draft.healthcheck,
+    metrics: draft.metrics,
     dependsOn: draft.dependsOn ?? [],
     gpuDeviceIds: draft.gpuDeviceIds,
     limits: draft.limits,

@@ -50,6 +50,7 @@ export function planInferenceServer(ctx: PlanContext, role: InferenceRole, nGpuL
     binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
     // /health answers 503 while the model loads; the start period covers the worst-case load.
     healthcheck: curlProbe(`http://127.0.0.1:${INFERENCE_PORT}/health`, { intervalSec: 20, retries: 5, startPeriodSec: server.loadTimeoutSec }),
+    metrics: { port: INFERENCE_PORT, path: "/metrics" },
     gpuDeviceIds: [server.gpu],
     limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
   });

@@ -33,6 +33,7 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     ],
     // The image has bash but no curl or wget; /readyz is exempt from the API key.
     healthcheck: bashHttpProbe(QDRANT_HTTP_PORT, "/readyz", { startPeriodSec: 120 }),
+    metrics: { port: QDRANT_HTTP_PORT, path: "/metrics", bearerSecret: hasApiKey ? "qdrantApiKey" : undefined },
     limits: { memoryMiB: config.qdrant.memoryMiB, cpus: config.qdrant.cpus },
   });
 }

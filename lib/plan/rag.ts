@@ -25,6 +25,7 @@ export function planEmbedding(ctx: PlanContext): ServiceSpec {
     binds: [{ hostPath: `${config.paths.dataDir}/cache/fastembed`, containerPath: "/cache/fastembed", readOnly: false }],
     // /health answers 200 even while the model loads; `ok` is true only once it is loaded.
     healthcheck: pythonJsonProbe(`http://127.0.0.1:${EMBEDDING_PORT}/health`, "ok", { startPeriodSec: 300 }),
+    metrics: { port: EMBEDDING_PORT, path: "/metrics" },
     limits: { memoryMiB: config.embedding.memoryMiB, cpus: config.embedding.cpus },
   });
 }
@@ -74,6 +75,7 @@ export function planRag(ctx: PlanContext, hasQdrantApiKey: boolean): ServiceSpec
     // its dependencies are gated separately, and `npm run health` reports the deep check.
     healthcheck: pythonProbe(`http://127.0.0.1:${RAG_PORT}/openapi.json`, { startPeriodSec: 120 }),
     dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE, GATEWAY_SERVICE],
+    metrics: { port: RAG_PORT, path: "/metrics" },
     limits: { memoryMiB: rag.memoryMiB, cpus: rag.cpus },
   });
 }

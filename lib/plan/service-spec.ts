@@ -45,6 +45,14 @@ export interface FileSpec {
   content: string;
 }
 
+/** A Prometheus endpoint the service exposes on the stack network. */
+export interface MetricsSpec {
+  port: number;
+  path: string;
+  /** Secret to send as a bearer token, when the endpoint needs one (Qdrant with an API key). */
+  bearerSecret?: SecretKey;
+}
+
 export type ImageSpec =
   | { kind: "registry"; ref: string }
   | { kind: "build"; ref: string; context: string; dockerfile: string };
@@ -68,6 +76,8 @@ export interface ServiceSpec {
   volumes: VolumeSpec[];
   files: FileSpec[];
   healthcheck: HealthcheckSpec;
+  /** Where Prometheus scrapes it, if anywhere. */
+  metrics?: MetricsSpec;
   /** Services this one talks to; it is created only once they report healthy. */
   dependsOn: string[];
   /** GPU device ids (from `gpus[].id`) requested from the NVIDIA runtime. */
