@@ -132,7 +132,14 @@ export async function runProgram(options: RunOptions): Promise<CapturedStack> {
   };
 
   const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
-  const exported = await program();
+  let exported: Record<string, unknown>;
+  try {
+    exported = await program();
+  } catch (error) {
+    // Lets tests prove that bad input fails before anything is registered.
+    await (pulumi.runtime as any).waitForRPCs();
+    throw Object.assign(error as Error, { registered: resources.length });
+  }
   const outputs = (await (pulumi.output(exported) as any).promise()) as Record<string, any>;
   await (pulumi.runtime as any).waitForRPCs();
   return { stack: options.stack, resources, outputs };
