@@ -90,6 +90,9 @@ export class Service extends pulumi.ComponentResource {
         // Fixed names and host ports: the old container must go before the new one starts.
         deleteBeforeReplace: true,
         dependsOn: args.dependencies.map((d) => d.container),
+        // Belt and braces: the env Output is already secret; this keeps `envs` encrypted in
+        // state even if that ever changes, and lets the policy pack see the intent.
+        additionalSecretOutputs: Object.keys(spec.secretEnv).length ? ["envs"] : [],
         customTimeouts: { create: goDuration(createTimeoutSec(spec.healthcheck) * 1000) },
       },
     );

@@ -142,6 +142,8 @@ describe("p2 stack under mocks", () => {
     const entry = (gateway.inputs.envs as string[]).find((e) => e.startsWith("LITELLM_MASTER_KEY="))!;
     expect(entry).toMatch(/^LITELLM_MASTER_KEY=sk-generated/);
     expect(gateway.secretPaths).toContain("envs");
+    expect(gateway.options.additionalSecretOutputs).toEqual(["envs"]);
+    expect(containerNamed(p2, "inference-chat").options.additionalSecretOutputs).toEqual([]);
     expect(p2.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword")).toBe(true);
   });
 

@@ -17,6 +17,7 @@ export interface CapturedOptions {
   retainOnDelete: boolean;
   customTimeouts?: { create?: string; update?: string; delete?: string };
   ignoreChanges: string[];
+  additionalSecretOutputs: string[];
 }
 
 export interface CapturedResource {
@@ -122,6 +123,7 @@ export async function runProgram(options: RunOptions): Promise<CapturedStack> {
         retainOnDelete: req.getRetainondelete?.() ?? false,
         customTimeouts: timeouts ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } : undefined,
         ignoreChanges: req.getIgnorechangesList?.() ?? [],
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
       },
     };
     resources.push(record);
