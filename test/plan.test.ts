@@ -1,0 +1,98 @@
+/** Stack planning as plain data: auto-fit through the GPU plan, gateway routes, start order. */
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { loadStackFile, parseStackConfig, rawFromStackFile } from "../lib/config/load";
+import { buildLiteLLMConfig } from "../lib/gateway/litellm-config";
+import { criticalPath, DependencyCycleError, topologicalOrder } from "../lib/plan/graph";
+import { gatewaySettings } from "../lib/plan/gateway";
+import { llamaServerArgs } from "../lib/plan/inference";
+import { planStack } from "../lib/plan/stack-plan";
+import { estimateFromArgs } from "../lib/vram";
+import { PROJECT_DIR } from "./support/pulumi-harness";
+import * as path from "node:path";
+
+const p2Raw = () => rawFromStackFile(path.join(PROJECT_DIR, "Pulumi.p2.yaml"));
+const plan = (raw: Record<string, unknown>) => planStack(parseStackConfig(raw), { stack: "p2", projectDir: PROJECT_DIR });
+
+describe("GPU plan with nGpuLayers: auto", () => {
+  it("gives the code server the most layers that still fit next to the fixed chat server", async () => {
+    const raw = p2Raw() as any;
+    raw.inference.code.nGpuLayers = "auto";
+    const { gpuPlan } = await plan(raw);
+    const [gpu] = gpuPlan.gpus;
+    const code = gpu.assignments.find((a) => a.role === "code")!;
+    const chat = gpu.assignments.find((a) => a.role === "chat")!;
+    expect(code.auto).toBe(true);
+    expect(chat.nGpuLayers).toBe(999);
+    expect(gpu.estimatedMiB).toBeLessThanOrEqual(gpu.budgetMiB);
+    // One more layer must not fit: recompute independently from the server's own argv.
+    const config = parseStackConfig(raw);
+    const oneMore = await estimateFromArgs(llamaServerArgs(config.inference.code, code.nGpuLayers + 1), { overheadMiB: 300 });
+    expect(chat.estimate.totalMiB + oneMore.totalMiB).toBeGreaterThan(gpu.budgetMiB);
+  });
+
+  it("fills the preferred server first when both are auto", async () => {
+    const raw = p2Raw() as any;
+    raw.inference.chat.nGpuLayers = "auto";
+    raw.inference.code.nGpuLayers = "auto";
+    const chatFirst = (await plan(raw)).gpuPlan.layers;
+    raw.inference.preferOnGpu = "code";
+    const codeFirst = (await plan(raw)).gpuPlan.layers;
+    expect(chatFirst.chat).toBeGreaterThan(codeFirst.chat);
+    expect(codeFirst.code).toBeGreaterThan(chatFirst.code);
+  });
+
+  it("puts each server's estimate under the GPU it names", async () => {
+    const raw = p2Raw() as any;
+    raw.gpus = [{ id: "0", totalMiB: 6141 }, { id: "1", totalMiB: 8192 }];
+    raw.inference.code.gpu = "1";
+    raw.inference.code.nGpuLayers = 999;
+    const { gpuPlan, services } = await plan(raw);
+    expect(gpuPlan.gpus.map((g) => [g.id, g.assignments.map((a) => a.service)])).toEqual([["0", ["inference-chat"]], ["1", ["inference-code"]]]);
+    expect(services.find((s) => s.service === "inference-code")!.gpuDeviceIds).toEqual(["1"]);
+  });
+});
+
+describe("gateway routes", () => {
+  it("without fallback, each model has exactly its own server", () => {
+    const config = parseStackConfig({ gateway: { fallback: false } });
+    const rendered = buildLiteLLMConfig(gatewaySettings({ config, stack: "p2", projectDir: PROJECT_DIR }));
+    expect(rendered.model_list.map((d) => [d.model_name, d.litellm_params.api_base, d.litellm_params.order])).toEqual([
+      ["chat-7b", "http://inference-chat:8001/v1", 1],
+      ["code-7b", "http://inference-code:8001/v1", 1],
+    ]);
+  });
+
+  it("routes the configured public names and sends each server's alias upstream", () => {
+    const config = parseStackConfig({ gateway: { chatModel: "chat", codeModel: "code" }, inference: { chat: { alias: "qwen-3b" } } });
+    const rendered = buildLiteLLMConfig(gatewaySettings({ config, stack: "p2", projectDir: PROJECT_DIR }));
+    const chatPrimary = rendered.model_list.find((d) => d.model_name === "chat" && d.litellm_params.order === 1)!;
+    expect(chatPrimary.litellm_params.model).toBe("openai/qwen-3b");
+    expect(new Set(rendered.model_list.map((d) => d.model_name))).toEqual(new Set(["chat", "code"]));
+  });
+});
+
+describe("start order", () => {
+  it("starts every p2 service after the ones it depends on", async () => {
+    const { services } = await planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR });
+    const position = new Map(services.map((s, i) => [s.service, i]));
+    for (const s of services) for (const dep of s.dependsOn) expect(position.get(dep)!).toBeLessThan(position.get(s.service)!);
+  });
+
+  it("finds cycles and the critical path", () => {
+    expect(() => topologicalOrder([{ id: "a", dependsOn: ["b"] }, { id: "b", dependsOn: ["a"] }])).toThrow(DependencyCycleError);
+    const nodes = [
+      { id: "chat", dependsOn: [] }, { id: "code", dependsOn: [] }, { id: "gateway", dependsOn: ["chat", "code"] },
+      { id: "qdrant", dependsOn: [] }, { id: "rag", dependsOn: ["gateway", "qdrant"] },
+    ];
+    const cost: Record<string, number> = { chat: 30, code: 90, gateway: 20, qdrant: 5, rag: 10 };
+    expect(criticalPath(nodes, (id) => cost[id])).toEqual({ chain: ["code", "gateway", "rag"], seconds: 120 });
+  });
+});
+
+it("ships the rendered LiteLLM config unchanged into the gateway container", async () => {
+  const { services } = await planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR });
+  const gateway = services.find((s) => s.service === "api-gateway")!;
+  const config = parseStackConfig(p2Raw());
+  expect(parseYaml(gateway.files[0].content)).toEqual(buildLiteLLMConfig(gatewaySettings({ config, stack: "p2", projectDir: PROJECT_DIR })));
+});
