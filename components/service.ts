@@ -7,8 +7,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey } from "../lib/config/schema";
 import { goDuration, goSeconds } from "../lib/durations";
+import { LABEL_PREFIX } from "../lib/plan/define-service";
 import { createTimeoutSec } from "../lib/plan/health";
-import type { ServiceSpec } from "../lib/plan/service-spec";
+import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
 
 export interface ServiceArgs {
   /** What to run; see lib/plan for the planners that produce it. */
@@ -58,7 +59,7 @@ export class Service extends pulumi.ComponentResource {
           target: v.containerPath,
           readOnly: v.readOnly,
         })),
-        uploads: spec.files.map((f) => ({ file: f.path, content: f.content, permissions: "0644" })),
+        uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets), permissions: "0644" })),
         healthcheck: {
           tests: spec.healthcheck.test,
           interval: goSeconds(spec.healthcheck.intervalSec),
@@ -76,13 +77,18 @@ export class Service extends pulumi.ComponentResource {
         memory: spec.limits.memoryMiB,
         cpus: String(spec.limits.cpus),
         user: spec.user,
-        capabilities: spec.capabilities ? { drops: spec.capabilities.drop, adds: spec.capabilities.add } : undefined,
+        groupAdds: spec.groupAdd,
+        capabilities: spec.capabilities
+          ? { drops: spec.capabilities.drop.map(canonicalCapability), adds: spec.capabilities.add.map(canonicalCapability) }
+          : undefined,
         securityOpts: spec.securityOpts,
         readOnly: spec.readOnlyRootfs,
         tmpfs: spec.tmpfs,
         labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value })),
         logDriver: "json-file",
-        logOpts: { "max-size": "50m", "max-file": "3" },
+        // `labels` adds the service label to every log line's attrs, so the log shipper
+        // can name the service from the log file alone (no Docker socket needed).
+        logOpts: { "max-size": "50m", "max-file": "3", labels: `${LABEL_PREFIX}.service` },
         networksAdvanced: [{ name: args.network.name, aliases: [spec.service] }],
       },
       {
@@ -101,6 +107,12 @@ export class Service extends pulumi.ComponentResource {
   }
 }
 
+/** Docker reads capabilities back as CAP_XXX; any other spelling replaces the container on every up. */
+export function canonicalCapability(name: string): string {
+  const upper = name.toUpperCase();
+  return upper === "ALL" || upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
+}
+
 function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string[]> {
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const secretEntries = Object.entries(spec.secretEnv);
@@ -111,6 +123,14 @@ function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"]): pulum
     return pulumi.interpolate`${envName}=${value}`;
   });
   return pulumi.all(values).apply((resolved) => [...plain, ...resolved]);
+}
+
+/** A secret file's content is the stack secret, kept a secret Output so state stores it encrypted. */
+function fileContent(spec: ServiceSpec, file: FileSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string> {
+  if (!file.secret) return file.content;
+  const value = secrets[file.secret];
+  if (!value) throw new Error(`${spec.service} needs secret "${file.secret}" for ${file.path}, but the stack provided none`);
+  return pulumi.secret(value);
 }
 
 function volumeName(volumes: ServiceArgs["volumes"], volume: string): pulumi.Output<string> {

@@ -53,3 +53,10 @@ describe("image references", () => {
     expect(llamaBuildOf("ghcr.io/ggml-org/llama.cpp:server-cuda")).toBeUndefined();
   });
 });
+
+describe("capability names", () => {
+  it("are written the way Docker reads them back", async () => {
+    const { canonicalCapability } = await import("../components/service");
+    expect(["chown", "CAP_SETUID", "ALL", "net_bind_service", "all"].map(canonicalCapability)).toEqual(["CAP_CHOWN", "CAP_SETUID", "ALL", "CAP_NET_BIND_SERVICE", "ALL"]);
+  });
+});
