@@ -1,3 +1,4 @@
+/** Shapes the Docker provider reads back differently unless written canonically: durations, image refs, capabilities. */
 import { describe, expect, it } from "vitest";
 import { goDuration, goSeconds, isCanonicalGoDuration, parseGoDuration } from "../lib/durations";
 import { imagePinProblem, llamaBuildOf, parseImageRef, PINNED_IMAGES } from "../lib/images";
