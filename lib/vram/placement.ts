@@ -27,12 +27,8 @@ export function placeLayers(nLayer: number, ngl: number, rule: PlacementRule): P
   const n = Math.max(0, Math.floor(ngl));
   const gpuStart = rule === "output-first" ? Math.max(nLayer + 1 - n, 0) : Math.max(nLayer - n, 0);
   const outputOnGpu = rule === "output-first" ? n >= 1 : n > nLayer;
-  const blocksOnGpu = Math.min(nLayer - gpuStart, nLayer);
+  const blocksOnGpu = Math.max(0, nLayer - gpuStart); // gpuStart is n_layer + 1 at ngl 0 (output-first)
   return { gpuStart, blocksOnGpu, outputOnGpu, layersOnGpu: blocksOnGpu + (outputOnGpu ? 1 : 0), totalLayers: nLayer + 1 };
-}
-
-export function isBlockOnGpu(p: Placement, index: number): boolean {
-  return index >= p.gpuStart;
 }
 
 const bytesOf = (tensors: TensorFact[]) => tensors.reduce((sum, t) => sum + cudaTensorBytes(t.type, t.shape), 0);
