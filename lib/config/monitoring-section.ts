@@ -1,8 +1,109 @@
 /** Config section for the monitoring stack (Prometheus, Alertmanager, Grafana, Loki, Alloy, exporters). */
 import { z } from "zod";
+import { absolutePath, limits, pinnedImage, port } from "./fields";
+
+/**
+ * Pinned monitoring images. Each tag was confirmed in public material (release
+ * notes, issues, or other projects' pinned manifests with digests) before pinning.
+ */
+export const MONITORING_IMAGES = {
+  /** 3.13 is an LTS line (supported to 2027-07). */
+  prometheus: "prom/prometheus:v3.13.2",
+  alertmanager: "prom/alertmanager:v0.28.1",
+  nodeExporter: "prom/node-exporter:v1.9.1",
+  grafana: "grafana/grafana:12.4.0",
+  loki: "grafana/loki:3.7.6",
+  /** Replaces Promtail (end of life 2026-03-02). */
+  alloy: "grafana/alloy:v1.19.2",
+  /** From v0.54.0 cAdvisor publishes to ghcr.io/google/cadvisor (gcr.io holds older tags only). */
+  cadvisor: "ghcr.io/google/cadvisor:v0.57.0",
+  /** Ubuntu variant: it has bash for the healthcheck (no curl or wget). */
+  dcgmExporter: "nvcr.io/nvidia/k8s/dcgm-exporter:4.2.3-4.1.3-ubuntu22.04",
+} as const;
+
+const fraction = z.number().gt(0).max(1);
 
 export const monitoringSection = z
   .strictObject({
     enabled: z.boolean().default(false),
+    scrapeIntervalSec: z.int().min(5).max(300).default(15),
+    /** Docker's data root on the host; Alloy tails `<root>/containers` and cAdvisor reads it (both read-only). */
+    dockerDataRoot: absolutePath.default("/var/lib/docker"),
+    prometheus: z
+      .strictObject({
+        image: pinnedImage.default(MONITORING_IMAGES.prometheus),
+        hostPort: port.default(9090),
+        /** Whichever limit is reached first drops the oldest blocks. */
+        retentionDays: z.int().min(1).max(3650).default(15),
+        retentionSizeGiB: z.int().min(1).max(10_000).default(10),
+        ...limits(1024, 1),
+      })
+      .prefault({}),
+    alertmanager: z
+      .strictObject({
+        image: pinnedImage.default(MONITORING_IMAGES.alertmanager),
+        hostPort: port.default(9093),
+        /** Where alerts go; unset means a no-op receiver (alerts show in the UI only). Stored in plain config: no tokens. */
+        webhookUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+        ...limits(256, 0.5),
+      })
+      .prefault({}),
+    grafana: z
+      .strictObject({
+        image: pinnedImage.default(MONITORING_IMAGES.grafana),
+        hostPort: port.default(3001),
+        adminUser: z.string().regex(/^[A-Za-z0-9._-]+$/).default("admin"),
+        ...limits(512, 1),
+      })
+      .prefault({}),
+    loki: z
+      .strictObject({
+        image: pinnedImage.default(MONITORING_IMAGES.loki),
+        hostPort: port.default(3100),
+        /** Loki deletes logs older than this (compactor retention; whole days, the index period). */
+        retentionDays: z.int().min(1).max(3650).default(7),
+        ...limits(1024, 1),
+      })
+      .prefault({}),
+    alloy: z.strictObject({ image: pinnedImage.default(MONITORING_IMAGES.alloy), ...limits(256, 0.5) }).prefault({}),
+    nodeExporter: z.strictObject({ image: pinnedImage.default(MONITORING_IMAGES.nodeExporter), ...limits(128, 0.5) }).prefault({}),
+    cadvisor: z
+      .strictObject({
+        image: pinnedImage.default(MONITORING_IMAGES.cadvisor),
+        /**
+         * Mount /var/run/docker.sock (read-only, which does not limit the Docker API)
+         * so container metrics carry container names. Off: metrics by cgroup id only,
+         * and the restart and container-missing alerts are left out.
+         */
+        dockerSocket: z.boolean().default(true),
+        ...limits(256, 0.5),
+      })
+      .prefault({}),
+    dcgmExporter: z
+      .strictObject({
+        /** Needs the NVIDIA runtime; turn off where DCGM cannot run (the GPU-memory alerts go with it). */
+        enabled: z.boolean().default(true),
+        image: pinnedImage.default(MONITORING_IMAGES.dcgmExporter),
+        ...limits(512, 0.5),
+      })
+      .prefault({}),
+    alerts: z
+      .strictObject({
+        /** GPU memory alert fires above this fraction of each GPU's budget (totalMiB - reserveMiB). */
+        gpuMemoryBudgetFraction: fraction.default(0.95),
+        /** Disk alert fires when a filesystem has less than this fraction free. */
+        diskFreeFraction: fraction.default(0.1),
+        /** Share of 5xx responses (per service) that counts as a high error rate. */
+        httpErrorRatio: fraction.default(0.05),
+        /** p95 request latency of the HTTP services (RAG, embedding, MCP) before alerting, in seconds. */
+        httpP95LatencySec: z.number().positive().default(30),
+        /** Generation throughput of a busy llama.cpp server below which it counts as slow (tokens/s). */
+        inferenceMinTokensPerSec: z.number().positive().default(2),
+        /** Restarts of one container within 15 minutes before alerting. */
+        containerRestarts15m: z.int().min(1).default(3),
+      })
+      .prefault({}),
   })
   .prefault({});
+
+export type MonitoringConfig = z.infer<typeof monitoringSection>;

@@ -34,8 +34,10 @@ export interface ServiceDraft {
   metrics?: MetricsSpec;
   dependsOn?: string[];
   gpuDeviceIds?: string[];
+  vramMiB?: number;
   limits: { memoryMiB: number; cpus: number };
   user?: string;
+  groupAdd?: string[];
   capabilities?: { drop: string[]; add: string[] };
   readOnlyRootfs?: boolean;
   tmpfs?: Record<string, string>;
@@ -62,11 +64,13 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
     metrics: draft.metrics,
     dependsOn: draft.dependsOn ?? [],
     gpuDeviceIds: draft.gpuDeviceIds,
+    vramMiB: draft.vramMiB,
     limits: draft.limits,
     // Docker restarts on exit only (never on "unhealthy"); unless-stopped keeps a
     // deliberate `docker stop` in force across daemon restarts.
     restart: "unless-stopped",
     user: draft.user,
+    groupAdd: draft.groupAdd,
     capabilities: draft.capabilities,
     securityOpts: ["no-new-privileges:true"],
     readOnlyRootfs: draft.readOnlyRootfs ?? false,

@@ -42,7 +42,13 @@ export interface VolumeSpec {
 /** A rendered file shipped into the container before it starts. */
 export interface FileSpec {
   path: string;
+  /** Plain-text content (stored as-is in Pulumi state); empty for a secret file. */
   content: string;
+  /**
+   * The file's content is this stack secret instead, filled in at deploy time and
+   * kept encrypted in state (e.g. a bearer token Prometheus reads from a file).
+   */
+  secret?: SecretKey;
 }
 
 /** A Prometheus endpoint the service exposes on the stack network. */
@@ -82,9 +88,16 @@ export interface ServiceSpec {
   dependsOn: string[];
   /** GPU device ids (from `gpus[].id`) requested from the NVIDIA runtime. */
   gpuDeviceIds?: string[];
+  /**
+   * Fixed VRAM claim (MiB per GPU) of a GPU container that is not a llama.cpp
+   * server (those are estimated by the GPU plan). 0 = monitors the GPU, allocates none.
+   */
+  vramMiB?: number;
   limits: { memoryMiB: number; cpus: number };
   restart: "unless-stopped" | "on-failure" | "always";
   user?: string;
+  /** Extra groups for `user` (e.g. the docker socket's gid). */
+  groupAdd?: string[];
   capabilities?: { drop: string[]; add: string[] };
   securityOpts: string[];
   readOnlyRootfs: boolean;
