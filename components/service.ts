@@ -98,7 +98,11 @@ export class Service extends pulumi.ComponentResource {
         dependsOn: args.dependencies.map((d) => d.container),
         // Belt and braces: the env Output is already secret; this keeps `envs` encrypted in
         // state even if that ever changes, and lets the policy pack see the intent.
-        additionalSecretOutputs: Object.keys(spec.secretEnv).length ? ["envs"] : [],
+        additionalSecretOutputs: [
+          ...(Object.keys(spec.secretEnv).length ? ["envs"] : []),
+          // Same for files whose content is a secret (a token file).
+          ...(spec.files.some((f) => f.secret) ? ["uploads"] : []),
+        ],
         customTimeouts: { create: goDuration(createTimeoutSec(spec.healthcheck) * 1000) },
       },
     );

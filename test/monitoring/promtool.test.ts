@@ -1,0 +1,82 @@
+/**
+ * The rendered Prometheus config, alert rules and Alertmanager config, checked
+ * by the real promtool and amtool (Debian packages `prometheus` and
+ * `prometheus-alertmanager`). A missing tool fails these tests.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { ServiceSpec } from "../../lib/plan/service-spec";
+import { planP3, service } from "../p3/plan-p3";
+import { INSTALL_HINT, requireTool, runTool, toolVersion, writeTree } from "./real-tools";
+
+const TOKEN = "test-token-not-a-real-key";
+
+/** The service's files as they land in the container; secret files get a stand-in value. */
+function treeOf(spec: ServiceSpec) {
+  return writeTree(spec.files.map((f) => ({ path: f.path, content: f.secret ? TOKEN : f.content })));
+}
+
+async function checkAll(overrides: Record<string, unknown>, secrets: { qdrantApiKey?: boolean }) {
+  const plan = await planP3(overrides, secrets);
+  const promRoot = treeOf(service(plan, "prometheus"));
+  const amRoot = treeOf(service(plan, "alertmanager"));
+  return {
+    config: runTool("promtool", ["check", "config", path.join(promRoot, "etc/prometheus/prometheus.yml")]),
+    rules: runTool("promtool", ["check", "rules", path.join(promRoot, "etc/prometheus/rules/alert-rules.yml")]),
+    alertmanager: runTool("amtool", ["check-config", path.join(amRoot, "etc/alertmanager/alertmanager.yml")]),
+    promRoot,
+  };
+}
+
+describe("the tools themselves", () => {
+  it("are installed (versions are logged for the record)", () => {
+    console.log(`using ${toolVersion("promtool")}; ${toolVersion("amtool")}`);
+    expect(requireTool("promtool")).toMatch(/promtool$/);
+    expect(requireTool("amtool")).toMatch(/amtool$/);
+  });
+
+  it("fail with the install command when missing, never skip", () => {
+    const saved = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      expect(() => requireTool("promtool")).toThrow(INSTALL_HINT);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+});
+
+describe("Pulumi.p3.yaml's monitoring files", () => {
+  it.each([
+    ["as committed, with a Qdrant API key", {}, { qdrantApiKey: true }],
+    ["without a Qdrant API key", {}, {}],
+    ["with a webhook receiver", { monitoring: { alertmanager: { webhookUrl: "http://127.0.0.1:9999/alerts" } } }, { qdrantApiKey: true }],
+    ["without DCGM and without cAdvisor's Docker socket", { monitoring: { dcgmExporter: { enabled: false }, cadvisor: { dockerSocket: false } } }, {}],
+    ["with MCP and memory off", { mcp: { enabled: false }, memory: { enabled: false } }, {}],
+  ])("pass promtool check config/rules and amtool check-config: %s", async (_name, overrides, secrets) => {
+    const result = await checkAll(overrides, secrets);
+    expect(result.config.ok, result.config.output).toBe(true);
+    expect(result.config.output).toContain("1 rule files found");
+    expect(result.rules.ok, result.rules.output).toBe(true);
+    expect(result.rules.output).toMatch(/SUCCESS: \d+ rules found/);
+    expect(result.alertmanager.ok, result.alertmanager.output).toBe(true);
+  });
+
+  it("make promtool read the Qdrant token file it references (removing it fails the check)", async () => {
+    const result = await checkAll({}, { qdrantApiKey: true });
+    fs.rmSync(path.join(result.promRoot, "etc/prometheus/secrets/qdrantApiKey"));
+    const again = runTool("promtool", ["check", "config", path.join(result.promRoot, "etc/prometheus/prometheus.yml")]);
+    expect(again.ok).toBe(false);
+    expect(again.output).toContain("secrets/qdrantApiKey");
+  });
+
+  it("are rejected when a rule is broken (the check is real)", async () => {
+    const result = await checkAll({}, {});
+    const rules = path.join(result.promRoot, "etc/prometheus/rules/alert-rules.yml");
+    fs.writeFileSync(rules, fs.readFileSync(rules, "utf8").replace(/expr: (.*)\n/, "expr: $1 +\n"));
+    const again = runTool("promtool", ["check", "rules", rules]);
+    expect(again.ok).toBe(false);
+    expect(again.output).toMatch(/parse error|could not parse/);
+  });
+});
