@@ -1,0 +1,63 @@
+/** The few questions the operations tasks ask the Docker daemon, through the docker CLI (no socket library needed). */
+import { LABEL_PREFIX } from "../plan/define-service";
+import type { Verdict } from "./health/readiness";
+import { runCommand } from "./run-command";
+
+export interface DockerDaemonInfo {
+  serverVersion: string;
+  apiVersion: string;
+  /** Registered runtimes (e.g. runc, nvidia). */
+  runtimes: string[];
+}
+
+/** The daemon's version and runtimes; throws with Docker's own message when the daemon is not reachable. */
+export async function dockerDaemonInfo(): Promise<DockerDaemonInfo> {
+  const version = await runCommand("docker", ["version", "--format", "{{json .Server}}"]);
+  if (version.notFound) throw new Error("the docker CLI is not installed");
+  const server = parseJson(version.stdout) as { Version?: string; ApiVersion?: string } | undefined;
+  if (!version.ok || !server?.Version) throw new Error(firstLine(version.stderr) || "docker version gave no server version");
+  const info = await runCommand("docker", ["info", "--format", "{{json .Runtimes}}"]);
+  const runtimes = info.ok ? Object.keys((parseJson(info.stdout) as Record<string, unknown> | undefined) ?? {}) : [];
+  return { serverVersion: server.Version, apiVersion: server.ApiVersion ?? "?", runtimes };
+}
+
+/** Names of this stack's running containers (by the label every service carries); [] when Docker is not reachable. */
+export async function runningStackContainers(stack: string): Promise<string[]> {
+  const result = await runCommand("docker", ["ps", "--filter", `label=${LABEL_PREFIX}.stack=${stack}`, "--format", "{{.Names}}"]);
+  return result.ok ? result.stdout.split("\n").map((s) => s.trim()).filter(Boolean) : [];
+}
+
+export async function containerHealth(containerName: string): Promise<Verdict> {
+  const result = await runCommand("docker", ["inspect", "--format", "{{json .State}}", containerName]);
+  if (result.notFound) return { state: "down", detail: "cannot ask Docker: the docker CLI is not installed" };
+  if (!result.ok) {
+    const message = firstLine(result.stderr);
+    return { state: "down", detail: /no such (object|container)/i.test(message) ? `container ${containerName} does not exist` : `cannot ask Docker: ${message}` };
+  }
+  return verdictFromState(parseJson(result.stdout));
+}
+
+/** Docker's `.State` of a container as a health verdict. */
+export function verdictFromState(state: unknown): Verdict {
+  const s = state as { Running?: boolean; Status?: string; Health?: { Status?: string; Log?: { Output?: string }[] } } | undefined;
+  if (!s) return { state: "down", detail: "docker inspect gave no state" };
+  if (!s.Running) return { state: "down", detail: `container is ${s.Status ?? "not running"}` };
+  const health = s.Health?.Status;
+  if (!health || health === "none") return { state: "up", detail: "running (no healthcheck)" };
+  if (health === "healthy") return { state: "up", detail: "healthcheck healthy" };
+  if (health === "starting") return { state: "loading", detail: "healthcheck starting" };
+  const last = s.Health?.Log?.at(-1)?.Output?.trim();
+  return { state: "down", detail: `healthcheck ${health}${last ? `: ${last.slice(0, 80)}` : ""}` };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0] ?? "";
+}

@@ -1,0 +1,58 @@
+/** Docker daemon reachable and new enough for start_interval; the NVIDIA runtime for GPU containers. */
+import type { CheckResult } from "./check-result";
+import type { HostProbe } from "./host-probe";
+
+/** start_interval (fast readiness inside the start period) needs Engine >= 25.0; older daemons ignore it. */
+export const START_INTERVAL_MIN_DOCKER: [number, number] = [25, 0];
+/** The reference's floor (validate_env.sh): 20.10. */
+export const MIN_DOCKER: [number, number] = [20, 10];
+
+export function parseDockerVersion(version: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+const atLeast = (v: [number, number], min: [number, number]) => v[0] > min[0] || (v[0] === min[0] && v[1] >= min[1]);
+
+export async function dockerChecks(probe: HostProbe): Promise<CheckResult[]> {
+  let info;
+  try {
+    info = await probe.dockerInfo();
+  } catch (error) {
+    const message = (error as Error).message;
+    return [
+      { check: "docker", target: "Docker daemon", status: "fail", detail: `not reachable: ${message}`, fix: "start Docker (sudo systemctl start docker, or Docker Desktop's WSL integration) and make sure your user may use it (docker group)" },
+      { check: "nvidia runtime", target: "NVIDIA container runtime", status: "fail", detail: "cannot tell: the Docker daemon is not reachable", fix: "fix the docker check first" },
+    ];
+  }
+  return [versionCheck(info.serverVersion, info.apiVersion), await runtimeCheck(info.runtimes, probe)];
+}
+
+function versionCheck(serverVersion: string, apiVersion: string): CheckResult {
+  const target = "Docker daemon";
+  const v = parseDockerVersion(serverVersion);
+  const detail = `Engine ${serverVersion} (API ${apiVersion})`;
+  if (!v) return { check: "docker", target, status: "warn", detail: `${detail}: version not understood`, fix: "use Docker Engine 25 or newer" };
+  if (!atLeast(v, MIN_DOCKER)) return { check: "docker", target, status: "fail", detail: `${detail} is older than 20.10`, fix: "upgrade Docker Engine to 25 or newer" };
+  if (!atLeast(v, START_INTERVAL_MIN_DOCKER)) {
+    return { check: "docker", target, status: "warn", detail: `${detail}: no healthcheck start_interval (needs 25.0), so readiness is seen a whole interval late`, fix: "upgrade Docker Engine to 25 or newer" };
+  }
+  return { check: "docker", target, status: "ok", detail: `${detail}, start_interval supported` };
+}
+
+/** GPU containers need the NVIDIA container toolkit: a registered "nvidia" runtime or the hook Docker's --gpus calls. */
+async function runtimeCheck(runtimes: string[], probe: HostProbe): Promise<CheckResult> {
+  const target = "NVIDIA container runtime";
+  if (runtimes.includes("nvidia")) return { check: "nvidia runtime", target, status: "ok", detail: `runtimes: ${runtimes.join(", ")}` };
+  for (const tool of ["nvidia-container-runtime-hook", "nvidia-container-cli", "nvidia-ctk"]) {
+    const found = await probe.which(tool);
+    if (found) return { check: "nvidia runtime", target, status: "ok", detail: `${found} (used by docker --gpus)` };
+  }
+  return {
+    check: "nvidia runtime",
+    target,
+    status: "fail",
+    detail: `no "nvidia" runtime (runtimes: ${runtimes.join(", ") || "none"}) and no nvidia-container-toolkit on PATH`,
+    fix: "install nvidia-container-toolkit, then: sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker",
+  };
+}

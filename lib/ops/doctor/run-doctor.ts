@@ -1,0 +1,41 @@
+/**
+ * `doctor`: every preflight check, all of them, whatever fails. A check that
+ * throws becomes a failed row naming the check; it never stops the others.
+ */
+import type { LoadedStack } from "../stack";
+import type { CheckResult } from "./check-result";
+import { dockerChecks } from "./docker-checks";
+import { gpuChecks } from "./gpu-checks";
+import type { HostProbe } from "./host-probe";
+import { DEFAULT_MIN_FREE_GIB, directoryChecks, diskCheck, portChecks, pulumiCheck } from "./host-checks";
+import { modelChecks } from "./model-checks";
+
+export interface DoctorOptions {
+  minFreeGiB?: number;
+}
+
+export async function runDoctor({ config, plan }: LoadedStack, probe: HostProbe, options: DoctorOptions = {}): Promise<CheckResult[]> {
+  const running = await probe.runningContainers(plan.stack).catch(() => [] as string[]);
+  const groups: [string, () => Promise<CheckResult | CheckResult[]>][] = [
+    ["docker", () => dockerChecks(probe)],
+    ["gpu", () => gpuChecks(plan, probe, running)],
+    ["models", () => modelChecks(config, probe)],
+    ["ports", () => portChecks(plan, probe, running)],
+    ["data dirs", () => directoryChecks(plan, probe)],
+    ["disk", () => diskCheck(config, probe, options.minFreeGiB ?? DEFAULT_MIN_FREE_GIB)],
+    ["pulumi", () => pulumiCheck(probe)],
+  ];
+  const results = await Promise.all(
+    groups.map(([name, run]) =>
+      run().then(
+        (r) => (Array.isArray(r) ? r : [r]),
+        (error: unknown): CheckResult[] => [{ check: name, target: name, status: "fail", detail: `the check itself failed: ${(error as Error).message}`, fix: "report this; the other checks still ran" }],
+      ),
+    ),
+  );
+  return results.flat();
+}
+
+export function doctorPassed(results: CheckResult[]): boolean {
+  return results.every((r) => r.status !== "fail");
+}
