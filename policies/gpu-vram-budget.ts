@@ -1,0 +1,227 @@
+/**
+ * gpu-vram-budget: for every GPU, the containers assigned to it must fit its
+ * budget (totalMiB - reserveMiB, as in lib/plan/gpu-plan.ts). A llama-server's
+ * share is estimated from its own argv (model, -ngl, -c, -b/-ub, cache types)
+ * and its image's llama.cpp build by the same lib/vram code the program plans
+ * with, so a PR that raises -ngl or -c is caught even if nothing else changed.
+ * A GPU container must also really get an NVIDIA GPU; the reference reserved a
+ * GPU for CPU-only images and never used it (§9.1).
+ */
+import * as path from "node:path";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { defaultStackConfig } from "../lib/config/load";
+import { llamaBuildOf } from "../lib/images";
+import { describeEstimate } from "../lib/plan/gpu-plan";
+import { estimateFromArgs, parseLlamaArgs, pinnedLlamaBuild, type VramEstimate } from "../lib/vram";
+import { describeContainer, type ContainerView } from "./support/container-view";
+import { gpuRequestOf, resolveSelection } from "./support/gpu-request";
+import { rethrowUnknown } from "./support/known";
+import { isLlamaCppCudaImage, isLlamaCppImage, llamaServerArgv } from "./support/llama-server";
+import { VRAM_CLAIM_LABEL } from "./support/resource-types";
+import { stackContainers } from "./health-gated-ordering";
+
+export interface GpuBudgetEntry {
+  id: string;
+  name?: string;
+  totalMiB: number;
+  reserveMiB: number;
+}
+
+export interface VramBudgetConfig {
+  /** The stack's GPUs; must match `gpus` in Pulumi.<stack>.yaml (a test keeps them equal). */
+  gpus: GpuBudgetEntry[];
+  /** Per-process CUDA overhead; must match `inference.perProcessOverheadMiB`. */
+  perProcessOverheadMiB: number;
+  /** VRAM held by GPU containers that are not llama-server, by service, when they carry no vram-mib label. */
+  fixedClaimsMiB: Record<string, number>;
+}
+
+/** One container's share of a GPU. */
+export interface VramClaim {
+  container: ContainerView;
+  gpuIds: string[];
+  mib: number;
+  /** "<mib> MiB = weights ... + KV ... (...)" or where a fixed claim came from. */
+  breakdown: string;
+  estimate?: VramEstimate;
+}
+
+export interface VramFinding {
+  message: string;
+  urn?: string;
+}
+
+const DEFAULTS = defaultStackConfig();
+
+/** True when the container is meant to use a GPU (see the policy description). */
+export function isGpuContainer(c: ContainerView): boolean {
+  const request = gpuRequestOf(c);
+  if (request.requested || c.props.runtime === "nvidia" || c.labels[VRAM_CLAIM_LABEL] !== undefined) return true;
+  if (isLlamaCppCudaImage(c.imageRef)) return true;
+  const argv = llamaServerArgv(c);
+  return argv !== undefined && gpuLayersRequested(argv);
+}
+
+/** -ngl > 0, "all", "auto", or absent (recent builds then offload everything). */
+function gpuLayersRequested(argv: string[]): boolean {
+  try {
+    const ngl = parseLlamaArgs(argv).nGpuLayers;
+    return ngl === undefined || typeof ngl === "string" || ngl > 0;
+  } catch {
+    return true; // unparseable argv: the estimate reports it
+  }
+}
+
+/** Host directory and container directory of the bind that holds `model`, so the GGUF header can be read. */
+function modelMount(c: ContainerView, model: string): { modelsDir?: string; containerModelsDir?: string } {
+  const binds = [
+    ...(c.props.volumes ?? []).map((v) => ({ host: v.hostPath, target: v.containerPath })),
+    ...(c.props.mounts ?? []).filter((m) => m.type === "bind").map((m) => ({ host: m.source, target: m.target })),
+  ].filter((b): b is { host: string; target: string } => typeof b.host === "string" && typeof b.target === "string");
+  const bind = binds.find((b) => model.startsWith(`${b.target.replace(/\/+$/, "")}/`));
+  return bind ? { modelsDir: bind.host, containerModelsDir: bind.target } : { containerModelsDir: path.posix.dirname(model) };
+}
+
+async function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, findings: VramFinding[]): Promise<VramClaim> {
+  const argv = llamaServerArgv(c);
+  if (argv) {
+    const model = (() => {
+      try {
+        return parseLlamaArgs(argv).model;
+      } catch {
+        return undefined;
+      }
+    })();
+    const build = c.imageRef ? llamaBuildOf(c.imageRef) : undefined;
+    try {
+      const estimate = await estimateFromArgs(argv, {
+        ...(model ? modelMount(c, model) : {}),
+        overheadMiB: config.perProcessOverheadMiB,
+        llamaBuild: build,
+      });
+      const buildNote = build === undefined ? `; llama.cpp build unknown (image ${c.imageRef ?? "unresolved"}), assumed b${pinnedLlamaBuild()}` : "";
+      return { container: c, gpuIds, mib: estimate.totalMiB, breakdown: `${describeEstimate(estimate)}, ${estimate.source}${buildNote}`, estimate };
+    } catch (error) {
+      findings.push({
+        urn: c.urn,
+        message: `${describeContainer(c)}: cannot estimate its VRAM from its llama-server arguments, so the GPU budget cannot be proven: ${(error as Error).message}`,
+      });
+      return { container: c, gpuIds, mib: 0, breakdown: "0 MiB (estimate failed, see the separate violation)" };
+    }
+  }
+  const label = c.labels[VRAM_CLAIM_LABEL];
+  if (label !== undefined && /^\d+$/.test(label)) return { container: c, gpuIds, mib: Number(label), breakdown: `${label} MiB (fixed claim, label ${VRAM_CLAIM_LABEL})` };
+  if (label !== undefined) {
+    findings.push({ urn: c.urn, message: `${describeContainer(c)}: label ${VRAM_CLAIM_LABEL}="${label}" is not a whole number of MiB. Fix: set it to e.g. "256".` });
+  }
+  const fixed = config.fixedClaimsMiB[c.service];
+  if (fixed !== undefined) return { container: c, gpuIds, mib: fixed, breakdown: `${fixed} MiB (fixed claim, policy config fixedClaimsMiB.${c.service})` };
+  return {
+    container: c,
+    gpuIds,
+    mib: 0,
+    breakdown: `0 MiB (not llama-server and no ${VRAM_CLAIM_LABEL} label or fixedClaimsMiB entry: counted as 0, which may be optimistic)`,
+  };
+}
+
+/** Request problems that leave a GPU container on the CPU or on an unknown device. */
+function requestFindings(c: ContainerView, gpuIds: readonly string[]): { findings: VramFinding[]; ids: string[] } {
+  const where = describeContainer(c);
+  const request = gpuRequestOf(c);
+  const findings: VramFinding[] = request.problems.map((p) => ({
+    urn: c.urn,
+    message: `${where} is a GPU container but ${p}. Fix: request the GPU explicitly as deviceRequests: [{ driver: "nvidia", deviceIds: ["<gpu id>"], capabilities: ["gpu"] }] (components/service.ts does this from gpuDeviceIds).`,
+  }));
+  if (!request.requested && request.problems.length === 0) {
+    findings.push({
+      urn: c.urn,
+      message: `${where} is a GPU container (${gpuReason(c)}) but requests no NVIDIA device, so it runs on the CPU or on whatever the runtime defaults to. Fix: set gpuDeviceIds in its ServiceSpec (deviceRequests with driver "nvidia", deviceIds and capabilities ["gpu"]).`,
+    });
+  }
+  const argv = llamaServerArgv(c);
+  if (argv && gpuLayersRequested(argv) && isLlamaCppImage(c.imageRef) && !isLlamaCppCudaImage(c.imageRef)) {
+    findings.push({
+      urn: c.urn,
+      message: `${where} asks llama-server for GPU layers, but its image ${c.imageRef} is not a CUDA build, so every layer silently runs on the CPU. Fix: use a server-cuda-b<N> tag (PINNED_IMAGES.llamaCpp).`,
+    });
+  }
+  if (!request.selection) return { findings, ids: [] };
+  const resolved = resolveSelection(request.selection, gpuIds);
+  if (resolved.unknown.length) {
+    findings.push({
+      urn: c.urn,
+      message: `${where} requests GPU ${resolved.unknown.map((id) => `"${id}"`).join(", ")}, which the policy config's gpus (${gpuIds.join(", ")}) does not list, so its VRAM is not budgeted. Fix: use a configured GPU id, or add the GPU to gpus in both Pulumi.<stack>.yaml and policies/config/<stack>.json.`,
+    });
+  }
+  return { findings, ids: resolved.ids };
+}
+
+function gpuReason(c: ContainerView): string {
+  if (isLlamaCppCudaImage(c.imageRef)) return `CUDA image ${c.imageRef}`;
+  if (c.labels[VRAM_CLAIM_LABEL] !== undefined) return `label ${VRAM_CLAIM_LABEL}`;
+  if (c.props.runtime === "nvidia") return `runtime "nvidia"`;
+  return "llama-server with GPU layers";
+}
+
+/** Each GPU container's share of the GPUs it requests, and what is wrong with its request or estimate. */
+export async function vramClaims(views: readonly ContainerView[], config: VramBudgetConfig): Promise<{ claims: VramClaim[]; findings: VramFinding[] }> {
+  const findings: VramFinding[] = [];
+  const gpuIds = config.gpus.map((g) => g.id);
+  const claims: VramClaim[] = [];
+  for (const c of views.filter(isGpuContainer)) {
+    const request = requestFindings(c, gpuIds);
+    findings.push(...request.findings);
+    if (request.ids.length) claims.push(await claimOf(c, request.ids, config, findings));
+  }
+  return { claims, findings };
+}
+
+export async function vramFindings(views: readonly ContainerView[], config: VramBudgetConfig): Promise<VramFinding[]> {
+  const { claims, findings } = await vramClaims(views, config);
+  for (const gpu of config.gpus) {
+    const budget = gpu.totalMiB - gpu.reserveMiB;
+    const onGpu = claims.filter((cl) => cl.gpuIds.includes(gpu.id)).sort((a, b) => b.mib - a.mib);
+    const total = Math.round(onGpu.reduce((sum, cl) => sum + cl.mib, 0) * 10) / 10;
+    if (total <= budget) continue;
+    const biggest = onGpu[0]!;
+    const split = onGpu.filter((cl) => cl.gpuIds.length > 1).map((cl) => cl.container.service);
+    findings.push({
+      urn: biggest.container.urn,
+      message:
+        `GPU "${gpu.id}"${gpu.name ? ` (${gpu.name})` : ""} is over budget: its containers need ~${total} MiB but the budget is ${budget} MiB (totalMiB ${gpu.totalMiB} - reserveMiB ${gpu.reserveMiB}). ` +
+        `Per container: ${onGpu.map((cl) => `${cl.container.service}: ${cl.breakdown}`).join("; ")}.` +
+        (split.length ? ` (${split.join(", ")} span several GPUs and are counted in full on each.)` : "") +
+        ` Fix: lower -ngl or -c of ${biggest.container.service} (for the inference servers set inference.<role>.nGpuLayers to "auto" or lower ctxSize in Pulumi.<stack>.yaml), or move a container to another GPU.`,
+    });
+  }
+  return findings;
+}
+
+export const gpuVramBudget: StackValidationPolicy = {
+  name: "gpu-vram-budget",
+  description:
+    "Checks that every GPU container requests an NVIDIA GPU explicitly and that the estimated VRAM of the containers on each GPU fits its budget (total minus reserve).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: {
+    properties: {
+      gpus: {
+        type: "array",
+        minItems: 1,
+        items: {
+          type: "object",
+          properties: { id: { type: "string" }, name: { type: "string" }, totalMiB: { type: "integer", minimum: 1 }, reserveMiB: { type: "integer", minimum: 0 } },
+          required: ["id", "totalMiB", "reserveMiB"],
+        },
+        default: DEFAULTS.gpus.map((g) => ({ id: g.id, ...(g.name ? { name: g.name } : {}), totalMiB: g.totalMiB, reserveMiB: g.reserveMiB })),
+      },
+      perProcessOverheadMiB: { type: "integer", minimum: 0, default: DEFAULTS.inference.perProcessOverheadMiB },
+      fixedClaimsMiB: { type: "object", additionalProperties: { type: "integer", minimum: 0 }, default: {} },
+    },
+  },
+  validateStack: async (args, reportViolation) => {
+    const { views } = stackContainers(args.resources);
+    for (const f of await vramFindings(views, args.getConfig<VramBudgetConfig>())) reportViolation(f.message, f.urn);
+    rethrowUnknown(views.flatMap((v) => v.unknown), ["command", "entrypoints", "deviceRequests", "gpus", "runtime", "labels", "volumes", "mounts", "image"]);
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * Preview hands policies values that are not known yet (an image id, an env
+ * list built from a generated secret). Reading one through the SDK's proxy
+ * throws UnknownValueError, which turns the whole policy into an advisory
+ * "can't run during preview". Instead we copy what is known, remember what
+ * was not, check the known part, and only then rethrow: a certain violation
+ * stays mandatory, and an incomplete check still says so.
+ */
+import { UnknownValueError } from "@pulumi/policy";
+
+export interface UnknownValue {
+  /** Dotted path below the resource's props, e.g. "envs" or "ports.0.ip". */
+  path: string;
+  error: UnknownValueError;
+}
+
+export interface Known<T> {
+  value: T;
+  unknown: UnknownValue[];
+}
+
+/** A plain deep copy of `value` with unknown values left out (undefined in objects, dropped from arrays). */
+export function knownPart<T>(value: T): Known<T> {
+  const unknown: UnknownValue[] = [];
+  return { value: copy(value, "", unknown) as T, unknown };
+}
+
+function copy(value: unknown, at: string, unknown: UnknownValue[]): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const isArray = Array.isArray(value);
+  const out: Record<string, unknown> | unknown[] = isArray ? [] : {};
+  for (const key of Object.keys(value)) {
+    const path = at ? `${at}.${key}` : key;
+    try {
+      const item = copy((value as Record<string, unknown>)[key], path, unknown);
+      if (isArray) (out as unknown[]).push(item);
+      else (out as Record<string, unknown>)[key] = item;
+    } catch (error) {
+      if (!(error instanceof UnknownValueError)) throw error;
+      unknown.push({ path, error });
+    }
+  }
+  return out;
+}
+
+/** Rethrows the first unknown value under any of `fields`, after the known part has been checked. */
+export function rethrowUnknown(unknown: UnknownValue[], fields: readonly string[]): void {
+  const hit = unknown.find((u) => fields.some((f) => u.path === f || u.path.startsWith(`${f}.`)));
+  if (hit) throw hit.error;
+}
