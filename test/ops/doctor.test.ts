@@ -1,0 +1,223 @@
+/** doctor's checks against a fake host (GPU, Docker, ports, disk, CLI) and real files (GGUF headers, data dirs). */
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import type { AddressInfo } from "node:net";
+import { beforeEach, describe, expect, it } from "vitest";
+import { parseDockerVersion } from "../../lib/ops/doctor/docker-checks";
+import { parseNvidiaSmi, realHostProbe } from "../../lib/ops/doctor/real-host-probe";
+import { doctorReport } from "../../lib/ops/doctor/report";
+import { doctorPassed, runDoctor } from "../../lib/ops/doctor/run-doctor";
+import type { CheckResult } from "../../lib/ops/doctor/check-result";
+import { loadStack, type LoadedStack } from "../../lib/ops/stack";
+import { PROJECT_DIR } from "./support/plans";
+import { fakeProbe, GIB, tempDir, writeCatalogGguf } from "./support/doctor-fixtures";
+
+const CHAT = "Qwen2.5-3B-Instruct-Q4_K_M.gguf";
+const CODE = "qwen2.5-coder-7b-instruct-q4_k_m.gguf";
+
+let modelsDir: string;
+let dataDir: string;
+
+/** p2 with models and data in temp dirs: models present (catalog headers), every mounted dir created. */
+async function readyStack(sets: string[] = []): Promise<LoadedStack> {
+  const stack = await loadStack("p2", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, ...sets]);
+  for (const s of stack.plan.services) for (const b of s.binds) fs.mkdirSync(b.hostPath, { recursive: true });
+  return stack;
+}
+
+const rowsOf = (results: CheckResult[], check: string) => results.filter((r) => r.check === check);
+
+beforeEach(() => {
+  modelsDir = tempDir("doctor-models-");
+  dataDir = tempDir("doctor-data-");
+  writeCatalogGguf(modelsDir, CHAT);
+  writeCatalogGguf(modelsDir, CODE);
+});
+
+describe("doctor on a ready host", () => {
+  it("passes every check, reading both GGUF headers and matching them to the catalog", async () => {
+    const results = await runDoctor(await readyStack(), fakeProbe());
+    const failing = results.filter((r) => r.status !== "ok");
+    expect(failing).toEqual([]);
+    expect(doctorPassed(results)).toBe(true);
+    expect(rowsOf(results, "model (chat)")[0]!.detail).toContain("matches the catalog's Qwen2.5-3B-Instruct Q4_K_M");
+    expect(rowsOf(results, "model (code)")[0]!.detail).toContain("Qwen2.5-Coder-7B-Instruct");
+    expect(results.map((r) => r.check)).toEqual(expect.arrayContaining(["docker", "nvidia runtime", "gpu", "disk", "pulumi", "port (qdrant)", "data dir"]));
+    expect(doctorReport(results)).not.toContain("To fix");
+  });
+});
+
+describe("doctor on a host without GPU and models", () => {
+  it("names the missing GPU and each missing GGUF file with a fix, and still runs every other check", async () => {
+    fs.rmSync(path.join(modelsDir, CHAT));
+    fs.rmSync(path.join(modelsDir, CODE));
+    const stack = await readyStack();
+    const results = await runDoctor(stack, fakeProbe({ nvidiaGpus: async () => Promise.reject(new Error("nvidia-smi not found (no NVIDIA driver installed)")) }));
+    expect(doctorPassed(results)).toBe(false);
+
+    const gpu = rowsOf(results, "gpu");
+    expect(gpu).toHaveLength(1);
+    expect(gpu[0]).toMatchObject({ status: "fail", target: "GPU 0 (NVIDIA GeForce RTX 4050 Laptop GPU)" });
+    expect(gpu[0]!.detail).toContain("nvidia-smi not found");
+    expect(gpu[0]!.fix).toContain("NVIDIA driver");
+
+    for (const [role, file] of [["chat", CHAT], ["code", CODE]] as const) {
+      const model = rowsOf(results, `model (${role})`)[0]!;
+      expect(model).toMatchObject({ status: "fail", target: path.join(modelsDir, file) });
+      expect(model.fix).toContain(`download ${file} into ${modelsDir}`);
+    }
+    const ports = stack.plan.services.flatMap((s) => s.ports);
+    expect(results.filter((r) => r.check.startsWith("port ")).length).toBe(ports.length);
+    expect(rowsOf(results, "pulumi")).toHaveLength(1);
+    expect(rowsOf(results, "disk")).toHaveLength(1);
+
+    const report = doctorReport(results);
+    expect(report).toContain(`FAIL ${path.join(modelsDir, CHAT)}: download`);
+    expect(report).toContain("FAIL GPU 0");
+  });
+});
+
+describe("gpu check", () => {
+  it("fails when the GPU has less free memory than the plan puts on it, naming both numbers", async () => {
+    const stack = await readyStack();
+    const planned = stack.plan.gpuPlan.gpus[0]!.estimatedMiB;
+    const results = await runDoctor(stack, fakeProbe({ nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 1200 }] }));
+    const gpu = rowsOf(results, "gpu")[0]!;
+    expect(gpu.status).toBe("fail");
+    expect(gpu.detail).toContain("1200 MiB free");
+    expect(gpu.detail).toContain(`plan ${planned} MiB`);
+  });
+
+  it("does not count VRAM held by the stack's own running inference containers", async () => {
+    const results = await runDoctor(await readyStack(), fakeProbe({
+      nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 300 }],
+      runningContainers: async () => ["inference-chat", "inference-code"],
+    }));
+    expect(rowsOf(results, "gpu")[0]).toMatchObject({ status: "ok" });
+  });
+
+  it("warns when the config's totalMiB is not the card's, and fails when the configured GPU id is absent", async () => {
+    const bigger = await runDoctor(await readyStack(), fakeProbe({ nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX 4090", totalMiB: 24564, freeMiB: 24000 }] }));
+    expect(rowsOf(bigger, "gpu")[0]).toMatchObject({ status: "warn", fix: "pulumi config set --path 'gpus[0].totalMiB' 24564" });
+    const other = await runDoctor(await readyStack(), fakeProbe({ nvidiaGpus: async () => [{ index: "1", uuid: "GPU-y", name: "RTX", totalMiB: 6141, freeMiB: 6000 }] }));
+    expect(rowsOf(other, "gpu")[0]).toMatchObject({ status: "fail" });
+    expect(rowsOf(other, "gpu")[0]!.detail).toContain('not "0"');
+  });
+});
+
+describe("model check", () => {
+  it("fails a file whose header disagrees with the catalog, naming the differing facts", async () => {
+    writeCatalogGguf(modelsDir, CHAT, { "qwen2.block_count": 28 });
+    const results = await runDoctor(await readyStack(), fakeProbe());
+    const chat = rowsOf(results, "model (chat)")[0]!;
+    expect(chat.status).toBe("fail");
+    expect(chat.detail).toContain("nLayer 28 (catalog 36)");
+  });
+
+  it("fails a file that is not GGUF", async () => {
+    const stack = await readyStack();
+    fs.writeFileSync(path.join(modelsDir, CODE), "<html>404 Not Found</html>");
+    const code = rowsOf(await runDoctor(stack, fakeProbe()), "model (code)")[0]!;
+    expect(code.status).toBe("fail");
+    expect(code.detail).toContain("not a readable GGUF header");
+  });
+});
+
+describe("host checks", () => {
+  it("fails a port another process holds, with the config key to move it; a port the stack's own container holds is fine", async () => {
+    const results = await runDoctor(await readyStack(), fakeProbe({
+      portInUse: async (_host, port) => port === 8000 || port === 6333,
+      runningContainers: async () => ["qdrant"],
+    }));
+    const gateway = results.find((r) => r.target === "127.0.0.1:8000")!;
+    expect(gateway.status).toBe("fail");
+    expect(gateway.fix).toContain("pulumi config set --path 'gateway.hostPort'");
+    expect(results.find((r) => r.target === "127.0.0.1:6333")).toMatchObject({ status: "ok", detail: "held by this stack's qdrant" });
+  });
+
+  it("fails missing mounted dirs with mkdir, and unwritable data dirs with chown", async () => {
+    const stack = await readyStack();
+    const qdrantDir = stack.plan.services.find((s) => s.service === "qdrant")!.binds[0]!.hostPath;
+    fs.rmSync(qdrantDir, { recursive: true });
+    const sqliteDir = path.join(dataDir, "sqlite");
+    const results = await runDoctor(stack, fakeProbe({
+      stat: async (p) => (p === sqliteDir ? { exists: true, isDirectory: true, writable: false } : realHostProbe.stat(p)),
+    }));
+    expect(results.find((r) => r.target === qdrantDir)).toMatchObject({ status: "fail", fix: `mkdir -p ${qdrantDir}` });
+    expect(results.find((r) => r.target === sqliteDir)!.fix).toContain("chown");
+    expect(results.find((r) => r.target === modelsDir)).toMatchObject({ check: "mounted path", status: "ok" });
+  });
+
+  it("fails on too little disk space, measured on the nearest existing parent of a missing dataDir", async () => {
+    const missing = path.join(dataDir, "not", "yet");
+    const stack = await readyStack([`paths.dataDir=${missing}`]);
+    fs.rmSync(path.join(dataDir, "not"), { recursive: true });
+    const measured: string[] = [];
+    const results = await runDoctor(stack, fakeProbe({
+      freeBytes: async (p) => {
+        measured.push(p);
+        return 5 * GIB;
+      },
+    }));
+    expect(measured).toEqual([dataDir]);
+    expect(rowsOf(results, "disk")[0]).toMatchObject({ status: "fail", detail: "5.0 GiB free, need 20 GiB" });
+  });
+
+  it("fails without the pulumi CLI", async () => {
+    const results = await runDoctor(await readyStack(), fakeProbe({ which: async () => undefined }));
+    expect(rowsOf(results, "pulumi")[0]).toMatchObject({ status: "fail", target: "pulumi CLI" });
+  });
+});
+
+describe("docker checks", () => {
+  it("warns on an Engine without start_interval and fails below 20.10", async () => {
+    const old = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => ({ serverVersion: "24.0.7", apiVersion: "1.43", runtimes: ["nvidia"] }) }));
+    expect(rowsOf(old, "docker")[0]!.status).toBe("warn");
+    expect(rowsOf(old, "docker")[0]!.detail).toContain("start_interval");
+    const ancient = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => ({ serverVersion: "19.03.15", apiVersion: "1.40", runtimes: ["nvidia"] }) }));
+    expect(rowsOf(ancient, "docker")[0]!.status).toBe("fail");
+    expect(parseDockerVersion("25.0.3")).toEqual([25, 0]);
+  });
+
+  it("fails both Docker rows when the daemon is unreachable, and the runtime row without the NVIDIA toolkit", async () => {
+    const down = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => Promise.reject(new Error("Cannot connect to the Docker daemon")) }));
+    expect(rowsOf(down, "docker")[0]).toMatchObject({ status: "fail" });
+    expect(rowsOf(down, "docker")[0]!.detail).toContain("Cannot connect");
+    expect(rowsOf(down, "nvidia runtime")[0]!.status).toBe("fail");
+    const noToolkit = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => ({ serverVersion: "27.0.1", apiVersion: "1.46", runtimes: ["runc"] }) }));
+    expect(rowsOf(noToolkit, "nvidia runtime")[0]).toMatchObject({ status: "fail" });
+    expect(rowsOf(noToolkit, "nvidia runtime")[0]!.fix).toContain("nvidia-ctk runtime configure");
+  });
+
+  it("a probe that throws fails only its own check", async () => {
+    const results = await runDoctor(await readyStack(), fakeProbe({ freeBytes: async () => Promise.reject(new Error("statfs exploded")) }));
+    expect(rowsOf(results, "disk")[0]).toMatchObject({ status: "fail" });
+    expect(rowsOf(results, "disk")[0]!.detail).toContain("statfs exploded");
+    expect(results.filter((r) => r.status === "fail")).toHaveLength(1);
+  });
+});
+
+describe("the real host probe", () => {
+  it("sees a port taken by a listener on 127.0.0.1, and free once it closes", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    expect(await realHostProbe.portInUse("127.0.0.1", port)).toBe(true);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(await realHostProbe.portInUse("127.0.0.1", port)).toBe(false);
+  });
+
+  it("finds executables on PATH and measures free space", async () => {
+    expect(await realHostProbe.which("node")).toMatch(/\/node$/);
+    expect(await realHostProbe.which("surely-not-a-command-xyz")).toBeUndefined();
+    expect(await realHostProbe.freeBytes(dataDir)).toBeGreaterThan(0);
+  });
+
+  it("parses nvidia-smi's CSV", () => {
+    expect(parseNvidiaSmi("0, GPU-abc, NVIDIA GeForce RTX 4050 Laptop GPU, 6141, 5702\n1, GPU-def, Tesla T4, 15360, 15000\n")).toEqual([
+      { index: "0", uuid: "GPU-abc", name: "NVIDIA GeForce RTX 4050 Laptop GPU", totalMiB: 6141, freeMiB: 5702 },
+      { index: "1", uuid: "GPU-def", name: "Tesla T4", totalMiB: 15360, freeMiB: 15000 },
+    ]);
+  });
+});
