@@ -1,0 +1,88 @@
+/** container-secrets: weak or leaked secrets, through the real program where it can produce them, else by mutation. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { runStackFile, type CapturedStack } from "../support/pulumi-harness";
+import { container, copyStack, loadPackConfig, mandatory, ofPolicy, runPolicies } from "./harness";
+
+const POLICY = "container-secrets";
+let p2: CapturedStack;
+let p3: CapturedStack;
+beforeAll(async () => {
+  p2 = await runStackFile("p2");
+  p3 = await runStackFile("p3");
+});
+
+async function secretViolations(stack: CapturedStack): Promise<string[]> {
+  return ofPolicy(mandatory(await runPolicies(stack, loadPackConfig(stack.stack), { only: [POLICY] })), POLICY).map((v) => v.message);
+}
+
+function mutate(base: CapturedStack, change: (s: CapturedStack) => void): CapturedStack {
+  const copy = copyStack(base);
+  change(copy);
+  return copy;
+}
+
+describe("container-secrets", () => {
+  it("a well-known master key set in the stack config reaches the gateway and RAG", async () => {
+    const weak = await runStackFile("p2", {}, { gatewayMasterKey: "sk-1234" });
+    const found = await secretViolations(weak);
+    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway": secret LITELLM_MASTER_KEY is weak: "sk-1234" is a well-known default\. Fix: pulumi config set --secret/));
+    expect(found).toContainEqual(expect.stringMatching(/^container "rag": secret RAG_LLM_API_KEY is weak/));
+    expect(found).toContainEqual(expect.stringMatching(/^container "rag": secret OPENAI_API_KEY is weak/));
+  });
+
+  it("a short Qdrant API key", async () => {
+    const short = await runStackFile("p2", {}, { qdrantApiKey: "qdrant-key" });
+    expect(await secretViolations(short)).toContainEqual(expect.stringMatching(/^container "qdrant": secret QDRANT__SERVICE__API_KEY is weak: it is only 10 characters \(minimum 16\)/));
+  });
+
+  it("p3: Grafana's admin/admin (as in the reference)", async () => {
+    const found = await secretViolations(await runStackFile("p3", {}, { grafanaAdminPassword: "admin" }));
+    expect(found).toContainEqual(expect.stringMatching(/^container "grafana": secret GF_SECURITY_ADMIN_PASSWORD is weak: "admin" is a well-known default/));
+  });
+
+  it("a secret env var on a container whose envs is not a secret output", async () => {
+    const found = await secretViolations(mutate(p2, (s) => (container(s, "api-gateway").options.additionalSecretOutputs = [])));
+    expect(found).toEqual([expect.stringMatching(/^container "api-gateway" passes secret LITELLM_MASTER_KEY in envs, but envs is not an additional secret output/)]);
+  });
+
+  it("a secret env var added as plain config to a container without secrets", async () => {
+    const found = await secretViolations(mutate(p3, (s) => container(s, "mcp-server").inputs.envs.push("MCP_API_KEY=approval-admin-001")));
+    expect(found).toEqual([
+      expect.stringMatching(/^container "mcp-server" passes secret MCP_API_KEY in envs, but envs is not an additional secret output/),
+      expect.stringMatching(/^container "mcp-server": secret MCP_API_KEY is weak: "approval-admin-001" is a well-known default/),
+    ]);
+  });
+
+  it("the master key written into LiteLLM's YAML instead of os.environ/", async () => {
+    const stack = mutate(p2, (s) => {
+      const gateway = container(s, "api-gateway").inputs;
+      const key = (gateway.envs as string[]).find((e) => e.startsWith("LITELLM_MASTER_KEY="))!.split("=")[1]!;
+      const upload = (gateway.uploads as { file: string; content: string }[]).find((u) => u.file === "/app/config.yaml")!;
+      upload.content = upload.content.replace("os.environ/LITELLM_MASTER_KEY", key);
+    });
+    const found = await secretViolations(stack);
+    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway": the value of secret LITELLM_MASTER_KEY \(sk-\*\*\*xx \(43 chars\)\) also appears in upload \/app\/config\.yaml/));
+    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway": uploaded file \/app\/config\.yaml holds a secret literal at line \d+ \(master_key: sk-\*\*\*/));
+  });
+
+  it("an sk- key literal in an uploaded file of a container with no secret env", async () => {
+    const found = await secretViolations(
+      mutate(p3, (s) => (container(s, "prometheus").inputs.uploads[0].content += "\n# token for later: sk-abcdefghijklmnopqrstuvwx\n")),
+    );
+    expect(found).toEqual([expect.stringMatching(/^container "prometheus": uploaded file \/etc\/prometheus\/prometheus\.yml holds a secret literal at line \d+ \(sk-\*\*\*wx/)]);
+  });
+
+  it("a secret passed on the command line", async () => {
+    const found = await secretViolations(mutate(p2, (s) => container(s, "api-gateway").inputs.command.push("--master-key", "sk-0123456789abcdefghij")));
+    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway" passes a secret on the command line \(--master-key sk-\*\*\*ij \(23 chars\)\)/));
+  });
+
+  it("LiteLLM's documented placeholder for a keyless upstream is not a secret", async () => {
+    const gateway = container(p2, "api-gateway").inputs.uploads[0].content as string;
+    expect(gateway).toContain("sk-no-key-required");
+    const config = loadPackConfig("p2");
+    (config[POLICY] as { placeholderValues: string[] }).placeholderValues = [];
+    const found = ofPolicy(await runPolicies(p2, config, { only: [POLICY] }), POLICY);
+    expect(found.map((v) => v.message)).toContainEqual(expect.stringMatching(/api_key: sk-\*\*\*ed/));
+  });
+});
