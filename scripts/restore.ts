@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { readManifest } from "../lib/ops/backup/manifest";
 import { restoreTable } from "../lib/ops/backup/report";
 import { restoreSqlite } from "../lib/ops/backup/restore";
-import { SQLITE_GROUPS } from "../lib/ops/backup/sqlite-sources";
+import { databaseOwners } from "../lib/ops/backup/sqlite-sources";
 import { EXIT, loadStackOrExit, parseTaskArgs, stringFlag } from "../lib/ops/cli";
 import { runningStackContainers } from "../lib/ops/docker-cli";
 import { withProgress } from "../lib/ops/progress";
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   const to = stringFlag(args, "to");
   if (!to && !args.values.force) {
     const { plan } = await loadStackOrExit(args);
-    const owners = plan.services.filter((s) => SQLITE_GROUPS.includes(s.group)).map((s) => s.containerName);
+    const owners = databaseOwners(plan).map((s) => s.containerName);
     const running = (await runningStackContainers(plan.stack)).filter((name) => owners.includes(name));
     if (running.length) {
       process.stderr.write(`error: ${running.join(", ")} still running and may write the databases; stop them first (docker stop ${running.join(" ")}), or pass --force\n`);

@@ -7,7 +7,7 @@ import { readManifest } from "../../lib/ops/backup/manifest";
 import { QdrantError } from "../../lib/ops/backup/qdrant-snapshots";
 import { backupFolderName, backupStamp, expiredBackups } from "../../lib/ops/backup/retention";
 import { runBackup } from "../../lib/ops/backup/run-backup";
-import { findSqliteSources } from "../../lib/ops/backup/sqlite-sources";
+import { findSqliteSources, hostPathOf } from "../../lib/ops/backup/sqlite-sources";
 import type { StackPlan } from "../../lib/plan/stack-plan";
 import { tempDir } from "./support/doctor-fixtures";
 import { fakeQdrant, type FakeQdrant } from "./support/fake-qdrant";
@@ -30,16 +30,23 @@ beforeEach(() => {
   root = path.join(tempDir("backup-root-"), "backups");
 });
 
-/** p2 plus memory and MCP services as p3 plans them: memory-api and memory-maintainer share the memory dir. */
+/**
+ * p2 plus memory and MCP services as p3 plans them: memory-api and memory-maintainer
+ * share the memory dir; MCP also mounts a writable workspace that is not searched.
+ */
 async function p3LikePlan(): Promise<StackPlan> {
   const p2 = await planOf("p2");
   const memoryBind = { hostPath: path.join(data, "memory"), containerPath: "/app/memory", readOnly: false };
   const mcpBind = { hostPath: path.join(data, "mcp"), containerPath: "/data/sqlite", readOnly: false };
-  const docs = { hostPath: path.join(data, "documents"), containerPath: "/docs", readOnly: true };
+  const workspace = { hostPath: path.join(data, "workspace"), containerPath: "/mnt/workspace", readOnly: false };
+  const memoryEnv = { AI_MEMORY_DIR: "/app/memory" };
   return withServices(p2, [
-    await handBuiltService(p2, { service: "memory-api", group: "memory", binds: [memoryBind], dependsOn: ["qdrant"], port: { internal: 8005, external: 8005 } }),
-    await handBuiltService(p2, { service: "memory-maintainer", group: "memory", binds: [memoryBind], dependsOn: ["memory-api"] }),
-    await handBuiltService(p2, { service: "mcp-server", group: "mcp", binds: [mcpBind, docs], dependsOn: ["rag"], port: { internal: 8020, external: 8020 } }),
+    await handBuiltService(p2, { service: "memory-api", group: "memory", env: memoryEnv, binds: [memoryBind], dependsOn: ["qdrant"], port: { internal: 8005, external: 8005 } }),
+    await handBuiltService(p2, { service: "memory-maintainer", group: "memory", env: memoryEnv, binds: [memoryBind], dependsOn: ["memory-api"] }),
+    await handBuiltService(p2, {
+      service: "mcp-server", group: "mcp", binds: [workspace, mcpBind], dependsOn: ["rag"], port: { internal: 8020, external: 8020 },
+      env: { WORKSPACE_DIR: "/mnt/workspace", SECURITY_DB_PATH: "/data/sqlite/security.db" },
+    }),
   ]);
 }
 
@@ -51,25 +58,45 @@ function createDatabases(): { live: string; other: string; security: string } {
   sqlite(other, "create table notes(text); insert into notes values ('second project');");
   sqlite(security, "create table audit(event); insert into audit values ('login'), ('tool call');");
   fs.writeFileSync(path.join(data, "memory", "README.txt"), "not a database");
-  fs.mkdirSync(path.join(data, "documents"), { recursive: true });
-  sqlite(path.join(data, "documents", "readonly-mount.db"), "create table t(x);");
+  // Databases no service names: another service's cache beside security.db, and one in the MCP workspace.
+  sqlite(path.join(data, "mcp", "rag_analytics.db"), "create table t(x);");
+  fs.mkdirSync(path.join(data, "workspace"), { recursive: true });
+  sqlite(path.join(data, "workspace", "project.db"), "create table t(x);");
   return { live, other, security };
 }
 
 describe("finding the SQLite databases from the plan", () => {
-  it("takes every database under the memory and MCP services' writable mounts once, and nothing else", async () => {
+  it("takes the databases the memory and MCP services name, once each, mapped through their binds", async () => {
     const dbs = createDatabases();
     sqlite(dbs.live, "create table notes(text);");
-    const { sources, missingDirs } = findSqliteSources(await p3LikePlan());
+    const { sources, missing } = findSqliteSources(await p3LikePlan());
     expect(sources.map((s) => s.hostPath).sort()).toEqual([dbs.live, dbs.other, dbs.security].sort());
     expect(sources.find((s) => s.hostPath === dbs.live)).toMatchObject({ service: "memory-api", backupPath: "sqlite/memory-api/app/memory/projects/default-project/memory.db" });
     expect(sources.find((s) => s.hostPath === dbs.security)).toMatchObject({ service: "mcp-server", backupPath: "sqlite/mcp-server/data/sqlite/security.db" });
-    expect(missingDirs).toEqual([]);
+    expect(missing).toEqual([]);
   });
 
-  it("p2 has no memory or MCP databases; a missing memory dir is reported, not an error", async () => {
-    expect(findSqliteSources(await planOf("p2"))).toEqual({ sources: [], missingDirs: [] });
-    expect(findSqliteSources(await p3LikePlan()).missingDirs).toEqual([path.join(data, "memory"), path.join(data, "mcp")]);
+  it("p2 has no memory or MCP databases; paths that do not exist yet are reported, not an error", async () => {
+    expect(findSqliteSources(await planOf("p2"))).toEqual({ sources: [], missing: [] });
+    expect(findSqliteSources(await p3LikePlan()).missing).toEqual([path.join(data, "memory"), path.join(data, "mcp", "security.db")]);
+  });
+
+  it("the real p3 plan: memory projects' memory.db and MCP's security.db under dataDir", async () => {
+    const workspace = tempDir("backup-workspace-");
+    const plan = await planOf("p3", [`paths.dataDir=${data}`, `mcp.workspaceDir=${workspace}`, `memory.scriptsDir=${workspace}`]);
+    const owners = plan.services.filter((s) => ["memory-api", "memory-maintainer", "mcp-server"].includes(s.service));
+    expect(owners).toHaveLength(3);
+    const memoryDir = hostPathOf(owners.find((s) => s.service === "memory-api")!, "/app/memory")!;
+    const securityDb = hostPathOf(owners.find((s) => s.service === "mcp-server")!, owners.find((s) => s.service === "mcp-server")!.env.SECURITY_DB_PATH!)!;
+    expect(memoryDir.startsWith(data)).toBe(true);
+    expect(securityDb.startsWith(data)).toBe(true);
+    const memoryDb = path.join(memoryDir, "projects", "default-project", "memory.db");
+    for (const f of [memoryDb, securityDb]) {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      sqlite(f, "create table t(x);");
+    }
+    sqlite(path.join(workspace, "not-ours.db"), "create table t(x);");
+    expect(findSqliteSources(plan).sources.map((s) => s.hostPath).sort()).toEqual([memoryDb, securityDb].sort());
   });
 });
 

@@ -43,7 +43,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   // Asking Qdrant first means nothing is written when it is down.
   step("listing Qdrant collections");
   const collections = await listCollections(qdrant);
-  const { sources, missingDirs } = findSqliteSources(plan);
+  const { sources, missing } = findSqliteSources(plan);
 
   fs.mkdirSync(root, { recursive: true });
   const folder = path.join(root, backupFolderName(plan.stack, now));
@@ -59,7 +59,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     complete: false,
     qdrant: { url: qdrant.url, collections },
     files: [],
-    notes: missingDirs.map((d) => `no databases backed up from ${d}: it does not exist`),
+    notes: missing.map((p) => `nothing backed up from ${p}: it does not exist yet`),
   };
   try {
     for (const collection of collections) {

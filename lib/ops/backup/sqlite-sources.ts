@@ -1,15 +1,20 @@
 /**
- * Which SQLite databases a backup copies: every database file under the
- * writable host directories that the memory and MCP services mount (the
- * memory projects' memory.db, MCP's security.db), found from the plan's binds
- * rather than from hard-coded paths.
+ * Which SQLite databases a backup copies: the ones the services name through
+ * the reference's environment variables (MCP's SECURITY_DB_PATH, the memory
+ * services' AI_MEMORY_DIR with projects/<id>/memory.db), mapped to host paths
+ * through each service's binds. Nothing is hard-coded to a host path, and
+ * other writable mounts (the MCP workspace, say) are never searched.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ServiceGroup } from "../../plan/service-spec";
+import type { ServiceSpec } from "../../plan/service-spec";
 import type { StackPlan } from "../../plan/stack-plan";
 
-export const SQLITE_GROUPS: ServiceGroup[] = ["memory", "mcp"];
+/** The env vars through which a service names its SQLite database file, or a directory of them. */
+export const DATABASE_ENV: { env: string; kind: "file" | "dir" }[] = [
+  { env: "SECURITY_DB_PATH", kind: "file" },
+  { env: "AI_MEMORY_DIR", kind: "dir" },
+];
 
 /** Deep enough for `<memory dir>/projects/<project id>/memory.db`. */
 const MAX_DEPTH = 4;
@@ -19,42 +24,59 @@ export interface SqliteSource {
   service: string;
   /** Host path of the database file. */
   hostPath: string;
-  /** Where the copy goes inside the backup folder. */
+  /** Where the copy goes inside the backup folder: sqlite/<service>/<path in the container>. */
   backupPath: string;
 }
 
 export interface SqliteDiscovery {
   sources: SqliteSource[];
-  /** Mounted directories that did not exist (nothing to back up there yet). */
-  missingDirs: string[];
+  /** Host paths a service names that do not exist yet (nothing to back up there). */
+  missing: string[];
 }
 
-export function findSqliteSources(plan: StackPlan, groups: ServiceGroup[] = SQLITE_GROUPS): SqliteDiscovery {
+/** The services that own databases (they must be stopped before a restore). */
+export function databaseOwners(plan: StackPlan): ServiceSpec[] {
+  return plan.services.filter((s) => DATABASE_ENV.some((d) => s.env[d.env]));
+}
+
+/** Host path of a container path, through the service's binds. */
+export function hostPathOf(spec: ServiceSpec, containerPath: string): string | undefined {
+  const bind = [...spec.binds]
+    .sort((a, b) => b.containerPath.length - a.containerPath.length)
+    .find((b) => containerPath === b.containerPath || containerPath.startsWith(`${b.containerPath}/`));
+  return bind && path.join(bind.hostPath, path.posix.relative(bind.containerPath, containerPath));
+}
+
+export function findSqliteSources(plan: StackPlan): SqliteDiscovery {
   const seen = new Set<string>();
   const sources: SqliteSource[] = [];
-  const missingDirs: string[] = [];
-  for (const spec of plan.services.filter((s) => groups.includes(s.group))) {
-    for (const bind of spec.binds.filter((b) => !b.readOnly)) {
-      if (!fs.existsSync(bind.hostPath)) {
-        if (!missingDirs.includes(bind.hostPath)) missingDirs.push(bind.hostPath);
+  const missing: string[] = [];
+  for (const spec of databaseOwners(plan)) {
+    for (const { env, kind } of DATABASE_ENV) {
+      const inContainer = spec.env[env];
+      const onHost = inContainer && hostPathOf(spec, inContainer);
+      if (!inContainer || !onHost) continue; // not on a mount: nothing survives the container anyway
+      if (!fs.existsSync(onHost)) {
+        if (!missing.includes(onHost)) missing.push(onHost);
         continue;
       }
-      if (!fs.statSync(bind.hostPath).isDirectory()) continue; // e.g. a socket
-      for (const file of sqliteFilesUnder(bind.hostPath)) {
+      const files = kind === "file" ? [onHost] : sqliteFilesUnder(onHost);
+      for (const file of files) {
         const real = fs.realpathSync(file);
         if (seen.has(real)) continue; // memory-api and memory-maintainer share the memory dir
         seen.add(real);
-        const inContainer = path.posix.join(bind.containerPath, path.relative(bind.hostPath, file).split(path.sep).join("/"));
-        sources.push({ service: spec.service, hostPath: file, backupPath: path.posix.join("sqlite", spec.service, inContainer) });
+        const containerFile = kind === "file" ? inContainer : path.posix.join(inContainer, path.relative(onHost, file).split(path.sep).join("/"));
+        sources.push({ service: spec.service, hostPath: file, backupPath: path.posix.join("sqlite", spec.service, containerFile) });
       }
     }
   }
-  return { sources, missingDirs };
+  return { sources, missing };
 }
 
 function sqliteFilesUnder(dir: string, depth = 0): string[] {
   if (depth > MAX_DEPTH) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return entries.flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return sqliteFilesUnder(full, depth + 1);
     return entry.isFile() && isSqliteFile(full) ? [full] : [];

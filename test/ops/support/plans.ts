@@ -15,7 +15,7 @@ export async function planOf(stack: string, sets: string[] = []): Promise<StackP
 /** A service spec as a p3 planner would make it, through the same defineService. */
 export async function handBuiltService(
   base: StackPlan,
-  draft: { service: string; group: ServiceGroup; binds?: BindSpec[]; dependsOn?: string[]; port?: { internal: number; external: number } },
+  draft: { service: string; group: ServiceGroup; env?: Record<string, string>; binds?: BindSpec[]; dependsOn?: string[]; port?: { internal: number; external: number } },
 ): Promise<ServiceSpec> {
   const { config } = await loadStack(base.stack, PROJECT_DIR);
   const ctx: PlanContext = { config, stack: base.stack, projectDir: PROJECT_DIR };
@@ -23,6 +23,7 @@ export async function handBuiltService(
     service: draft.service,
     group: draft.group,
     image: { kind: "registry", ref: "example/test:1@sha256:" + "0".repeat(64) },
+    env: draft.env,
     ports: draft.port ? [{ ...draft.port, configKey: `${draft.service}.hostPort` }] : [],
     binds: draft.binds,
     healthcheck: pythonProbe(`http://127.0.0.1:${draft.port?.internal ?? 9}/health`),
