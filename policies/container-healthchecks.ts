@@ -73,6 +73,13 @@ export function healthcheckProblems(c: ContainerView, config: HealthchecksConfig
       );
     }
   }
+  const createSec = c.opts.customTimeouts?.createSeconds ?? 0;
+  if (c.props.wait === true && createSec > 0 && createSec <= (c.props.waitTimeout ?? 60)) {
+    problems.push(
+      `${where}: its create timeout (${createSec}s) is not longer than its waitTimeout (${c.props.waitTimeout ?? 60}s), so Pulumi aborts the create while Docker is still waiting for health. ` +
+        `Fix: set customTimeouts.create from createTimeoutSec() in lib/plan/health.ts.`,
+    );
+  }
   return problems;
 }
 

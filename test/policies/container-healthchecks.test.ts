@@ -80,6 +80,11 @@ describe("container-healthchecks on mutated p2", () => {
     // 10m start period + 5 x (20s + 5s) = 725s
     expect(messages).toEqual([expect.stringMatching(/waitTimeout 60s is shorter than the 725s Docker needs/)]);
   });
+
+  it("a create timeout that ends before the health wait", async () => {
+    const messages = await healthViolations((s) => (container(s, "inference-code").options.customTimeouts = { create: "5m0s", update: "", delete: "" }));
+    expect(messages).toEqual([expect.stringMatching(/^container "inference-code": its create timeout \(300s\) is not longer than its waitTimeout/)]);
+  });
 });
 
 describe("probe rule", () => {
