@@ -1,0 +1,69 @@
+/**
+ * The PR preview workflow refers to real things: every stack file is previewed,
+ * each with a policy config that exists, and the pack directory exists. A rename
+ * on either side breaks this test rather than the PR job.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+import { PROJECT_DIR } from "./support/plans";
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  strategy: { matrix: { stack: string[] } };
+  env: Record<string, string>;
+  steps: Step[];
+}
+
+const workflow = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, ".github/workflows/preview.yml"), "utf8")) as {
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+};
+const job = workflow.jobs.preview!;
+const pulumiStep = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+const stacksInRepo = fs.readdirSync(PROJECT_DIR).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+
+describe("PR preview workflow", () => {
+  it("runs on pull requests and may comment on them", () => {
+    expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
+    expect(workflow.permissions["pull-requests"]).toBe("write");
+  });
+
+  it("previews every stack that has a stack file", () => {
+    expect([...job.strategy.matrix.stack].sort()).toEqual([...stacksInRepo].sort());
+    expect(stacksInRepo).toEqual(expect.arrayContaining(["p2", "p3"]));
+  });
+
+  it("runs pulumi/actions v7 preview with upsert, a diff comment and the passphrase from secrets", () => {
+    expect(pulumiStep.uses).toBe("pulumi/actions@v7");
+    expect(pulumiStep.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", upsert: true, "comment-on-pr": true, diff: true });
+    expect(String(pulumiStep.with!["cloud-url"])).toContain("secrets.PULUMI_BACKEND_URL");
+    expect(String(pulumiStep.with!["cloud-url"])).toContain("runner.temp");
+    expect(job.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+  });
+
+  it("the policy pack directory exists and is a pack", () => {
+    const pack = String(pulumiStep.with!.policyPacks);
+    expect(fs.existsSync(path.join(PROJECT_DIR, pack, "PulumiPolicy.yaml"))).toBe(true);
+    expect(fs.existsSync(path.join(PROJECT_DIR, pack, "package.json"))).toBe(true);
+  });
+
+  it.each(stacksInRepo)("stack %s has the policy config the workflow passes, and it is JSON", (stack) => {
+    const config = String(pulumiStep.with!.policyPackConfigs).replace("${{ matrix.stack }}", stack);
+    const file = path.join(PROJECT_DIR, config);
+    expect(fs.existsSync(file), `${config} is missing`).toBe(true);
+    expect(() => JSON.parse(fs.readFileSync(file, "utf8"))).not.toThrow();
+  });
+
+  it("installs the program's and the pack's dependencies before previewing", () => {
+    const runs = job.steps.slice(0, job.steps.indexOf(pulumiStep)).map((s) => s.run ?? "");
+    expect(runs.some((r) => /^npm ci\b/.test(r))).toBe(true);
+    expect(runs.some((r) => r.includes("--prefix policies"))).toBe(true);
+  });
+});
