@@ -7,8 +7,7 @@ import { QdrantError } from "../lib/ops/backup/qdrant-snapshots";
 import { backupTable } from "../lib/ops/backup/report";
 import { DEFAULT_KEEP } from "../lib/ops/backup/retention";
 import { runBackup } from "../lib/ops/backup/run-backup";
-import { EXIT, intFlag, loadStackOrExit, parseTaskArgs, stringFlag } from "../lib/ops/cli";
-import { pulumiOutputsReader, resolveEndpoints } from "../lib/ops/endpoints";
+import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs, stringFlag } from "../lib/ops/cli";
 import { withProgress } from "../lib/ops/progress";
 import { readStackSecret } from "../lib/ops/stack-secrets";
 
@@ -20,7 +19,7 @@ async function main(): Promise<number> {
   });
   const apiKey = await readStackSecret("qdrantApiKey", "QDRANT_API_KEY", args.stack, args.projectDir);
   const { plan } = await loadStackOrExit(args, { qdrantApiKey: apiKey.value !== undefined });
-  const endpoints = await resolveEndpoints(plan, pulumiOutputsReader(args.projectDir));
+  const endpoints = await endpointsOrExit(args, plan);
   const qdrantUrl = endpoints.urls.qdrant;
   if (!qdrantUrl) {
     process.stderr.write(`backup failed: stack ${plan.stack} has no qdrant endpoint\n`);

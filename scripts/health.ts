@@ -1,24 +1,14 @@
 /** `npm run health -- --stack <name>`: every service's readiness, latency and what each failure blocks. Exit 1 if any is not up. */
-import { EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../lib/ops/cli";
+import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../lib/ops/cli";
 import { containerHealth } from "../lib/ops/docker-cli";
-import { pulumiOutputsReader, resolveEndpoints } from "../lib/ops/endpoints";
 import { healthTable } from "../lib/ops/health/report";
 import { checkHealth, healthSummary } from "../lib/ops/health/run-health";
 import { withProgress } from "../lib/ops/progress";
 
 async function main(): Promise<number> {
-  const args = parseTaskArgs("health", "[--timeout <seconds>] [--from config|outputs|auto] [--json]", {
-    timeout: { type: "string" },
-    from: { type: "string" },
-    json: { type: "boolean" },
-  });
+  const args = parseTaskArgs("health", "[--timeout <seconds>] [--json]", { timeout: { type: "string" }, json: { type: "boolean" } });
   const { plan } = await loadStackOrExit(args);
-  const from = args.values.from ?? "auto";
-  const endpoints = await resolveEndpoints(plan, from === "config" ? async () => ({ reason: "--from config" }) : pulumiOutputsReader(args.projectDir));
-  if (from === "outputs" && endpoints.source !== "stack outputs") {
-    process.stderr.write(`error: --from outputs, but ${endpoints.note}\n`);
-    return EXIT.usage;
-  }
+  const endpoints = await endpointsOrExit(args, plan);
   const timeoutMs = intFlag(args, "timeout", 5) * 1000;
   const rows = await withProgress(`checking ${plan.services.length} services of stack ${plan.stack}`, () =>
     checkHealth(plan, { urls: endpoints.urls, timeoutMs, containerHealth }),

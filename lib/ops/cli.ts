@@ -1,6 +1,8 @@
 /** What every `npm run <task>` entry point shares: flag parsing, stack loading and exit codes. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "../config/errors";
+import type { StackPlan } from "../plan/stack-plan";
+import { pulumiOutputsReader, resolveEndpoints, type ResolvedEndpoints } from "./endpoints";
 import { loadStack, type LoadedStack } from "./stack";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -11,6 +13,7 @@ const COMMON: Options = {
   stack: { type: "string" },
   "project-dir": { type: "string" },
   set: { type: "string", multiple: true },
+  from: { type: "string" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -72,8 +75,24 @@ export async function loadStackOrExit(args: CommonArgs, secrets: { qdrantApiKey?
   }
 }
 
+/** Service URLs per `--from config|outputs|auto` (auto: the stack outputs when the pulumi CLI has them, else the config). */
+export async function endpointsOrExit(args: CommonArgs, plan: StackPlan): Promise<ResolvedEndpoints> {
+  const from = stringFlag(args, "from", "auto");
+  if (!["config", "outputs", "auto"].includes(from)) {
+    process.stderr.write(`error: --from must be config, outputs or auto, got "${from}"\n`);
+    process.exit(EXIT.usage);
+  }
+  const reader = from === "config" ? async () => ({ reason: "--from config" }) : pulumiOutputsReader(args.projectDir);
+  const endpoints = await resolveEndpoints(plan, reader);
+  if (from === "outputs" && endpoints.source !== "stack outputs") {
+    process.stderr.write(`error: --from outputs, but ${endpoints.note}\n`);
+    process.exit(EXIT.usage);
+  }
+  return endpoints;
+}
+
 function usageText(task: string, usage: string): string {
-  return `usage: npm run ${task} -- --stack <name> ${usage}\n  common flags: --project-dir <dir> (default: cwd), --set key.path=value (override stack config, repeatable)`;
+  return `usage: npm run ${task} -- --stack <name> ${usage}\n  common flags: --project-dir <dir> (default: cwd), --set key.path=value (override stack config, repeatable),\n  --from config|outputs|auto (where service URLs come from; default auto: stack outputs if deployed, else config)`;
 }
 
 function usageExit(task: string, usage: string, message: string): never {
