@@ -58,6 +58,7 @@ function createDatabases(): { live: string; other: string; security: string } {
   sqlite(other, "create table notes(text); insert into notes values ('second project');");
   sqlite(security, "create table audit(event); insert into audit values ('login'), ('tool call');");
   fs.writeFileSync(path.join(data, "memory", "README.txt"), "not a database");
+  sqlite(`${other}.pre-restore-20250101T000000Z`, "create table t(x);");
   // Databases no service names: another service's cache beside security.db, and one in the MCP workspace.
   sqlite(path.join(data, "mcp", "rag_analytics.db"), "create table t(x);");
   fs.mkdirSync(path.join(data, "workspace"), { recursive: true });

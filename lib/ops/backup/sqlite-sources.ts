@@ -19,6 +19,8 @@ export const DATABASE_ENV: { env: string; kind: "file" | "dir" }[] = [
 /** Deep enough for `<memory dir>/projects/<project id>/memory.db`. */
 const MAX_DEPTH = 4;
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
+/** Database names only: skips restore's `*.db.pre-restore-<stamp>` copies and other side files. */
+const DATABASE_FILE = /\.(db|sqlite3?)$/;
 
 export interface SqliteSource {
   service: string;
@@ -79,7 +81,7 @@ function sqliteFilesUnder(dir: string, depth = 0): string[] {
   return entries.flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return sqliteFilesUnder(full, depth + 1);
-    return entry.isFile() && isSqliteFile(full) ? [full] : [];
+    return entry.isFile() && DATABASE_FILE.test(entry.name) && isSqliteFile(full) ? [full] : [];
   });
 }
 
