@@ -7,20 +7,35 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  UnknownValueError,
-  type EnforcementLevel,
-  type Policy,
-  type PolicyResource,
-  type PolicyResourceOptions,
-  type ResourceValidationArgs,
-  type ResourceValidationPolicy,
-  type StackValidationArgs,
-  type StackValidationPolicy,
+import type {
+  EnforcementLevel,
+  Policy,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { parseGoDuration } from "../../lib/durations";
 import { policies } from "../../policies/policies";
 import { PROJECT_DIR, type CapturedResource, type CapturedStack } from "../support/pulumi-harness";
+
+export const POLICIES_DIR = path.join(PROJECT_DIR, "policies");
+
+/**
+ * The @pulumi/policy the pack itself resolves: policies/node_modules after
+ * `npm ci --prefix policies`, else the root's. Its UnknownValueError and proxy
+ * are the ones the policies throw and see, so the harness must use the same copy.
+ */
+export function packSdk(): typeof import("@pulumi/policy") {
+  return require(require.resolve("@pulumi/policy", { paths: [POLICIES_DIR] }));
+}
+
+/** The SDK's internal unknown sentinels (what the engine sends for unknowns; not in its .d.ts). */
+export function packUnknowns(): { unknownStringValue: string; unknownArrayValue: string } {
+  return require(require.resolve("@pulumi/policy/proxy", { paths: [POLICIES_DIR] }));
+}
 
 export type PolicyConfigEntry = EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);
 export type PackConfig = Record<string, PolicyConfigEntry>;
@@ -157,7 +172,7 @@ export async function runPolicies(captured: CapturedStack, config: PackConfig, o
         await fn();
       } catch (error) {
         if (error instanceof NotApplicable) return;
-        if (error instanceof UnknownValueError) {
+        if (error instanceof packSdk().UnknownValueError) {
           out.push({ policy: policy.name, level: "advisory", message: `can't run policy '${policy.name}' during preview: ${(error as Error).message}`, urn });
           return;
         }

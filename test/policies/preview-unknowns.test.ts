@@ -5,13 +5,12 @@
  * known, keeps certain violations mandatory, and then lets the SDK turn the
  * rest into an advisory "can't run ... during preview".
  */
-import { unknownCheckingProxy } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runStackFile, type CapturedResource, type CapturedStack } from "../support/pulumi-harness";
-import { container, copyStack, loadPackConfig, mandatory, runPolicies, type PropsView } from "./harness";
+import { container, copyStack, loadPackConfig, mandatory, packSdk, packUnknowns, runPolicies, type PropsView } from "./harness";
 
-// The SDK's sentinels are internal (not in its .d.ts); these are what the engine sends for unknowns.
-const { unknownStringValue, unknownArrayValue } = require("@pulumi/policy/proxy") as { unknownStringValue: string; unknownArrayValue: string };
+const { unknownCheckingProxy } = packSdk();
+const { unknownStringValue, unknownArrayValue } = packUnknowns();
 
 /** A fresh stack's first preview: image ids unknown, and envs unknown wherever they hold a generated secret. */
 const previewProps: PropsView = (r: CapturedResource) => {
