@@ -149,6 +149,15 @@ describe("host checks", () => {
     expect(results.find((r) => r.target === modelsDir)).toMatchObject({ check: "mounted path", status: "ok" });
   });
 
+  it("does not suggest mkdir for a missing read-only mount outside the data dir", async () => {
+    const stack = await readyStack();
+    fs.rmSync(modelsDir, { recursive: true });
+    const models = (await runDoctor(stack, fakeProbe())).find((r) => r.target === modelsDir)!;
+    expect(models).toMatchObject({ check: "mounted path", status: "fail" });
+    expect(models.fix).toContain("provide it before deploying");
+    expect(models.fix).not.toContain("mkdir");
+  });
+
   it("fails on too little disk space, measured on the nearest existing parent of a missing dataDir", async () => {
     const missing = path.join(dataDir, "not", "yet");
     const stack = await readyStack([`paths.dataDir=${missing}`]);

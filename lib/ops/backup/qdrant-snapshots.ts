@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { describeFetchError } from "../health/run-health";
+import { describeFetchError } from "../fetch-error";
 import { hashingStream } from "./file-digest";
 
 export interface QdrantTarget {

@@ -31,8 +31,8 @@ export async function portChecks(plan: StackPlan, probe: HostProbe, runningConta
   );
 }
 
-/** Every host directory the containers mount: read-only ones must exist, writable ones must exist and be writable. */
-export async function directoryChecks(plan: StackPlan, probe: HostProbe): Promise<CheckResult[]> {
+/** Every host path the containers mount: read-only ones must exist, writable ones must exist and be writable. */
+export async function directoryChecks(config: StackConfig, plan: StackPlan, probe: HostProbe): Promise<CheckResult[]> {
   const binds = new Map<string, { writable: boolean; services: string[] }>();
   for (const s of plan.services) {
     for (const b of s.binds) {
@@ -48,8 +48,12 @@ export async function directoryChecks(plan: StackPlan, probe: HostProbe): Promis
       const users = `for ${[...new Set(services)].join(", ")}`;
       const stat = await probe.stat(hostPath);
       if (!stat.exists) {
-        // Docker would create it as root, and a non-root container could not write into it.
-        return { check, target: hostPath, status: "fail", detail: `missing (${users})`, fix: `mkdir -p ${hostPath}` };
+        // Docker would create a missing directory as root, and a non-root container could not write into it.
+        const ours = writable || hostPath.startsWith(`${config.paths.dataDir}/`);
+        const fix = ours
+          ? `mkdir -p ${hostPath}`
+          : "provide it before deploying (the containers only read it): fix the config key that points here, or for a system path (/var/lib/docker, /var/run/docker.sock) start Docker";
+        return { check, target: hostPath, status: "fail", detail: `missing (${users})`, fix };
       }
       if (writable && stat.isDirectory && !stat.writable) {
         return { check, target: hostPath, status: "fail", detail: `not writable (${users})`, fix: `sudo chown -R $(id -u):$(id -g) ${hostPath}` };

@@ -21,7 +21,7 @@ export async function runDoctor({ config, plan }: LoadedStack, probe: HostProbe,
     ["gpu", () => gpuChecks(plan, probe, running)],
     ["models", () => modelChecks(config, probe)],
     ["ports", () => portChecks(plan, probe, running)],
-    ["data dirs", () => directoryChecks(plan, probe)],
+    ["data dirs", () => directoryChecks(config, plan, probe)],
     ["disk", () => diskCheck(config, probe, options.minFreeGiB ?? DEFAULT_MIN_FREE_GIB)],
     ["pulumi", () => pulumiCheck(probe)],
   ];

@@ -5,6 +5,7 @@
  */
 import type { StackPlan } from "../../plan/stack-plan";
 import { dependentsOf } from "../dependents";
+import { describeFetchError } from "../fetch-error";
 import type { HealthState, Verdict } from "./readiness";
 import { healthTargets, type HealthTarget } from "./targets";
 
@@ -53,16 +54,6 @@ async function checkTarget(target: HealthTarget, deps: HealthDeps): Promise<Heal
   } catch (error) {
     return { service: target.service, checked: url, state: "down", latencyMs: Math.round(now() - started), detail: describeFetchError(error), blocks: [] };
   }
-}
-
-export function describeFetchError(error: unknown): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError") return "no answer within the timeout";
-  const code = e.cause?.code;
-  if (code === "ECONNREFUSED") return "connection refused (not running?)";
-  if (code === "ECONNRESET") return "connection reset";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `host not found (${code})`;
-  return e.cause?.message ?? e.message ?? String(error);
 }
 
 /** One line for the end of the report. */
