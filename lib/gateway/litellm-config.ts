@@ -92,7 +92,8 @@ export function buildLiteLLMConfig(settings: LiteLLMSettings): LiteLLMConfig {
       num_retries: settings.numRetries,
       timeout: settings.requestTimeoutSec,
       cooldown_time: settings.cooldownSec,
-      // Older proxies apply `order` only inside pre-call checks; harmless on newer ones.
+      // Proxies before v1.83 apply `order` only inside pre-call checks. The pinned
+      // version fails over with or without it (test/e2e/gateway-failover.test.ts).
       enable_pre_call_checks: true,
     },
     litellm_settings: { drop_params: true, request_timeout: settings.requestTimeoutSec, num_retries: settings.numRetries },
