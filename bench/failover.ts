@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       ["inference-chat back", restoreBefore, total],
     ];
     console.log(`LiteLLM ${install.version}, ${total} chat requests to "${rig.chatModel}" at concurrency ${concurrency}`);
+    console.log("  (phases by send order: requests still in flight at a kill or restart can land on either server)");
     for (const [label, from, to] of phases) {
       const slice = run.outcomes.slice(from, to);
       const by = (name: string) => slice.filter((o) => o.servedBy === name).length;
