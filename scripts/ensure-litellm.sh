@@ -43,10 +43,17 @@ if ! "$python" -m venv "$venv" >&2; then
   exit 1
 fi
 
-echo "ensure-litellm: pip install litellm[proxy]==${version} (takes a few minutes the first time)" >&2
+# Every transitive dependency is pinned to the set this version was tested with, so a
+# fresh CI machine installs the same proxy (regenerate with `pip freeze` when bumping).
+constraints="${root}/scripts/litellm-${version}.constraints.txt"
+if [[ ! -f "$constraints" ]]; then
+  echo "ensure-litellm: no ${constraints}; install once without it, test, then save 'pip freeze' there" >&2
+  exit 1
+fi
+echo "ensure-litellm: pip install litellm[proxy]==${version} with pinned dependencies (takes a minute or two the first time)" >&2
 started=$SECONDS
 if ! "${venv}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-    "litellm[proxy]==${version}" >&2; then
+    -c "$constraints" "litellm[proxy]==${version}" >&2; then
   echo "ensure-litellm: pip install failed; PyPI must be reachable (or a mirror set via PIP_INDEX_URL)" >&2
   rm -rf "$venv"
   exit 1
