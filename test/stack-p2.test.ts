@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../lib/config/errors";
 import { isCanonicalGoDuration, parseGoDuration } from "../lib/durations";
-import { byUrn, type CapturedStack, containerNamed, containers, runProgram, runStackFile, stackFileConfig } from "./support/pulumi-harness";
+import { type CapturedStack, containerNamed, containers, runProgram, runStackFile, stackFileConfig, dependencyNames } from "./support/pulumi-harness";
 
 const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding", "rag"];
 const HOST_PORTS: Record<string, number[]> = {
@@ -18,14 +18,6 @@ beforeAll(async () => {
 function flag(command: string[], name: string): string | undefined {
   const i = command.indexOf(name);
   return i >= 0 ? command[i + 1] : undefined;
-}
-
-function dependencyNames(captured: CapturedStack, containerName: string): string[] {
-  return containerNamed(captured, containerName)
-    .dependencies.map((urn) => byUrn(captured, urn))
-    .filter((r) => r?.type === "docker:index/container:Container")
-    .map((r) => r!.inputs.name)
-    .sort();
 }
 
 describe("p2 stack under mocks", () => {

@@ -1,7 +1,7 @@
 /** The whole p3 graph, captured under Pulumi mocks from Pulumi.p3.yaml. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseGoDuration } from "../lib/durations";
-import { byUrn, type CapturedStack, containerNamed, containers, runStackFile } from "./support/pulumi-harness";
+import { type CapturedStack, containerNamed, containers, runStackFile, dependencyNames } from "./support/pulumi-harness";
 
 const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding", "rag"];
 const P3_SERVICES = ["mcp-server", "memory-api", "memory-maintainer"];
@@ -13,14 +13,6 @@ let p3: CapturedStack;
 beforeAll(async () => {
   p3 = await runStackFile("p3", {}, { qdrantApiKey: "qdrant-test-key" });
 });
-
-function dependencyNames(captured: CapturedStack, containerName: string): string[] {
-  return containerNamed(captured, containerName)
-    .dependencies.map((urn) => byUrn(captured, urn))
-    .filter((r) => r?.type === "docker:index/container:Container")
-    .map((r) => r!.inputs.name)
-    .sort();
-}
 
 type Bind = { hostPath: string; containerPath: string; readOnly: boolean };
 const binds = (captured: CapturedStack, name: string) => (containerNamed(captured, name).inputs.volumes ?? []) as Bind[];

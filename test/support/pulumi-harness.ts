@@ -165,3 +165,12 @@ export function containerNamed(captured: CapturedStack, containerName: string): 
 export function byUrn(captured: CapturedStack, urn: string): CapturedResource | undefined {
   return captured.resources.find((r) => r.urn === urn);
 }
+
+/** Names of the containers a container depends on (its health gates), sorted. */
+export function dependencyNames(captured: CapturedStack, containerName: string): string[] {
+  return containerNamed(captured, containerName)
+    .dependencies.map((urn) => byUrn(captured, urn))
+    .filter((r) => r?.type === "docker:index/container:Container")
+    .map((r) => r!.inputs.name)
+    .sort();
+}
