@@ -4,12 +4,11 @@
  * model servers without a start period, and nothing waiting on health (§9.3).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { containerCheck } from "./support/container-check";
 import { waitTimeoutSec } from "../lib/plan/health";
-import { containerView, describeContainer, type ContainerView } from "./support/container-view";
+import { describeContainer, type ContainerView } from "./support/container-view";
 import { DURATION_FIELDS, durationSec, healthcheckSpecOf, isGoDuration, probeProblem } from "./support/healthcheck-view";
-import { rethrowUnknown } from "./support/known";
 import { llamaServerArgv } from "./support/llama-server";
-import { CONTAINER } from "./support/resource-types";
 
 export interface HealthchecksConfig {
   /** Services that load a model at start-up, besides llama-server containers (recognised from their argv). */
@@ -94,10 +93,5 @@ export const containerHealthchecks: ResourceValidationPolicy = {
       minModelStartPeriodSec: { type: "integer", minimum: 0, default: 120 },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER) return args.notApplicable(`applies to ${CONTAINER} only`);
-    const c = containerView(args);
-    for (const problem of healthcheckProblems(c, args.getConfig<HealthchecksConfig>())) reportViolation(problem);
-    rethrowUnknown(c.unknown, ["healthcheck", "wait", "waitTimeout", "command", "entrypoints", "labels"]);
-  },
+  validateResource: containerCheck<HealthchecksConfig>(healthcheckProblems, ["healthcheck", "wait", "waitTimeout", "command", "entrypoints"]),
 };

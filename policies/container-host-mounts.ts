@@ -9,9 +9,8 @@
  */
 import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containerView, describeContainer, type ContainerView } from "./support/container-view";
-import { rethrowUnknown } from "./support/known";
-import { CONTAINER } from "./support/resource-types";
+import { containerCheck } from "./support/container-check";
+import { describeContainer, type ContainerView } from "./support/container-view";
 import { allowedFor, allowlistSchema, type ServiceAllowlist } from "./support/service-allowlist";
 
 export interface HostMountsConfig {
@@ -76,10 +75,5 @@ export const containerHostMounts: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: { properties: { allow: allowlistSchema({ type: "string" }) } },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER) return args.notApplicable(`applies to ${CONTAINER} only`);
-    const c = containerView(args);
-    for (const p of hostMountProblems(c, args.getConfig<HostMountsConfig>())) reportViolation(p);
-    rethrowUnknown(c.unknown, ["volumes", "mounts", "labels"]);
-  },
+  validateResource: containerCheck<HostMountsConfig>(hostMountProblems, ["volumes", "mounts"]),
 };

@@ -4,9 +4,8 @@
  * service) must not take the workstation down, and a crashed one must come back.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containerView, describeContainer, type ContainerView } from "./support/container-view";
-import { rethrowUnknown } from "./support/known";
-import { CONTAINER } from "./support/resource-types";
+import { containerCheck } from "./support/container-check";
+import { describeContainer, type ContainerView } from "./support/container-view";
 
 export interface LimitsConfig {
   allowedRestartPolicies: string[];
@@ -41,10 +40,5 @@ export const containerLimitsAndRestart: ResourceValidationPolicy = {
       maxMemoryMiB: { type: "integer", minimum: 1, default: 16384 },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER) return args.notApplicable(`applies to ${CONTAINER} only`);
-    const c = containerView(args);
-    for (const p of limitsProblems(c, args.getConfig<LimitsConfig>())) reportViolation(p);
-    rethrowUnknown(c.unknown, ["memory", "restart", "labels"]);
-  },
+  validateResource: containerCheck<LimitsConfig>(limitsProblems, ["memory", "restart"]),
 };

@@ -5,9 +5,8 @@
  * the policy config allowlists that host port for the service.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containerView, describeContainer, type ContainerView } from "./support/container-view";
-import { rethrowUnknown } from "./support/known";
-import { CONTAINER } from "./support/resource-types";
+import { containerCheck } from "./support/container-check";
+import { describeContainer, type ContainerView } from "./support/container-view";
 import { allowedFor, allowlistSchema, type ServiceAllowlist } from "./support/service-allowlist";
 
 export interface PortsConfig {
@@ -44,10 +43,5 @@ export const containerPortsLoopback: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: { properties: { allow: allowlistSchema({ type: "integer" }) } },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER) return args.notApplicable(`applies to ${CONTAINER} only`);
-    const c = containerView(args);
-    for (const p of portProblems(c, args.getConfig<PortsConfig>())) reportViolation(p);
-    rethrowUnknown(c.unknown, ["ports", "publishAllPorts", "labels"]);
-  },
+  validateResource: containerCheck<PortsConfig>(portProblems, ["ports", "publishAllPorts"]),
 };

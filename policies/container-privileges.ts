@@ -4,9 +4,8 @@
  * The reference ran cAdvisor privileged (§9.2).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containerView, describeContainer, type ContainerView } from "./support/container-view";
-import { rethrowUnknown } from "./support/known";
-import { CONTAINER } from "./support/resource-types";
+import { containerCheck } from "./support/container-check";
+import { describeContainer, type ContainerView } from "./support/container-view";
 import { allowedFor, allowlistSchema, type ServiceAllowlist } from "./support/service-allowlist";
 
 export interface PrivilegesConfig {
@@ -56,10 +55,5 @@ export const containerPrivileges: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: { properties: { capabilityAllowlist: allowlistSchema({ type: "string" }) } },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER) return args.notApplicable(`applies to ${CONTAINER} only`);
-    const c = containerView(args);
-    for (const p of privilegeProblems(c, args.getConfig<PrivilegesConfig>())) reportViolation(p);
-    rethrowUnknown(c.unknown, ["privileged", "networkMode", "pidMode", "ipcMode", "usernsMode", "capabilities", "securityOpts", "labels"]);
-  },
+  validateResource: containerCheck<PrivilegesConfig>(privilegeProblems, ["privileged", "networkMode", "pidMode", "ipcMode", "usernsMode", "capabilities", "securityOpts"]),
 };

@@ -8,9 +8,8 @@
  * it would be stored in plain text.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containerView, describeContainer, type ContainerView } from "./support/container-view";
-import { rethrowUnknown } from "./support/known";
-import { CONTAINER } from "./support/resource-types";
+import { containerCheck } from "./support/container-check";
+import { describeContainer, type ContainerView } from "./support/container-view";
 import { isSecretEnvName, redact, secretArgs, secretLiteralsInText, weaknessOf } from "./support/secret-values";
 
 export interface SecretsConfig {
@@ -77,10 +76,5 @@ export const containerSecrets: ResourceValidationPolicy = {
       extraWeakValues: { type: "array", items: { type: "string" }, default: [] },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER) return args.notApplicable(`applies to ${CONTAINER} only`);
-    const c = containerView(args);
-    for (const p of secretProblems(c, args.getConfig<SecretsConfig>())) reportViolation(p);
-    rethrowUnknown(c.unknown, ["envs", "command", "entrypoints", "labels", "uploads"]);
-  },
+  validateResource: containerCheck<SecretsConfig>(secretProblems, ["envs", "command", "entrypoints", "uploads"]),
 };
