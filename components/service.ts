@@ -121,20 +121,19 @@ function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"]): pulum
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const secretEntries = Object.entries(spec.secretEnv);
   if (secretEntries.length === 0) return plain;
-  const values = secretEntries.map(([envName, key]) => {
-    const value = secrets[key];
-    if (!value) throw new Error(`${spec.service} needs secret "${key}" for ${envName}, but the stack provided none`);
-    return pulumi.interpolate`${envName}=${value}`;
-  });
+  const values = secretEntries.map(([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName)}`);
   return pulumi.all(values).apply((resolved) => [...plain, ...resolved]);
 }
 
 /** A secret file's content is the stack secret, kept a secret Output so state stores it encrypted. */
 function fileContent(spec: ServiceSpec, file: FileSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string> {
-  if (!file.secret) return file.content;
-  const value = secrets[file.secret];
-  if (!value) throw new Error(`${spec.service} needs secret "${file.secret}" for ${file.path}, but the stack provided none`);
-  return pulumi.secret(value);
+  return file.secret ? pulumi.secret(secretValue(spec, secrets, file.secret, file.path)) : file.content;
+}
+
+function secretValue(spec: ServiceSpec, secrets: ServiceArgs["secrets"], key: SecretKey, usedFor: string): pulumi.Output<string> {
+  const value = secrets[key];
+  if (!value) throw new Error(`${spec.service} needs secret "${key}" for ${usedFor}, but the stack provided none`);
+  return value;
 }
 
 function volumeName(volumes: ServiceArgs["volumes"], volume: string): pulumi.Output<string> {
