@@ -5,6 +5,14 @@
  * second port); services not listed are judged by their container
  * healthcheck's URL and any 2xx.
  */
+import { GATEWAY_SERVICE } from "../../plan/gateway";
+import { INFERENCE_SERVICE } from "../../plan/inference";
+import { MCP_ADMIN_PORT, MCP_SERVICE } from "../../plan/mcp";
+import { MEMORY_API_SERVICE } from "../../plan/memory";
+import { ALERTMANAGER, ALLOY, CADVISOR, DCGM_EXPORTER, GRAFANA, LOKI, NODE_EXPORTER, PROMETHEUS } from "../../plan/monitoring/endpoints";
+import { QDRANT_SERVICE } from "../../plan/qdrant";
+import { EMBEDDING_SERVICE, RAG_SERVICE } from "../../plan/rag";
+
 export type HealthState = "up" | "loading" | "degraded" | "down";
 
 export interface Verdict {
@@ -82,22 +90,23 @@ const rag: Readiness = {
 };
 
 export const READINESS: Record<string, Readiness> = {
-  "inference-chat": llamaCpp,
-  "inference-code": llamaCpp,
+  [INFERENCE_SERVICE.chat]: llamaCpp,
+  [INFERENCE_SERVICE.code]: llamaCpp,
   // /health would call every model and needs the master key.
-  "api-gateway": httpOk("/health/liveliness"),
-  qdrant: httpOk("/readyz", [503]),
-  embedding,
-  rag,
-  "memory-api": httpOk("/v1/memory/health", [503]),
-  "mcp-server": httpOk("/health"),
-  "mcp-server-8021": httpOk("/security/health", [503]),
-  prometheus: httpOk("/-/ready", [503]),
-  alertmanager: httpOk("/-/ready", [503]),
-  grafana: httpOk("/api/health"),
-  loki: httpOk("/ready", [503]),
-  alloy: httpOk("/-/ready"),
-  cadvisor: httpOk("/healthz"),
-  "node-exporter": httpOk("/metrics"),
-  "dcgm-exporter": httpOk("/health"),
+  [GATEWAY_SERVICE]: httpOk("/health/liveliness"),
+  [QDRANT_SERVICE]: httpOk("/readyz", [503]),
+  [EMBEDDING_SERVICE]: embedding,
+  [RAG_SERVICE]: rag,
+  [MEMORY_API_SERVICE]: httpOk("/v1/memory/health", [503]),
+  [MCP_SERVICE]: httpOk("/health"),
+  // The admin port's endpoint name, as plan.endpoints names a second port.
+  [`${MCP_SERVICE}-${MCP_ADMIN_PORT}`]: httpOk("/security/health", [503]),
+  [PROMETHEUS.service]: httpOk("/-/ready", [503]),
+  [ALERTMANAGER.service]: httpOk("/-/ready", [503]),
+  [GRAFANA.service]: httpOk("/api/health"),
+  [LOKI.service]: httpOk("/ready", [503]),
+  [ALLOY.service]: httpOk("/-/ready"),
+  [CADVISOR.service]: httpOk("/healthz"),
+  [NODE_EXPORTER.service]: httpOk("/metrics"),
+  [DCGM_EXPORTER.service]: httpOk("/health"),
 };
