@@ -7,7 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { SecretKey } from "../lib/config/schema";
-import { LABEL_PREFIX } from "../lib/plan/define-service";
+import { STACK_LABEL } from "../lib/plan/define-service";
 import { topologicalOrder } from "../lib/plan/graph";
 import type { ServiceGroup as GroupName } from "../lib/plan/service-spec";
 import type { StackPlan } from "../lib/plan/stack-plan";
@@ -35,7 +35,7 @@ export class LocalAiSuite extends pulumi.ComponentResource {
     super("local-ai-suite:stack:LocalAiSuite", name, {}, opts);
     const { plan } = args;
     const prefix = args.containerPrefix ?? "";
-    const labels = [{ label: `${LABEL_PREFIX}.stack`, value: plan.stack }];
+    const labels = [{ label: STACK_LABEL, value: plan.stack }];
 
     this.network = new docker.Network(
       `${name}-network`,

@@ -7,7 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey } from "../lib/config/schema";
 import { goDuration, goSeconds } from "../lib/durations";
-import { LABEL_PREFIX } from "../lib/plan/define-service";
+import { SERVICE_LABEL } from "../lib/plan/define-service";
 import { createTimeoutSec } from "../lib/plan/health";
 import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
 
@@ -88,7 +88,7 @@ export class Service extends pulumi.ComponentResource {
         logDriver: "json-file",
         // `labels` adds the service label to every log line's attrs, so the log shipper
         // can name the service from the log file alone (no Docker socket needed).
-        logOpts: { "max-size": "50m", "max-file": "3", labels: `${LABEL_PREFIX}.service` },
+        logOpts: { "max-size": "50m", "max-file": "3", labels: SERVICE_LABEL },
         networksAdvanced: [{ name: args.network.name, aliases: [spec.service] }],
       },
       {

@@ -1,5 +1,5 @@
 /** The few questions the operations tasks ask the Docker daemon, through the docker CLI (no socket library needed). */
-import { LABEL_PREFIX } from "../plan/define-service";
+import { STACK_LABEL } from "../plan/define-service";
 import type { Verdict } from "./health/readiness";
 import { runCommand } from "./run-command";
 
@@ -23,7 +23,7 @@ export async function dockerDaemonInfo(): Promise<DockerDaemonInfo> {
 
 /** Names of this stack's running containers (by the label every service carries); [] when Docker is not reachable. */
 export async function runningStackContainers(stack: string): Promise<string[]> {
-  const result = await runCommand("docker", ["ps", "--filter", `label=${LABEL_PREFIX}.stack=${stack}`, "--format", "{{.Names}}"]);
+  const result = await runCommand("docker", ["ps", "--filter", `label=${STACK_LABEL}=${stack}`, "--format", "{{.Names}}"]);
   return result.ok ? result.stdout.split("\n").map((s) => s.trim()).filter(Boolean) : [];
 }
 

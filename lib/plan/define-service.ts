@@ -44,6 +44,10 @@ export interface ServiceDraft {
 }
 
 export const LABEL_PREFIX = "local-ai-suite";
+/** The container label naming a suite service (its DNS alias); Docker copies it into log lines, cAdvisor into metrics, policies read it. */
+export const SERVICE_LABEL = `${LABEL_PREFIX}.service`;
+/** The label naming the Pulumi stack, on every container, network and volume (how the ops tasks find the stack's containers). */
+export const STACK_LABEL = `${LABEL_PREFIX}.stack`;
 
 export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpec {
   const { config } = ctx;
@@ -76,8 +80,8 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
     readOnlyRootfs: draft.readOnlyRootfs ?? false,
     tmpfs: draft.tmpfs,
     labels: {
-      [`${LABEL_PREFIX}.stack`]: ctx.stack,
-      [`${LABEL_PREFIX}.service`]: draft.service,
+      [STACK_LABEL]: ctx.stack,
+      [SERVICE_LABEL]: draft.service,
       [`${LABEL_PREFIX}.phase`]: config.phase,
       [`${LABEL_PREFIX}.group`]: draft.group,
     },

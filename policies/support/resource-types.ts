@@ -1,4 +1,4 @@
-import { LABEL_PREFIX } from "../../lib/plan/define-service";
+import { LABEL_PREFIX, SERVICE_LABEL } from "../../lib/plan/define-service";
 
 /** Pulumi type tokens the pack looks at (compared as strings: the pack does not load @pulumi/docker at run time). */
 export const CONTAINER = "docker:index/container:Container";
@@ -6,7 +6,7 @@ export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 export const BUILT_IMAGE = "docker:index/image:Image";
 
 /** Label the program puts on every container: the reference service name (also its DNS alias). */
-export const SERVICE_LABEL = `${LABEL_PREFIX}.service`;
+export { SERVICE_LABEL };
 /**
  * Optional label on a GPU container that does not run llama-server (e.g. the DCGM
  * exporter): the VRAM in MiB it holds on each GPU it requests.

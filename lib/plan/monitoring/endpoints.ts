@@ -1,5 +1,5 @@
 /** Service names and in-network ports of the monitoring stack (configs and targets refer to them). */
-import { LABEL_PREFIX } from "../define-service";
+import { SERVICE_LABEL } from "../define-service";
 
 export const PROMETHEUS = { service: "prometheus", port: 9090 } as const;
 export const ALERTMANAGER = { service: "alertmanager", port: 9093 } as const;
@@ -10,8 +10,7 @@ export const NODE_EXPORTER = { service: "node-exporter", port: 9100 } as const;
 export const CADVISOR = { service: "cadvisor", port: 8080 } as const;
 export const DCGM_EXPORTER = { service: "dcgm-exporter", port: 9400 } as const;
 
-/** The container label naming a suite service; Docker copies it into log lines, cAdvisor into metrics. */
-export const SERVICE_LABEL = `${LABEL_PREFIX}.service`;
+export { SERVICE_LABEL };
 /** How cAdvisor names that label on its metrics (non [a-zA-Z0-9_] characters become "_"). */
 export const CADVISOR_SERVICE_LABEL = `container_label_${SERVICE_LABEL.replace(/[^A-Za-z0-9_]/g, "_")}`;
 
