@@ -6,6 +6,8 @@ import type { ServiceSpec } from "./service-spec";
 export const QDRANT_SERVICE = "qdrant";
 export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
+/** Qdrant's own env var for the API key it requires (set only when the stack has a qdrantApiKey). */
+export const QDRANT_API_KEY_ENV = "QDRANT__SERVICE__API_KEY";
 
 export function qdrantStoragePath(dataDir: string): string {
   return `${dataDir}/vectors/qdrant`;
@@ -22,7 +24,7 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     group: "vector-store",
     image: { kind: "registry", ref: config.qdrant.image },
     env: { QDRANT__TELEMETRY_DISABLED: "true" },
-    secretEnv: hasApiKey ? { QDRANT__SERVICE__API_KEY: "qdrantApiKey" } : {},
+    secretEnv: hasApiKey ? { [QDRANT_API_KEY_ENV]: "qdrantApiKey" } : {},
     ports: [
       { internal: QDRANT_HTTP_PORT, external: config.qdrant.httpPort, configKey: "qdrant.httpPort" },
       { internal: QDRANT_GRPC_PORT, external: config.qdrant.grpcPort, configKey: "qdrant.grpcPort" },

@@ -4,12 +4,15 @@
  * Policies see plain values (no secret flag), so these rules work on names
  * and shapes.
  */
+import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
+import { ADMIN_PASSWORD_ENV } from "../../lib/plan/monitoring/grafana";
+import { QDRANT_API_KEY_ENV } from "../../lib/plan/qdrant";
 
 /** Env vars the suite (and the reference) uses for secrets. */
 export const SECRET_ENV_NAMES = [
-  "LITELLM_MASTER_KEY",
-  "GF_SECURITY_ADMIN_PASSWORD",
-  "QDRANT__SERVICE__API_KEY",
+  MASTER_KEY_ENV,
+  ADMIN_PASSWORD_ENV,
+  QDRANT_API_KEY_ENV,
   "QDRANT_API_KEY",
   "RAG_LLM_API_KEY",
   "OPENAI_API_KEY",
