@@ -15,6 +15,8 @@ export const MCP_ADMIN_PORT = 8021;
 export const MCP_WORKSPACE = "/mnt/workspace";
 export const MCP_DATA_DIR = "/mnt/data";
 export const DOCKER_SOCKET = "/var/run/docker.sock";
+/** The env var through which the server finds its security database (the backup reads it too). */
+export const SECURITY_DB_ENV = "SECURITY_DB_PATH";
 
 /** Host directory of the security database: the reference's `${DATA_DIR}/sqlite`, so an existing security.db is kept. */
 export function mcpSqliteDir(dataDir: string): string {
@@ -57,7 +59,7 @@ export function planMcpServer(ctx: PlanContext): ServiceSpec {
       // The workspace is the repository itself (the reference mounted a hard-coded .git elsewhere).
       GIT_DIR_PATH: `${MCP_WORKSPACE}/.git`,
       DATA_DIR: MCP_DATA_DIR,
-      SECURITY_DB_PATH: `${MCP_DATA_DIR}/sqlite/security.db`,
+      [SECURITY_DB_ENV]: `${MCP_DATA_DIR}/sqlite/security.db`,
       SECURITY_MODE: mcp.securityMode,
       MCP_SECURITY_LEVEL: mcp.securityMode,
       RBAC_ENABLED: String(mcp.rbacEnabled),

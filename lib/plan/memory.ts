@@ -15,6 +15,8 @@ export const MEMORY_MAINTAINER_SERVICE = "memory-maintainer";
 export const MEMORY_API_PORT = 8005;
 export const MEMORY_DIR = "/app/memory";
 export const MAINTAINER_LOG = `${MEMORY_DIR}/logs/memory_maintainer.log`;
+/** The env var through which both memory services find their data dir (projects/<id>/memory.db; the backup reads it too). */
+export const MEMORY_DIR_ENV = "AI_MEMORY_DIR";
 
 export function memoryDataPath(dataDir: string): string {
   return `${dataDir}/memory`;
@@ -22,7 +24,7 @@ export function memoryDataPath(dataDir: string): string {
 
 function sharedEnv(): Record<string, string> {
   return {
-    AI_MEMORY_DIR: MEMORY_DIR,
+    [MEMORY_DIR_ENV]: MEMORY_DIR,
     QDRANT_URL: serviceUrl(QDRANT_SERVICE, QDRANT_HTTP_PORT),
     EMBEDDING_URL: serviceUrl(EMBEDDING_SERVICE, EMBEDDING_PORT),
     PYTHONUNBUFFERED: "1",

@@ -7,13 +7,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { SECURITY_DB_ENV } from "../../plan/mcp";
+import { MEMORY_DIR_ENV } from "../../plan/memory";
 import type { ServiceSpec } from "../../plan/service-spec";
 import type { StackPlan } from "../../plan/stack-plan";
 
 /** The env vars through which a service names its SQLite database file, or a directory of them. */
 export const DATABASE_ENV: { env: string; kind: "file" | "dir" }[] = [
-  { env: "SECURITY_DB_PATH", kind: "file" },
-  { env: "AI_MEMORY_DIR", kind: "dir" },
+  { env: SECURITY_DB_ENV, kind: "file" },
+  { env: MEMORY_DIR_ENV, kind: "dir" },
 ];
 
 /** Deep enough for `<memory dir>/projects/<project id>/memory.db`. */
