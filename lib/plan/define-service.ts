@@ -53,7 +53,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
   const { config } = ctx;
   return {
     service: draft.service,
-    containerName: `${config.containerPrefix}${draft.service}`,
+    containerName: containerNameOf(config, draft.service),
     group: draft.group,
     image: draft.image,
     command: draft.command,
@@ -99,6 +99,16 @@ export function imageFromSource(ctx: PlanContext, service: string, source: Image
     context: path.resolve(ctx.projectDir, build.context),
     dockerfile: build.dockerfile,
   };
+}
+
+/** The container name of a service: its name with the stack's containerPrefix. */
+export function containerNameOf(config: StackConfig, service: string): string {
+  return `${config.containerPrefix}${service}`;
+}
+
+/** The host address clients on this machine reach published ports at: bindAddress, or loopback when it binds every interface. */
+export function publishedHost(config: StackConfig): string {
+  return config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;
 }
 
 /** In-network URL of a service (its DNS alias on the stack network). */

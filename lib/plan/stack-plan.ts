@@ -5,7 +5,7 @@
  */
 import { ConfigError, type ConfigProblem } from "../config/errors";
 import type { StackConfig } from "../config/schema";
-import type { PlanContext } from "./define-service";
+import { publishedHost, type PlanContext } from "./define-service";
 import { planGateway } from "./gateway";
 import { planGpus, type GpuPlan } from "./gpu-plan";
 import { DependencyCycleError, topologicalOrder } from "./graph";
@@ -62,7 +62,7 @@ export async function planStack(config: StackConfig, options: PlanOptions): Prom
 
   const order = topologicalOrder(services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })));
   const byName = new Map(services.map((s) => [s.service, s]));
-  const host = config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;
+  const host = publishedHost(config);
   return {
     stack: options.stack,
     phase: config.phase,

@@ -1,6 +1,6 @@
 /** Alertmanager: one node (no gossip cluster), a no-op receiver unless a webhook is configured. */
 import { renderAlertmanagerConfig } from "../../monitoring/alertmanager";
-import { defineService, type PlanContext } from "../define-service";
+import { defineService, publishedHost, type PlanContext } from "../define-service";
 import { wgetProbe } from "../health";
 import type { ServiceSpec } from "../service-spec";
 import { ALERTMANAGER, VOLUMES } from "./endpoints";
@@ -10,7 +10,6 @@ export const ALERTMANAGER_CONFIG = "/etc/alertmanager/alertmanager.yml";
 export function planAlertmanager(ctx: PlanContext): ServiceSpec {
   const { config } = ctx;
   const am = config.monitoring.alertmanager;
-  const host = config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;
   return defineService(ctx, {
     service: ALERTMANAGER.service,
     group: "monitoring",
@@ -19,7 +18,7 @@ export function planAlertmanager(ctx: PlanContext): ServiceSpec {
       `--config.file=${ALERTMANAGER_CONFIG}`,
       "--storage.path=/alertmanager",
       `--web.listen-address=0.0.0.0:${ALERTMANAGER.port}`,
-      `--web.external-url=http://${host}:${am.hostPort}/`,
+      `--web.external-url=http://${publishedHost(config)}:${am.hostPort}/`,
       // A single instance: no gossip listener on 9094.
       "--cluster.listen-address=",
     ],

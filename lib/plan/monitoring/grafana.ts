@@ -4,7 +4,7 @@
  */
 import { buildDashboards, type DashboardInputs } from "../../monitoring/grafana/dashboards";
 import { renderDashboardProvider, renderDatasources } from "../../monitoring/grafana/provisioning";
-import { defineService, serviceUrl, type PlanContext } from "../define-service";
+import { containerNameOf, defineService, serviceUrl, type PlanContext } from "../define-service";
 import { curlProbe } from "../health";
 import type { MetricsSpec, ServiceSpec } from "../service-spec";
 import { CADVISOR_SERVICE_LABEL, GRAFANA, LOKI, PROMETHEUS, VOLUMES } from "./endpoints";
@@ -17,7 +17,7 @@ export const GRAFANA_METRICS: MetricsSpec = { port: GRAFANA.port, path: "/metric
 export const ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
 
 export function grafanaSelf(ctx: PlanContext): ObservedService {
-  return { service: GRAFANA.service, containerName: `${ctx.config.containerPrefix}${GRAFANA.service}`, group: "monitoring", metrics: GRAFANA_METRICS };
+  return { service: GRAFANA.service, containerName: containerNameOf(ctx.config, GRAFANA.service), group: "monitoring", metrics: GRAFANA_METRICS };
 }
 
 export function dashboardInputs(ctx: PlanContext, scraped: ObservedService[]): DashboardInputs {

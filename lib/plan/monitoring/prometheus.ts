@@ -6,7 +6,7 @@
 import { buildAlertGroups } from "../../monitoring/alerts";
 import { renderAlertRules } from "../../monitoring/alert-rules";
 import { renderPrometheusConfig } from "../../monitoring/prometheus";
-import { defineService, type PlanContext } from "../define-service";
+import { containerNameOf, defineService, publishedHost, type PlanContext } from "../define-service";
 import { wgetProbe } from "../health";
 import type { MetricsSpec, ServiceSpec } from "../service-spec";
 import { alertInputs } from "./alerting";
@@ -19,14 +19,13 @@ export const PROMETHEUS_METRICS: MetricsSpec = { port: PROMETHEUS.port, path: "/
 
 /** What Prometheus itself looks like to the scrape-job derivation. */
 export function prometheusSelf(ctx: PlanContext): ObservedService {
-  return { service: PROMETHEUS.service, containerName: `${ctx.config.containerPrefix}${PROMETHEUS.service}`, group: "monitoring", metrics: PROMETHEUS_METRICS };
+  return { service: PROMETHEUS.service, containerName: containerNameOf(ctx.config, PROMETHEUS.service), group: "monitoring", metrics: PROMETHEUS_METRICS };
 }
 
 export function planPrometheus(ctx: PlanContext, scraped: ObservedService[]): ServiceSpec {
   const { config } = ctx;
   const prometheus = config.monitoring.prometheus;
   const observed = observe(scraped);
-  const host = config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;
   const configText = renderPrometheusConfig({
     scrapeIntervalSec: config.monitoring.scrapeIntervalSec,
     evaluationIntervalSec: config.monitoring.scrapeIntervalSec,
@@ -45,7 +44,7 @@ export function planPrometheus(ctx: PlanContext, scraped: ObservedService[]): Se
       `--storage.tsdb.retention.time=${prometheus.retentionDays}d`,
       `--storage.tsdb.retention.size=${prometheus.retentionSizeGiB}GB`,
       `--web.listen-address=0.0.0.0:${PROMETHEUS.port}`,
-      `--web.external-url=http://${host}:${prometheus.hostPort}/`,
+      `--web.external-url=http://${publishedHost(config)}:${prometheus.hostPort}/`,
     ],
     ports: [{ internal: PROMETHEUS.port, external: prometheus.hostPort, configKey: "monitoring.prometheus.hostPort" }],
     volumes: [{ volume: VOLUMES.prometheus, containerPath: "/prometheus", readOnly: false }],
