@@ -9,6 +9,10 @@ import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, 
 import { monitoringSection } from "./monitoring-section";
 import { mcpSection, memorySection } from "./p3-sections";
 
+/** The two llama.cpp servers, by role. */
+export const INFERENCE_ROLES = ["chat", "code"] as const;
+export type InferenceRole = (typeof INFERENCE_ROLES)[number];
+
 const CACHE_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"] as const;
 
 const llamaServer = (defaults: { model: string; alias: string; hostPort: number; nGpuLayers: number }) =>
@@ -86,7 +90,7 @@ export const StackConfigSchema = z
         /** CUDA context, cuBLAS workspace and pool slack per llama-server process (~300 MiB measured). */
         perProcessOverheadMiB: z.int().min(0).default(300),
         /** With nGpuLayers "auto": which server gets GPU layers first. */
-        preferOnGpu: z.enum(["chat", "code"]).default("chat"),
+        preferOnGpu: z.enum(INFERENCE_ROLES).default("chat"),
         chat: llamaServer({ model: "Qwen2.5-3B-Instruct-Q4_K_M.gguf", alias: "chat-3b", hostPort: 8001, nGpuLayers: 999 }),
         code: llamaServer({ model: "qwen2.5-coder-7b-instruct-q4_k_m.gguf", alias: "code-7b", hostPort: 8004, nGpuLayers: 20 }),
       })
@@ -169,7 +173,7 @@ export const StackConfigSchema = z
       seen.add(g.id);
       if (g.reserveMiB >= g.totalMiB) ctx.addIssue({ code: "custom", path: ["gpus", i, "reserveMiB"], message: "must be smaller than totalMiB" });
     });
-    for (const role of ["chat", "code"] as const) {
+    for (const role of INFERENCE_ROLES) {
       const gpu = config.inference[role].gpu;
       if (!gpuIds.includes(gpu)) {
         ctx.addIssue({ code: "custom", path: ["inference", role, "gpu"], message: `names GPU "${gpu}", but gpus has only ${gpuIds.map((id) => `"${id}"`).join(", ")}` });
@@ -179,7 +183,6 @@ export const StackConfigSchema = z
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 export type LlamaServerConfig = StackConfig["inference"]["chat"];
-export type InferenceRole = "chat" | "code";
 
 /** Top-level config keys that hold secrets; read with getSecret, never part of the schema. */
 export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword"] as const;

@@ -1,4 +1,5 @@
 /** The LiteLLM gateway in front of the two inference servers. */
+import type { InferenceRole } from "../config/schema";
 import { renderLiteLLMConfig, type LiteLLMModelRoute, type LiteLLMSettings, type LiteLLMUpstream } from "../gateway/litellm-config";
 import { defineService, serviceUrl, type PlanContext } from "./define-service";
 import { pythonProbe } from "./health";
@@ -12,7 +13,7 @@ export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
 
 export function gatewaySettings(ctx: PlanContext): LiteLLMSettings {
   const { config } = ctx;
-  const upstream = (role: "chat" | "code"): LiteLLMUpstream => ({
+  const upstream = (role: InferenceRole): LiteLLMUpstream => ({
     id: INFERENCE_SERVICE[role],
     alias: config.inference[role].alias,
     apiBase: serviceUrl(INFERENCE_SERVICE[role], INFERENCE_PORT, "/v1"),

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import { ConfigError, type ConfigProblem } from "../config/errors";
-import type { InferenceRole, StackConfig } from "../config/schema";
+import { INFERENCE_ROLES, type InferenceRole, type StackConfig } from "../config/schema";
 import { llamaBuildOf } from "../images";
 import { fitGpuLayers, type VramEstimate } from "../vram";
 import { INFERENCE_SERVICE, llamaServerArgs } from "./inference";
@@ -36,8 +36,6 @@ export interface GpuPlan {
   layers: Record<InferenceRole, number>;
 }
 
-const ROLES: InferenceRole[] = ["chat", "code"];
-
 export async function planGpus(config: StackConfig): Promise<GpuPlan> {
   const { inference } = config;
   const modelsDir = fs.existsSync(config.paths.modelsDir) ? config.paths.modelsDir : undefined;
@@ -47,7 +45,7 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
   const problems: ConfigProblem[] = [];
 
   for (const gpu of config.gpus) {
-    const roles = ROLES.filter((role) => inference[role].gpu === gpu.id);
+    const roles = INFERENCE_ROLES.filter((role) => inference[role].gpu === gpu.id);
     const budgetMiB = gpu.totalMiB - gpu.reserveMiB;
     const fit = await fitGpuLayers(
       roles.map((role) => ({

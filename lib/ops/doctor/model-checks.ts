@@ -4,13 +4,11 @@
  * says about that model.
  */
 import * as path from "node:path";
-import type { InferenceRole, StackConfig } from "../../config/schema";
+import { INFERENCE_ROLES, type StackConfig } from "../../config/schema";
 import { findInCatalog } from "../../vram/catalog";
 import type { ModelFacts } from "../../vram/model-facts";
 import type { CheckResult } from "./check-result";
 import type { HostProbe } from "./host-probe";
-
-const ROLES: InferenceRole[] = ["chat", "code"];
 
 /** Header facts that decide the VRAM estimate. */
 const COMPARED: (keyof ModelFacts)[] = ["architecture", "nLayer", "nEmbd", "nHead", "nHeadKv", "headDimK", "headDimV", "nFf", "nVocab"];
@@ -18,7 +16,7 @@ const COMPARED: (keyof ModelFacts)[] = ["architecture", "nLayer", "nEmbd", "nHea
 export async function modelChecks(config: StackConfig, probe: HostProbe): Promise<CheckResult[]> {
   const { modelsDir } = config.paths;
   return Promise.all(
-    ROLES.map(async (role): Promise<CheckResult> => {
+    INFERENCE_ROLES.map(async (role): Promise<CheckResult> => {
       const model = config.inference[role].model;
       const file = path.join(modelsDir, model);
       const check = `model (${role})`;
