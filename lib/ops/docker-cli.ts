@@ -1,7 +1,7 @@
 /** The few questions the operations tasks ask the Docker daemon, through the docker CLI (no socket library needed). */
 import { STACK_LABEL } from "../plan/define-service";
 import type { Verdict } from "./health/readiness";
-import { runCommand } from "./run-command";
+import { firstLine, runCommand } from "./run-command";
 
 export interface DockerDaemonInfo {
   serverVersion: string;
@@ -56,8 +56,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function firstLine(text: string): string {
-  return text.trim().split("\n")[0] ?? "";
 }

@@ -4,7 +4,7 @@
  * the config. The choice is made here and nowhere else.
  */
 import type { Endpoint, StackPlan } from "../plan/stack-plan";
-import { runCommand } from "./run-command";
+import { firstLine, runCommand } from "./run-command";
 
 export interface ResolvedEndpoints {
   /** Endpoint name (as in the plan: "qdrant", "mcp-server-8021") -> base URL. */
@@ -41,8 +41,4 @@ export function pulumiOutputsReader(projectDir: string): StackOutputsReader {
       return { reason: "pulumi stack output did not print JSON" };
     }
   };
-}
-
-function firstLine(text: string): string {
-  return text.trim().split("\n")[0] ?? "";
 }

@@ -18,3 +18,8 @@ export function runCommand(command: string, args: string[], options: { timeoutMs
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
+
+/** The first line of a command's output (its error message, usually). */
+export function firstLine(text: string): string {
+  return text.trim().split("\n")[0] ?? "";
+}

@@ -4,7 +4,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { readGgufFacts } from "../../vram/gguf-header";
 import { dockerDaemonInfo, runningStackContainers } from "../docker-cli";
-import { runCommand } from "../run-command";
+import { firstLine, runCommand } from "../run-command";
 import type { GpuReading, HostProbe } from "./host-probe";
 
 export const realHostProbe: HostProbe = {
@@ -15,7 +15,7 @@ export const realHostProbe: HostProbe = {
   async nvidiaGpus() {
     const result = await runCommand("nvidia-smi", ["--query-gpu=index,uuid,name,memory.total,memory.free", "--format=csv,noheader,nounits"]);
     if (result.notFound) throw new Error("nvidia-smi not found (no NVIDIA driver installed)");
-    if (!result.ok) throw new Error(`nvidia-smi failed: ${result.stderr.trim().split("\n")[0]}`);
+    if (!result.ok) throw new Error(`nvidia-smi failed: ${firstLine(result.stderr)}`);
     return parseNvidiaSmi(result.stdout);
   },
 
