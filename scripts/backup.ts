@@ -3,7 +3,6 @@
  * consistent SQLite copies into a timestamped folder with a manifest; keeps the newest n.
  */
 import * as path from "node:path";
-import { QdrantError } from "../lib/ops/backup/qdrant-snapshots";
 import { backupTable } from "../lib/ops/backup/report";
 import { DEFAULT_KEEP } from "../lib/ops/backup/retention";
 import { runBackup } from "../lib/ops/backup/run-backup";
@@ -44,8 +43,7 @@ async function main(): Promise<number> {
     if (result.pruned.length) process.stdout.write(`Retention removed: ${result.pruned.join(", ")}\n`);
     return EXIT.ok;
   } catch (error) {
-    const why = error instanceof QdrantError ? error.message : `${(error as Error).message}`;
-    process.stderr.write(`backup failed: ${why}\n`);
+    process.stderr.write(`backup failed: ${(error as Error).message}\n`);
     return EXIT.failed;
   }
 }
