@@ -19,13 +19,9 @@ export function hashingStream(): { stream: Transform; result: () => { size: numb
 }
 
 export async function fileDigest(file: string): Promise<{ size: number; sha256: string }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  await pipeline(fs.createReadStream(file), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
+  const digest = hashingStream();
+  await pipeline(fs.createReadStream(file), digest.stream, async (source: AsyncIterable<Buffer>) => {
+    for await (const _ of source); // drain: the hashing stream has seen every chunk
   });
-  return { size, sha256: hash.digest("hex") };
+  return digest.result();
 }
