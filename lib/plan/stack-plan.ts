@@ -10,7 +10,8 @@ import { planGateway } from "./gateway";
 import { planGpus, type GpuPlan } from "./gpu-plan";
 import { DependencyCycleError, topologicalOrder } from "./graph";
 import { planInferenceServer } from "./inference";
-import { planMonitoring, planP3Services } from "./p3";
+import { planMonitoringStack } from "./monitoring";
+import { planP3Services } from "./p3";
 import { planQdrant } from "./qdrant";
 import { planEmbedding, planRag } from "./rag";
 import type { ServiceSpec } from "./service-spec";
@@ -55,9 +56,10 @@ export async function planStack(config: StackConfig, options: PlanOptions): Prom
     planQdrant(ctx, secrets.qdrantApiKey),
     planEmbedding(ctx),
     planRag(ctx, secrets.qdrantApiKey),
-    ...planP3Services(ctx, secrets),
+    ...planP3Services(ctx),
   ];
-  const services = [...core, ...planMonitoring(ctx, core, secrets)];
+  // Monitoring needs no secret flags: a service whose metrics need a token says so in its `metrics`.
+  const services = [...core, ...planMonitoringStack(ctx, core)];
   checkPlan(services);
 
   const order = topologicalOrder(services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })));
