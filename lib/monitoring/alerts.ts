@@ -4,7 +4,7 @@
  * service emitted and on jobs that were always down).
  */
 import type { AlertRule, RuleGroup } from "./alert-rules";
-import { anyOf, promString } from "./promql";
+import { anyOf, containerRestarts15m, DISK_FSTYPES, http5xxRatio, httpP95Latency, llamaTokensPerSec, promString } from "./promql";
 
 export interface GpuAlertTarget {
   /** Config id of the GPU ("0" or a UUID). */
@@ -40,7 +40,6 @@ export interface AlertInputs {
   };
 }
 
-
 function availability(inputs: AlertInputs): AlertRule[] {
   const rules: AlertRule[] = [];
   if (inputs.scrapedJobs.length) {
@@ -66,7 +65,7 @@ function availability(inputs: AlertInputs): AlertRule[] {
     }
     rules.push({
       alert: "ContainerRestarting",
-      expr: `changes(container_start_time_seconds{${inputs.serviceLabel}!=""}[15m]) >= ${inputs.thresholds.containerRestarts15m}`,
+      expr: `${containerRestarts15m(inputs.serviceLabel)} >= ${inputs.thresholds.containerRestarts15m}`,
       forSec: 0,
       severity: "warning",
       summary: `{{ $labels.${inputs.serviceLabel} }} keeps restarting`,
@@ -109,9 +108,7 @@ function inference(inputs: AlertInputs): AlertRule[] {
     {
       alert: "InferenceSlow",
       // Tokens per second of generation time, over requests that actually ran.
-      expr:
-        `(rate(llamacpp:tokens_predicted_total{${jobs}}[5m]) / rate(llamacpp:tokens_predicted_seconds_total{${jobs}}[5m])) ` +
-        `< ${inputs.thresholds.inferenceMinTokensPerSec}`,
+      expr: `(${llamaTokensPerSec(jobs)}) < ${inputs.thresholds.inferenceMinTokensPerSec}`,
       forSec: 600,
       severity: "warning",
       summary: "{{ $labels.job }} generates slowly",
@@ -134,10 +131,7 @@ function http(inputs: AlertInputs): AlertRule[] {
   return [
     {
       alert: "HttpErrorRate",
-      // The instrumentator groups status codes ("5xx"), which `5..` matches too.
-      expr:
-        `sum by (job) (rate(http_requests_total{${jobs}, status=~"5.."}[5m])) / ` +
-        `sum by (job) (rate(http_requests_total{${jobs}}[5m])) > ${inputs.thresholds.httpErrorRatio}`,
+      expr: `${http5xxRatio(jobs)} > ${inputs.thresholds.httpErrorRatio}`,
       forSec: 300,
       severity: "warning",
       summary: "{{ $labels.job }} answers with errors",
@@ -145,9 +139,7 @@ function http(inputs: AlertInputs): AlertRule[] {
     },
     {
       alert: "HttpLatencyHigh",
-      expr:
-        `histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket{${jobs}}[5m]))) ` +
-        `> ${inputs.thresholds.httpP95LatencySec}`,
+      expr: `${httpP95Latency(jobs)} > ${inputs.thresholds.httpP95LatencySec}`,
       forSec: 600,
       severity: "warning",
       summary: "{{ $labels.job }} is slow",
@@ -158,7 +150,7 @@ function http(inputs: AlertInputs): AlertRule[] {
 
 function host(inputs: AlertInputs): AlertRule[] {
   if (!inputs.hostMetrics) return [];
-  const fs = `fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs"`;
+  const fs = DISK_FSTYPES;
   return [
     {
       alert: "DiskAlmostFull",

@@ -3,7 +3,7 @@
  * appears when the job or metric behind it exists.
  */
 import { dashboard, type Dashboard, type PanelDraft } from "./dashboard";
-import { anyOf } from "../promql";
+import { anyOf, containerRestarts15m, DISK_FSTYPES, http5xxRatio, httpP95Latency, llamaTokensPerSec } from "../promql";
 import { LOKI_DATASOURCE, PROMETHEUS_DATASOURCE } from "./provisioning";
 
 export interface DashboardInputs {
@@ -33,7 +33,7 @@ function overview(inputs: DashboardInputs): Dashboard {
   if (inputs.containerServiceLabel) {
     const label = inputs.containerServiceLabel;
     panels.push(
-      { type: "timeseries", title: "Container restarts (15m)", datasource: prom, queries: [{ expr: `changes(container_start_time_seconds{${label}!=""}[15m])`, legend: `{{${label}}}` }], min: 0, w: 12, h: 8 },
+      { type: "timeseries", title: "Container restarts (15m)", datasource: prom, queries: [{ expr: containerRestarts15m(label), legend: `{{${label}}}` }], min: 0, w: 12, h: 8 },
       { type: "timeseries", title: "Container memory", datasource: prom, queries: [{ expr: `container_memory_working_set_bytes{${label}!=""}`, legend: `{{${label}}}` }], unit: "bytes", w: 12, h: 8 },
       { type: "timeseries", title: "Container CPU (cores)", datasource: prom, queries: [{ expr: `rate(container_cpu_usage_seconds_total{${label}!=""}[5m])`, legend: `{{${label}}}` }], w: 12, h: 8 },
     );
@@ -41,7 +41,7 @@ function overview(inputs: DashboardInputs): Dashboard {
   if (inputs.hostMetrics) {
     panels.push(
       { type: "gauge", title: "Host memory used", datasource: prom, queries: [{ expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes" }], unit: "percentunit", min: 0, max: 1, thresholds: [{ color: "green", value: null }, { color: "orange", value: 0.8 }, { color: "red", value: 0.9 }], w: 6, h: 8 },
-      { type: "gauge", title: "Fullest filesystem", datasource: prom, queries: [{ expr: `max(1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs"})` }], unit: "percentunit", min: 0, max: 1, thresholds: [{ color: "green", value: null }, { color: "orange", value: 0.8 }, { color: "red", value: 0.9 }], w: 6, h: 8 },
+      { type: "gauge", title: "Fullest filesystem", datasource: prom, queries: [{ expr: `max(1 - node_filesystem_avail_bytes{${DISK_FSTYPES}} / node_filesystem_size_bytes{${DISK_FSTYPES}})` }], unit: "percentunit", min: 0, max: 1, thresholds: [{ color: "green", value: null }, { color: "orange", value: 0.8 }, { color: "red", value: 0.9 }], w: 6, h: 8 },
     );
   }
   return dashboard("ai-suite-overview", "AI Suite: overview", ["ai-suite", "overview"], panels);
@@ -99,15 +99,15 @@ function latency(inputs: DashboardInputs): Dashboard {
   if (inputs.llamaJobs.length) {
     const jobs = `job=~${anyOf(inputs.llamaJobs)}`;
     panels.push(
-      { type: "timeseries", title: "Inference: generation speed", datasource: prom, queries: [{ expr: `rate(llamacpp:tokens_predicted_total{${jobs}}[5m]) / rate(llamacpp:tokens_predicted_seconds_total{${jobs}}[5m])`, legend: "{{job}}" }], unit: "none", min: 0, w: 12, h: 8 },
+      { type: "timeseries", title: "Inference: generation speed", datasource: prom, queries: [{ expr: llamaTokensPerSec(jobs), legend: "{{job}}" }], unit: "none", min: 0, w: 12, h: 8 },
       { type: "timeseries", title: "Inference: requests running / queued", datasource: prom, queries: [{ expr: `llamacpp:requests_processing{${jobs}}`, legend: "{{job}} running" }, { expr: `llamacpp:requests_deferred{${jobs}}`, legend: "{{job}} queued" }], min: 0, w: 12, h: 8 },
     );
   }
   if (inputs.httpJobs.length) {
     const jobs = `job=~${anyOf(inputs.httpJobs)}`;
     panels.push(
-      { type: "timeseries", title: "HTTP p95 latency (RAG includes the gateway's LLM call)", datasource: prom, queries: [{ expr: `histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket{${jobs}}[5m])))`, legend: "{{job}}" }], unit: "s", min: 0, w: 12, h: 8 },
-      { type: "timeseries", title: "HTTP 5xx ratio", datasource: prom, queries: [{ expr: `sum by (job) (rate(http_requests_total{${jobs}, status=~"5.."}[5m])) / sum by (job) (rate(http_requests_total{${jobs}}[5m]))`, legend: "{{job}}" }], unit: "percentunit", min: 0, w: 12, h: 8 },
+      { type: "timeseries", title: "HTTP p95 latency (RAG includes the gateway's LLM call)", datasource: prom, queries: [{ expr: httpP95Latency(jobs), legend: "{{job}}" }], unit: "s", min: 0, w: 12, h: 8 },
+      { type: "timeseries", title: "HTTP 5xx ratio", datasource: prom, queries: [{ expr: http5xxRatio(jobs), legend: "{{job}}" }], unit: "percentunit", min: 0, w: 12, h: 8 },
     );
   }
   for (const service of inputs.logOnlyServices) {
