@@ -5,8 +5,9 @@
  * deployments in `order` tiers, its own server first (order 1) and the other
  * server second (order 2). With `num_retries: 0` a failed order-1 attempt
  * (connection refused, timeout, 5xx) moves to order 2 within the same request.
- * Only keys LiteLLM actually reads are emitted (runtime-facts.md §1): no
- * `priority`, no top-level `router:`, no `retry_on_status_codes`.
+ * Only keys LiteLLM actually reads are emitted: no `priority`, no top-level
+ * `router:`, no `retry_strategy` or `retry_on_status_codes` (the reference's,
+ * which LiteLLM ignores; measured in docs/litellm-failover.md).
  */
 import { stringify } from "yaml";
 

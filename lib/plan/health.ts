@@ -4,7 +4,7 @@ import type { HealthcheckSpec } from "./service-spec";
 /** Defaults for a service that is ready within a minute or two. */
 const QUICK = { intervalSec: 30, timeoutSec: 5, retries: 3, startPeriodSec: 120, startIntervalSec: 2 };
 
-/** curl exists in the llama.cpp images; -f turns the 503 "Loading model" into a failure. */
+/** curl exists in the llama.cpp and Grafana images; -f turns llama.cpp's 503 "Loading model" into a failure. */
 export function curlProbe(url: string, timing: Partial<HealthcheckSpec> = {}): HealthcheckSpec {
   return { ...QUICK, ...timing, test: ["CMD", "curl", "-fsS", "--max-time", "4", "-o", "/dev/null", url] };
 }
@@ -33,7 +33,7 @@ export function bashHttpProbe(port: number, path: string, timing: Partial<Health
   return { ...QUICK, ...timing, test: ["CMD", "bash", "-c", script] };
 }
 
-/** Busybox images (Prometheus, Alertmanager, Loki, node-exporter): wget -q -O /dev/null fails on non-2xx. */
+/** Busybox images (Prometheus, Alertmanager, node-exporter, cAdvisor): wget -q -O /dev/null fails on non-2xx. Loki: busyboxWgetProbe. */
 export function wgetProbe(url: string, timing: Partial<HealthcheckSpec> = {}): HealthcheckSpec {
   return { ...QUICK, ...timing, test: ["CMD", "wget", "-q", "-T", "4", "-O", "/dev/null", url] };
 }

@@ -76,7 +76,7 @@ export async function planStack(config: StackConfig, options: PlanOptions): Prom
   };
 }
 
-/** Stack-wide rules no single section can check: unique host ports and names, known acyclic dependencies. */
+/** Stack-wide rules no single section can check: unique host ports, dependencies on deployed services only, no cycles. */
 function checkPlan(services: ServiceSpec[]): void {
   const problems: ConfigProblem[] = [];
   const portOwner = new Map<number, string>();
