@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { PINNED_IMAGES } from "../images";
+import { DEFAULT_OVERHEAD_MIB } from "../vram/estimate";
 import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, seconds } from "./fields";
 import { monitoringSection } from "./monitoring-section";
 import { mcpSection, memorySection } from "./p3-sections";
@@ -88,7 +89,7 @@ export const StackConfigSchema = z
       .strictObject({
         image: pinnedImage.default(PINNED_IMAGES.llamaCpp),
         /** CUDA context, cuBLAS workspace and pool slack per llama-server process (~300 MiB measured). */
-        perProcessOverheadMiB: z.int().min(0).default(300),
+        perProcessOverheadMiB: z.int().min(0).default(DEFAULT_OVERHEAD_MIB),
         /** With nGpuLayers "auto": which server gets GPU layers first. */
         preferOnGpu: z.enum(INFERENCE_ROLES).default("chat"),
         chat: llamaServer({ model: "Qwen2.5-3B-Instruct-Q4_K_M.gguf", alias: "chat-3b", hostPort: 8001, nGpuLayers: 999 }),
