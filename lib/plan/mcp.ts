@@ -6,7 +6,7 @@
  */
 import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./define-service";
 import { GATEWAY_PORT, GATEWAY_SERVICE } from "./gateway";
-import { EMBEDDING_PORT, EMBEDDING_SERVICE, RAG_PORT, RAG_SERVICE } from "./rag";
+import { EMBEDDING_PORT, EMBEDDING_SERVICE, RAG_PORT, RAG_SERVICE, sqliteDataPath } from "./rag";
 import type { BindSpec, HealthcheckSpec, ServiceSpec } from "./service-spec";
 
 export const MCP_SERVICE = "mcp-server";
@@ -17,11 +17,6 @@ export const MCP_DATA_DIR = "/mnt/data";
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 /** The env var through which the server finds its security database (the backup reads it too). */
 export const SECURITY_DB_ENV = "SECURITY_DB_PATH";
-
-/** Host directory of the security database: the reference's `${DATA_DIR}/sqlite`, so an existing security.db is kept. */
-export function mcpSqliteDir(dataDir: string): string {
-  return `${dataDir}/sqlite`;
-}
 
 /**
  * Healthy only when both servers answer: 8020's /health is static, 8021's
@@ -39,7 +34,7 @@ export function planMcpServer(ctx: PlanContext): ServiceSpec {
   if (!mcp.workspaceDir) throw new Error("mcp.workspaceDir is required when mcp.enabled (checked by the config schema)");
   const binds: BindSpec[] = [
     { hostPath: mcp.workspaceDir, containerPath: MCP_WORKSPACE, readOnly: !mcp.workspaceWritable },
-    { hostPath: mcpSqliteDir(config.paths.dataDir), containerPath: `${MCP_DATA_DIR}/sqlite`, readOnly: false },
+    { hostPath: sqliteDataPath(config.paths.dataDir), containerPath: `${MCP_DATA_DIR}/sqlite`, readOnly: false },
     { hostPath: config.paths.modelsDir, containerPath: "/mnt/models", readOnly: true },
   ];
   if (mcp.modelSwitch) binds.push({ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: false });

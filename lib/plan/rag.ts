@@ -10,6 +10,14 @@ export const EMBEDDING_PORT = 8003;
 export const RAG_SERVICE = "rag";
 export const RAG_PORT = 8002;
 
+/**
+ * The reference's `${DATA_DIR}/sqlite` host directory: RAG's analytics database
+ * and the MCP server's security.db both live there, so existing databases are kept.
+ */
+export function sqliteDataPath(dataDir: string): string {
+  return `${dataDir}/sqlite`;
+}
+
 export function planEmbedding(ctx: PlanContext): ServiceSpec {
   const { config } = ctx;
   return defineService(ctx, {
@@ -68,7 +76,7 @@ export function planRag(ctx: PlanContext, hasQdrantApiKey: boolean): ServiceSpec
     ports: [{ internal: RAG_PORT, external: rag.hostPort, configKey: "rag.hostPort" }],
     binds: [
       { hostPath: `${config.paths.dataDir}/documents`, containerPath: "/app/documents", readOnly: true },
-      { hostPath: `${config.paths.dataDir}/sqlite`, containerPath: "/app/data", readOnly: false },
+      { hostPath: sqliteDataPath(config.paths.dataDir), containerPath: "/app/data", readOnly: false },
     ],
     // RAG's own /health calls Qdrant, embedding and the gateway's /health (which needs the
     // master key), so it cascades and flaps. The container probe asks only "is RAG serving";
