@@ -1,7 +1,7 @@
 /** What every `npm run <task>` entry point shares: flag parsing, stack loading and exit codes. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "../config/errors";
-import type { StackPlan } from "../plan/stack-plan";
+import type { StackPlan, StackSecrets } from "../plan/stack-plan";
 import { pulumiOutputsReader, resolveEndpoints, type ResolvedEndpoints } from "./endpoints";
 import { loadStack, type LoadedStack } from "./stack";
 
@@ -66,7 +66,7 @@ export function parseTaskArgs(task: string, usage: string, extra: Options = {}, 
 }
 
 /** Loads and plans the stack; a config problem is printed with its fix and exits 2. */
-export async function loadStackOrExit(args: CommonArgs, secrets: { qdrantApiKey?: boolean } = {}): Promise<LoadedStack> {
+export async function loadStackOrExit(args: CommonArgs, secrets: Partial<StackSecrets> = {}): Promise<LoadedStack> {
   try {
     return await loadStack(args.stack, args.projectDir, args.sets, secrets);
   } catch (error) {

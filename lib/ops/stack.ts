@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseStackConfig, rawFromStackFile, type RawStackConfig } from "../config/load";
 import type { StackConfig } from "../config/schema";
-import { planStack, type StackPlan } from "../plan/stack-plan";
+import { planStack, type StackPlan, type StackSecrets } from "../plan/stack-plan";
 
 export interface LoadedStack {
   config: StackConfig;
@@ -38,7 +38,7 @@ export function applyOverrides(raw: RawStackConfig, sets: string[]): RawStackCon
   return result;
 }
 
-export async function loadStack(stack: string, projectDir: string, sets: string[] = [], secrets: { qdrantApiKey?: boolean } = {}): Promise<LoadedStack> {
+export async function loadStack(stack: string, projectDir: string, sets: string[] = [], secrets: Partial<StackSecrets> = {}): Promise<LoadedStack> {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`No stack file ${file}: stacks are ${knownStacks(projectDir).join(", ") || "none"} (or create Pulumi.${stack}.yaml)`);
   const config = parseStackConfig(applyOverrides(rawFromStackFile(file), sets), `config in Pulumi.${stack}.yaml`);
