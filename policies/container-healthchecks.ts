@@ -7,7 +7,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containerCheck } from "./support/container-check";
 import { waitTimeoutSec } from "../lib/plan/health";
 import { describeContainer, type ContainerView } from "./support/container-view";
-import { DURATION_FIELDS, durationSec, healthcheckSpecOf, isGoDuration, probeProblem } from "./support/healthcheck-view";
+import { isCanonicalGoDuration } from "../lib/durations";
+import { DURATION_FIELDS, durationSec, healthcheckSpecOf, probeProblem } from "./support/healthcheck-view";
 import { llamaServerArgv } from "./support/llama-server";
 
 export interface HealthchecksConfig {
@@ -37,7 +38,7 @@ export function healthcheckProblems(c: ContainerView, config: HealthchecksConfig
         }
         continue;
       }
-      if (!isGoDuration(text)) {
+      if (!isCanonicalGoDuration(text)) {
         problems.push(
           `${where}: healthcheck.${field} "${text}" is not the canonical Go duration Docker reads back, so every preview shows a diff. ` +
             `Fix: format it with goSeconds()/goDuration() from lib/durations.ts (e.g. "1m30s", "10m0s").`,

@@ -1,5 +1,5 @@
 /** A container's healthcheck read back into seconds, and whether its probe can fail at all. */
-import { isCanonicalGoDuration, parseGoDuration } from "../../lib/durations";
+import { parseGoDuration } from "../../lib/durations";
 import type { HealthcheckSpec } from "../../lib/plan/service-spec";
 import type { ContainerView } from "./container-view";
 
@@ -38,10 +38,6 @@ export function durationSec(c: ContainerView, field: DurationField): number | un
   if (typeof text !== "string") return undefined;
   const ms = parseGoDuration(text);
   return ms === undefined ? undefined : ms / 1000;
-}
-
-export function isGoDuration(text: string): boolean {
-  return isCanonicalGoDuration(text);
 }
 
 /** The healthcheck as the plan's HealthcheckSpec (Docker's defaults for absent fields), for lib's timing rules. */
