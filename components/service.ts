@@ -6,7 +6,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey } from "../lib/config/schema";
-import { goDuration, goSeconds } from "../lib/durations";
+import { goSeconds } from "../lib/durations";
 import { SERVICE_LABEL } from "../lib/plan/define-service";
 import { createTimeoutSec } from "../lib/plan/health";
 import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
@@ -103,7 +103,7 @@ export class Service extends pulumi.ComponentResource {
           // Same for files whose content is a secret (a token file).
           ...(spec.files.some((f) => f.secret) ? ["uploads"] : []),
         ],
-        customTimeouts: { create: goDuration(createTimeoutSec(spec.healthcheck) * 1000) },
+        customTimeouts: { create: goSeconds(createTimeoutSec(spec.healthcheck)) },
       },
     );
 
