@@ -29,6 +29,11 @@ export interface Endpoint {
   configKey: string;
 }
 
+/** An endpoint's name: the service name for its first published port, `<service>-<container port>` for the others. */
+export function portEndpointName(service: string, portIndex: number, containerPort: number): string {
+  return portIndex === 0 ? service : `${service}-${containerPort}`;
+}
+
 export interface StackPlan {
   stack: string;
   phase: StackConfig["phase"];
@@ -71,7 +76,7 @@ export async function planStack(config: StackConfig, options: PlanOptions): Prom
     services: order.map((name) => byName.get(name)!),
     gpuPlan,
     endpoints: services.flatMap((s) =>
-      s.ports.map((p, i) => ({ name: i === 0 ? s.service : `${s.service}-${p.internal}`, service: s.service, url: `http://${host}:${p.external}`, configKey: p.configKey })),
+      s.ports.map((p, i) => ({ name: portEndpointName(s.service, i, p.internal), service: s.service, url: `http://${host}:${p.external}`, configKey: p.configKey })),
     ),
   };
 }

@@ -1,6 +1,6 @@
 /** What `health` asks each planned service, and where: its readiness endpoint(s), or Docker for a service without a published port. */
 import type { ServiceSpec } from "../../plan/service-spec";
-import type { StackPlan } from "../../plan/stack-plan";
+import { portEndpointName, type StackPlan } from "../../plan/stack-plan";
 import { httpOk, READINESS, type Readiness } from "./readiness";
 
 export type HealthTarget =
@@ -20,7 +20,7 @@ export function healthcheckHttpPath(spec: ServiceSpec): { port: number; path: st
 export function endpointName(spec: ServiceSpec, containerPort: number): string | undefined {
   const i = spec.ports.findIndex((p) => p.internal === containerPort);
   if (i < 0) return undefined;
-  return i === 0 ? spec.service : `${spec.service}-${containerPort}`;
+  return portEndpointName(spec.service, i, containerPort);
 }
 
 export function healthTargets(plan: StackPlan): HealthTarget[] {
