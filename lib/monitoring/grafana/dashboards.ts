@@ -16,7 +16,7 @@ export interface DashboardInputs {
   /** cAdvisor label holding the service name, when cAdvisor knows container names. */
   containerServiceLabel?: string;
   hostMetrics: boolean;
-  /** Services without metrics whose latency shows only in logs (the gateway). */
+  /** Services without a metrics endpoint (the gateway, the memory services), shown by their logs. */
   logOnlyServices: string[];
 }
 
