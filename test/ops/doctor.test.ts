@@ -97,6 +97,18 @@ describe("gpu check", () => {
     expect(rowsOf(results, "gpu")[0]).toMatchObject({ status: "ok" });
   });
 
+  it("still checks free VRAM when only a GPU container that holds none of the plan runs (the DCGM exporter)", async () => {
+    // Only the gpu row matters here, so the exporters' host paths are not created.
+    const stack = await loadStack("p2", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, "monitoring.enabled=true"]);
+    const gpuOnly = stack.plan.services.find((s) => s.gpuDeviceIds?.length && s.group !== "inference");
+    expect(gpuOnly?.service).toBe("dcgm-exporter");
+    const results = await runDoctor(stack, fakeProbe({
+      nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 300 }],
+      runningContainers: async () => [gpuOnly!.containerName],
+    }));
+    expect(rowsOf(results, "gpu")[0]).toMatchObject({ status: "fail" });
+  });
+
   it("warns when the config's totalMiB is not the card's, and fails when the configured GPU id is absent", async () => {
     const bigger = await runDoctor(await readyStack(), fakeProbe({ nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX 4090", totalMiB: 24564, freeMiB: 24000 }] }));
     expect(rowsOf(bigger, "gpu")[0]).toMatchObject({ status: "warn", fix: "pulumi config set --path 'gpus[0].totalMiB' 24564" });

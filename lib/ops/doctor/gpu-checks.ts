@@ -19,7 +19,8 @@ export async function gpuChecks(plan: StackPlan, probe: HostProbe, runningContai
       fix: "install the NVIDIA driver (WSL: the Windows driver) and check that `nvidia-smi` lists the GPU",
     }));
   }
-  const inferenceRunning = plan.services.filter((s) => s.gpuDeviceIds?.length && runningContainers.includes(s.containerName)).map((s) => s.containerName);
+  // Only the llama.cpp servers hold the planned VRAM; other GPU containers (the DCGM exporter) do not.
+  const inferenceRunning = plan.services.filter((s) => s.group === "inference" && runningContainers.includes(s.containerName)).map((s) => s.containerName);
   return plan.gpuPlan.gpus.map((gpu, i): CheckResult => {
     const target = describe(gpu.id, gpu.name);
     const found = readings.find((r) => r.index === gpu.id || r.uuid === gpu.id);
