@@ -135,7 +135,7 @@ function http(inputs: AlertInputs): AlertRule[] {
       forSec: 300,
       severity: "warning",
       summary: "{{ $labels.job }} answers with errors",
-      description: `{{ $value | humanizePercentage }} of requests failed with 5xx over 5 minutes (threshold ${inputs.thresholds.httpErrorRatio * 100}%).`,
+      description: `{{ $value | humanizePercentage }} of requests failed with 5xx over 5 minutes (threshold ${+(inputs.thresholds.httpErrorRatio * 100).toFixed(2)}%).`,
     },
     {
       alert: "HttpLatencyHigh",
