@@ -18,7 +18,7 @@ import { gpuRequestOf, resolveSelection } from "./support/gpu-request";
 import { rethrowUnknown } from "./support/known";
 import { isLlamaCppCudaImage, isLlamaCppImage, llamaServerArgv } from "./support/llama-server";
 import { VRAM_CLAIM_LABEL } from "./support/resource-types";
-import { stackContainers } from "./health-gated-ordering";
+import { stackContainers } from "./support/stack-containers";
 
 export interface GpuBudgetEntry {
   id: string;

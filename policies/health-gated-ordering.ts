@@ -5,30 +5,13 @@
  * (Pulumi's dependsOn alone orders creation, not readiness). The reference p3
  * used plain depends_on lists (§9.3).
  */
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { StackValidationPolicy } from "@pulumi/policy";
 import { DependencyCycleError, topologicalOrder } from "../lib/plan/graph";
-import { containerViewInStack, describeContainer, type ContainerView } from "./support/container-view";
+import { describeContainer, type ContainerView } from "./support/container-view";
 import { hasRealHealthcheck } from "./support/healthcheck-view";
 import { rethrowUnknown } from "./support/known";
-import { CONTAINER } from "./support/resource-types";
+import { stackContainers, type StackContainers } from "./support/stack-containers";
 import { talksTo } from "./support/talks-to";
-
-export interface StackContainers {
-  views: ContainerView[];
-  /** Containers each container depends on (declared `dependsOn` or property dependencies). */
-  dependsOn: Map<ContainerView, ContainerView[]>;
-}
-
-/** Containers of the stack and their container-to-container dependency edges. */
-export function stackContainers(resources: readonly PolicyResource[]): StackContainers {
-  const containers = resources.filter((r) => r.type === CONTAINER);
-  const views = containers.map(containerViewInStack);
-  const byUrn = new Map(views.map((v) => [v.urn, v]));
-  const dependsOn = new Map(
-    containers.map((r, i) => [views[i]!, [...new Set(r.dependencies.map((d) => byUrn.get(d.urn)).filter((d): d is ContainerView => d !== undefined))]]),
-  );
-  return { views, dependsOn };
-}
 
 export function orderingProblems(stack: StackContainers): { message: string; urn?: string }[] {
   const problems: { message: string; urn: string }[] = [];

@@ -11,7 +11,7 @@ import { criticalPath, DependencyCycleError, type CriticalPath } from "../lib/pl
 import type { ContainerView } from "./support/container-view";
 import { durationSec } from "./support/healthcheck-view";
 import { rethrowUnknown } from "./support/known";
-import { stackContainers, type StackContainers } from "./health-gated-ordering";
+import { stackContainers, type StackContainers } from "./support/stack-containers";
 
 export interface CriticalPathConfig {
   maxSec: number;

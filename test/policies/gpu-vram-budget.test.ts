@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackFile } from "../../lib/config/load";
 import { planStack } from "../../lib/plan/stack-plan";
 import { gpuVramBudget, vramClaims, type VramBudgetConfig } from "../../policies/gpu-vram-budget";
-import { stackContainers } from "../../policies/health-gated-ordering";
+import { stackContainers } from "../../policies/support/stack-containers";
 import { PROJECT_DIR, runStackFile, type CapturedStack } from "../support/pulumi-harness";
 import { container, copyStack, loadPackConfig, mandatory, ofPolicy, policyConfig, runPolicies, setFlag, stackArgs, type PackConfig } from "./harness";
 
