@@ -8,7 +8,7 @@ import { ConfigError, type ConfigProblem } from "../config/errors";
 import { INFERENCE_ROLES, type InferenceRole, type StackConfig } from "../config/schema";
 import { llamaBuildOf } from "../images";
 import { fitGpuLayers, type VramEstimate } from "../vram";
-import { INFERENCE_SERVICE, llamaServerArgs } from "./inference";
+import { CONTAINER_MODELS_DIR, INFERENCE_SERVICE, llamaServerArgs } from "./inference";
 
 export interface GpuAssignment {
   role: InferenceRole;
@@ -39,7 +39,8 @@ export interface GpuPlan {
 export async function planGpus(config: StackConfig): Promise<GpuPlan> {
   const { inference } = config;
   const modelsDir = fs.existsSync(config.paths.modelsDir) ? config.paths.modelsDir : undefined;
-  const options = { modelsDir, overheadMiB: inference.perProcessOverheadMiB, llamaBuild: llamaBuildOf(inference.image) };
+  // The servers see modelsDir at CONTAINER_MODELS_DIR; the estimate maps --model back to the host file.
+  const options = { modelsDir, containerModelsDir: CONTAINER_MODELS_DIR, overheadMiB: inference.perProcessOverheadMiB, llamaBuild: llamaBuildOf(inference.image) };
   const layers = {} as Record<InferenceRole, number>;
   const gpus: GpuBudget[] = [];
   const problems: ConfigProblem[] = [];
