@@ -96,3 +96,23 @@ it("ships the rendered LiteLLM config unchanged into the gateway container", asy
   const config = parseStackConfig(p2Raw());
   expect(parseYaml(gateway.files[0].content)).toEqual(buildLiteLLMConfig(gatewaySettings({ config, stack: "p2", projectDir: PROJECT_DIR })));
 });
+
+describe("GPU plan on a host that has the model files", () => {
+  it("reads the GGUF headers from paths.modelsDir, and they decide the estimate", async () => {
+    const { tempDir, writeCatalogGguf } = await import("./ops/support/doctor-fixtures");
+    const modelsDir = tempDir("plan-models-");
+    const raw = p2Raw() as any;
+    raw.paths.modelsDir = modelsDir;
+    writeCatalogGguf(modelsDir, raw.inference.chat.model);
+    // A code model file with twice the KV heads of the catalog's: only a header read can know.
+    writeCatalogGguf(modelsDir, raw.inference.code.model, { "qwen2.attention.head_count_kv": 8 });
+    const [fromFiles] = (await plan(raw)).gpuPlan.gpus;
+    const [fromCatalog] = (await plan(p2Raw())).gpuPlan.gpus;
+    const est = (g: typeof fromFiles, role: string) => g.assignments.find((a) => a.role === role)!.estimate;
+    expect(est(fromFiles, "chat").source).toBe("gguf");
+    expect(est(fromFiles, "code").source).toBe("gguf");
+    expect(est(fromCatalog, "code").source).toBe("catalog");
+    expect(est(fromFiles, "chat").totalMiB).toBeCloseTo(est(fromCatalog, "chat").totalMiB, 6);
+    expect(est(fromFiles, "code").kvMiB).toBeCloseTo(2 * est(fromCatalog, "code").kvMiB, 6);
+  });
+});
