@@ -11,6 +11,7 @@ import { startFailoverRig, stackContext, type FailoverRig } from "../support/fai
 import type { ChatOutcome } from "../support/gateway-client";
 import { adaptProbePort, runCommand } from "../support/healthcheck-command";
 import { ensureLiteLLM, type LiteLLMInstall } from "../support/litellm-install";
+import { retryOnlyProxyCrashes } from "../support/proxy-crash-retry";
 import { runSteadyStream } from "../support/steady-stream";
 
 const CHAT = INFERENCE_SERVICE.chat;
@@ -49,8 +50,12 @@ describe("gateway with p2's rendered config", () => {
   afterAll(async () => {
     await rig?.stop();
   });
+  retryOnlyProxyCrashes(() => rig?.proxy, async () => {
+    await rig.stop();
+    rig = await startFailoverRig({ install });
+  }, RIG_TIMEOUT_MS);
 
-  it("sends chat requests to inference-chat only and code requests to inference-code only while both are up", async () => {
+  it("sends chat requests to inference-chat only and code requests to inference-code only while both are up", { retry: 1 }, async () => {
     const since = Date.now();
     const outcomes: { model: string; outcome: ChatOutcome }[] = [];
     for (let i = 0; i < 20; i++) {
@@ -72,7 +77,7 @@ describe("gateway with p2's rendered config", () => {
     }
   });
 
-  it("loses no request when inference-chat is killed mid-stream, moves chat to inference-code, and moves it back once inference-chat returns", async () => {
+  it("loses no request when inference-chat is killed mid-stream, moves chat to inference-code, and moves it back once inference-chat returns", { retry: 1 }, async () => {
     let killingAt = 0;
     let killedAt = 0;
     let restartingAt = 0;
@@ -106,7 +111,7 @@ describe("gateway with p2's rendered config", () => {
     expect(new Set(after.map((o) => o.servedBy))).toEqual(new Set([CHAT]));
   });
 
-  it("answers a clear 5xx at once, not a hang, when both servers are down", async () => {
+  it("answers a clear 5xx at once, not a hang, when both servers are down", { retry: 1 }, async () => {
     await rig.chatServer.kill();
     await rig.codeServer.kill();
     try {
@@ -128,7 +133,7 @@ describe("gateway with p2's rendered config", () => {
     expect(recovered.servedBy).toBe(CHAT);
   });
 
-  it("passes the gateway container's own healthcheck command, which fails once the proxy is down", async () => {
+  it("passes the gateway container's own healthcheck command, which fails once the proxy is down", { retry: 1 }, async () => {
     const { healthcheck } = planGateway(stackContext());
     expect(healthcheck.test.slice(0, 2)).toEqual(["CMD", "python"]);
     const argv = adaptProbePort(healthcheck.test, GATEWAY_PORT, rig.proxy.port);
@@ -149,17 +154,21 @@ describe("gateway when inference-chat hangs (accepts, never answers)", () => {
   const COOLDOWN_SEC = 5;
   let rig: FailoverRig;
 
+  const startHangRig = () =>
+    startFailoverRig({ install, adjust: (s) => ({ ...s, requestTimeoutSec: REQUEST_TIMEOUT_SEC, cooldownSec: COOLDOWN_SEC }) });
+
   beforeAll(async () => {
-    rig = await startFailoverRig({
-      install,
-      adjust: (s) => ({ ...s, requestTimeoutSec: REQUEST_TIMEOUT_SEC, cooldownSec: COOLDOWN_SEC }),
-    });
+    rig = await startHangRig();
   }, RIG_TIMEOUT_MS);
   afterAll(async () => {
     await rig?.stop();
   });
+  retryOnlyProxyCrashes(() => rig?.proxy, async () => {
+    await rig.stop();
+    rig = await startHangRig();
+  }, RIG_TIMEOUT_MS);
 
-  it("fails chat requests over to inference-code after the configured timeout, and returns after the cooldown", async () => {
+  it("fails chat requests over to inference-code after the configured timeout, and returns after the cooldown", { retry: 1 }, async () => {
     expect((await rig.request(rig.chatModel)).servedBy).toBe(CHAT);
     rig.chatServer.hang();
     const outcomes: ChatOutcome[] = [];

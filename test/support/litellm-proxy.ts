@@ -18,6 +18,8 @@ export interface LiteLLMProxy {
   configYaml: string;
   /** Recent proxy output, for failure messages. */
   logs(): string;
+  /** How the process ended, once it has (e.g. signal "SIGSEGV"); undefined while it runs. */
+  ended(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,7 +72,13 @@ export async function startLiteLLMProxy(options: StartProxyOptions): Promise<Lit
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let ending: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code, signal) => {
+      ending = { code, signal };
+      resolve(code);
+    }),
+  );
 
   const url = `http://127.0.0.1:${port}`;
   const proxy: LiteLLMProxy = {
@@ -79,6 +87,7 @@ export async function startLiteLLMProxy(options: StartProxyOptions): Promise<Lit
     masterKey,
     configYaml,
     logs: () => output,
+    ended: () => ending,
     stop: async () => {
       await stopProcess(child, exited);
       fs.rmSync(dir, { recursive: true, force: true });
