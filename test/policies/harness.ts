@@ -103,7 +103,8 @@ const isTypeOf = (type: string) => (cls: { new (...rest: any[]): unknown }) => (
 export type PropsView = (r: CapturedResource) => Record<string, any>;
 const plainProps: PropsView = (r) => structuredClone(r.inputs);
 
-export function resourceArgs(r: CapturedResource, config: Record<string, unknown>, props: PropsView = plainProps): ResourceValidationArgs {
+/** What a policy sees of one resource in either kind of policy: its identity, props, options and type tests. */
+function policyView(r: CapturedResource, props: PropsView) {
   const p = props(r);
   return {
     type: r.type,
@@ -111,9 +112,15 @@ export function resourceArgs(r: CapturedResource, config: Record<string, unknown
     urn: r.urn,
     name: r.name,
     opts: policyOptions(r),
-    stackTags: new Map(),
     isType: isTypeOf(r.type),
-    asType: ((cls: any) => (isTypeOf(r.type)(cls) ? p : undefined)) as ResourceValidationArgs["asType"],
+    asType: ((cls: any) => (isTypeOf(r.type)(cls) ? p : undefined)) as ResourceValidationArgs["asType"] & PolicyResource["asType"],
+  };
+}
+
+export function resourceArgs(r: CapturedResource, config: Record<string, unknown>, props: PropsView = plainProps): ResourceValidationArgs {
+  return {
+    ...policyView(r, props),
+    stackTags: new Map(),
     getConfig: <T extends object>() => structuredClone(config) as T,
     notApplicable,
   };
@@ -121,20 +128,7 @@ export function resourceArgs(r: CapturedResource, config: Record<string, unknown
 
 /** The stack as the analyzer resolves it: parent, dependencies and propertyDependencies as object references. */
 export function policyResources(captured: CapturedStack, props: PropsView = plainProps): PolicyResource[] {
-  const resources = captured.resources.map<PolicyResource>((r) => {
-    const p = props(r);
-    return {
-      type: r.type,
-      props: p,
-      urn: r.urn,
-      name: r.name,
-      opts: policyOptions(r),
-      dependencies: [],
-      propertyDependencies: {},
-      isType: isTypeOf(r.type),
-      asType: ((cls: any) => (isTypeOf(r.type)(cls) ? p : undefined)) as PolicyResource["asType"],
-    };
-  });
+  const resources = captured.resources.map<PolicyResource>((r) => ({ ...policyView(r, props), dependencies: [], propertyDependencies: {} }));
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   captured.resources.forEach((r, i) => {
     const resource = resources[i]!;
