@@ -51,13 +51,47 @@ export function rawFromStackFile(file: string, project = PROJECT): RawStackConfi
   return raw;
 }
 
-/** Loads and validates the config of a named stack from its file next to Pulumi.yaml. */
-export function loadStackFile(stack: string, projectDir = process.cwd()): StackConfig {
+/**
+ * Loads and validates the config of a named stack from its file next to
+ * Pulumi.yaml, with optional `key.path=value` overrides applied first.
+ */
+export function loadStackFile(stack: string, projectDir = process.cwd(), sets: string[] = []): StackConfig {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    throw new Error(`No stack file ${file}: stacks are p2 and p3 (or create Pulumi.${stack}.yaml)`);
+    throw new Error(`No stack file ${file}: stacks are ${knownStacks(projectDir).join(", ") || "none"} (or create Pulumi.${stack}.yaml)`);
   }
-  return parseStackConfig(rawFromStackFile(file), `config in Pulumi.${stack}.yaml`);
+  return parseStackConfig(applyOverrides(rawFromStackFile(file), sets), `config in Pulumi.${stack}.yaml`);
+}
+
+/** Parses "a.b.c=value" (value as JSON when it parses, else the string) onto a copy of `raw`. */
+function applyOverrides(raw: RawStackConfig, sets: string[]): RawStackConfig {
+  const result = structuredClone(raw);
+  for (const set of sets) {
+    const eq = set.indexOf("=");
+    if (eq <= 0) throw new Error(`--set ${set}: expected key.path=value, e.g. --set paths.dataDir=/srv/ai-data`);
+    const keys = set.slice(0, eq).split(".");
+    const text = set.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    let cursor = result as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) {
+      const next = cursor[key];
+      cursor = cursor[key] = next !== null && typeof next === "object" && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+    }
+    cursor[keys[keys.length - 1]!] = value;
+  }
+  return result;
+}
+
+function knownStacks(projectDir: string): string[] {
+  return fs
+    .readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined);
 }
 
 function splitKey(fullKey: string): [string, string] {
