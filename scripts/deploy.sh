@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # One command from a fresh checkout to a running stack:
 #   bash scripts/deploy.sh p2 [extra `pulumi up` flags]
-# Installs the program's and the policy pack's dependencies, uses a local file
-# backend (no Pulumi Cloud account), creates the stack on first use, and runs
-# `pulumi up` with the policy pack and the stack's policy config.
+# Gets Node.js >= 22 and the Pulumi CLI if missing (scripts/toolchain.sh),
+# installs the program's and the policy pack's dependencies, logs the CLI into a
+# local file backend (no Pulumi Cloud account), creates the stack on first use,
+# and runs `pulumi up` with the policy pack and the stack's policy config.
 # Environment: PULUMI (the CLI to run, default `pulumi`), PULUMI_BACKEND_URL
 # (default file://~/.pulumi-local-ai-suite), PULUMI_CONFIG_PASSPHRASE or
 # PULUMI_CONFIG_PASSPHRASE_FILE (default: a generated file next to the state).
+# The login stays in effect, so plain `pulumi preview` / `pulumi up` afterwards
+# use the same backend (Pulumi.yaml names none, so `pulumi login` decides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,11 @@ if [ -z "$stack" ] || [ ! -f "Pulumi.${stack}.yaml" ]; then
 fi
 shift
 
+if [ -n "${PULUMI:-}" ]; then
+  eval "$(bash scripts/toolchain.sh node)"
+else
+  eval "$(bash scripts/toolchain.sh node pulumi)"
+fi
 pulumi_cli="${PULUMI:-pulumi}"
 if ! command -v "$pulumi_cli" >/dev/null 2>&1; then
   echo "The Pulumi CLI is not installed. Install it with:" >&2
@@ -44,5 +52,8 @@ fi
 
 "$pulumi_cli" login "$PULUMI_BACKEND_URL"
 "$pulumi_cli" stack select "$stack" --create --secrets-provider passphrase
+if [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  echo "== to run pulumi yourself later: export PULUMI_CONFIG_PASSPHRASE_FILE=${PULUMI_CONFIG_PASSPHRASE_FILE}"
+fi
 exec "$pulumi_cli" up --stack "$stack" \
   --policy-pack policies --policy-pack-config "policies/config/${stack}.json" "$@"
