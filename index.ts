@@ -5,30 +5,42 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LocalAiSuite } from "./components/local-ai-suite";
+import { ConfigError } from "./lib/config/errors";
 import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
 
 export = async () => {
   const stack = pulumi.getStack();
-  const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
   const project = new pulumi.Config();
   const secrets = {
     gatewayMasterKey: project.getSecret("gatewayMasterKey"),
     qdrantApiKey: project.getSecret("qdrantApiKey"),
     grafanaAdminPassword: project.getSecret("grafanaAdminPassword"),
   };
-  const plan = await planStack(config, {
-    stack,
-    projectDir: process.cwd(),
-    secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined },
+  const plan = await asRunError(async () => {
+    const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
+    return {
+      config,
+      plan: await planStack(config, { stack, projectDir: __dirname, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
+    };
   });
 
-  const suite = new LocalAiSuite("suite", { plan, containerPrefix: config.containerPrefix, secrets });
+  const suite = new LocalAiSuite("suite", { plan: plan.plan, containerPrefix: plan.config.containerPrefix, secrets });
 
   return {
-    ...stackOutputs(plan),
+    ...stackOutputs(plan.plan),
     network: suite.network.name,
     gatewayMasterKey: suite.gatewayMasterKey,
   };
 };
+
+/** A config problem is the user's to fix: Pulumi prints a RunError's message alone, without a stack trace. */
+async function asRunError<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
