@@ -117,12 +117,14 @@ export function canonicalCapability(name: string): string {
   return upper === "ALL" || upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
 }
 
-function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string[]> {
+/**
+ * Plain entries stay plain strings and each secret entry is its own Output: a
+ * preview then knows every entry but a generated key, and so do the policies.
+ */
+function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string>[] {
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  const secretEntries = Object.entries(spec.secretEnv);
-  if (secretEntries.length === 0) return plain;
-  const values = secretEntries.map(([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName)}`);
-  return pulumi.all(values).apply((resolved) => [...plain, ...resolved]);
+  const secretEntries = Object.entries(spec.secretEnv).map(([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName)}`);
+  return [...plain, ...secretEntries];
 }
 
 /** A secret file's content is the stack secret, kept a secret Output so state stores it encrypted. */

@@ -6,11 +6,19 @@
  * additional secret output (encrypted in state), its value is not a default or
  * weak, and it is not copied into argv, labels or uploaded files, where
  * it would be stored in plain text.
+ *
+ * A stack policy, so that a first preview reaches a verdict: a generated key is
+ * unknown until the random provider creates it, but the RandomPassword that
+ * will make it is in the graph, with its length and alphabet. An env entry
+ * unknown at preview must come from such a generator, strong by construction;
+ * once known (every `up`), the value itself is checked like any other.
  */
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containerCheck } from "./support/container-check";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { describeContainer, type ContainerView } from "./support/container-view";
+import { isUnknownEntryOf, knownPart, rethrowUnknown } from "./support/known";
+import { RANDOM_PASSWORD } from "./support/resource-types";
 import { isSecretEnvName, redact, secretArgs, secretLiteralsInText, weaknessOf } from "./support/secret-values";
+import { stackContainers } from "./support/stack-containers";
 
 export interface SecretsConfig {
   minLength: number;
@@ -63,9 +71,34 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
   return problems;
 }
 
-export const containerSecrets: ResourceValidationPolicy = {
+/**
+ * Env entries not known at preview come from other resources' outputs. Each
+ * resource feeding `envs` must be a generated password of at least minLength
+ * characters, and envs must then be encrypted in state like any secret.
+ */
+export function generatedSecretProblems(c: ContainerView, feeders: readonly PolicyResource[], config: SecretsConfig): string[] {
+  const where = describeContainer(c);
+  const problems: string[] = [];
+  for (const feeder of feeders) {
+    if (feeder.type !== RANDOM_PASSWORD) continue;
+    const { value } = knownPart(feeder.props as { length?: number });
+    if (typeof value.length === "number" && value.length < config.minLength) {
+      problems.push(`${where} takes an env value from ${feeder.name}, a generated password of ${value.length} characters (minimum ${config.minLength}). Fix: raise its length.`);
+    }
+  }
+  if (feeders.some((f) => f.type === RANDOM_PASSWORD) && !(c.opts.additionalSecretOutputs ?? []).includes("envs")) {
+    problems.push(
+      `${where} passes a generated password in envs, but envs is not an additional secret output, so the value can land in state in plain text. ` +
+        `Fix: take it from a secret config value (secretEnv in its ServiceSpec) so the Service component sets additionalSecretOutputs: ["envs"].`,
+    );
+  }
+  return problems;
+}
+
+export const containerSecrets: StackValidationPolicy = {
   name: "container-secrets",
-  description: "Checks that secret env vars are encrypted in state, are not default or weak values, and are not copied into argv, labels or uploaded files.",
+  description:
+    "Checks that secret env vars are encrypted in state, are not default or weak values (generated ones long enough), and are not copied into argv, labels or uploaded files.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: {
@@ -76,5 +109,21 @@ export const containerSecrets: ResourceValidationPolicy = {
       extraWeakValues: { type: "array", items: { type: "string" }, default: [] },
     },
   },
-  validateResource: containerCheck<SecretsConfig>(secretProblems, ["envs", "command", "entrypoints", "uploads"]),
+  validateStack: (args, reportViolation) => {
+    const config = args.getConfig<SecretsConfig>();
+    const { views, resources } = stackContainers(args.resources);
+    for (const c of views) {
+      for (const problem of secretProblems(c, config)) reportViolation(problem, c.urn);
+      // Preview of a key not generated yet: judge its generator (once known, the value itself is judged above).
+      if (c.unknown.some((u) => isUnknownEntryOf(u, ["envs"]))) {
+        for (const problem of generatedSecretProblems(c, resources.get(c)?.propertyDependencies.envs ?? [], config)) reportViolation(problem, c.urn);
+      }
+    }
+    // An unknown env entry is judged by what feeds it; any other unknown field read here means the check is incomplete.
+    const fedOnlyByGenerators = (c: ContainerView) => (resources.get(c)?.propertyDependencies.envs ?? []).every((f) => f.type === RANDOM_PASSWORD);
+    rethrowUnknown(
+      views.flatMap((c) => c.unknown.filter((u) => !(fedOnlyByGenerators(c) && isUnknownEntryOf(u, ["envs"])))),
+      ["envs", "command", "entrypoints", "uploads", "labels"],
+    );
+  },
 };

@@ -9,7 +9,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { DependencyCycleError, topologicalOrder } from "../lib/plan/graph";
 import { describeContainer, type ContainerView } from "./support/container-view";
 import { hasRealHealthcheck } from "./support/healthcheck-view";
-import { rethrowUnknown } from "./support/known";
+import { isUnknownEntryOf, rethrowUnknown } from "./support/known";
 import { stackContainers, type StackContainers } from "./support/stack-containers";
 import { talksTo } from "./support/talks-to";
 
@@ -32,6 +32,8 @@ export function orderingProblems(stack: StackContainers): { message: string; urn
     }
     required.set(c, edges);
     for (const dep of deps) {
+      // Outside this operation (--target elsewhere): as deployed, judged when it was deployed.
+      if (dep.outsideOperation) continue;
       const gaps = [!hasRealHealthcheck(dep) && "has no real healthcheck", dep.props.wait !== true && "is not created with wait: true"].filter(Boolean);
       if (gaps.length) {
         problems.push({
@@ -76,6 +78,8 @@ export const healthGatedOrdering: StackValidationPolicy = {
     const stack = stackContainers(args.resources);
     if (stack.views.length === 0) return args.notApplicable("the stack has no containers");
     for (const p of orderingProblems(stack)) reportViolation(p.message, p.urn);
-    rethrowUnknown(stack.views.flatMap((v) => v.unknown), ["envs", "command", "entrypoints", "healthcheck", "wait", "networksAdvanced", "name", "labels"]);
+    // An unknown env or argv entry is another resource's output: the container depends on that resource already.
+    const unknown = stack.views.flatMap((v) => v.unknown).filter((u) => !isUnknownEntryOf(u, ["envs", "command", "entrypoints"]));
+    rethrowUnknown(unknown, ["envs", "command", "entrypoints", "healthcheck", "wait", "networksAdvanced", "name", "labels"]);
   },
 };

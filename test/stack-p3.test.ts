@@ -104,7 +104,9 @@ describe("p3 stack under mocks", () => {
     const entry = (grafana.inputs.envs as string[]).find((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))!;
     expect(entry).toMatch(/^GF_SECURITY_ADMIN_PASSWORD=generated/);
     expect(entry).not.toBe("GF_SECURITY_ADMIN_PASSWORD=admin");
-    expect(grafana.secretPaths).toContain("envs");
+    // Only the secret entry is secret (each is its own Output); state encrypts the whole list.
+    expect(grafana.secretPaths).toEqual([`envs[${(grafana.inputs.envs as string[]).indexOf(entry)}]`]);
+    expect(grafana.options.additionalSecretOutputs).toContain("envs");
     const passwords = p3.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name);
     expect(passwords.some((n) => n.includes("grafanaAdminPassword"))).toBe(true);
   });

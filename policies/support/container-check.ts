@@ -7,6 +7,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containerView, type ContainerView } from "./container-view";
 import { rethrowUnknown } from "./known";
+import { recordInputs } from "./recorded-inputs";
 import { CONTAINER } from "./resource-types";
 
 export type ContainerCheck<C> = (container: ContainerView, config: C) => string[];
@@ -18,7 +19,9 @@ export function containerCheck<C extends object>(
 ): NonNullable<ResourceValidationPolicy["validateResource"]> {
   return (args, reportViolation) => {
     if (args.type !== CONTAINER) return args.notApplicable(`applies to ${CONTAINER} only`);
+    recordInputs(args.urn, args.props);
     const container = containerView(args);
+    if (container.outsideOperation) return args.notApplicable("not part of this operation (outside --target)");
     for (const problem of check(container, args.getConfig<C>())) reportViolation(problem);
     rethrowUnknown(container.unknown, [...reads, "labels"]);
   };

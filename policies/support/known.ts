@@ -5,6 +5,10 @@
  * "can't run during preview". Instead we copy what is known, remember what
  * was not, check the known part, and only then rethrow: a certain violation
  * stays mandatory, and an incomplete check still says so.
+ *
+ * Stack policies see the provider's planned outputs, where every optional field
+ * the program did not set is `null`; the copy leaves nulls out, so "unset" reads
+ * the same (undefined) in resource and stack policies.
  */
 import { UnknownValueError } from "@pulumi/policy";
 
@@ -19,20 +23,22 @@ export interface Known<T> {
   unknown: UnknownValue[];
 }
 
-/** A plain deep copy of `value` with unknown values left out (undefined in objects, dropped from arrays). */
+/** A plain deep copy of `value` with unknown values and nulls left out (absent from objects, dropped from arrays). */
 export function knownPart<T>(value: T): Known<T> {
   const unknown: UnknownValue[] = [];
   return { value: copy(value, "", unknown) as T, unknown };
 }
 
 function copy(value: unknown, at: string, unknown: UnknownValue[]): unknown {
-  if (value === null || typeof value !== "object") return value;
+  if (value === null) return undefined;
+  if (typeof value !== "object") return value;
   const isArray = Array.isArray(value);
   const out: Record<string, unknown> | unknown[] = isArray ? [] : {};
   for (const key of Object.keys(value)) {
     const path = at ? `${at}.${key}` : key;
     try {
       const item = copy((value as Record<string, unknown>)[key], path, unknown);
+      if (item === undefined) continue;
       if (isArray) (out as unknown[]).push(item);
       else (out as Record<string, unknown>)[key] = item;
     } catch (error) {
@@ -47,4 +53,14 @@ function copy(value: unknown, at: string, unknown: UnknownValue[]): unknown {
 export function rethrowUnknown(unknown: UnknownValue[], fields: readonly string[]): void {
   const hit = unknown.find((u) => fields.some((f) => u.path === f || u.path.startsWith(`${f}.`)));
   if (hit) throw hit.error;
+}
+
+/**
+ * True for an unknown entry of one of the list `fields` (`envs.3`, `command.0`),
+ * as opposed to the whole list being unknown. Such a value is another
+ * resource's output, so the container already depends on that resource.
+ */
+export function isUnknownEntryOf(u: UnknownValue, fields: readonly string[]): boolean {
+  const match = /^([^.]+)\.\d+$/.exec(u.path);
+  return match !== null && fields.includes(match[1]!);
 }

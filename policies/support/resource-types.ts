@@ -4,6 +4,7 @@ import { LABEL_PREFIX, SERVICE_LABEL } from "../../lib/plan/define-service";
 export const CONTAINER = "docker:index/container:Container";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 export const BUILT_IMAGE = "docker:index/image:Image";
+export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
 /** Label the program puts on every container: the reference service name (also its DNS alias). */
 export { SERVICE_LABEL };

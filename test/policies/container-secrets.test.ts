@@ -4,6 +4,8 @@ import { runStackFile, type CapturedStack } from "../support/pulumi-harness";
 import { container, copyStack, loadPackConfig, mandatory, ofPolicy, runPolicies } from "./harness";
 
 const POLICY = "container-secrets";
+/** A key set with `pulumi config set --secret`: known at preview, unlike a generated one. */
+const STRONG_KEY = `sk-${"Q7r".repeat(12)}PPxx`;
 let p2: CapturedStack;
 let p3: CapturedStack;
 beforeAll(async () => {
@@ -41,8 +43,14 @@ describe("container-secrets", () => {
   });
 
   it("a secret env var on a container whose envs is not a secret output", async () => {
-    const found = await secretViolations(mutate(p2, (s) => (container(s, "api-gateway").options.additionalSecretOutputs = [])));
+    const configured = await runStackFile("p2", {}, { gatewayMasterKey: STRONG_KEY });
+    const found = await secretViolations(mutate(configured, (s) => (container(s, "api-gateway").options.additionalSecretOutputs = [])));
     expect(found).toEqual([expect.stringMatching(/^container "api-gateway" passes secret LITELLM_MASTER_KEY in envs, but envs is not an additional secret output/)]);
+  });
+
+  it("a generated key (unknown at preview) on a container whose envs is not a secret output", async () => {
+    const found = await secretViolations(mutate(p2, (s) => (container(s, "api-gateway").options.additionalSecretOutputs = [])));
+    expect(found).toEqual([expect.stringMatching(/^container "api-gateway" passes a generated password in envs, but envs is not an additional secret output/)]);
   });
 
   it("a secret env var added as plain config to a container without secrets", async () => {
@@ -54,7 +62,8 @@ describe("container-secrets", () => {
   });
 
   it("the master key written into LiteLLM's YAML instead of os.environ/", async () => {
-    const stack = mutate(p2, (s) => {
+    const configured = await runStackFile("p2", {}, { gatewayMasterKey: STRONG_KEY });
+    const stack = mutate(configured, (s) => {
       const gateway = container(s, "api-gateway").inputs;
       const key = (gateway.envs as string[]).find((e) => e.startsWith("LITELLM_MASTER_KEY="))!.split("=")[1]!;
       const upload = (gateway.uploads as { file: string; content: string }[]).find((u) => u.file === "/app/config.yaml")!;

@@ -1,9 +1,13 @@
 /**
  * Runs the policy pack against a mock-captured stack the way the CrossGuard
- * analyzer would: every resource through every resource policy, the whole
- * graph through every stack policy, with config = schema defaults + the stack's
- * --policy-pack-config file, and enforcement resolved as the CLI does
+ * analyzer does on a first `pulumi preview`: every resource through every
+ * resource policy (the checked inputs, values from resources not created yet
+ * unknown), then the whole graph through every stack policy (the provider's
+ * planned outputs: nulls for unset fields, computed fields unknown), in one
+ * module instance as in the analyzer's one process. Config = schema defaults +
+ * the stack's --policy-pack-config file; enforcement resolved as the CLI does
  * (per-policy entry, then `all`, then the policy's own level, then advisory).
+ * The shapes come from engine-view.ts, which a real-engine test keeps honest.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,7 +23,9 @@ import type {
 } from "@pulumi/policy";
 import { parseGoDuration } from "../../lib/durations";
 import { policies } from "../../policies/policies";
+import { forgetRecordedInputs } from "../../policies/support/recorded-inputs";
 import { PROJECT_DIR, type CapturedResource, type CapturedStack } from "../support/pulumi-harness";
+import { asEngineProps, resourcePolicyProps, stackPolicyProps } from "./engine-view";
 
 export const POLICIES_DIR = path.join(PROJECT_DIR, "policies");
 
@@ -99,13 +105,17 @@ export function policyOptions(r: CapturedResource): PolicyResourceOptions {
 
 const isTypeOf = (type: string) => (cls: { new (...rest: any[]): unknown }) => (cls as unknown as { __pulumiType?: string }).__pulumiType === type;
 
-/** Props as a policy receives them; tests pass a wrapper (e.g. unknownCheckingProxy) to simulate preview. */
-export type PropsView = (r: CapturedResource) => Record<string, any>;
-const plainProps: PropsView = (r) => structuredClone(r.inputs);
+/** Props as a policy receives them, given the whole captured stack. */
+export type PropsView = (r: CapturedResource, all: readonly CapturedResource[]) => Record<string, any>;
+const engineProps = (shape: typeof resourcePolicyProps): PropsView => (r, all) => asEngineProps(shape(r, all), packSdk(), packUnknowns());
+/** What resource policies get on a first preview. */
+export const resourcePolicyView: PropsView = engineProps(resourcePolicyProps);
+/** What stack policies get on a first preview. */
+export const stackPolicyView: PropsView = engineProps(stackPolicyProps);
 
 /** What a policy sees of one resource in either kind of policy: its identity, props, options and type tests. */
-function policyView(r: CapturedResource, props: PropsView) {
-  const p = props(r);
+function policyView(r: CapturedResource, all: readonly CapturedResource[], props: PropsView) {
+  const p = props(r, all);
   return {
     type: r.type,
     props: p,
@@ -117,9 +127,9 @@ function policyView(r: CapturedResource, props: PropsView) {
   };
 }
 
-export function resourceArgs(r: CapturedResource, config: Record<string, unknown>, props: PropsView = plainProps): ResourceValidationArgs {
+export function resourceArgs(r: CapturedResource, all: readonly CapturedResource[], config: Record<string, unknown>, props: PropsView = resourcePolicyView): ResourceValidationArgs {
   return {
-    ...policyView(r, props),
+    ...policyView(r, all, props),
     stackTags: new Map(),
     getConfig: <T extends object>() => structuredClone(config) as T,
     notApplicable,
@@ -127,8 +137,8 @@ export function resourceArgs(r: CapturedResource, config: Record<string, unknown
 }
 
 /** The stack as the analyzer resolves it: parent, dependencies and propertyDependencies as object references. */
-export function policyResources(captured: CapturedStack, props: PropsView = plainProps): PolicyResource[] {
-  const resources = captured.resources.map<PolicyResource>((r) => ({ ...policyView(r, props), dependencies: [], propertyDependencies: {} }));
+export function policyResources(captured: CapturedStack, props: PropsView = stackPolicyView): PolicyResource[] {
+  const resources = captured.resources.map<PolicyResource>((r) => ({ ...policyView(r, captured.resources, props), dependencies: [], propertyDependencies: {} }));
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   captured.resources.forEach((r, i) => {
     const resource = resources[i]!;
@@ -148,41 +158,45 @@ export function stackArgs(captured: CapturedStack, config: Record<string, unknow
 const isStackPolicy = (p: Policy): p is StackValidationPolicy => "validateStack" in p;
 
 export interface RunOptions {
-  /** Only these policies. */
+  /** Only these policies' violations (every enabled policy still runs, as in the analyzer). */
   only?: string[];
-  props?: PropsView;
 }
 
 /** Every violation the pack reports for `captured` under `config`, as the analyzer would (unknowns become advisory notes). */
 export async function runPolicies(captured: CapturedStack, config: PackConfig, options: RunOptions = {}): Promise<Violation[]> {
+  forgetRecordedInputs();
   const out: Violation[] = [];
-  for (const policy of policies.filter((p) => !options.only || options.only.includes(p.name))) {
-    const level = enforcementLevel(policy, config);
-    if (level === "disabled") continue;
-    const effective: EnforcementLevel = level === "remediate" ? "mandatory" : level;
-    const settings = policyConfig(policy, config);
-    const run = async (fn: () => Promise<void> | void, urn?: string) => {
-      try {
-        await fn();
-      } catch (error) {
-        if (error instanceof NotApplicable) return;
-        if (error instanceof packSdk().UnknownValueError) {
-          out.push({ policy: policy.name, level: "advisory", message: `can't run policy '${policy.name}' during preview: ${(error as Error).message}`, urn });
-          return;
-        }
-        throw error;
+  const enabled = policies
+    .map((policy) => ({ policy, level: enforcementLevel(policy, config) }))
+    .filter(({ level }) => level !== "disabled")
+    .map(({ policy, level }) => ({ policy, level: (level === "remediate" ? "mandatory" : level) as EnforcementLevel, settings: policyConfig(policy, config) }));
+  const report = (policy: Policy, violation: Violation) => {
+    if (!options.only || options.only.includes(policy.name)) out.push(violation);
+  };
+  const run = async (policy: Policy, fn: () => Promise<void> | void, urn?: string) => {
+    try {
+      await fn();
+    } catch (error) {
+      if (error instanceof NotApplicable) return;
+      if (error instanceof packSdk().UnknownValueError) {
+        report(policy, { policy: policy.name, level: "advisory", message: `can't run policy '${policy.name}' during preview: ${(error as Error).message}`, urn });
+        return;
       }
-    };
-    if (isStackPolicy(policy)) {
-      await run(() => policy.validateStack(stackArgs(captured, settings, options.props), (message, urn) => out.push({ policy: policy.name, level: effective, message, urn })));
-      continue;
+      throw error;
     }
-    const validations = [(policy as ResourceValidationPolicy).validateResource ?? []].flat();
-    for (const r of captured.resources) {
-      for (const validate of validations) {
-        await run(() => validate(resourceArgs(r, settings, options.props), (message) => out.push({ policy: policy.name, level: effective, message, urn: r.urn })), r.urn);
+  };
+  // The analyzer: each resource through the resource policies as it is registered, then the stack policies once.
+  for (const r of captured.resources) {
+    for (const { policy, level, settings } of enabled.filter(({ policy }) => !isStackPolicy(policy))) {
+      for (const validate of [(policy as ResourceValidationPolicy).validateResource ?? []].flat()) {
+        await run(policy, () => validate(resourceArgs(r, captured.resources, settings), (message) => report(policy, { policy: policy.name, level, message, urn: r.urn })), r.urn);
       }
     }
+  }
+  for (const { policy, level, settings } of enabled.filter(({ policy }) => isStackPolicy(policy))) {
+    await run(policy, () =>
+      (policy as StackValidationPolicy).validateStack(stackArgs(captured, settings), (message, urn) => report(policy, { policy: policy.name, level, message, urn })),
+    );
   }
   return out;
 }
