@@ -65,6 +65,8 @@ export const startupCriticalPath: StackValidationPolicy = {
       reportViolation(
         `Worst-case startup is ${path.seconds}s, over the ${maxSec}s bound: ${describePath(path)}. ` +
           `Fix: shorten the slowest step (${slowest[0]}: its start period / loadTimeoutSec), take a service off the chain, or raise maxSec for startup-critical-path in the stack's policy config.`,
+        // Points at the slowest step, the one to change.
+        stack.views.find((v) => v.service === slowest[0])?.urn,
       );
     }
     rethrowUnknown(stack.views.flatMap((v) => v.unknown), HEALTH_FIELDS);
