@@ -9,6 +9,7 @@ import { ConfigError } from "./lib/config/errors";
 import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
+import { detectEngineApiVersion } from "./program/docker-engine";
 
 export = async () => {
   const stack = pulumi.getStack();
@@ -20,9 +21,11 @@ export = async () => {
   };
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
+    const detectedEngineApiVersion =
+      config.docker.engineApiVersion === "auto" ? await detectEngineApiVersion(new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST) : undefined;
     return {
       config,
-      plan: await planStack(config, { stack, projectDir: __dirname, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
+      plan: await planStack(config, { stack, projectDir: __dirname, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
     };
   });
 

@@ -7,8 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey } from "../lib/config/schema";
 import { goSeconds } from "../lib/durations";
-import { SERVICE_LABEL } from "../lib/plan/define-service";
-import { createTimeoutSec } from "../lib/plan/health";
+import { dockerCpus } from "../lib/docker/read-back";
 import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
 
 export interface ServiceArgs {
@@ -34,12 +33,16 @@ export class Service extends pulumi.ComponentResource {
     const { spec } = args;
     this.spec = spec;
 
-    // keepLocally: a multi-GB CUDA image is not deleted by a destroy or a tag bump.
+    const { lifecycle, logging } = spec;
     this.image = new docker.RemoteImage(
       `${name}-image`,
       spec.image.kind === "registry"
-        ? { name: spec.image.ref, keepLocally: true }
-        : { name: spec.image.ref, keepLocally: true, build: { context: spec.image.context, dockerfile: spec.image.dockerfile } },
+        ? { name: spec.image.ref, keepLocally: lifecycle.keepImage }
+        : {
+            name: spec.image.ref,
+            keepLocally: lifecycle.keepImage,
+            build: { context: spec.image.context, dockerfile: spec.image.dockerfile, buildArgs: spec.image.args },
+          },
       { parent: this },
     );
 
@@ -60,22 +63,20 @@ export class Service extends pulumi.ComponentResource {
           readOnly: v.readOnly,
         })),
         uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets), permissions: "0644" })),
-        healthcheck: {
-          tests: spec.healthcheck.test,
-          interval: goSeconds(spec.healthcheck.intervalSec),
-          timeout: goSeconds(spec.healthcheck.timeoutSec),
-          retries: spec.healthcheck.retries,
-          startPeriod: goSeconds(spec.healthcheck.startPeriodSec),
-          startInterval: goSeconds(spec.healthcheck.startIntervalSec),
-        },
-        wait: true,
-        waitTimeout: spec.waitTimeoutSec,
+        healthcheck: containerHealthcheck(spec.healthcheck),
+        wait: lifecycle.waitForHealthy,
+        waitTimeout: lifecycle.waitTimeoutSec,
+        // SIGTERM, then this long before SIGKILL: on destroy and replace (destroyGraceSeconds),
+        // and on a plain `docker stop` or daemon shutdown (stopTimeout).
+        destroyGraceSeconds: lifecycle.stopGraceSec,
+        stopTimeout: lifecycle.stopGraceSec,
         deviceRequests: spec.gpuDeviceIds
           ? [{ driver: "nvidia", deviceIds: spec.gpuDeviceIds, capabilities: ["gpu"] }]
           : undefined,
         restart: spec.restart,
         memory: spec.limits.memoryMiB,
-        cpus: String(spec.limits.cpus),
+        memorySwap: spec.limits.memorySwapMiB,
+        cpus: dockerCpus(spec.limits.cpus),
         user: spec.user,
         groupAdds: spec.groupAdd,
         capabilities: spec.capabilities
@@ -85,16 +86,14 @@ export class Service extends pulumi.ComponentResource {
         readOnly: spec.readOnlyRootfs,
         tmpfs: spec.tmpfs,
         labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value })),
-        logDriver: "json-file",
-        // `labels` adds the service label to every log line's attrs, so the log shipper
-        // can name the service from the log file alone (no Docker socket needed).
-        logOpts: { "max-size": "50m", "max-file": "3", labels: SERVICE_LABEL },
+        logDriver: logging.driver,
+        logOpts: { "max-size": `${logging.maxSizeMiB}m`, "max-file": String(logging.maxFiles), labels: logging.labels.join(",") },
         networksAdvanced: [{ name: args.network.name, aliases: [spec.service] }],
       },
       {
         parent: this,
-        // Fixed names and host ports: the old container must go before the new one starts.
-        deleteBeforeReplace: true,
+        deleteBeforeReplace: lifecycle.deleteBeforeReplace,
+        replaceOnChanges: lifecycle.replaceOnChanges,
         dependsOn: args.dependencies.map((d) => d.container),
         // Belt and braces: the env Output is already secret; this keeps `envs` encrypted in
         // state even if that ever changes, and lets the policy pack see the intent.
@@ -103,12 +102,24 @@ export class Service extends pulumi.ComponentResource {
           // Same for files whose content is a secret (a token file).
           ...(spec.files.some((f) => f.secret) ? ["uploads"] : []),
         ],
-        customTimeouts: { create: goSeconds(createTimeoutSec(spec.healthcheck)) },
+        customTimeouts: { create: goSeconds(lifecycle.createTimeoutSec) },
       },
     );
 
     this.registerOutputs({ containerName: this.container.name, imageId: this.image.imageId });
   }
+}
+
+/** Durations in Go's canonical form (what Docker reads back); start_interval only when the plan kept it. */
+function containerHealthcheck(h: ServiceSpec["healthcheck"]): docker.types.input.ContainerHealthcheck {
+  return {
+    tests: h.test,
+    interval: goSeconds(h.intervalSec),
+    timeout: goSeconds(h.timeoutSec),
+    retries: h.retries,
+    startPeriod: goSeconds(h.startPeriodSec),
+    ...(h.startIntervalSec !== undefined ? { startInterval: goSeconds(h.startIntervalSec) } : {}),
+  };
 }
 
 /** Docker reads capabilities back as CAP_XXX; any other spelling replaces the container on every up. */

@@ -7,6 +7,8 @@
 export const PINNED_IMAGES = {
   /** CUDA 12 server build b9851 (2026-06-30): after the output-layer-first placement (PR #18148). */
   llamaCpp: "ghcr.io/ggml-org/llama.cpp:server-cuda-b9851",
+  /** The CPU server build of the same llama.cpp build, for servers with `mode: cpu`. */
+  llamaCppCpu: "ghcr.io/ggml-org/llama.cpp:server-b9851",
   /** LiteLLM proxy v1.106.2 (has order fallback, #24611/#38969); the e2e failover test installs the same version from PyPI. */
   litellm: "ghcr.io/berriai/litellm:v1.106.2",
   qdrant: "qdrant/qdrant:v1.16.3",

@@ -31,7 +31,8 @@ function durationsOf(stack: CapturedStack): { where: string; value: string }[] {
 describe.each(["p2", "p3"])("%s durations survive Go's round trip unchanged", (stack) => {
   let captured: CapturedStack;
   beforeAll(async () => {
-    captured = await runStackFile(stack);
+    // An engine with start_interval (API 1.44), so that every duration field is emitted.
+    captured = await runStackFile(stack, { docker: { engineApiVersion: "1.44" } });
   });
 
   it("every healthcheck and create timeout is canonical Go", () => {

@@ -1,5 +1,6 @@
 /** Stack planning as plain data: auto-fit through the GPU plan, gateway routes, start order. */
 import { describe, expect, it } from "vitest";
+import { planContext } from "../lib/plan/define-service";
 import { parse as parseYaml } from "yaml";
 import { loadStackFile, parseStackConfig, rawFromStackFile } from "../lib/config/load";
 import { buildLiteLLMConfig } from "../lib/gateway/litellm-config";
@@ -56,7 +57,7 @@ describe("GPU plan with nGpuLayers: auto", () => {
 describe("gateway routes", () => {
   it("without fallback, each model has exactly its own server", () => {
     const config = parseStackConfig({ gateway: { fallback: false } });
-    const rendered = buildLiteLLMConfig(gatewaySettings({ config, stack: "p2", projectDir: PROJECT_DIR }));
+    const rendered = buildLiteLLMConfig(gatewaySettings(planContext(config, { stack: "p2", projectDir: PROJECT_DIR })));
     expect(rendered.model_list.map((d) => [d.model_name, d.litellm_params.api_base, d.litellm_params.order])).toEqual([
       ["chat-7b", "http://inference-chat:8001/v1", 1],
       ["code-7b", "http://inference-code:8001/v1", 1],
@@ -65,7 +66,7 @@ describe("gateway routes", () => {
 
   it("routes the configured public names and sends each server's alias upstream", () => {
     const config = parseStackConfig({ gateway: { chatModel: "chat", codeModel: "code" }, inference: { chat: { alias: "qwen-3b" } } });
-    const rendered = buildLiteLLMConfig(gatewaySettings({ config, stack: "p2", projectDir: PROJECT_DIR }));
+    const rendered = buildLiteLLMConfig(gatewaySettings(planContext(config, { stack: "p2", projectDir: PROJECT_DIR })));
     const chatPrimary = rendered.model_list.find((d) => d.model_name === "chat" && d.litellm_params.order === 1)!;
     expect(chatPrimary.litellm_params.model).toBe("openai/qwen-3b");
     expect(new Set(rendered.model_list.map((d) => d.model_name))).toEqual(new Set(["chat", "code"]));
@@ -94,7 +95,7 @@ it("ships the rendered LiteLLM config unchanged into the gateway container", asy
   const { services } = await planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR });
   const gateway = services.find((s) => s.service === "api-gateway")!;
   const config = parseStackConfig(p2Raw());
-  expect(parseYaml(gateway.files[0].content)).toEqual(buildLiteLLMConfig(gatewaySettings({ config, stack: "p2", projectDir: PROJECT_DIR })));
+  expect(parseYaml(gateway.files[0].content)).toEqual(buildLiteLLMConfig(gatewaySettings(planContext(config, { stack: "p2", projectDir: PROJECT_DIR }))));
 });
 
 describe("GPU plan on a host that has the model files", () => {

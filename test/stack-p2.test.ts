@@ -35,15 +35,34 @@ describe("p2 stack under mocks", () => {
     const h = c.healthcheck;
     expect(h.tests[0]).toBe("CMD");
     expect(h.tests.length).toBeGreaterThan(2);
-    for (const field of ["interval", "timeout", "startPeriod", "startInterval"]) {
+    for (const field of ["interval", "timeout", "startPeriod"]) {
       expect(isCanonicalGoDuration(h[field]), `${field}=${h[field]}`).toBe(true);
     }
+    // Unit runs plan for Engine API 1.41, which refuses start_interval.
+    expect(h.startInterval).toBeUndefined();
     expect(h.retries).toBeGreaterThanOrEqual(3);
     expect(c.wait).toBe(true);
     // `up` waits at least the start period, plus the failing probes Docker needs to call it unhealthy.
     expect(c.waitTimeout * 1000).toBeGreaterThanOrEqual(parseGoDuration(h.startPeriod)! + h.retries * parseGoDuration(h.interval)!);
     const createMs = parseGoDuration(containerNamed(p2, name).options.customTimeouts!.create!)!;
     expect(createMs).toBeGreaterThan(c.waitTimeout * 1000);
+  });
+
+  it("probes every 2 s inside the start period where the engine allows it (API 1.44+)", async () => {
+    const newer = await runStackFile("p2", { docker: { engineApiVersion: "1.44" } });
+    for (const name of P2_SERVICES) expect(containerNamed(newer, name).inputs.healthcheck.startInterval, name).toBe("2s");
+  });
+
+  it.each(P2_SERVICES)("%s stops gracefully, keeps its image and has no swap", (name) => {
+    const c = containerNamed(p2, name);
+    expect(c.inputs.destroyGraceSeconds).toBeGreaterThanOrEqual(10);
+    expect(c.inputs.stopTimeout).toBe(c.inputs.destroyGraceSeconds);
+    expect(c.inputs.memorySwap).toBe(c.inputs.memory);
+    // The spelling Docker reads back: "4.0", "2.0", never "4".
+    expect(c.inputs.cpus).toMatch(/^\d+\.\d*$/);
+    expect(c.options.deleteBeforeReplace).toBe(true);
+    // The provider records a healthcheck change in state but never applies it to a running container.
+    expect(c.options.replaceOnChanges).toEqual(["healthcheck"]);
   });
 
   it.each(P2_SERVICES)("%s binds its host ports to 127.0.0.1 only, once each", (name) => {

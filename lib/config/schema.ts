@@ -4,8 +4,9 @@
  * what differs. Objects are strict: an unknown key (a typo) is an error.
  */
 import { z } from "zod";
-import { PINNED_IMAGES } from "../images";
+import { llamaBuildOf, PINNED_IMAGES } from "../images";
 import { DEFAULT_OVERHEAD_MIB } from "../vram/estimate";
+import { dockerSection } from "./docker-section";
 import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, seconds } from "./fields";
 import { monitoringSection } from "./monitoring-section";
 import { mcpSection, memorySection } from "./p3-sections";
@@ -13,6 +14,10 @@ import { mcpSection, memorySection } from "./p3-sections";
 /** The two llama.cpp servers, by role. */
 export const INFERENCE_ROLES = ["chat", "code"] as const;
 export type InferenceRole = (typeof INFERENCE_ROLES)[number];
+
+/** Where a llama.cpp server computes: on an NVIDIA GPU (the CUDA image) or on the CPU (the CPU image, no GPU). */
+export const INFERENCE_MODES = ["gpu", "cpu"] as const;
+export type InferenceMode = (typeof INFERENCE_MODES)[number];
 
 const CACHE_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"] as const;
 
@@ -24,9 +29,11 @@ const llamaServer = (defaults: { model: string; alias: string; hostPort: number;
       /** Name the server reports (`--alias`); LiteLLM sends it upstream. */
       alias: z.string().regex(/^[A-Za-z0-9._-]+$/).default(defaults.alias),
       hostPort: port.default(defaults.hostPort),
-      /** Which entry of `gpus` this server runs on. */
+      /** "gpu" or "cpu"; unset: inference.mode. */
+      mode: z.enum(INFERENCE_MODES).optional(),
+      /** Which entry of `gpus` this server runs on (mode gpu). */
       gpu: z.string().default("0"),
-      /** Layers on the GPU (`-ngl`), or "auto" to fit the stack's VRAM budget. */
+      /** Layers on the GPU (`-ngl`), or "auto" to fit the stack's VRAM budget. Ignored in mode cpu (0). */
       nGpuLayers: z.union([z.int().min(0).max(999), z.literal("auto")]).default(defaults.nGpuLayers),
       ctxSize: z.int().min(64).max(1_048_576).default(1024),
       batchSize: z.int().min(1).default(128),
@@ -73,6 +80,7 @@ export const StackConfigSchema = z
         dataDir: absolutePath.default("/mnt/e/ai-data"),
       })
       .prefault({}),
+    /** The NVIDIA GPUs the stack may use; may be empty when every server runs in mode cpu. */
     gpus: z
       .array(
         z.strictObject({
@@ -83,11 +91,15 @@ export const StackConfigSchema = z
           reserveMiB: z.int().min(0).default(400),
         }),
       )
-      .min(1)
       .default([{ id: "0", name: "NVIDIA GeForce RTX 4050 Laptop GPU", totalMiB: 6141, reserveMiB: 400 }]),
     inference: z
       .strictObject({
+        /** Stack-wide default of each server's mode: "gpu" (CUDA image, VRAM plan) or "cpu" (hosts without an NVIDIA GPU). */
+        mode: z.enum(INFERENCE_MODES).default("gpu"),
+        /** The CUDA server image (mode gpu). */
         image: pinnedImage.default(PINNED_IMAGES.llamaCpp),
+        /** The CPU server image (mode cpu); the same llama.cpp build as `image`. */
+        cpuImage: pinnedImage.default(PINNED_IMAGES.llamaCppCpu),
         /** CUDA context, cuBLAS workspace and pool slack per llama-server process (~300 MiB measured). */
         perProcessOverheadMiB: z.int().min(0).default(DEFAULT_OVERHEAD_MIB),
         /** With nGpuLayers "auto": which server gets GPU layers first. */
@@ -162,6 +174,7 @@ export const StackConfigSchema = z
       })
       .refine((r) => r.chunkOverlap < r.chunkSize, { message: "chunkOverlap must be smaller than chunkSize", path: ["chunkOverlap"] })
       .prefault({}),
+    docker: dockerSection,
     mcp: mcpSection,
     memory: memorySection,
     monitoring: monitoringSection,
@@ -176,14 +189,28 @@ export const StackConfigSchema = z
     });
     for (const role of INFERENCE_ROLES) {
       const gpu = config.inference[role].gpu;
-      if (!gpuIds.includes(gpu)) {
-        ctx.addIssue({ code: "custom", path: ["inference", role, "gpu"], message: `names GPU "${gpu}", but gpus has only ${gpuIds.map((id) => `"${id}"`).join(", ")}` });
+      if (serverMode(config, role) === "gpu" && !gpuIds.includes(gpu)) {
+        const have = gpuIds.length ? `gpus has only ${gpuIds.map((id) => `"${id}"`).join(", ")}` : "gpus is empty";
+        ctx.addIssue({ code: "custom", path: ["inference", role, "gpu"], message: `names GPU "${gpu}", but ${have} (or run this server on the CPU: inference.${role}.mode "cpu")` });
       }
+    }
+    const gpuBuild = llamaBuildOf(config.inference.image);
+    const cpuBuild = llamaBuildOf(config.inference.cpuImage);
+    if (gpuBuild !== cpuBuild) {
+      ctx.addIssue({ code: "custom", path: ["inference", "cpuImage"], message: `is llama.cpp build ${cpuBuild ? `b${cpuBuild}` : "(none)"} but inference.image is ${gpuBuild ? `b${gpuBuild}` : "(none)"}; both servers must run the same build` });
+    }
+    if (config.monitoring.enabled && config.monitoring.dcgmExporter.enabled && gpuIds.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["monitoring", "dcgmExporter", "enabled"], message: "the DCGM exporter needs an NVIDIA GPU, but gpus is empty; turn it off for a CPU-only host" });
     }
   });
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 export type LlamaServerConfig = StackConfig["inference"]["chat"];
+
+/** A server's own mode, else the stack-wide inference.mode. */
+export function serverMode(config: Pick<StackConfig, "inference">, role: InferenceRole): InferenceMode {
+  return config.inference[role].mode ?? config.inference.mode;
+}
 
 /** Top-level config keys that hold secrets; read with getSecret, never part of the schema. */
 export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword"] as const;

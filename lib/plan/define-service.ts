@@ -6,8 +6,9 @@
 import * as path from "node:path";
 import type { ImageSource } from "../config/fields";
 import type { StackConfig } from "../config/schema";
-import { waitTimeoutSec } from "./health";
-import type { BindSpec, FileSpec, HealthcheckSpec, ImageSpec, MetricsSpec, ServiceGroup, ServiceSpec, VolumeSpec } from "./service-spec";
+import { engineFeatures, OLDEST_ENGINE_API, type EngineFeatures } from "../docker/engine-api";
+import { createTimeoutSec, waitTimeoutSec } from "./health";
+import type { ImageSpec, PortSpec, ServiceSpec } from "./service-spec";
 
 export interface PlanContext {
   config: StackConfig;
@@ -15,77 +16,91 @@ export interface PlanContext {
   stack: string;
   /** Directory that relative build contexts resolve against (the Pulumi project). */
   projectDir: string;
+  /** What the Docker Engine the stack deploys to accepts. */
+  engine: EngineFeatures;
 }
 
-export interface ServiceDraft {
-  service: string;
-  group: ServiceGroup;
-  image: ImageSpec;
-  command?: string[];
-  entrypoint?: string[];
-  env?: Record<string, string>;
-  secretEnv?: ServiceSpec["secretEnv"];
-  /** Published ports; each binds to the stack's bindAddress. */
-  ports?: { internal: number; external: number; configKey: string }[];
-  binds?: BindSpec[];
-  volumes?: VolumeSpec[];
-  files?: FileSpec[];
-  healthcheck: HealthcheckSpec;
-  metrics?: MetricsSpec;
-  dependsOn?: string[];
-  gpuDeviceIds?: string[];
-  vramMiB?: number;
-  limits: { memoryMiB: number; cpus: number };
-  user?: string;
-  groupAdd?: string[];
-  capabilities?: { drop: string[]; add: string[] };
-  readOnlyRootfs?: boolean;
-  tmpfs?: Record<string, string>;
+export interface PlanContextOptions {
+  stack: string;
+  projectDir: string;
+  /**
+   * The API version of the daemon the program talks to, when it asked (the
+   * program does; tests and ops tasks need not). Used only when the stack's
+   * docker.engineApiVersion is "auto"; unknown means the oldest supported engine.
+   */
+  detectedEngineApiVersion?: string;
 }
+
+export function planContext(config: StackConfig, options: PlanContextOptions): PlanContext {
+  const pinned = config.docker.engineApiVersion;
+  const apiVersion = pinned !== "auto" ? pinned : (options.detectedEngineApiVersion ?? OLDEST_ENGINE_API);
+  return { config, stack: options.stack, projectDir: options.projectDir, engine: engineFeatures(apiVersion) };
+}
+
+/** What a planner says about its service; defineService decides everything else. */
+export type ServiceDraft = Pick<ServiceSpec, "service" | "group" | "image" | "healthcheck"> &
+  Partial<
+    Pick<
+      ServiceSpec,
+      "command" | "entrypoint" | "env" | "secretEnv" | "binds" | "volumes" | "files" | "metrics" | "dependsOn" | "gpuDeviceIds" | "vramMiB" | "user" | "groupAdd" | "capabilities" | "readOnlyRootfs" | "tmpfs"
+    >
+  > & {
+    /** Published ports; each binds to the stack's bindAddress. */
+    ports?: Omit<PortSpec, "ip">[];
+    limits: { memoryMiB: number; cpus: number };
+    /** Seconds the service needs to exit cleanly after SIGTERM (flush, finish a request); default DEFAULT_STOP_GRACE_SEC. */
+    stopGraceSec?: number;
+  };
 
 export const LABEL_PREFIX = "local-ai-suite";
 /** The container label naming a suite service (its DNS alias); Docker copies it into log lines, cAdvisor into metrics, policies read it. */
 export const SERVICE_LABEL = `${LABEL_PREFIX}.service`;
 /** The label naming the Pulumi stack, on every container, network and volume (how the ops tasks find the stack's containers). */
 export const STACK_LABEL = `${LABEL_PREFIX}.stack`;
+/** Docker's own stop timeout, which most services need; data stores ask for more. */
+export const DEFAULT_STOP_GRACE_SEC = 10;
 
 export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpec {
   const { config } = ctx;
+  const { stopGraceSec = DEFAULT_STOP_GRACE_SEC, ports = [], limits, ...given } = draft;
+  const healthcheck = { ...draft.healthcheck };
+  // An engine before API 1.44 refuses start_interval outright (the provider's client checks).
+  if (!ctx.engine.healthcheckStartInterval) delete healthcheck.startIntervalSec;
   return {
-    service: draft.service,
+    env: {},
+    secretEnv: {},
+    binds: [],
+    volumes: [],
+    files: [],
+    dependsOn: [],
+    readOnlyRootfs: false,
+    ...given,
+    healthcheck,
     containerName: containerNameOf(config, draft.service),
-    group: draft.group,
-    image: draft.image,
-    command: draft.command,
-    entrypoint: draft.entrypoint,
-    env: draft.env ?? {},
-    secretEnv: draft.secretEnv ?? {},
-    ports: (draft.ports ?? []).map((p) => ({ ...p, ip: config.bindAddress })),
-    binds: draft.binds ?? [],
-    volumes: draft.volumes ?? [],
-    files: draft.files ?? [],
-    healthcheck: draft.healthcheck,
-    metrics: draft.metrics,
-    dependsOn: draft.dependsOn ?? [],
-    gpuDeviceIds: draft.gpuDeviceIds,
-    vramMiB: draft.vramMiB,
-    limits: draft.limits,
+    ports: ports.map((p) => ({ ...p, ip: config.bindAddress })),
+    limits: { ...limits, memorySwapMiB: limits.memoryMiB },
     // Docker restarts on exit only (never on "unhealthy"); unless-stopped keeps a
     // deliberate `docker stop` in force across daemon restarts.
     restart: "unless-stopped",
-    user: draft.user,
-    groupAdd: draft.groupAdd,
-    capabilities: draft.capabilities,
     securityOpts: ["no-new-privileges:true"],
-    readOnlyRootfs: draft.readOnlyRootfs ?? false,
-    tmpfs: draft.tmpfs,
     labels: {
       [STACK_LABEL]: ctx.stack,
       [SERVICE_LABEL]: draft.service,
       [`${LABEL_PREFIX}.phase`]: config.phase,
       [`${LABEL_PREFIX}.group`]: draft.group,
     },
-    waitTimeoutSec: waitTimeoutSec(draft.healthcheck),
+    lifecycle: {
+      waitForHealthy: true,
+      waitTimeoutSec: waitTimeoutSec(healthcheck),
+      createTimeoutSec: createTimeoutSec(healthcheck),
+      stopGraceSec,
+      deleteBeforeReplace: true,
+      replaceOnChanges: ["healthcheck"],
+      keepImage: true,
+    },
+    // Capped json-file logs; the service label goes into every line's attrs so the log
+    // shipper can name the service from the log file alone (no Docker socket needed).
+    logging: { driver: "json-file", maxSizeMiB: 50, maxFiles: 3, labels: [SERVICE_LABEL] },
   };
 }
 
@@ -98,6 +113,7 @@ export function imageFromSource(ctx: PlanContext, service: string, source: Image
     ref: `${LABEL_PREFIX}/${service}:${build.tag}`,
     context: path.resolve(ctx.projectDir, build.context),
     dockerfile: build.dockerfile,
+    ...(build.args ? { args: build.args } : {}),
   };
 }
 

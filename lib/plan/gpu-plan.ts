@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import { ConfigError, type ConfigProblem } from "../config/errors";
-import { INFERENCE_ROLES, type InferenceRole, type StackConfig } from "../config/schema";
+import { INFERENCE_ROLES, serverMode, type InferenceRole, type StackConfig } from "../config/schema";
 import { llamaBuildOf } from "../images";
 import { fitGpuLayers, type VramEstimate } from "../vram";
 import { CONTAINER_MODELS_DIR, INFERENCE_SERVICE, llamaServerArgs } from "./inference";
@@ -30,10 +30,19 @@ export interface GpuBudget {
   assignments: GpuAssignment[];
 }
 
+/** A server with no VRAM plan, and why. */
+export interface CpuServer {
+  role: InferenceRole;
+  service: string;
+  reason: string;
+}
+
 export interface GpuPlan {
   gpus: GpuBudget[];
-  /** GPU layers per inference role, after auto-fit. */
+  /** GPU layers per inference role, after auto-fit (0 for servers on the CPU). */
   layers: Record<InferenceRole, number>;
+  /** Servers in mode cpu: no GPU, no VRAM budget. */
+  cpuServers: CpuServer[];
 }
 
 export async function planGpus(config: StackConfig): Promise<GpuPlan> {
@@ -44,9 +53,15 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
   const layers = {} as Record<InferenceRole, number>;
   const gpus: GpuBudget[] = [];
   const problems: ConfigProblem[] = [];
+  const cpuServers: CpuServer[] = INFERENCE_ROLES.filter((role) => serverMode(config, role) === "cpu").map((role) => ({
+    role,
+    service: INFERENCE_SERVICE[role],
+    reason: `${config.inference[role].mode ? `inference.${role}.mode` : "inference.mode"} is "cpu": the CPU image, no GPU, so no VRAM to budget`,
+  }));
+  for (const { role } of cpuServers) layers[role] = 0;
 
   for (const gpu of config.gpus) {
-    const roles = INFERENCE_ROLES.filter((role) => inference[role].gpu === gpu.id);
+    const roles = INFERENCE_ROLES.filter((role) => serverMode(config, role) === "gpu" && inference[role].gpu === gpu.id);
     const budgetMiB = gpu.totalMiB - gpu.reserveMiB;
     const fit = await fitGpuLayers(
       roles.map((role) => ({
@@ -79,7 +94,7 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
     if (!fit.fits) problems.push(overBudgetProblem(gpu.id, budgetMiB, fit.totalMiB, assignments));
   }
   if (problems.length) throw new ConfigError(problems, "GPU plan");
-  return { gpus, layers };
+  return { gpus, layers, cpuServers };
 }
 
 function overBudgetProblem(gpuId: string, budgetMiB: number, totalMiB: number, assignments: GpuAssignment[]): ConfigProblem {

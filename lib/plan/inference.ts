@@ -1,5 +1,5 @@
 /** The two llama.cpp servers: argv from config, and their service specs. */
-import type { InferenceRole, LlamaServerConfig } from "../config/schema";
+import { serverMode, type InferenceRole, type LlamaServerConfig } from "../config/schema";
 import { defineService, type PlanContext } from "./define-service";
 import { curlProbe } from "./health";
 import type { ServiceSpec } from "./service-spec";
@@ -40,18 +40,21 @@ export function llamaServerArgs(server: LlamaServerConfig, nGpuLayers: number): 
 export function planInferenceServer(ctx: PlanContext, role: InferenceRole, nGpuLayers: number): ServiceSpec {
   const { config } = ctx;
   const server = config.inference[role];
+  const onGpu = serverMode(config, role) === "gpu";
   return defineService(ctx, {
     service: INFERENCE_SERVICE[role],
     group: "inference",
-    image: { kind: "registry", ref: config.inference.image },
-    command: llamaServerArgs(server, nGpuLayers),
-    env: { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" },
+    image: { kind: "registry", ref: onGpu ? config.inference.image : config.inference.cpuImage },
+    command: llamaServerArgs(server, onGpu ? nGpuLayers : 0),
+    env: onGpu ? { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" } : {},
     ports: [{ internal: INFERENCE_PORT, external: server.hostPort, configKey: `inference.${role}.hostPort` }],
     binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
     // /health answers 503 while the model loads; the start period covers the worst-case load.
     healthcheck: curlProbe(`http://127.0.0.1:${INFERENCE_PORT}/health`, { intervalSec: 20, retries: 5, startPeriodSec: server.loadTimeoutSec }),
     metrics: { port: INFERENCE_PORT, path: "/metrics" },
-    gpuDeviceIds: [server.gpu],
+    gpuDeviceIds: onGpu ? [server.gpu] : undefined,
     limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
+    // Lets a generation in flight end and the server free its slots before SIGKILL.
+    stopGraceSec: 15,
   });
 }

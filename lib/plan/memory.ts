@@ -56,6 +56,8 @@ export function planMemoryApi(ctx: PlanContext): ServiceSpec {
     // and a scrape job that is always down would keep ServiceDown firing. cAdvisor watches it instead.
     dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE],
     limits: { memoryMiB: memory.api.memoryMiB, cpus: memory.api.cpus },
+    // SQLite commits in flight finish before SIGKILL.
+    stopGraceSec: 15,
   });
 }
 
@@ -92,5 +94,7 @@ export function planMemoryMaintainer(ctx: PlanContext): ServiceSpec {
     healthcheck: maintainerProbe(),
     dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE],
     limits: { memoryMiB: memory.maintainer.memoryMiB, cpus: memory.maintainer.cpus },
+    // SQLite commits in flight finish before SIGKILL.
+    stopGraceSec: 15,
   });
 }

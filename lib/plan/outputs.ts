@@ -24,5 +24,6 @@ export function stackOutputs(plan: StackPlan) {
         overheadMiB: Math.round(a.estimate.overheadMiB),
       })),
     })),
+    ...(plan.gpuPlan.cpuServers.length ? { cpuServers: plan.gpuPlan.cpuServers.map((c) => ({ service: c.service, reason: c.reason })) } : {}),
   };
 }

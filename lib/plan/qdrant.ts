@@ -37,5 +37,7 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     healthcheck: bashHttpProbe(QDRANT_HTTP_PORT, "/readyz", { startPeriodSec: 120 }),
     metrics: { port: QDRANT_HTTP_PORT, path: "/metrics", bearerSecret: hasApiKey ? "qdrantApiKey" : undefined },
     limits: { memoryMiB: config.qdrant.memoryMiB, cpus: config.qdrant.cpus },
+    // Qdrant flushes its WAL and segments on SIGTERM; a SIGKILL mid-flush costs a recovery on start.
+    stopGraceSec: 30,
   });
 }

@@ -12,8 +12,12 @@ export interface HealthcheckSpec {
   retries: number;
   /** Failures inside this window do not count; sized for model loads. */
   startPeriodSec: number;
-  /** Probe interval inside the start period (Docker >= 25), so readiness is seen within seconds. */
-  startIntervalSec: number;
+  /**
+   * Probe interval inside the start period, so readiness is seen within seconds.
+   * Absent when the engine is older than API 1.44, which refuses the setting:
+   * there the first probe runs one `intervalSec` after the start.
+   */
+  startIntervalSec?: number;
 }
 
 export interface PortSpec {
@@ -61,9 +65,39 @@ export interface MetricsSpec {
 
 export type ImageSpec =
   | { kind: "registry"; ref: string }
-  | { kind: "build"; ref: string; context: string; dockerfile: string };
+  | { kind: "build"; ref: string; context: string; dockerfile: string; args?: Record<string, string> };
 
 export type ServiceGroup = "inference" | "gateway" | "vector-store" | "rag" | "mcp" | "memory" | "monitoring";
+
+/** How `up` creates, waits for, replaces and stops the container: decided once, in defineService. */
+export interface LifecycleSpec {
+  /** `up` waits until the container reports healthy before creating its dependents. */
+  waitForHealthy: boolean;
+  /** How long `up` waits for healthy: the start period plus `retries` failed probes. */
+  waitTimeoutSec: number;
+  /** Pulumi's create timeout: the health wait plus room to create the container. */
+  createTimeoutSec: number;
+  /** Seconds between SIGTERM and SIGKILL when the container is stopped, replaced or destroyed. */
+  stopGraceSec: number;
+  /** Fixed names and host ports: the old container must go before its replacement starts. */
+  deleteBeforeReplace: boolean;
+  /**
+   * Container fields whose change must replace the container: the provider
+   * records a healthcheck change in state but never applies it to a running one.
+   */
+  replaceOnChanges: string[];
+  /** Keep the image when the container goes (multi-GB CUDA images; a tag bump pulls the new one). */
+  keepImage: boolean;
+}
+
+/** Where the container's stdout/stderr go. */
+export interface LoggingSpec {
+  driver: "json-file";
+  maxSizeMiB: number;
+  maxFiles: number;
+  /** Container labels copied into every log line (the log shipper names the service from them). */
+  labels: string[];
+}
 
 export interface ServiceSpec {
   /** Reference service name: the DNS alias on the stack network. */
@@ -93,7 +127,8 @@ export interface ServiceSpec {
    * server (those are estimated by the GPU plan). 0 = monitors the GPU, allocates none.
    */
   vramMiB?: number;
-  limits: { memoryMiB: number; cpus: number };
+  /** memorySwapMiB equals memoryMiB: no swap, so an oversized model fails fast instead of thrashing. */
+  limits: { memoryMiB: number; memorySwapMiB: number; cpus: number };
   restart: "unless-stopped" | "on-failure" | "always";
   user?: string;
   /** Extra groups for `user` (e.g. the docker socket's gid). */
@@ -103,6 +138,6 @@ export interface ServiceSpec {
   readOnlyRootfs: boolean;
   tmpfs?: Record<string, string>;
   labels: Record<string, string>;
-  /** How long `pulumi up` waits for the container to become healthy. */
-  waitTimeoutSec: number;
+  lifecycle: LifecycleSpec;
+  logging: LoggingSpec;
 }

@@ -5,7 +5,7 @@
  */
 import { ConfigError, type ConfigProblem } from "../config/errors";
 import type { StackConfig } from "../config/schema";
-import { publishedHost, type PlanContext } from "./define-service";
+import { planContext, publishedHost, type PlanContextOptions } from "./define-service";
 import { planGateway } from "./gateway";
 import { planGpus, type GpuPlan } from "./gpu-plan";
 import { DependencyCycleError, topologicalOrder } from "./graph";
@@ -43,14 +43,12 @@ export interface StackPlan {
   endpoints: Endpoint[];
 }
 
-export interface PlanOptions {
-  stack: string;
-  projectDir: string;
+export interface PlanOptions extends PlanContextOptions {
   secrets?: Partial<StackSecrets>;
 }
 
 export async function planStack(config: StackConfig, options: PlanOptions): Promise<StackPlan> {
-  const ctx: PlanContext = { config, stack: options.stack, projectDir: options.projectDir };
+  const ctx = planContext(config, options);
   const secrets: StackSecrets = { qdrantApiKey: false, ...options.secrets };
   const gpuPlan = await planGpus(config);
 

@@ -5,6 +5,7 @@
  * API with the healthcheck fields the provider sends.
  */
 import { execFileSync } from "node:child_process";
+import { planContext } from "../../lib/plan/define-service";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
@@ -52,7 +53,7 @@ async function start(name: string, health: HealthConfig): Promise<string> {
 
 describe("healthchecks in a real container", () => {
   it("uses the plan's own probe commands (only the port differs here)", () => {
-    const ctx = { config: defaultStackConfig(), stack: "test", projectDir: PROJECT_DIR };
+    const ctx = planContext(defaultStackConfig(), { stack: "test", projectDir: PROJECT_DIR });
     expect(planQdrant(ctx, false).healthcheck.test).toEqual(bashHttpProbe(6333, "/readyz").test);
     expect(planInferenceServer(ctx, "chat", 999).healthcheck.test).toEqual(curlProbe("http://127.0.0.1:8001/health").test);
   });

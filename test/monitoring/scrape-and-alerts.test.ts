@@ -1,7 +1,7 @@
 /** Scrape jobs and alert rules follow the deployed services and the stack's GPU budget. */
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { defineService } from "../../lib/plan/define-service";
+import { defineService, planContext } from "../../lib/plan/define-service";
 import { curlProbe } from "../../lib/plan/health";
 import { planMonitoringStack } from "../../lib/plan/monitoring";
 import { planStack } from "../../lib/plan/stack-plan";
@@ -39,7 +39,7 @@ describe("scrape jobs", () => {
 
   it("adds a job when a service with metrics is added", async () => {
     const config = p3Config();
-    const ctx = { config, stack: "p3", projectDir: PROJECT_DIR };
+    const ctx = planContext(config, { stack: "p3", projectDir: PROJECT_DIR });
     const base = (await planStack(p3Config({ monitoring: { enabled: false } }), { stack: "p3", projectDir: PROJECT_DIR })).services;
     const extra = defineService(ctx, {
       service: "reranker", group: "rag", image: { kind: "registry", ref: "example/reranker:1.0.0" },

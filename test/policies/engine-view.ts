@@ -157,6 +157,8 @@ export function resourcePolicyProps(r: CapturedResource, all: readonly CapturedR
   if (r.type === CONTAINER) {
     for (const [k, v] of Object.entries(CONTAINER_CHECK_DEFAULTS)) if (props[k] === undefined) props[k] = v;
     if (props.build === undefined) delete props.build;
+    // A healthcheck without start_interval (engines before API 1.44) gets "0s", which the daemon treats as unset.
+    if (props.healthcheck && typeof props.healthcheck === "object") props.healthcheck = { startInterval: "0s", ...(props.healthcheck as object) };
   }
   if (r.type === NETWORK && props.ipamDriver === undefined) props.ipamDriver = "default";
   if (r.type === REMOTE_IMAGE && props.build && typeof props.build === "object") {
@@ -177,7 +179,8 @@ export function stackPolicyProps(r: CapturedResource, all: readonly CapturedReso
       }
       // A list holding one unknown entry is planned as unknown as a whole.
       for (const field of Object.keys(props)) if (Array.isArray(props[field]) && (props[field] as unknown[]).includes(UNKNOWN)) props[field] = UNKNOWN;
-      for (const field of CONTAINER_COMPUTED) props[field] = UNKNOWN;
+      // Computed fields the program set stay as set (image: an id from a RemoteImage not pulled yet is unknown anyway).
+      for (const field of CONTAINER_COMPUTED) if (inputs[field] === undefined || field === "image") props[field] = UNKNOWN;
       for (const field of CONTAINER_COMPUTED_UNLESS_SET) {
         const value = inputs[field];
         if (value === undefined || (field === "envs" && Array.isArray(value) && value.length === 0)) props[field] = UNKNOWN;

@@ -6,7 +6,7 @@
  */
 import type { LiteLLMSettings } from "../../lib/gateway/litellm-config";
 import { loadStackFile } from "../../lib/config/load";
-import type { PlanContext } from "../../lib/plan/define-service";
+import { planContext, type PlanContext } from "../../lib/plan/define-service";
 import { gatewaySettings, planGateway } from "../../lib/plan/gateway";
 import { INFERENCE_SERVICE } from "../../lib/plan/inference";
 import { chat, type ChatOutcome } from "./gateway-client";
@@ -18,7 +18,7 @@ import { startLiteLLMProxy, type LiteLLMProxy } from "./litellm-proxy";
 export const STACK = "p2";
 
 export function stackContext(stack = STACK): PlanContext {
-  return { config: loadStackFile(stack, PROJECT_ROOT), stack, projectDir: PROJECT_ROOT };
+  return planContext(loadStackFile(stack, PROJECT_ROOT), { stack, projectDir: PROJECT_ROOT });
 }
 
 /**

@@ -18,6 +18,7 @@ export interface CapturedOptions {
   customTimeouts?: { create?: string; update?: string; delete?: string };
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
+  replaceOnChanges: string[];
 }
 
 export interface CapturedResource {
@@ -86,6 +87,13 @@ export interface RunOptions {
   preview?: boolean;
 }
 
+/**
+ * Unit runs plan for the oldest supported Docker Engine (API 1.41) unless the
+ * config names one, so that they do not depend on the daemon of the machine
+ * they run on (the program asks it when the stack says "auto").
+ */
+const PINNED_ENGINE = { "local-ai-suite:docker": JSON.stringify({ engineApiVersion: "1.41" }) };
+
 export async function runProgram(options: RunOptions): Promise<CapturedStack> {
   const resources: CapturedResource[] = [];
   await pulumi.runtime.setMocks(
@@ -98,7 +106,7 @@ export async function runProgram(options: RunOptions): Promise<CapturedStack> {
     options.preview ?? false,
   );
   const secretEntries = Object.entries(options.secrets ?? {}).map(([k, v]) => [`local-ai-suite:${k}`, v] as const);
-  pulumi.runtime.setAllConfig({ ...options.config, ...Object.fromEntries(secretEntries) }, secretEntries.map(([k]) => k));
+  pulumi.runtime.setAllConfig({ ...PINNED_ENGINE, ...options.config, ...Object.fromEntries(secretEntries) }, secretEntries.map(([k]) => k));
 
   const monitor: any = pulumi.runtime.getMonitor();
   const register = monitor.registerResource.bind(monitor);
@@ -124,6 +132,7 @@ export async function runProgram(options: RunOptions): Promise<CapturedStack> {
         customTimeouts: timeouts ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } : undefined,
         ignoreChanges: req.getIgnorechangesList?.() ?? [],
         additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+        replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
       },
     };
     resources.push(record);

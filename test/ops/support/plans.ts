@@ -1,6 +1,6 @@
 /** Plans for the operations tests: the real stack files through the real planner, or a planned stack with hand-built services added. */
 import * as path from "node:path";
-import { defineService, type PlanContext } from "../../../lib/plan/define-service";
+import { defineService, planContext } from "../../../lib/plan/define-service";
 import { pythonProbe } from "../../../lib/plan/health";
 import type { BindSpec, ServiceGroup, ServiceSpec } from "../../../lib/plan/service-spec";
 import type { StackPlan } from "../../../lib/plan/stack-plan";
@@ -18,7 +18,7 @@ export async function handBuiltService(
   draft: { service: string; group: ServiceGroup; env?: Record<string, string>; binds?: BindSpec[]; dependsOn?: string[]; port?: { internal: number; external: number } },
 ): Promise<ServiceSpec> {
   const { config } = await loadStack(base.stack, PROJECT_DIR);
-  const ctx: PlanContext = { config, stack: base.stack, projectDir: PROJECT_DIR };
+  const ctx = planContext(config, { stack: base.stack, projectDir: PROJECT_DIR });
   return defineService(ctx, {
     service: draft.service,
     group: draft.group,
