@@ -91,6 +91,9 @@ describe("gateway health checks", () => {
       { id: "code-7b-inference-code", mode: "chat", health_check_timeout: 5, health_check_max_tokens: 1 },
     ]);
     expect(info(2).map((i) => i.disable_background_health_check)).toEqual([true, true]);
+    // The checks put a server back; a cooldown would hold a recovered one out for cooldown_time.
+    expect(rendered.router_settings.disable_cooldowns).toBe(true);
+    expect(rendered.router_settings).not.toHaveProperty("cooldown_time");
     // No allowed_fails_policy: with one, LiteLLM stops filtering on health verdicts at all.
     expect(JSON.stringify(rendered)).not.toMatch(/allowed_fails/);
   });
@@ -105,6 +108,8 @@ describe("gateway health checks", () => {
   it("emits none of it when switched off", () => {
     const rendered = render({ gateway: { healthCheck: { enabled: false } } });
     expect(rendered.general_settings).toEqual({ master_key: "os.environ/LITELLM_MASTER_KEY" });
+    expect(rendered.router_settings.cooldown_time).toBe(30);
+    expect(rendered.router_settings).not.toHaveProperty("disable_cooldowns");
     expect(JSON.stringify(rendered.model_list)).not.toMatch(/health_check/);
   });
 

@@ -107,7 +107,12 @@ export const StackConfigSchema = z
         fallback: z.boolean().default(true),
         /** Retries on the same server before falling back; 0 fails over at once. */
         numRetries: z.int().min(0).max(10).default(0),
-        /** Seconds a failing deployment is skipped after it is cooled down. */
+        /**
+         * Seconds a failing deployment is skipped after it is cooled down. Only with
+         * `healthCheck.enabled: false`: with health checks, cooldowns are off, since the
+         * checks already take a failing server out and a cooldown would only keep a
+         * recovered one out for longer.
+         */
         cooldownSec: seconds.default(30),
         /**
          * Background health checks that steer routing (docs/litellm-failover.md). Every

@@ -39,8 +39,14 @@ export interface LiteLLMSettings {
   routes: LiteLLMModelRoute[];
   requestTimeoutSec: number;
   numRetries: number;
+  /** Seconds a deployment is skipped after failed requests cool it down; used only without health checks. */
   cooldownSec: number;
-  /** Omit for no background checks (routing then reacts only to failed requests). */
+  /**
+   * Omit for no background checks: routing then reacts only to failed requests,
+   * through cooldowns. With checks, cooldowns are off: the checks take a failing
+   * server out and put it back, and a cooldown would only keep a recovered
+   * server out longer (docs/litellm-failover.md).
+   */
   healthCheck?: LiteLLMHealthCheck;
   /** Env var holding the master key; the key itself never enters the file. */
   masterKeyEnv: string;
@@ -85,7 +91,10 @@ export interface LiteLLMConfig {
     routing_strategy: "simple-shuffle";
     num_retries: number;
     timeout: number;
-    cooldown_time: number;
+    /** Only without health checks (ignored when cooldowns are disabled). */
+    cooldown_time?: number;
+    /** With health checks: no cooldowns (router_utils/cooldown_handlers.py:_should_run_cooldown_logic). */
+    disable_cooldowns?: boolean;
     enable_pre_call_checks: boolean;
   };
   litellm_settings: { drop_params: boolean; request_timeout: number; num_retries: number };
@@ -157,7 +166,7 @@ export function buildLiteLLMConfig(settings: LiteLLMSettings): LiteLLMConfig {
       routing_strategy: "simple-shuffle",
       num_retries: settings.numRetries,
       timeout: settings.requestTimeoutSec,
-      cooldown_time: settings.cooldownSec,
+      ...(settings.healthCheck ? { disable_cooldowns: true } : { cooldown_time: settings.cooldownSec }),
       // Proxies before v1.83 apply `order` only inside pre-call checks. The pinned
       // version fails over with or without it (test/e2e/gateway-failover.test.ts).
       enable_pre_call_checks: true,

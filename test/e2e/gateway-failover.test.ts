@@ -100,12 +100,13 @@ describe("gateway with p2's rendered config", () => {
     const beforeKill = outcomes.filter((o) => o.startedAt + o.ms < killingAt);
     expect(new Set(beforeKill.map((o) => o.servedBy))).toEqual(new Set([CHAT]));
 
-    // Back within the configured cooldown (LiteLLM may keep a failed deployment out that long).
-    const cooldownMs = rig.settings.cooldownSec * 1000;
+    // Back once a health check has seen it again: within one round (interval + timeout), plus scheduling slack.
+    const { intervalSec, timeoutSec } = rig.settings.healthCheck!;
+    const roundMs = (intervalSec + timeoutSec) * 1000 + 3000;
     const backInStream = outcomes.find((o) => o.startedAt >= restoredAt && o.servedBy === CHAT);
-    const back = backInStream ?? (await firstServedBy(rig, CHAT, restoredAt + cooldownMs + 2000));
-    expect(back, `chat traffic did not return to ${CHAT} within the ${rig.settings.cooldownSec} s cooldown`).toBeDefined();
-    expect(back!.startedAt - restoredAt).toBeLessThanOrEqual(cooldownMs);
+    const back = backInStream ?? (await firstServedBy(rig, CHAT, restoredAt + roundMs + 2000));
+    expect(back, `chat traffic did not return to ${CHAT} within one round of health checks`).toBeDefined();
+    expect(back!.startedAt - restoredAt).toBeLessThanOrEqual(roundMs);
     console.log(`gateway e2e: kill -> chat traffic on ${CODE}; restart -> back on ${CHAT} ${back!.startedAt - restoredAt} ms later`);
     const after = [];
     for (let i = 0; i < 10; i++) after.push(await rig.request(rig.chatModel));
