@@ -199,4 +199,37 @@ describe("gateway without health checks when inference-chat hangs (accepts, neve
     expect(back, `chat traffic did not return to ${CHAT} after the ${COOLDOWN_SEC} s cooldown`).toBeDefined();
     console.log(`gateway e2e: hang ended -> back on ${CHAT} ${back!.startedAt - recoveredAt} ms later (cooldown ${COOLDOWN_SEC} s)`);
   });
+
+  it("bounds a stream's wait for each chunk, the first token included, but not the stream; a non-streamed answer is bounded as a whole", { retry: 1, timeout: 90_000 }, async () => {
+    // Enough successes this minute that the timeouts (the hang's and the two below) stay under LiteLLM's
+    // 50 % cooldown ratio, so the second timeout still reaches inference-chat.
+    for (let i = 0; i < 10; i++) expect((await rig.request(rig.chatModel)).servedBy).toBe(CHAT);
+    const limitMs = REQUEST_TIMEOUT_SEC * 1000;
+    try {
+      // Twice the timeout in all, a token every 50 ms: every read is quick, so the stream runs to its end.
+      rig.chatServer.pace(50);
+      const longStream = await rig.request(rig.chatModel, { stream: true, maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
+      // The first token later than the timeout: llama-server sends no headers before it, so the stream fails over.
+      rig.chatServer.pace(limitMs + 1000);
+      const lateFirstToken = await rig.request(rig.chatModel, { stream: true, maxTokens: 2, timeoutMs: 30_000 });
+      // The same generation not streamed: no byte before it is done, so the timeout cuts it and it fails over.
+      rig.chatServer.pace(50);
+      const longPlain = await rig.request(rig.chatModel, { maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
+      console.log(
+        `gateway e2e: stream_timeout ${REQUEST_TIMEOUT_SEC} s: ${2 * REQUEST_TIMEOUT_SEC} s stream served by ${longStream.servedBy} in ${Math.round(longStream.ms)} ms; ` +
+          `late first token served by ${lateFirstToken.servedBy} in ${Math.round(lateFirstToken.ms)} ms; ` +
+          `${2 * REQUEST_TIMEOUT_SEC} s non-streamed answer served by ${longPlain.servedBy} in ${Math.round(longPlain.ms)} ms`,
+      );
+      expect(failures([longStream, lateFirstToken, longPlain])).toEqual([]);
+      expect(longStream.servedBy).toBe(CHAT);
+      expect(longStream.ms).toBeGreaterThanOrEqual(2 * limitMs);
+      expect(lateFirstToken.servedBy).toBe(CODE);
+      expect(lateFirstToken.ms).toBeGreaterThanOrEqual(limitMs);
+      expect(longPlain.servedBy).toBe(CODE);
+      expect(longPlain.ms).toBeGreaterThanOrEqual(limitMs);
+      expect(longPlain.ms).toBeLessThan(2 * limitMs);
+    } finally {
+      rig.chatServer.pace(0);
+    }
+  });
 });
