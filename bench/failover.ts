@@ -68,10 +68,15 @@ async function faultBench(install: LiteLLMInstall, fault: FaultKind): Promise<vo
       recoverWithinMs: (check ? roundMs : rig.settings.cooldownSec * 1000) + 3000,
       log: (line) => console.log(`  ${line}`),
     });
+    const detected = timeline.detectedAt;
     const phases: [string, number, number][] = [
       ["before the fault", 0, timeline.faultAt],
-      ["fault, not yet detected", timeline.faultAt, timeline.detectedAt ?? timeline.faultAt],
-      ["fault, detected", timeline.detectedAt ?? timeline.faultAt, timeline.clearedAt],
+      ...(detected === undefined
+        ? ([["fault, never detected", timeline.faultAt, timeline.clearedAt]] as [string, number, number][])
+        : ([
+            ["fault, not yet detected", timeline.faultAt, detected],
+            ["fault, detected", detected, timeline.clearedAt],
+          ] as [string, number, number][])),
       ["after the clear", timeline.clearedAt, Infinity],
     ];
     console.log("  (phases by when a request started)");
