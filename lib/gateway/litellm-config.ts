@@ -8,6 +8,12 @@
  * Only keys LiteLLM actually reads are emitted: no `priority`, no top-level
  * `router:`, no `retry_strategy` or `retry_on_status_codes` (the reference's,
  * which LiteLLM ignores; measured in docs/litellm-failover.md).
+ *
+ * A server that stops answering without refusing connections (a wedged
+ * llama-server) is left to background health checks: with `healthCheck` set,
+ * each primary deployment gets a 1-token completion every interval and the
+ * router skips the ones whose last check failed, so new requests never wait on
+ * it; cooldowns are then off (docs/litellm-failover.md, "A wedged server").
  */
 import { stringify } from "yaml";
 
