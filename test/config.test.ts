@@ -74,6 +74,10 @@ describe("stack config", () => {
     [{ rag: { source: {} } }, "rag.source", /exactly one of `image`/, /rag.source/],
     [{ embedding: { source: { image: "my/embedding" } } }, "embedding.source.image", /no tag/, /embedding.source.image/],
     [{ timeouts: { llmConnect: 90 } }, "timeouts.llmConnect", /shorter than llmRequest/, /llmConnect/],
+    [{ gateway: { healthCheck: { intervalSec: 2.5 } } }, "gateway.healthCheck.intervalSec", /expected int/, /intervalSec' 3/],
+    [{ gateway: { healthCheck: { intervalSec: 0 } } }, "gateway.healthCheck.intervalSec", />=\s*1/, /intervalSec' 3/],
+    [{ gateway: { healthCheck: { timeoutSec: 0 } } }, "gateway.healthCheck.timeoutSec", /0/, /timeoutSec' 5/],
+    [{ gateway: { healthCheck: { everySec: 3 } } }, "gateway.healthCheck.everySec", /unknown key/, /remove it|rename/],
   ])("explains %j", (raw, key, allowed, fix) => {
     const problem = problemsOf(raw).find((p) => p.key === key);
     expect(problem, `problems: ${JSON.stringify(problemsOf(raw))}`).toBeDefined();

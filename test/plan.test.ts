@@ -73,6 +73,53 @@ describe("gateway routes", () => {
   });
 });
 
+describe("gateway health checks", () => {
+  const render = (raw: Record<string, unknown>) => buildLiteLLMConfig(gatewaySettings({ config: parseStackConfig(raw), stack: "p2", projectDir: PROJECT_DIR }));
+
+  it("checks each server once per round, through its primary route, and lets the router skip the failing ones", () => {
+    const rendered = render({});
+    expect(rendered.general_settings).toEqual({
+      master_key: "os.environ/LITELLM_MASTER_KEY",
+      background_health_checks: true,
+      health_check_interval: 3,
+      enable_health_check_routing: true,
+      // Outlives one round against a wedged server: 2 x (3 s interval + 5 s timeout).
+      health_check_staleness_threshold: 16,
+    });
+    const info = (order: number) => rendered.model_list.filter((d) => d.litellm_params.order === order).map((d) => d.model_info);
+    expect(info(1)).toEqual([
+      { id: "chat-7b-inference-chat", mode: "chat", health_check_timeout: 5, health_check_max_tokens: 1 },
+      { id: "code-7b-inference-code", mode: "chat", health_check_timeout: 5, health_check_max_tokens: 1 },
+    ]);
+    expect(info(2).map((i) => i.disable_background_health_check)).toEqual([true, true]);
+    // The checks put a server back; a cooldown would hold a recovered one out for cooldown_time.
+    expect(rendered.router_settings.disable_cooldowns).toBe(true);
+    expect(rendered.router_settings).not.toHaveProperty("cooldown_time");
+    // No allowed_fails_policy: with one, LiteLLM stops filtering on health verdicts at all.
+    expect(JSON.stringify(rendered)).not.toMatch(/allowed_fails/);
+  });
+
+  it("follows the configured interval and timeout", () => {
+    const rendered = render({ gateway: { healthCheck: { intervalSec: 10, timeoutSec: 2.5 } } });
+    expect(rendered.general_settings.health_check_interval).toBe(10);
+    expect(rendered.general_settings.health_check_staleness_threshold).toBe(25);
+    expect(rendered.model_list[0].model_info.health_check_timeout).toBe(2.5);
+  });
+
+  it("emits none of it when switched off", () => {
+    const rendered = render({ gateway: { healthCheck: { enabled: false } } });
+    expect(rendered.general_settings).toEqual({ master_key: "os.environ/LITELLM_MASTER_KEY" });
+    expect(rendered.router_settings.cooldown_time).toBe(30);
+    expect(rendered.router_settings).not.toHaveProperty("disable_cooldowns");
+    expect(JSON.stringify(rendered.model_list)).not.toMatch(/health_check/);
+  });
+
+  it("refuses an interval LiteLLM would silently ignore", () => {
+    const settings = gatewaySettings({ config: parseStackConfig({}), stack: "p2", projectDir: PROJECT_DIR });
+    expect(() => buildLiteLLMConfig({ ...settings, healthCheck: { intervalSec: 0.5, timeoutSec: 5 } })).toThrow(/whole number of seconds/);
+  });
+});
+
 describe("start order", () => {
   it("starts every p2 service after the ones it depends on", async () => {
     const { services } = await planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR });

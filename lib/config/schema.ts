@@ -119,8 +119,33 @@ export const StackConfigSchema = z
         fallback: z.boolean().default(true),
         /** Retries on the same server before falling back; 0 fails over at once. */
         numRetries: z.int().min(0).max(10).default(0),
-        /** Seconds a failing deployment is skipped after it is cooled down. */
+        /**
+         * Seconds a failing deployment is skipped after it is cooled down. Only with
+         * `healthCheck.enabled: false`: with health checks, cooldowns are off, since the
+         * checks already take a failing server out and a cooldown would only keep a
+         * recovered one out for longer.
+         */
         cooldownSec: seconds.default(30),
+        /**
+         * Background health checks that steer routing (docs/litellm-failover.md). Every
+         * `intervalSec` the gateway sends each server a 1-token chat completion through its
+         * primary route; a server that does not answer within `timeoutSec` (a wedged
+         * llama-server: port open, nothing answers) gets no new requests until a check
+         * passes again. A wedge is noticed within intervalSec + timeoutSec. The check goes
+         * through the inference loop, not `/health` (which a wedged llama-server still
+         * answers), and never cuts a request in flight. With `parallel: 1` a check queues
+         * behind a running generation, so a generation longer than `timeoutSec` moves new
+         * requests to the other server until it ends.
+         */
+        healthCheck: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            /** Seconds between the end of one round of checks and the start of the next (LiteLLM takes whole seconds). */
+            intervalSec: z.int().min(1).max(3600).default(3),
+            /** Seconds a check may take before the server counts as unhealthy. */
+            timeoutSec: seconds.max(600).default(5),
+          })
+          .prefault({}),
         logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("WARNING"),
         ...limits(2048, 2),
       })

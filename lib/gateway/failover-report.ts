@@ -57,3 +57,70 @@ export function failoverLine(gateway: string, f: FailoverFigures): string {
   const ms = (x: number) => x.toFixed(1);
   return `failover: gateway=${gateway} requests=${f.requests} failed=${f.failed} p50_ms=${ms(f.p50Ms)} p99_ms=${ms(f.p99Ms)} max_gap_ms=${ms(f.maxGapMs)}`;
 }
+
+/** When a fault scenario's events happened (epoch ms). */
+export interface FaultTimeline {
+  /** The fault was injected (just before). */
+  faultAt: number;
+  /**
+   * The gateway first showed it had noticed: its health checks reported the
+   * server unhealthy. Undefined when that never happened (checks off, or a
+   * fault they do not see, such as a slow server).
+   */
+  detectedAt?: number;
+  /** The fault was undone (just before). */
+  clearedAt: number;
+  /** The first request sent after `clearedAt` that the server answered again. */
+  backAt?: number;
+}
+
+export interface FaultFigures {
+  requests: number;
+  failed: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Median latency of the requests that completed before the fault. */
+  baselineMs: number;
+  /** Seconds from the fault to its detection. */
+  detectS?: number;
+  /**
+   * Longest extra wait (latency minus baseline) of a request that started
+   * while the fault lasted and after it was detected (after the fault itself
+   * when it never was). This is the figure the wedge bound is about.
+   */
+  maxExtraMs: number;
+  /** Longest extra wait of a request open at the fault or started before its detection. */
+  windowMaxExtraMs: number;
+  /** Seconds from undoing the fault to traffic back on the server. */
+  recoveredS?: number;
+}
+
+export function faultFigures(requests: TimedRequest[], t: FaultTimeline): FaultFigures {
+  const before = requests.filter((r) => r.ok && r.startedAt + r.ms < t.faultAt).map((r) => r.ms);
+  if (before.length === 0) throw new Error("no request completed before the fault, so there is no baseline latency");
+  const baselineMs = percentile(before, 50);
+  const extra = (rs: TimedRequest[]) => Math.max(0, ...rs.map((r) => r.ms - baselineMs));
+  const from = t.detectedAt ?? t.faultAt;
+  const all = requests.map((r) => r.ms);
+  return {
+    requests: requests.length,
+    failed: requests.filter((r) => !r.ok).length,
+    p50Ms: percentile(all, 50),
+    p99Ms: percentile(all, 99),
+    baselineMs,
+    detectS: t.detectedAt === undefined ? undefined : (t.detectedAt - t.faultAt) / 1000,
+    maxExtraMs: extra(requests.filter((r) => r.startedAt >= from && r.startedAt < t.clearedAt)),
+    windowMaxExtraMs: extra(requests.filter((r) => r.startedAt + r.ms >= t.faultAt && r.startedAt < from)),
+    recoveredS: t.backAt === undefined ? undefined : (t.backAt - t.clearedAt) / 1000,
+  };
+}
+
+/** The fault benchmark's final line; `none` for what did not happen. */
+export function faultLine(gateway: string, fault: string, f: FaultFigures): string {
+  const ms = (x: number) => x.toFixed(1);
+  const s = (x: number | undefined) => (x === undefined ? "none" : x.toFixed(2));
+  return (
+    `fault=${fault} gateway=${gateway} requests=${f.requests} failed=${f.failed} p50_ms=${ms(f.p50Ms)} p99_ms=${ms(f.p99Ms)} ` +
+    `detect_s=${s(f.detectS)} max_extra_ms=${ms(f.maxExtraMs)} window_max_extra_ms=${ms(f.windowMaxExtraMs)} recovered_s=${s(f.recoveredS)}`
+  );
+}

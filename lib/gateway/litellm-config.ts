@@ -8,6 +8,12 @@
  * Only keys LiteLLM actually reads are emitted: no `priority`, no top-level
  * `router:`, no `retry_strategy` or `retry_on_status_codes` (the reference's,
  * which LiteLLM ignores; measured in docs/litellm-failover.md).
+ *
+ * A server that stops answering without refusing connections (a wedged
+ * llama-server) is left to background health checks: with `healthCheck` set,
+ * each primary deployment gets a 1-token completion every interval and the
+ * router skips the ones whose last check failed, so new requests never wait on
+ * it; cooldowns are then off (docs/litellm-failover.md, "A wedged server").
  */
 import { stringify } from "yaml";
 
@@ -27,11 +33,27 @@ export interface LiteLLMModelRoute {
   backup?: LiteLLMUpstream;
 }
 
+/** Background health checks that take a non-answering server out of routing. */
+export interface LiteLLMHealthCheck {
+  /** Whole seconds between rounds of checks (LiteLLM ignores anything but a positive int). */
+  intervalSec: number;
+  /** A check slower than this marks the server unhealthy. */
+  timeoutSec: number;
+}
+
 export interface LiteLLMSettings {
   routes: LiteLLMModelRoute[];
   requestTimeoutSec: number;
   numRetries: number;
+  /** Seconds a deployment is skipped after failed requests cool it down; used only without health checks. */
   cooldownSec: number;
+  /**
+   * Omit for no background checks: routing then reacts only to failed requests,
+   * through cooldowns. With checks, cooldowns are off: the checks take a failing
+   * server out and put it back, and a cooldown would only keep a recovered
+   * server out longer (docs/litellm-failover.md).
+   */
+  healthCheck?: LiteLLMHealthCheck;
   /** Env var holding the master key; the key itself never enters the file. */
   masterKeyEnv: string;
 }
@@ -47,7 +69,26 @@ interface Deployment {
     max_retries: number;
     order: number;
   };
-  model_info: { id: string; mode: "chat" };
+  model_info: {
+    id: string;
+    mode: "chat";
+    /** Seconds a background check of this deployment may take (proxy/health_check.py:_run_model_health_check). */
+    health_check_timeout?: number;
+    /** Tokens the check generates; 1 keeps it cheap on the GPU. */
+    health_check_max_tokens?: number;
+    /** Backups are not checked: their server is checked through its own primary route. */
+    disable_background_health_check?: boolean;
+  };
+}
+
+interface GeneralSettings {
+  master_key: string;
+  background_health_checks?: boolean;
+  health_check_interval?: number;
+  /** Router skips deployments whose last background check failed (router.py:_async_filter_health_check_unhealthy_deployments). */
+  enable_health_check_routing?: boolean;
+  /** Seconds a check result counts; older ones read as "unknown", i.e. healthy. */
+  health_check_staleness_threshold?: number;
 }
 
 export interface LiteLLMConfig {
@@ -56,11 +97,19 @@ export interface LiteLLMConfig {
     routing_strategy: "simple-shuffle";
     num_retries: number;
     timeout: number;
-    cooldown_time: number;
+    /** Only without health checks (ignored when cooldowns are disabled). */
+    cooldown_time?: number;
+    /** With health checks: no cooldowns (router_utils/cooldown_handlers.py:_should_run_cooldown_logic). */
+    disable_cooldowns?: boolean;
     enable_pre_call_checks: boolean;
   };
   litellm_settings: { drop_params: boolean; request_timeout: number; num_retries: number };
-  general_settings: { master_key: string };
+  general_settings: GeneralSettings;
+}
+
+/** `model_info.id` of a route's deployment on an upstream (LiteLLM returns it as `x-litellm-model-id`). */
+export function deploymentId(route: string, upstream: LiteLLMUpstream): string {
+  return `${route}-${upstream.id}`;
 }
 
 function deployment(route: string, upstream: LiteLLMUpstream, order: number, settings: LiteLLMSettings): Deployment {
@@ -77,7 +126,38 @@ function deployment(route: string, upstream: LiteLLMUpstream, order: number, set
       max_retries: 0,
       order,
     },
-    model_info: { id: `${route}-${upstream.id}`, mode: "chat" },
+    model_info: { id: deploymentId(route, upstream), mode: "chat", ...healthCheckInfo(order, settings.healthCheck) },
+  };
+}
+
+/**
+ * Each server is checked once per round, through the route it is primary for. A
+ * backup needs no check of its own: when its server is down too, every deployment
+ * of the group is unhealthy and LiteLLM ignores the verdicts anyway.
+ */
+function healthCheckInfo(order: number, check: LiteLLMHealthCheck | undefined): Partial<Deployment["model_info"]> {
+  if (!check) return {};
+  if (order !== 1) return { disable_background_health_check: true };
+  return { health_check_timeout: check.timeoutSec, health_check_max_tokens: 1 };
+}
+
+function generalSettings(settings: LiteLLMSettings): GeneralSettings {
+  const general: GeneralSettings = { master_key: `os.environ/${settings.masterKeyEnv}` };
+  const check = settings.healthCheck;
+  if (!check) return general;
+  // proxy_server.py:_run_background_health_check returns at once (no checks, no error) unless it is a positive int.
+  if (!Number.isInteger(check.intervalSec) || check.intervalSec < 1) {
+    throw new Error(`health check interval must be a whole number of seconds >= 1, got ${check.intervalSec}`);
+  }
+  return {
+    ...general,
+    background_health_checks: true,
+    health_check_interval: check.intervalSec,
+    enable_health_check_routing: true,
+    // A verdict must outlive one whole round against a wedged server (interval + timeout),
+    // or an "unhealthy" would lapse before the next round renews it. LiteLLM's own
+    // default is 600 s regardless of the interval.
+    health_check_staleness_threshold: Math.ceil(2 * (check.intervalSec + check.timeoutSec)),
   };
 }
 
@@ -92,13 +172,13 @@ export function buildLiteLLMConfig(settings: LiteLLMSettings): LiteLLMConfig {
       routing_strategy: "simple-shuffle",
       num_retries: settings.numRetries,
       timeout: settings.requestTimeoutSec,
-      cooldown_time: settings.cooldownSec,
+      ...(settings.healthCheck ? { disable_cooldowns: true } : { cooldown_time: settings.cooldownSec }),
       // Proxies before v1.83 apply `order` only inside pre-call checks. The pinned
       // version fails over with or without it (test/e2e/gateway-failover.test.ts).
       enable_pre_call_checks: true,
     },
     litellm_settings: { drop_params: true, request_timeout: settings.requestTimeoutSec, num_retries: settings.numRetries },
-    general_settings: { master_key: `os.environ/${settings.masterKeyEnv}` },
+    general_settings: generalSettings(settings),
   };
 }
 

@@ -27,6 +27,9 @@ export function gatewaySettings(ctx: PlanContext): LiteLLMSettings {
     requestTimeoutSec: config.timeouts.llmRequest,
     numRetries: config.gateway.numRetries,
     cooldownSec: config.gateway.cooldownSec,
+    healthCheck: config.gateway.healthCheck.enabled
+      ? { intervalSec: config.gateway.healthCheck.intervalSec, timeoutSec: config.gateway.healthCheck.timeoutSec }
+      : undefined,
     masterKeyEnv: MASTER_KEY_ENV,
   };
 }

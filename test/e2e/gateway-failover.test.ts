@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GATEWAY_PORT, planGateway } from "../../lib/plan/gateway";
 import { INFERENCE_SERVICE } from "../../lib/plan/inference";
 import { startFailoverRig, stackContext, type FailoverRig } from "../support/failover-rig";
-import type { ChatOutcome } from "../support/gateway-client";
+import { CLIENT_PROMPT, type ChatOutcome } from "../support/gateway-client";
 import { adaptProbePort, runCommand } from "../support/healthcheck-command";
 import { ensureLiteLLM, type LiteLLMInstall } from "../support/litellm-install";
 import { retryOnlyProxyCrashes } from "../support/proxy-crash-retry";
@@ -67,10 +67,11 @@ describe("gateway with p2's rendered config", () => {
     const servedBy = (model: string) => new Set(outcomes.filter((o) => o.model === model).map((o) => o.outcome.servedBy));
     expect(servedBy(rig.chatModel)).toEqual(new Set([CHAT]));
     expect(servedBy(rig.codeModel)).toEqual(new Set([CODE]));
-    // The stand-ins saw the same: 20 each, half streamed, named by their llama-server alias.
+    // The stand-ins saw the same: 20 each, half streamed, named by their llama-server alias
+    // (the gateway's background health checks, which ask something else, aside).
     const config = stackContext().config;
     for (const [server, alias] of [[rig.chatServer, config.inference.chat.alias], [rig.codeServer, config.inference.code.alias]] as const) {
-      const hits = server.hitsSince(since);
+      const hits = server.hitsSince(since).filter((h) => h.prompt === CLIENT_PROMPT);
       expect(hits).toHaveLength(20);
       expect(hits.filter((h) => h.stream)).toHaveLength(10);
       expect(new Set(hits.map((h) => h.model))).toEqual(new Set([alias]));
@@ -99,12 +100,13 @@ describe("gateway with p2's rendered config", () => {
     const beforeKill = outcomes.filter((o) => o.startedAt + o.ms < killingAt);
     expect(new Set(beforeKill.map((o) => o.servedBy))).toEqual(new Set([CHAT]));
 
-    // Back within the configured cooldown (LiteLLM may keep a failed deployment out that long).
-    const cooldownMs = rig.settings.cooldownSec * 1000;
+    // Back once a health check has seen it again: within one round (interval + timeout), plus scheduling slack.
+    const { intervalSec, timeoutSec } = rig.settings.healthCheck!;
+    const roundMs = (intervalSec + timeoutSec) * 1000 + 3000;
     const backInStream = outcomes.find((o) => o.startedAt >= restoredAt && o.servedBy === CHAT);
-    const back = backInStream ?? (await firstServedBy(rig, CHAT, restoredAt + cooldownMs + 2000));
-    expect(back, `chat traffic did not return to ${CHAT} within the ${rig.settings.cooldownSec} s cooldown`).toBeDefined();
-    expect(back!.startedAt - restoredAt).toBeLessThanOrEqual(cooldownMs);
+    const back = backInStream ?? (await firstServedBy(rig, CHAT, restoredAt + roundMs + 2000));
+    expect(back, `chat traffic did not return to ${CHAT} within one round of health checks`).toBeDefined();
+    expect(back!.startedAt - restoredAt).toBeLessThanOrEqual(roundMs);
     console.log(`gateway e2e: kill -> chat traffic on ${CODE}; restart -> back on ${CHAT} ${back!.startedAt - restoredAt} ms later`);
     const after = [];
     for (let i = 0; i < 10; i++) after.push(await rig.request(rig.chatModel));
@@ -129,8 +131,10 @@ describe("gateway with p2's rendered config", () => {
       await rig.chatServer.start();
       await rig.codeServer.start();
     }
-    const recovered = await rig.request(rig.chatModel);
-    expect(recovered.servedBy).toBe(CHAT);
+    // Chat may go to inference-code until a health check has seen inference-chat back.
+    const { intervalSec, timeoutSec } = rig.settings.healthCheck!;
+    const recovered = await firstServedBy(rig, CHAT, Date.now() + (intervalSec + timeoutSec + 5) * 1000);
+    expect(recovered, `chat traffic did not return to ${CHAT}`).toBeDefined();
   });
 
   it("passes the gateway container's own healthcheck command, which fails once the proxy is down", { retry: 1 }, async () => {
@@ -148,14 +152,19 @@ describe("gateway with p2's rendered config", () => {
   });
 });
 
-describe("gateway when inference-chat hangs (accepts, never answers)", () => {
-  // Config for this scenario: a short request timeout, so the test does not wait p2's 60 s.
+describe("gateway without health checks when inference-chat hangs (accepts, never answers): timeouts alone", () => {
+  // Config for this scenario: a short request timeout, so the test does not wait p2's 60 s, and no
+  // background health checks, so it measures what per-request timeouts and cooldowns do on their own
+  // (test/e2e/gateway-wedge.test.ts covers the same fault with p2's health checks).
   const REQUEST_TIMEOUT_SEC = 2;
   const COOLDOWN_SEC = 5;
   let rig: FailoverRig;
 
   const startHangRig = () =>
-    startFailoverRig({ install, adjust: (s) => ({ ...s, requestTimeoutSec: REQUEST_TIMEOUT_SEC, cooldownSec: COOLDOWN_SEC }) });
+    startFailoverRig({
+      install,
+      adjust: (s) => ({ ...s, requestTimeoutSec: REQUEST_TIMEOUT_SEC, cooldownSec: COOLDOWN_SEC, healthCheck: undefined }),
+    });
 
   beforeAll(async () => {
     rig = await startHangRig();
@@ -189,5 +198,38 @@ describe("gateway when inference-chat hangs (accepts, never answers)", () => {
     const back = await firstServedBy(rig, CHAT, recoveredAt + (COOLDOWN_SEC + 10) * 1000);
     expect(back, `chat traffic did not return to ${CHAT} after the ${COOLDOWN_SEC} s cooldown`).toBeDefined();
     console.log(`gateway e2e: hang ended -> back on ${CHAT} ${back!.startedAt - recoveredAt} ms later (cooldown ${COOLDOWN_SEC} s)`);
+  });
+
+  it("bounds a stream's wait for each chunk, the first token included, but not the stream; a non-streamed answer is bounded as a whole", { retry: 1, timeout: 90_000 }, async () => {
+    // Enough successes this minute that the timeouts (the hang's and the two below) stay under LiteLLM's
+    // 50 % cooldown ratio, so the second timeout still reaches inference-chat.
+    for (let i = 0; i < 10; i++) expect((await rig.request(rig.chatModel)).servedBy).toBe(CHAT);
+    const limitMs = REQUEST_TIMEOUT_SEC * 1000;
+    try {
+      // Twice the timeout in all, a token every 50 ms: every read is quick, so the stream runs to its end.
+      rig.chatServer.pace(50);
+      const longStream = await rig.request(rig.chatModel, { stream: true, maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
+      // The first token later than the timeout: llama-server sends no headers before it, so the stream fails over.
+      rig.chatServer.pace(limitMs + 1000);
+      const lateFirstToken = await rig.request(rig.chatModel, { stream: true, maxTokens: 2, timeoutMs: 30_000 });
+      // The same generation not streamed: no byte before it is done, so the timeout cuts it and it fails over.
+      rig.chatServer.pace(50);
+      const longPlain = await rig.request(rig.chatModel, { maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
+      console.log(
+        `gateway e2e: stream_timeout ${REQUEST_TIMEOUT_SEC} s: ${2 * REQUEST_TIMEOUT_SEC} s stream served by ${longStream.servedBy} in ${Math.round(longStream.ms)} ms; ` +
+          `late first token served by ${lateFirstToken.servedBy} in ${Math.round(lateFirstToken.ms)} ms; ` +
+          `${2 * REQUEST_TIMEOUT_SEC} s non-streamed answer served by ${longPlain.servedBy} in ${Math.round(longPlain.ms)} ms`,
+      );
+      expect(failures([longStream, lateFirstToken, longPlain])).toEqual([]);
+      expect(longStream.servedBy).toBe(CHAT);
+      expect(longStream.ms).toBeGreaterThanOrEqual(2 * limitMs);
+      expect(lateFirstToken.servedBy).toBe(CODE);
+      expect(lateFirstToken.ms).toBeGreaterThanOrEqual(limitMs);
+      expect(longPlain.servedBy).toBe(CODE);
+      expect(longPlain.ms).toBeGreaterThanOrEqual(limitMs);
+      expect(longPlain.ms).toBeLessThan(2 * limitMs);
+    } finally {
+      rig.chatServer.pace(0);
+    }
   });
 });

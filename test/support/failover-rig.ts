@@ -1,16 +1,18 @@
 /**
  * The gateway under test, wired like p2 but on one machine: the real LiteLLM
  * proxy running the config our renderer produces for p2, with each upstream's
- * api_base pointed at a stand-in on 127.0.0.1. Shared by the e2e test and the
- * failover benchmark.
+ * api_base pointed at a local URL. `startGatewayRig` takes those URLs (any
+ * OpenAI-compatible servers, such as real llama-servers the caller controls);
+ * `startFailoverRig` spawns two stand-ins for them. Shared by the e2e tests and
+ * the failover benchmark.
  */
-import type { LiteLLMSettings } from "../../lib/gateway/litellm-config";
+import { deploymentId, type LiteLLMSettings } from "../../lib/gateway/litellm-config";
 import { loadStackFile } from "../../lib/config/load";
 import { planContext, type PlanContext } from "../../lib/plan/define-service";
 import { gatewaySettings, planGateway } from "../../lib/plan/gateway";
 import { INFERENCE_SERVICE } from "../../lib/plan/inference";
 import { chat, type ChatOutcome } from "./gateway-client";
-import { FakeLlamaServer } from "./fake-llama-server";
+import { FakeLlamaServer, type FakeLlamaOptions } from "./fake-llama-server";
 import type { LiteLLMInstall } from "./litellm-install";
 import { PROJECT_ROOT } from "./litellm-install";
 import { startLiteLLMProxy, type LiteLLMProxy } from "./litellm-proxy";
@@ -42,18 +44,86 @@ export function withLocalUpstreams(settings: LiteLLMSettings, apiBaseById: Recor
   };
 }
 
-export interface FailoverRig {
+export interface RequestOptions {
+  stream?: boolean;
+  maxTokens?: number;
+  timeoutMs?: number;
+}
+
+/** The proxy and what a scenario needs to drive it; owns no upstream. */
+export interface GatewayRig {
   proxy: LiteLLMProxy;
-  /** Stand-in for inference-chat (answers as "inference-chat"). */
-  chatServer: FakeLlamaServer;
-  codeServer: FakeLlamaServer;
   /** The settings the proxy runs with (p2's, upstreams made local). */
   settings: LiteLLMSettings;
   /** Public model names from the stack config. */
   chatModel: string;
   codeModel: string;
-  request(model: string, options?: { stream?: boolean; timeoutMs?: number }): Promise<ChatOutcome>;
+  request(model: string, options?: RequestOptions): Promise<ChatOutcome>;
+  /** Deployment id of the route `model` on its own server (order 1). */
+  primaryDeployment(model: string): string;
+  /**
+   * Deployment ids the proxy's background health checks found unhealthy in their
+   * last round, read from the proxy's `GET /health` (which, with background checks
+   * on, returns the stored round instead of calling upstreams). The router reads
+   * the same round's verdicts, written in the same step. Undefined before the
+   * first round, or when the proxy does not answer.
+   */
+  unhealthyDeployments(): Promise<Set<string> | undefined>;
   stop(): Promise<void>;
+}
+
+export interface GatewayRigOptions {
+  install: LiteLLMInstall;
+  /** apiBase (`http://host:port/v1`) of each upstream id (`inference-chat`, `inference-code`). */
+  upstreams: Record<string, string>;
+  /** Config-level changes for one scenario (e.g. a short request timeout). */
+  adjust?: (settings: LiteLLMSettings) => LiteLLMSettings;
+  /** Gateway listen port; free one if omitted. */
+  port?: number;
+}
+
+export async function startGatewayRig(options: GatewayRigOptions): Promise<GatewayRig> {
+  const ctx = stackContext();
+  const local = withLocalUpstreams(gatewaySettings(ctx), options.upstreams);
+  const settings = options.adjust ? options.adjust(local) : local;
+  const proxy = await startLiteLLMProxy({ install: options.install, settings, env: planGateway(ctx).env, port: options.port });
+  const serverOf = new Map<string, string>();
+  for (const route of settings.routes) {
+    for (const upstream of [route.primary, route.backup]) if (upstream) serverOf.set(deploymentId(route.name, upstream), upstream.id);
+  }
+  return {
+    proxy,
+    settings,
+    chatModel: ctx.config.gateway.chatModel,
+    codeModel: ctx.config.gateway.codeModel,
+    request: (model, opts = {}) => chat(proxy.url, proxy.masterKey, { model, ...opts, serverOfDeployment: (id) => serverOf.get(id) }),
+    primaryDeployment: (model) => {
+      const route = settings.routes.find((r) => r.name === model);
+      if (!route) throw new Error(`no route "${model}"`);
+      return deploymentId(route.name, route.primary);
+    },
+    unhealthyDeployments: () => unhealthyDeployments(proxy),
+    stop: () => proxy.stop(),
+  };
+}
+
+async function unhealthyDeployments(proxy: LiteLLMProxy): Promise<Set<string> | undefined> {
+  try {
+    const res = await fetch(`${proxy.url}/health`, { headers: { authorization: `Bearer ${proxy.masterKey}` }, signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { healthy_endpoints?: unknown[]; unhealthy_endpoints?: { model_id?: string }[] };
+    if (!body.unhealthy_endpoints && !body.healthy_endpoints) return undefined;
+    return new Set((body.unhealthy_endpoints ?? []).map((e) => e.model_id).filter((id): id is string => typeof id === "string"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The gateway in front of two stand-ins it owns. */
+export interface FailoverRig extends GatewayRig {
+  /** Stand-in for inference-chat (answers as "inference-chat"). */
+  chatServer: FakeLlamaServer;
+  codeServer: FakeLlamaServer;
 }
 
 export interface RigOptions {
@@ -62,37 +132,35 @@ export interface RigOptions {
   adjust?: (settings: LiteLLMSettings) => LiteLLMSettings;
   /** Gateway listen port; free one if omitted. */
   port?: number;
+  /** Stand-in behaviour (e.g. llama-server's slot count). */
+  chatServer?: FakeLlamaOptions;
+  codeServer?: FakeLlamaOptions;
 }
 
 export async function startFailoverRig(options: RigOptions): Promise<FailoverRig> {
-  const ctx = stackContext();
-  const chatServer = new FakeLlamaServer(INFERENCE_SERVICE.chat);
-  const codeServer = new FakeLlamaServer(INFERENCE_SERVICE.code);
+  const chatServer = new FakeLlamaServer(INFERENCE_SERVICE.chat, options.chatServer);
+  const codeServer = new FakeLlamaServer(INFERENCE_SERVICE.code, options.codeServer);
   await chatServer.start();
   await codeServer.start();
-  const local = withLocalUpstreams(gatewaySettings(ctx), {
-    [INFERENCE_SERVICE.chat]: chatServer.apiBase,
-    [INFERENCE_SERVICE.code]: codeServer.apiBase,
-  });
-  const settings = options.adjust ? options.adjust(local) : local;
-  let proxy: LiteLLMProxy;
+  let gateway: GatewayRig;
   try {
-    proxy = await startLiteLLMProxy({ install: options.install, settings, env: planGateway(ctx).env, port: options.port });
+    gateway = await startGatewayRig({
+      install: options.install,
+      upstreams: { [INFERENCE_SERVICE.chat]: chatServer.apiBase, [INFERENCE_SERVICE.code]: codeServer.apiBase },
+      adjust: options.adjust,
+      port: options.port,
+    });
   } catch (error) {
     await chatServer.kill();
     await codeServer.kill();
     throw error;
   }
   return {
-    proxy,
+    ...gateway,
     chatServer,
     codeServer,
-    settings,
-    chatModel: ctx.config.gateway.chatModel,
-    codeModel: ctx.config.gateway.codeModel,
-    request: (model, opts = {}) => chat(proxy.url, proxy.masterKey, { model, ...opts }),
     stop: async () => {
-      await proxy.stop();
+      await gateway.stop();
       await chatServer.kill();
       await codeServer.kill();
     },

@@ -1,16 +1,25 @@
 /**
  * An OpenAI-style client for the gateway that reports, per request, the
- * status, which stand-in answered (from the completion text) and how long it took.
+ * status, which server answered and how long it took. The server is read from
+ * the completion text of a stand-in (`served-by:<name>`), or else from the
+ * deployment id LiteLLM puts in the `x-litellm-model-id` response header, for
+ * real upstreams whose text names nobody.
  */
 import { SERVED_BY_PREFIX } from "./fake-llama-server";
+
+/** What every client request asks; the gateway's own health checks ask something else. */
+export const CLIENT_PROMPT = "ping";
 
 export interface ChatOutcome {
   ok: boolean;
   status: number;
-  /** Name of the stand-in that answered, when the request succeeded. */
+  /** Name of the server that answered, when the request succeeded. */
   servedBy?: string;
+  /** LiteLLM deployment id of the answer (`x-litellm-model-id`), when it sent one. */
+  deploymentId?: string;
   /** Error text (HTTP error body or network error) when it failed. */
   error?: string;
+  stream: boolean;
   startedAt: number;
   ms: number;
 }
@@ -18,33 +27,42 @@ export interface ChatOutcome {
 export interface ChatRequest {
   model: string;
   stream?: boolean;
+  /** Tokens to generate (a stand-in takes its per-token pace for each); 8 when omitted. */
+  maxTokens?: number;
   /** Client-side give-up time; a gateway that hangs shows up as status 0. */
   timeoutMs?: number;
+  /** Server behind a deployment id, for answers whose text does not name one. */
+  serverOfDeployment?: (deploymentId: string) => string | undefined;
 }
 
 export async function chat(gatewayUrl: string, masterKey: string, request: ChatRequest): Promise<ChatOutcome> {
   const startedAt = Date.now();
   const started = performance.now();
-  const done = (o: Omit<ChatOutcome, "startedAt" | "ms">): ChatOutcome => ({ ...o, startedAt, ms: performance.now() - started });
+  const stream = request.stream === true;
+  const done = (o: Omit<ChatOutcome, "startedAt" | "ms" | "stream">): ChatOutcome => ({ ...o, stream, startedAt, ms: performance.now() - started });
   try {
     const res = await fetch(`${gatewayUrl}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
       body: JSON.stringify({
         model: request.model,
-        messages: [{ role: "user", content: "ping" }],
-        max_tokens: 8,
-        ...(request.stream ? { stream: true } : {}),
+        messages: [{ role: "user", content: CLIENT_PROMPT }],
+        max_tokens: request.maxTokens ?? 8,
+        ...(stream ? { stream: true } : {}),
       }),
       signal: AbortSignal.timeout(request.timeoutMs ?? 30_000),
     });
     const body = await res.text();
-    if (!res.ok) return done({ ok: false, status: res.status, error: body });
-    const content = request.stream ? streamedContent(body) : completionContent(body);
-    if (!content.startsWith(SERVED_BY_PREFIX)) {
-      return done({ ok: false, status: res.status, error: `unexpected completion: ${body.slice(0, 500)}` });
+    const deploymentId = res.headers.get("x-litellm-model-id") ?? undefined;
+    if (!res.ok) return done({ ok: false, status: res.status, deploymentId, error: body });
+    const content = stream ? streamedContent(body) : completionContent(body);
+    if (content.startsWith(SERVED_BY_PREFIX)) {
+      const servedBy = content.slice(SERVED_BY_PREFIX.length).split(/\s/, 1)[0];
+      return done({ ok: true, status: res.status, servedBy, deploymentId });
     }
-    return done({ ok: true, status: res.status, servedBy: content.slice(SERVED_BY_PREFIX.length) });
+    const server = deploymentId ? request.serverOfDeployment?.(deploymentId) : undefined;
+    if (server) return done({ ok: true, status: res.status, servedBy: server, deploymentId });
+    return done({ ok: false, status: res.status, deploymentId, error: `unexpected completion: ${body.slice(0, 500)}` });
   } catch (error) {
     return done({ ok: false, status: 0, error: String(error) });
   }
