@@ -19,6 +19,8 @@ export interface ChatHit {
   stream: boolean;
   /** The `model` field the gateway sent upstream. */
   model: string;
+  /** The `messages` of the request, as sent. */
+  messages: unknown;
 }
 
 export class FakeLlamaServer {
@@ -157,15 +159,15 @@ export class FakeLlamaServer {
 }
 
 function chatFields(body: string): Omit<ChatHit, "at"> {
-  const parsed = JSON.parse(body) as { stream?: unknown; model?: unknown };
-  return { stream: parsed.stream === true, model: typeof parsed.model === "string" ? parsed.model : "" };
+  const parsed = JSON.parse(body) as { stream?: unknown; model?: unknown; messages?: unknown };
+  return { stream: parsed.stream === true, model: typeof parsed.model === "string" ? parsed.model : "", messages: parsed.messages };
 }
 
 function chatFieldsOrEmpty(body: string): Omit<ChatHit, "at"> {
   try {
     return chatFields(body);
   } catch {
-    return { stream: false, model: "" };
+    return { stream: false, model: "", messages: undefined };
   }
 }
 
