@@ -19,19 +19,22 @@ export class UpstreamError extends Error {
   readonly failure: UpstreamFailure;
   /** The upstream's HTTP status, for failure "http". */
   readonly status: number | undefined;
+  /** The upstream refused our credentials (whatever status it used to say so). */
+  readonly authRefused: boolean;
 
-  constructor(upstream: string, failure: UpstreamFailure, message: string, status?: number) {
+  constructor(upstream: string, failure: UpstreamFailure, message: string, status?: number, options: { authRefused?: boolean } = {}) {
     super(message);
     this.name = "UpstreamError";
     this.upstream = upstream;
     this.failure = failure;
     this.status = status;
+    this.authRefused = options.authRefused ?? (status === 401 || status === 403);
   }
 
   /** The label /metrics counts this failure under. */
   get reason(): string {
     if (this.failure !== "http") return this.failure;
-    if (this.status === 401 || this.status === 403) return "auth";
+    if (this.authRefused) return "auth";
     return this.status !== undefined && this.status >= 500 ? "http_5xx" : "http_4xx";
   }
 

@@ -43,7 +43,7 @@ export class GatewayClient {
         timeoutMs,
         connectTimeoutMs: this.options.connectTimeoutMs,
       }).catch((error: unknown) => {
-        throw explainAuth(error);
+        throw explainGatewayRefusal(error, Boolean(this.options.apiKey));
       }),
     );
     const content = body.choices?.[0]?.message?.content;
@@ -57,7 +57,10 @@ export class GatewayClient {
       httpCall({ upstream: UPSTREAM, method: "GET", url: `${this.options.apiBase}/models`, headers: this.authHeaders(), timeoutMs, connectTimeoutMs: this.options.connectTimeoutMs }),
     );
     if (answer.status === 200) return;
-    const error = explainAuth(new UpstreamError(UPSTREAM, "http", `gateway answered ${answer.status} to GET /models: ${errorText(answer.text)}`, answer.status));
+    const error = explainGatewayRefusal(
+      new UpstreamError(UPSTREAM, "http", `gateway answered ${answer.status} to GET /models: ${errorText(answer.text)}`, answer.status),
+      Boolean(this.options.apiKey),
+    );
     this.options.errors.inc({ upstream: UPSTREAM, reason: (error as UpstreamError).reason });
     throw error;
   }
@@ -74,10 +77,20 @@ export class GatewayClient {
   }
 }
 
-/** A 401/403 from the gateway names the variable to fix. */
-function explainAuth(error: unknown): unknown {
-  if (error instanceof UpstreamError && (error.status === 401 || error.status === 403)) {
-    return new UpstreamError(UPSTREAM, "http", `the gateway refused RAG_LLM_API_KEY (${error.status}); set it to the gateway's master key: ${error.message}`, error.status);
+/**
+ * Turns the gateway's ways of refusing our key into one message naming the
+ * variable to fix. LiteLLM answers 401 to a bad key, but without a database
+ * (as this stack runs it) a key that is not the master key gets 400 "No
+ * connected db." (it tried to look the key up), so that counts as refused too.
+ */
+export function explainGatewayRefusal(error: unknown, keySet: boolean): unknown {
+  if (!(error instanceof UpstreamError) || error.failure !== "http") return error;
+  const noDatabase = error.status === 400 && /no connected db/i.test(error.message);
+  if (error.status === 401 || error.status === 403 || noDatabase) {
+    const how = noDatabase ? "400 No connected db.: it is not the master key" : String(error.status);
+    const what = keySet ? "the gateway refused RAG_LLM_API_KEY" : "the gateway refused a request without a key (RAG_LLM_API_KEY is not set)";
+    return new UpstreamError(UPSTREAM, "http", `${what} (${how}); set it to the gateway's master key. ${error.message}`, error.status, { authRefused: true });
   }
+  if (!keySet) return new UpstreamError(UPSTREAM, "http", `RAG_LLM_API_KEY is not set, and ${error.message}`, error.status);
   return error;
 }
