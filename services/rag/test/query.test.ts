@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HttpError } from "../../common/src/http-error.ts";
 import { loadRagConfig } from "../src/config.ts";
 import { MAX_QUERY_CHARS, parseQueryBody } from "../src/query.ts";
+import { blackholePort } from "../../../test/support/blackhole-port";
 import { SERVED_BY_PREFIX } from "../../../test/support/fake-llama-server";
 import { EMBEDDING_MODEL, paragraph, startRagRig, type RagRig } from "./rag-rig.ts";
 
@@ -108,6 +109,33 @@ describe("POST /query", () => {
     } finally {
       rig.chat.recover();
       await rig.chat.start();
+      await rig.restartRag({});
+    }
+  });
+
+  it("applies LLM_CONNECT_TIMEOUT to a gateway whose handshake never completes, and EMBEDDING_TIMEOUT to a hung embedding service", async () => {
+    const blackhole = await blackholePort();
+    try {
+      await rig.restartRag({ RAG_LLM_API_BASE: `http://127.0.0.1:${blackhole.port}/v1`, LLM_CONNECT_TIMEOUT: "0.3", RAG_LLM_TIMEOUT: "20" });
+      const started = performance.now();
+      const res = await rig.post("/query", { query: "cats", collection: "kb" });
+      expect(res.status).toBe(503);
+      expect(res.body.detail).toBe(`gateway: no connection to 127.0.0.1:${blackhole.port} within 300 ms`);
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      blackhole.close();
+    }
+
+    await rig.restartRag({ EMBEDDING_TIMEOUT: "0.3" });
+    rig.llamaEmbed.state = "hang";
+    try {
+      const started = performance.now();
+      const res = await rig.post("/query", { query: "cats", collection: "kb" });
+      expect(res.status).toBe(504);
+      expect(res.body.detail).toMatch(/^embedding did not answer POST .*\/embed within 300 ms$/);
+      expect(performance.now() - started).toBeLessThan(4000);
+    } finally {
+      rig.llamaEmbed.state = "ready";
       await rig.restartRag({});
     }
   });
