@@ -27,18 +27,21 @@ describe("EnvReader", () => {
     r.seconds("S", 1);
     r.bool("B", true);
     r.url("U", "http://x");
-    expect(() => r.done()).toThrow(ConfigError);
+    let caught: unknown;
     try {
       r.done();
     } catch (error) {
-      expect((error as ConfigError).problems).toEqual([
-        'N must be an integer (got "1.5")',
-        "M must be an integer of at most 100 (got 200)",
-        "S must be a number greater than 0 (got 0)",
-        'B must be true or false (got "maybe")',
-        'U must be an http(s) URL such as http://host:port (got "not a url")',
-      ]);
-      expect((error as Error).message).toBe(`invalid configuration:\n${(error as ConfigError).problems.map((p) => `  - ${p}`).join("\n")}`);
+      caught = error;
     }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toEqual([
+      'N must be an integer (got "1.5")',
+      "M must be an integer of at most 100 (got 200)",
+      "S must be a number greater than 0 (got 0)",
+      'B must be true or false (got "maybe")',
+      'U must be an http(s) URL such as http://host:port (got "not a url")',
+    ]);
+    expect((caught as Error).message).toBe(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   });
 });
