@@ -8,7 +8,7 @@ import type { EmbeddingConfig } from "./config.ts";
 import type { EmbeddingMetrics } from "./embedding-metrics.ts";
 import { isLoading, type LlamaClient } from "./llama-client.ts";
 import { fitTokenWindow } from "./token-window.ts";
-import { batches, l2Normalize } from "./vectors.ts";
+import { batches, cutChars, l2Normalize } from "./vectors.ts";
 
 export interface EmbedResponse {
   embeddings: number[][];
@@ -48,7 +48,7 @@ export class Embedder {
   async embed(texts: string[]): Promise<EmbedResponse> {
     const { config } = this;
     if (!texts.length) return { embeddings: [], model: config.model, dim: this.dim ?? 0, normalize: config.normalize };
-    const cut = texts.map((t) => (t.length > config.maxChars ? t.slice(0, config.maxChars) : t));
+    const cut = texts.map((t) => cutChars(t, config.maxChars));
     const charCuts = cut.filter((t, i) => t !== texts[i]).length;
     if (charCuts) this.metrics.truncated.inc({ by: "chars" }, charCuts);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../common/src/env.ts";
 import { loadEmbeddingConfig } from "../src/config.ts";
 import { fitTokenWindow } from "../src/token-window.ts";
-import { batches, l2Normalize } from "../src/vectors.ts";
+import { batches, cutChars, l2Normalize } from "../src/vectors.ts";
 
 describe("l2Normalize", () => {
   it("scales to unit length and leaves a zero vector alone", () => {
@@ -17,6 +17,15 @@ describe("batches", () => {
     expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(batches([], 3)).toEqual([]);
     expect(() => batches([1], 0)).toThrow(RangeError);
+  });
+});
+
+describe("cutChars", () => {
+  it("keeps short texts and never splits a surrogate pair", () => {
+    expect(cutChars("abc", 5)).toBe("abc");
+    expect(cutChars("abcdef", 3)).toBe("abc");
+    expect(cutChars("ab\u{1F600}cd", 3)).toBe("ab");
+    expect(cutChars("ab\u{1F600}cd", 4)).toBe("ab\u{1F600}");
   });
 });
 
