@@ -74,7 +74,7 @@ describe("gateway routes", () => {
 });
 
 describe("gateway health checks", () => {
-  const render = (raw: Record<string, unknown>) => buildLiteLLMConfig(gatewaySettings({ config: parseStackConfig(raw), stack: "p2", projectDir: PROJECT_DIR }));
+  const render = (raw: Record<string, unknown>) => buildLiteLLMConfig(gatewaySettings(planContext(parseStackConfig(raw), { stack: "p2", projectDir: PROJECT_DIR })));
 
   it("checks each server once per round, through its primary route, and lets the router skip the failing ones", () => {
     const rendered = render({});
@@ -115,7 +115,7 @@ describe("gateway health checks", () => {
   });
 
   it("refuses an interval LiteLLM would silently ignore", () => {
-    const settings = gatewaySettings({ config: parseStackConfig({}), stack: "p2", projectDir: PROJECT_DIR });
+    const settings = gatewaySettings(planContext(parseStackConfig({}), { stack: "p2", projectDir: PROJECT_DIR }));
     expect(() => buildLiteLLMConfig({ ...settings, healthCheck: { intervalSec: 0.5, timeoutSec: 5 } })).toThrow(/whole number of seconds/);
   });
 });

@@ -36,6 +36,8 @@ export interface ChatHit {
   model: string;
   /** Content of the last message (tells the gateway's health checks from client requests). */
   prompt: string;
+  /** The `messages` of the request, as sent. */
+  messages: unknown;
   maxTokens: number;
   /** Date.now() when the client closed the connection before the answer was complete. */
   abandonedAt?: number;
@@ -329,10 +331,11 @@ function chatFieldsOrEmpty(body: string, defaultMaxTokens: number): Omit<ChatHit
       stream: parsed.stream === true,
       model: typeof parsed.model === "string" ? parsed.model : "",
       prompt: typeof last?.content === "string" ? last.content : "",
+      messages: parsed.messages,
       maxTokens,
     };
   } catch {
-    return { stream: false, model: "", prompt: "", maxTokens: defaultMaxTokens };
+    return { stream: false, model: "", prompt: "", messages: undefined, maxTokens: defaultMaxTokens };
   }
 }
 

@@ -1,0 +1,294 @@
+/**
+ * An in-memory stand-in for Qdrant's REST API (v1.16 shapes) on 127.0.0.1,
+ * for what the RAG service uses: collections (list, get, exists, create with
+ * metadata), points (upsert with wait, query, legacy search, delete by
+ * filter), /healthz and /readyz, the api-key check, and Qdrant's envelopes
+ * ({"result", "status": "ok", "time"} and {"status": {"error"}, "time"}).
+ *
+ * Faults: take it down (connections refused) and bring it back on the same
+ * port, slow every answer, or fail matching requests with a status.
+ */
+import * as http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+export interface QdrantPoint {
+  id: string | number;
+  vector: number[];
+  payload: Record<string, unknown>;
+}
+
+export interface QdrantCollection {
+  size: number;
+  distance: string;
+  metadata: Record<string, unknown> | undefined;
+  points: Map<string, QdrantPoint>;
+}
+
+export interface RecordedRequest {
+  /** performance.now() on arrival. */
+  at: number;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+}
+
+interface Fault {
+  status: number;
+  remaining: number;
+  match: (req: RecordedRequest) => boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+/** Paths Qdrant serves without the API key. */
+const PUBLIC_PATHS = new Set(["/", "/healthz", "/readyz", "/livez"]);
+
+export class FakeQdrant {
+  readonly collections = new Map<string, QdrantCollection>();
+  readonly requests: RecordedRequest[] = [];
+  /** Added before every answer (a slow or overloaded Qdrant). */
+  delayMs = 0;
+  private readonly faults: Fault[] = [];
+  private server: http.Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private boundPort = 0;
+  private operationId = 0;
+
+  constructor(readonly options: { apiKey?: string } = {}) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = http.createServer((req, res) => this.handle(req, res));
+    server.on("connection", (socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.boundPort, "127.0.0.1", () => resolve());
+    });
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Like a stopped container: the port refuses connections, open ones are cut. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  /** The next `count` requests that `match` get `status` with Qdrant's error body. */
+  failNext(count: number, status = 503, match: (req: RecordedRequest) => boolean = () => true): void {
+    this.faults.push({ status, remaining: count, match });
+  }
+
+  /** Every request that `match` gets `status` until clearFaults(). */
+  failWhile(match: (req: RecordedRequest) => boolean, status = 500): void {
+    this.faults.push({ status, remaining: Infinity, match });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  requestsTo(method: string, pathPattern: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && pathPattern.test(r.path));
+  }
+
+  points(collection: string): QdrantPoint[] {
+    return [...(this.collections.get(collection)?.points.values() ?? [])];
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const text = Buffer.concat(chunks).toString("utf8");
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = Symbol.for("invalid-json");
+      }
+      const recorded: RecordedRequest = { at: performance.now(), method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body };
+      this.requests.push(recorded);
+      const respond = () => this.respond(recorded, res);
+      if (this.delayMs > 0) setTimeout(respond, this.delayMs);
+      else respond();
+    });
+  }
+
+  private respond(req: RecordedRequest, res: http.ServerResponse): void {
+    if (res.destroyed) return;
+    const started = performance.now();
+    const ok = (result: unknown, status = 200) => send(res, status, { result, status: "ok", time: (performance.now() - started) / 1000 });
+    const fail = (status: number, error: string) => send(res, status, { status: { error }, time: (performance.now() - started) / 1000 });
+
+    const fault = this.faults.find((f) => f.remaining > 0 && f.match(req));
+    if (fault) {
+      fault.remaining--;
+      return fail(fault.status, `Service internal error: injected fault ${fault.status}`);
+    }
+    if (this.options.apiKey && !PUBLIC_PATHS.has(req.path)) {
+      const given = (req.headers["api-key"] as string | undefined) ?? req.headers.authorization?.replace(/^Bearer /, "");
+      if (!given) return sendText(res, 401, "Must provide an API key or an Authorization bearer token");
+      if (given !== this.options.apiKey) return sendText(res, 401, "Invalid API key or JWT");
+    }
+    if (req.body === Symbol.for("invalid-json")) return fail(400, "Format error in JSON body: expected value at line 1 column 1");
+
+    const parts = req.path.split("/").filter(Boolean).map(decodeURIComponent);
+    if (req.method === "GET" && (req.path === "/healthz" || req.path === "/livez")) return sendText(res, 200, "healthz check passed");
+    if (req.method === "GET" && req.path === "/readyz") return sendText(res, 200, "all shards are ready");
+    if (parts[0] !== "collections") return fail(404, `Not found: ${req.path}`);
+    if (parts.length === 1 && req.method === "GET") return ok({ collections: [...this.collections.keys()].map((name) => ({ name })) });
+
+    const name = parts[1]!;
+    const collection = this.collections.get(name);
+    const missing = () => fail(404, `Not found: Collection \`${name}\` doesn't exist!`);
+
+    if (parts.length === 2) {
+      if (req.method === "GET") return collection ? ok(collectionInfo(collection)) : missing();
+      if (req.method === "PUT") return this.create(name, req.body, ok, fail);
+      if (req.method === "DELETE") return ok(this.collections.delete(name));
+    }
+    if (parts.length === 3 && parts[2] === "exists" && req.method === "GET") return ok({ exists: Boolean(collection) });
+    if (!collection) return missing();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const wait = req.query.get("wait") === "true";
+    const updated = () => ok({ operation_id: ++this.operationId, status: wait ? "completed" : "acknowledged" });
+
+    if (parts[2] === "points" && parts.length === 3 && req.method === "PUT") {
+      const points = body.points;
+      if (!Array.isArray(points)) return fail(400, "Format error in JSON body: missing field `points`");
+      for (const p of points as QdrantPoint[]) {
+        if (!validId(p.id)) return fail(400, `Format error in JSON body: value ${JSON.stringify(p.id)} is not a valid point ID, valid values are either an unsigned integer or a UUID`);
+        if (!Array.isArray(p.vector) || p.vector.length !== collection.size) {
+          return fail(400, `Wrong input: Vector dimension error: expected dim: ${collection.size}, got ${Array.isArray(p.vector) ? p.vector.length : 0}`);
+        }
+      }
+      for (const p of points as QdrantPoint[]) collection.points.set(String(p.id), { id: p.id, vector: p.vector, payload: p.payload ?? {} });
+      return updated();
+    }
+    if (parts[2] === "points" && parts[3] === "delete" && req.method === "POST") {
+      if (Array.isArray(body.points)) {
+        for (const id of body.points) collection.points.delete(String(id));
+      } else if (body.filter) {
+        for (const [key, p] of collection.points) {
+          if (matches(p.payload, body.filter as Filter)) collection.points.delete(key);
+        }
+      } else {
+        return fail(400, "Format error in JSON body: expected points or filter");
+      }
+      return updated();
+    }
+    if (parts[2] === "points" && (parts[3] === "query" || parts[3] === "search") && req.method === "POST") {
+      const vector = (parts[3] === "query" ? body.query : body.vector) as unknown;
+      if (!Array.isArray(vector) || vector.length !== collection.size) {
+        return fail(400, `Wrong input: Vector dimension error: expected dim: ${collection.size}, got ${Array.isArray(vector) ? vector.length : 0}`);
+      }
+      const limit = typeof body.limit === "number" ? body.limit : 10;
+      const withPayload = body.with_payload === true;
+      const scored = [...collection.points.values()]
+        .filter((p) => !body.filter || matches(p.payload, body.filter as Filter))
+        .map((p) => ({ id: p.id, version: 0, score: cosine(vector as number[], p.vector), payload: withPayload ? p.payload : null }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, limit);
+      return parts[3] === "query" ? ok({ points: scored }) : ok(scored);
+    }
+    return fail(404, `Not found: ${req.method} ${req.path}`);
+  }
+
+  private create(name: string, body: unknown, ok: (r: unknown) => void, fail: (s: number, e: string) => void): void {
+    if (this.collections.has(name)) return fail(409, `Wrong input: Collection \`${name}\` already exists!`);
+    const vectors = (body as { vectors?: { size?: unknown; distance?: unknown } } | undefined)?.vectors;
+    if (!vectors || typeof vectors.size !== "number" || vectors.size < 1) return fail(400, "Format error in JSON body: missing field `vectors`");
+    if (!["Cosine", "Dot", "Euclid", "Manhattan"].includes(String(vectors.distance))) {
+      return fail(400, `Format error in JSON body: unknown variant \`${String(vectors.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);
+    }
+    const metadata = (body as { metadata?: Record<string, unknown> }).metadata;
+    this.collections.set(name, { size: vectors.size, distance: String(vectors.distance), metadata, points: new Map() });
+    ok(true);
+  }
+}
+
+type Condition = { key: string; match?: { value: unknown }; range?: { gt?: number; gte?: number; lt?: number; lte?: number } };
+type Filter = { must?: Condition[]; should?: Condition[]; must_not?: Condition[] };
+
+function holds(payload: Record<string, unknown>, c: Condition): boolean {
+  const value = payload[c.key];
+  if (c.match) return value === c.match.value;
+  if (c.range) {
+    if (typeof value !== "number") return false;
+    const { gt, gte, lt, lte } = c.range;
+    return (gt === undefined || value > gt) && (gte === undefined || value >= gte) && (lt === undefined || value < lt) && (lte === undefined || value <= lte);
+  }
+  return false;
+}
+
+function matches(payload: Record<string, unknown>, filter: Filter): boolean {
+  return (
+    (filter.must ?? []).every((c) => holds(payload, c)) &&
+    (!filter.should?.length || filter.should.some((c) => holds(payload, c))) &&
+    !(filter.must_not ?? []).some((c) => holds(payload, c))
+  );
+}
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
+
+function validId(id: unknown): boolean {
+  return (typeof id === "number" && Number.isInteger(id) && id >= 0) || (typeof id === "string" && UUID.test(id));
+}
+
+function collectionInfo(c: QdrantCollection): object {
+  return {
+    status: "green",
+    optimizer_status: "ok",
+    indexed_vectors_count: 0,
+    points_count: c.points.size,
+    segments_count: 1,
+    config: {
+      params: { vectors: { size: c.size, distance: c.distance }, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
+      hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000 },
+      optimizer_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, flush_interval_sec: 5 },
+      wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
+      ...(c.metadata ? { metadata: c.metadata } : {}),
+    },
+    payload_schema: {},
+  };
+}
+
+function send(res: http.ServerResponse, status: number, payload: object): void {
+  const text = JSON.stringify(payload);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,28 @@
+/**
+ * Builds one of the services' images (services/<name>/Dockerfile, context
+ * services/) on the local Node base, as the deploy tests and the services'
+ * own container tests need it.
+ */
+import * as path from "node:path";
+import { dockerOk } from "./docker-cli";
+import { ensureNodeBaseImage, SERVICES_DIR } from "./node-base-image";
+
+export type ServiceName = "rag" | "embedding";
+
+/** Builds the image and returns its tag (default local-ai-suite-test/<service>:dev). */
+export async function buildServiceImage(service: ServiceName, tag = `local-ai-suite-test/${service}:dev`): Promise<string> {
+  const base = await ensureNodeBaseImage();
+  await dockerOk(["build", "-q", "-f", path.join(SERVICES_DIR, service, "Dockerfile"), "--build-arg", `BASE_IMAGE=${base}`, "-t", tag, SERVICES_DIR], { timeoutMs: 600_000 });
+  return tag;
+}
+
+/** The image's own HEALTHCHECK and user, as `docker inspect` reports them. */
+export async function imageConfig(tag: string): Promise<{ user: string; healthcheck: string[]; cmd: string[]; exposed: string[] }> {
+  const config = JSON.parse(await dockerOk(["image", "inspect", "--format", "{{json .Config}}", tag])) as {
+    User?: string;
+    Healthcheck?: { Test?: string[] };
+    Cmd?: string[];
+    ExposedPorts?: Record<string, unknown>;
+  };
+  return { user: config.User ?? "", healthcheck: config.Healthcheck?.Test ?? [], cmd: config.Cmd ?? [], exposed: Object.keys(config.ExposedPorts ?? {}) };
+}
