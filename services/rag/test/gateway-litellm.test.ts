@@ -64,7 +64,7 @@ describe("RAG through the real LiteLLM proxy", () => {
     const since = Date.now();
     const res = await rig.post("/query", { query: "why do cats purr", collection: "kb" });
     expect(res.status).toBe(200);
-    expect(res.body.answer).toBe(`${SERVED_BY_PREFIX}inference-chat`);
+    expect(res.body.answer.split(/\s/)[0]).toBe(`${SERVED_BY_PREFIX}inference-chat`);
     expect(res.body.context[0]).toMatchObject({ doc_id: "cats.md" });
     const hits = gateway.chatServer.hitsSince(since);
     expect(hits).toHaveLength(1);

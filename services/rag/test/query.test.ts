@@ -34,15 +34,16 @@ describe("POST /query", () => {
     const res = await rig.post("/query", { query: "why do cats purr? feline", collection: "kb", topk: 2 });
 
     expect(res.status).toBe(200);
-    const answer = `${SERVED_BY_PREFIX}chat-stand-in`;
-    expect(res.body).toMatchObject({ answer, response: answer, cached: false, collection: "kb", usage: { total_tokens: 8 } });
+    // The stand-in answers "served-by:<name>" and one " ." per further token RAG asked for.
+    const [hit] = rig.chat.hitsSince(since);
+    const answer = `${SERVED_BY_PREFIX}chat-stand-in${" .".repeat(hit!.maxTokens - 1)}`;
+    expect(res.body).toMatchObject({ answer, response: answer, cached: false, collection: "kb", usage: { total_tokens: 5 + hit!.maxTokens } });
     expect(res.body.context).toHaveLength(2);
     expect(res.body.context[0]).toMatchObject({ doc_id: "animals/cats.md", chunk_id: 0, source: "animals/cats.md" });
     expect(res.body.context[0].score).toBeGreaterThan(res.body.context[1].score);
     expect(typeof res.body.response_time_ms).toBe("number");
     expect(res.headers.get("server-timing")).toMatch(/^qdrant;dur=[\d.]+, embed;dur=[\d.]+, llm;dur=[\d.]+, total;dur=[\d.]+$/);
 
-    const [hit] = rig.chat.hitsSince(since);
     expect(hit).toMatchObject({ model: "chat-7b", stream: false });
     const [system, user] = hit!.messages as { role: string; content: string }[];
     expect(system!.role).toBe("system");
