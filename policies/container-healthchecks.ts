@@ -90,7 +90,7 @@ export const containerHealthchecks: ResourceValidationPolicy = {
   severity: "high",
   configSchema: {
     properties: {
-      modelLoadingServices: { type: "array", items: { type: "string" }, default: ["embedding"] },
+      modelLoadingServices: { type: "array", items: { type: "string" }, default: [] },
       minModelStartPeriodSec: { type: "integer", minimum: 0, default: 120 },
     },
   },

@@ -84,7 +84,8 @@ function modelMount(c: ContainerView, model: string): { modelsDir?: string; cont
 
 async function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, findings: VramFinding[]): Promise<VramClaim> {
   const argv = llamaServerArgv(c);
-  if (argv) {
+  // An embedding server (BERT-style, --embeddings) is no generative model the VRAM model covers: its claim is stated.
+  if (argv && !argv.includes("--embeddings")) {
     const model = (() => {
       try {
         return parseLlamaArgs(argv).model;
@@ -116,6 +117,12 @@ async function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetCon
   }
   const fixed = config.fixedClaimsMiB[c.service];
   if (fixed !== undefined) return { container: c, gpuIds, mib: fixed, breakdown: `${fixed} MiB (fixed claim, policy config fixedClaimsMiB.${c.service})` };
+  if (argv) {
+    findings.push({
+      urn: c.urn,
+      message: `${describeContainer(c)} is an embedding llama-server on the GPU with no stated VRAM claim, so the GPU budget cannot be proven. Fix: set embedding.server.vramMiB (the plan labels the container ${VRAM_CLAIM_LABEL}).`,
+    });
+  }
   return {
     container: c,
     gpuIds,

@@ -3,11 +3,11 @@ import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isCanonicalGoDuration, parseGoDuration } from "../lib/durations";
-import { type CapturedStack, containerNamed, containers, runProgram, runStackFile, stackFileConfig, dependencyNames } from "./support/pulumi-harness";
+import { type CapturedStack, containerNamed, containers, PROJECT_DIR, runProgram, runStackFile, stackFileConfig, dependencyNames } from "./support/pulumi-harness";
 
-const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding", "rag"];
+const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag"];
 const HOST_PORTS: Record<string, number[]> = {
-  "inference-chat": [8001], "inference-code": [8004], "api-gateway": [8000], qdrant: [6333, 6334], embedding: [8003], rag: [8002],
+  "inference-chat": [8001], "inference-code": [8004], "api-gateway": [8000], qdrant: [6333, 6334], "embedding-server": [8006], embedding: [8003], rag: [8002],
 };
 
 let p2: CapturedStack;
@@ -21,7 +21,7 @@ function flag(command: string[], name: string): string | undefined {
 }
 
 describe("p2 stack under mocks", () => {
-  it("has exactly the reference's six p2 services, named as in the reference", () => {
+  it("has the reference's six p2 services, named as in the reference, plus the llama.cpp embedding server", () => {
     expect(containers(p2).map((c) => c.inputs.name).sort()).toEqual([...P2_SERVICES].sort());
   });
 
@@ -85,12 +85,13 @@ describe("p2 stack under mocks", () => {
     expect(r.inputs.privileged).toBeFalsy();
   });
 
-  it("gates every dependency on health: the gateway on both servers, RAG on qdrant, embedding and the gateway", () => {
+  it("gates every dependency on health: the gateway on both servers, embedding on its server, RAG on qdrant, embedding and the gateway", () => {
     expect(dependencyNames(p2, "api-gateway")).toEqual(["inference-chat", "inference-code"]);
+    expect(dependencyNames(p2, "embedding")).toEqual(["embedding-server"]);
     expect(dependencyNames(p2, "rag")).toEqual(["api-gateway", "embedding", "qdrant"]);
-    for (const leaf of ["inference-chat", "inference-code", "qdrant", "embedding"]) expect(dependencyNames(p2, leaf)).toEqual([]);
+    for (const leaf of ["inference-chat", "inference-code", "qdrant", "embedding-server"]) expect(dependencyNames(p2, leaf)).toEqual([]);
     // A dependency only gates on health if it waits for its own healthcheck.
-    for (const name of ["inference-chat", "inference-code", "qdrant", "embedding", "api-gateway"]) {
+    for (const name of ["inference-chat", "inference-code", "qdrant", "embedding-server", "embedding", "api-gateway"]) {
       expect(containerNamed(p2, name).inputs.wait).toBe(true);
     }
   });
@@ -101,7 +102,7 @@ describe("p2 stack under mocks", () => {
       expect(c.deviceRequests).toEqual([{ driver: "nvidia", deviceIds: ["0"], capabilities: ["gpu"] }]);
       expect(c.gpus).toBeUndefined();
     }
-    for (const name of ["api-gateway", "qdrant", "embedding", "rag"]) expect(containerNamed(p2, name).inputs.deviceRequests).toBeUndefined();
+    for (const name of ["api-gateway", "qdrant", "embedding-server", "embedding", "rag"]) expect(containerNamed(p2, name).inputs.deviceRequests).toBeUndefined();
   });
 
   it("pins the llama.cpp CUDA image and every memory-relevant llama-server flag, as measured", () => {
@@ -187,10 +188,13 @@ describe("p2 stack under mocks", () => {
     ]) expect(envs.has(expected), expected).toBe(true);
   });
 
-  it("builds the custom services from their build contexts with a pinned local tag", () => {
+  it("builds RAG and embedding from this repository's services/ with a pinned local tag, nothing from a sibling checkout", () => {
     const images = p2.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
-    const rag = images.find((i) => i.inputs.name === "local-ai-suite/rag:0.1.0")!;
-    expect(rag.inputs.build.context).toMatch(/local-ai-suite\/services\/rag$/);
+    for (const [service, dockerfile] of [["rag", "rag/Dockerfile"], ["embedding", "embedding/Dockerfile"]]) {
+      const image = images.find((i) => i.inputs.name === `local-ai-suite/${service}:0.2.0`)!;
+      expect(image.inputs.build).toMatchObject({ context: `${PROJECT_DIR}/services`, dockerfile });
+    }
+    expect(images.filter((i) => i.inputs.build).map((i) => i.inputs.build.context).filter((c: string) => !c.startsWith(PROJECT_DIR))).toEqual([]);
     for (const image of images) expect(image.inputs.keepLocally).toBe(true);
   });
 

@@ -3,15 +3,18 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseGoDuration } from "../lib/durations";
 import { type CapturedStack, containerNamed, containers, runStackFile, dependencyNames } from "./support/pulumi-harness";
 
-const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding", "rag"];
+const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag"];
 const P3_SERVICES = ["mcp-server", "memory-api", "memory-maintainer"];
 const MONITORING = ["prometheus", "alertmanager", "grafana", "loki", "alloy", "node-exporter", "cadvisor", "dcgm-exporter"];
 const ALL = [...P2_SERVICES, ...P3_SERVICES, ...MONITORING];
 const DATA_DIR = "/mnt/e/ai-data";
 
 let p3: CapturedStack;
+/** p3 with a Qdrant key; the reference memory services cannot send one, so they are off. */
+let p3WithQdrantKey: CapturedStack;
 beforeAll(async () => {
-  p3 = await runStackFile("p3", {}, { qdrantApiKey: "qdrant-test-key" });
+  p3 = await runStackFile("p3");
+  p3WithQdrantKey = await runStackFile("p3", { memory: { enabled: false } }, { qdrantApiKey: "qdrant-test-key" });
 });
 
 type Bind = { hostPath: string; containerPath: string; readOnly: boolean };
@@ -119,7 +122,7 @@ describe("p3 stack under mocks", () => {
   });
 
   it("ships Qdrant's API key to Prometheus as a secret file, kept secret in state", () => {
-    const prometheus = containerNamed(p3, "prometheus");
+    const prometheus = containerNamed(p3WithQdrantKey, "prometheus");
     const uploads = prometheus.inputs.uploads as { file: string; content: string }[];
     expect(uploads.find((u) => u.file === "/etc/prometheus/secrets/qdrantApiKey")!.content).toBe("qdrant-test-key");
     expect(prometheus.secretPaths.some((p) => p.startsWith("uploads"))).toBe(true);

@@ -117,6 +117,13 @@ export const StackConfigSchema = z
         codeModel: z.string().regex(/^[A-Za-z0-9._-]+$/).default("code-7b"),
         /** Each model falls back to the other server when its own is down or hangs. */
         fallback: z.boolean().default(true),
+        /**
+         * Clients must send the master key (`Authorization: Bearer <gatewayMasterKey>`).
+         * Off: anyone who reaches the port or the stack network can use it, as in the
+         * reference; needed while a caller that cannot send a key (the reference MCP
+         * server) calls the gateway.
+         */
+        requireKey: z.boolean().default(true),
         /** Retries on the same server before falling back; 0 fails over at once. */
         numRetries: z.int().min(0).max(10).default(0),
         /**
@@ -180,22 +187,54 @@ export const StackConfigSchema = z
       .prefault({}),
     embedding: z
       .strictObject({
-        source: imageSource.default({ build: { context: "../local-ai-suite/services/embedding", dockerfile: "Dockerfile", tag: "0.1.0" } }),
+        /** The service callers use (POST /embed, GET /health): ours, in services/embedding, in front of the embedding server. */
+        source: imageSource.default({ build: { context: "services", dockerfile: "embedding/Dockerfile", tag: "0.2.0" } }),
         hostPort: port.default(8003),
+        /** The name the service reports; RAG records it in each collection it makes. */
         model: z.string().min(1).default("BAAI/bge-small-en-v1.5"),
-        ...limits(2048, 2),
+        ...limits(512, 1),
+        /** The llama.cpp server that computes the embeddings (`llama-server --embeddings`), same image and build as the inference pair. */
+        server: z
+          .strictObject({
+            /** GGUF file name inside `paths.modelsDir`. */
+            model: z.string().regex(/^[^/]+\.gguf$/i, "must be a .gguf file name inside paths.modelsDir (no directories)").default("bge-small-en-v1.5-q8_0.gguf"),
+            /** Published on bindAddress for `npm run health` and debugging; callers use the embedding service. */
+            hostPort: port.default(8006),
+            /** "cpu" (default: a 33M-parameter model needs no GPU) or "gpu" (then `vramMiB` is counted against the GPU's budget). */
+            mode: z.enum(INFERENCE_MODES).default("cpu"),
+            gpu: z.string().default("0"),
+            /**
+             * VRAM the server holds in mode gpu. A fixed claim: the VRAM model covers
+             * generative models; bge-small q8_0 is ~35 MiB of weights plus buffers and CUDA context.
+             */
+            vramMiB: mebibytes.default(400),
+            /** Split across `parallel` slots: 2048 / 4 = 512 tokens each, bge's whole window. */
+            ctxSize: z.int().min(128).max(65536).default(2048),
+            parallel: z.int().min(1).max(64).default(4),
+            threads: z.int().min(1).max(256).default(2),
+            loadTimeoutSec: seconds.default(120),
+            ...limits(1024, 2),
+          })
+          .prefault({}),
       })
       .prefault({}),
     rag: z
       .strictObject({
-        source: imageSource.default({ build: { context: "../local-ai-suite/services/rag", dockerfile: "Dockerfile", tag: "0.1.0" } }),
+        /**
+         * "own": this repository's RAG service (services/rag), which sends the gateway key and
+         * the Qdrant key. "reference": the original Python service, which sends neither (its
+         * build context is the sibling checkout ../local-ai-suite).
+         */
+        implementation: z.enum(["own", "reference"]).default("own"),
+        /** Where its image comes from; unset: the implementation's default build. */
+        source: imageSource.optional(),
         hostPort: port.default(8002),
         topK: z.int().min(1).max(100).default(4),
         chunkSize: z.int().min(16).default(512),
         chunkOverlap: z.int().min(0).default(100),
         maxTokens: z.int().min(1).default(256),
         temperature: z.number().min(0).max(2).default(0.3),
-        ...limits(2048, 2),
+        ...limits(1024, 2),
       })
       .refine((r) => r.chunkOverlap < r.chunkSize, { message: "chunkOverlap must be smaller than chunkSize", path: ["chunkOverlap"] })
       .prefault({}),
@@ -212,6 +251,10 @@ export const StackConfigSchema = z
       seen.add(g.id);
       if (g.reserveMiB >= g.totalMiB) ctx.addIssue({ code: "custom", path: ["gpus", i, "reserveMiB"], message: "must be smaller than totalMiB" });
     });
+    const embeddingServer = config.embedding.server;
+    if (embeddingServer.mode === "gpu" && !gpuIds.includes(embeddingServer.gpu)) {
+      ctx.addIssue({ code: "custom", path: ["embedding", "server", "gpu"], message: `names GPU "${embeddingServer.gpu}", which gpus does not list` });
+    }
     for (const role of INFERENCE_ROLES) {
       const gpu = config.inference[role].gpu;
       if (serverMode(config, role) === "gpu" && !gpuIds.includes(gpu)) {

@@ -54,8 +54,8 @@ export interface LiteLLMSettings {
    * server out longer (docs/litellm-failover.md).
    */
   healthCheck?: LiteLLMHealthCheck;
-  /** Env var holding the master key; the key itself never enters the file. */
-  masterKeyEnv: string;
+  /** Env var holding the master key (the key itself never enters the file); unset: the proxy requires no key. */
+  masterKeyEnv?: string;
 }
 
 interface Deployment {
@@ -82,7 +82,7 @@ interface Deployment {
 }
 
 interface GeneralSettings {
-  master_key: string;
+  master_key?: string;
   background_health_checks?: boolean;
   health_check_interval?: number;
   /** Router skips deployments whose last background check failed (router.py:_async_filter_health_check_unhealthy_deployments). */
@@ -142,7 +142,7 @@ function healthCheckInfo(order: number, check: LiteLLMHealthCheck | undefined): 
 }
 
 function generalSettings(settings: LiteLLMSettings): GeneralSettings {
-  const general: GeneralSettings = { master_key: `os.environ/${settings.masterKeyEnv}` };
+  const general: GeneralSettings = settings.masterKeyEnv ? { master_key: `os.environ/${settings.masterKeyEnv}` } : {};
   const check = settings.healthCheck;
   if (!check) return general;
   // proxy_server.py:_run_background_health_check returns at once (no checks, no error) unless it is a positive int.

@@ -42,7 +42,23 @@ export type ServiceDraft = Pick<ServiceSpec, "service" | "group" | "image" | "he
   Partial<
     Pick<
       ServiceSpec,
-      "command" | "entrypoint" | "env" | "secretEnv" | "binds" | "volumes" | "files" | "metrics" | "dependsOn" | "gpuDeviceIds" | "vramMiB" | "user" | "groupAdd" | "capabilities" | "readOnlyRootfs" | "tmpfs"
+      | "command"
+      | "entrypoint"
+      | "env"
+      | "secretEnv"
+      | "binds"
+      | "volumes"
+      | "files"
+      | "metrics"
+      | "dependsOn"
+      | "sendsKeys"
+      | "gpuDeviceIds"
+      | "vramMiB"
+      | "user"
+      | "groupAdd"
+      | "capabilities"
+      | "readOnlyRootfs"
+      | "tmpfs"
     >
   > & {
     /** Published ports; each binds to the stack's bindAddress. */
@@ -57,6 +73,8 @@ export const LABEL_PREFIX = "local-ai-suite";
 export const SERVICE_LABEL = `${LABEL_PREFIX}.service`;
 /** The label naming the Pulumi stack, on every container, network and volume (how the ops tasks find the stack's containers). */
 export const STACK_LABEL = `${LABEL_PREFIX}.stack`;
+/** The VRAM in MiB a GPU container that the VRAM model does not estimate holds on each GPU it requests. */
+export const VRAM_MIB_LABEL = `${LABEL_PREFIX}.vram-mib`;
 /** Docker's own stop timeout, which most services need; data stores ask for more. */
 export const DEFAULT_STOP_GRACE_SEC = 10;
 
@@ -73,6 +91,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
     volumes: [],
     files: [],
     dependsOn: [],
+    sendsKeys: [],
     readOnlyRootfs: false,
     ...given,
     healthcheck,
@@ -88,6 +107,8 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
       [SERVICE_LABEL]: draft.service,
       [`${LABEL_PREFIX}.phase`]: config.phase,
       [`${LABEL_PREFIX}.group`]: draft.group,
+      // A GPU container whose VRAM the VRAM model does not estimate states it; the policy pack reads it.
+      ...(draft.vramMiB !== undefined ? { [VRAM_MIB_LABEL]: String(draft.vramMiB) } : {}),
     },
     lifecycle: {
       waitForHealthy: true,

@@ -30,7 +30,7 @@ export function gatewaySettings(ctx: PlanContext): LiteLLMSettings {
     healthCheck: config.gateway.healthCheck.enabled
       ? { intervalSec: config.gateway.healthCheck.intervalSec, timeoutSec: config.gateway.healthCheck.timeoutSec }
       : undefined,
-    masterKeyEnv: MASTER_KEY_ENV,
+    masterKeyEnv: config.gateway.requireKey ? MASTER_KEY_ENV : undefined,
   };
 }
 
@@ -48,7 +48,7 @@ export function planGateway(ctx: PlanContext): ServiceSpec {
       LLM_REQUEST_TIMEOUT: String(config.timeouts.llmRequest),
       LLM_CONNECT_TIMEOUT: String(config.timeouts.llmConnect),
     },
-    secretEnv: { [MASTER_KEY_ENV]: "gatewayMasterKey" },
+    secretEnv: config.gateway.requireKey ? { [MASTER_KEY_ENV]: "gatewayMasterKey" } : {},
     ports: [{ internal: GATEWAY_PORT, external: config.gateway.hostPort, configKey: "gateway.hostPort" }],
     files: [{ path: LITELLM_CONFIG_PATH, content: renderLiteLLMConfig(gatewaySettings(ctx)) }],
     // /health/liveliness makes no upstream calls (/health calls every model and needs the key).

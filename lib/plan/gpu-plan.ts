@@ -8,6 +8,7 @@ import { ConfigError, type ConfigProblem } from "../config/errors";
 import { INFERENCE_ROLES, serverMode, type InferenceRole, type StackConfig } from "../config/schema";
 import { llamaBuildOf } from "../images";
 import { fitGpuLayers, type VramEstimate } from "../vram";
+import { EMBEDDING_SERVER_SERVICE } from "./embedding";
 import { CONTAINER_MODELS_DIR, INFERENCE_SERVICE, llamaServerArgs } from "./inference";
 
 export interface GpuAssignment {
@@ -19,6 +20,14 @@ export interface GpuAssignment {
   estimate: VramEstimate;
 }
 
+/** VRAM a GPU container holds that the VRAM model does not estimate (the embedding server). */
+export interface FixedClaim {
+  service: string;
+  mib: number;
+  /** Where the figure comes from (the config key). */
+  source: string;
+}
+
 export interface GpuBudget {
   id: string;
   name?: string;
@@ -28,6 +37,7 @@ export interface GpuBudget {
   estimatedMiB: number;
   headroomMiB: number;
   assignments: GpuAssignment[];
+  fixedClaims: FixedClaim[];
 }
 
 /** A server with no VRAM plan, and why. */
@@ -63,6 +73,8 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
   for (const gpu of config.gpus) {
     const roles = INFERENCE_ROLES.filter((role) => serverMode(config, role) === "gpu" && inference[role].gpu === gpu.id);
     const budgetMiB = gpu.totalMiB - gpu.reserveMiB;
+    const fixedClaims = fixedClaimsOn(config, gpu.id);
+    const fixedMiB = fixedClaims.reduce((sum, c) => sum + c.mib, 0);
     const fit = await fitGpuLayers(
       roles.map((role) => ({
         id: role,
@@ -70,7 +82,7 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
         gpuLayers: inference[role].nGpuLayers,
         priority: role === inference.preferOnGpu ? 0 : 1,
       })),
-      budgetMiB,
+      budgetMiB - fixedMiB,
       options,
     );
     const assignments = roles.map((role) => ({
@@ -87,19 +99,23 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
       totalMiB: gpu.totalMiB,
       reserveMiB: gpu.reserveMiB,
       budgetMiB,
-      estimatedMiB: round(fit.totalMiB),
-      headroomMiB: round(budgetMiB - fit.totalMiB),
+      estimatedMiB: round(fit.totalMiB + fixedMiB),
+      headroomMiB: round(budgetMiB - fit.totalMiB - fixedMiB),
       assignments,
+      fixedClaims,
     });
-    if (!fit.fits) problems.push(overBudgetProblem(gpu.id, budgetMiB, fit.totalMiB, assignments));
+    if (!fit.fits) problems.push(overBudgetProblem(gpu.id, budgetMiB, fit.totalMiB + fixedMiB, assignments, fixedClaims));
   }
   if (problems.length) throw new ConfigError(problems, "GPU plan");
   return { gpus, layers, cpuServers };
 }
 
-function overBudgetProblem(gpuId: string, budgetMiB: number, totalMiB: number, assignments: GpuAssignment[]): ConfigProblem {
+function overBudgetProblem(gpuId: string, budgetMiB: number, totalMiB: number, assignments: GpuAssignment[], fixedClaims: FixedClaim[]): ConfigProblem {
   const biggest = [...assignments].sort((a, b) => b.estimate.totalMiB - a.estimate.totalMiB)[0];
-  const breakdown = assignments.map((a) => `${a.service} ${describeEstimate(a.estimate)}`).join("; ");
+  const breakdown = [
+    ...assignments.map((a) => `${a.service} ${describeEstimate(a.estimate)}`),
+    ...fixedClaims.map((c) => `${c.service} ${c.mib} MiB (${c.source})`),
+  ].join("; ");
   return {
     key: biggest ? `inference.${biggest.role}.nGpuLayers` : "gpus",
     value: biggest?.nGpuLayers,
@@ -108,6 +124,12 @@ function overBudgetProblem(gpuId: string, budgetMiB: number, totalMiB: number, a
       ? `lower inference.${biggest.role}.nGpuLayers or ctxSize, or set it to "auto": pulumi config set --path 'inference.${biggest.role}.nGpuLayers' auto`
       : "lower nGpuLayers or ctxSize",
   };
+}
+
+/** GPU containers the VRAM model does not estimate, with the claim their config states. */
+function fixedClaimsOn(config: StackConfig, gpuId: string): FixedClaim[] {
+  const server = config.embedding.server;
+  return server.mode === "gpu" && server.gpu === gpuId ? [{ service: EMBEDDING_SERVER_SERVICE, mib: server.vramMiB, source: "embedding.server.vramMiB" }] : [];
 }
 
 export function describeEstimate(e: VramEstimate): string {

@@ -33,6 +33,11 @@ export function bashHttpProbe(port: number, path: string, timing: Partial<Health
   return { ...QUICK, ...timing, test: ["CMD", "bash", "-c", script] };
 }
 
+/** Node images (this repository's services): a probe script in the image that exits 0 only when the service can serve. */
+export function nodeProbe(script: string, timing: Partial<HealthcheckSpec> = {}): HealthcheckSpec {
+  return { ...QUICK, ...timing, test: ["CMD", "node", script] };
+}
+
 /** Busybox images (Prometheus, Alertmanager, node-exporter, cAdvisor): wget -q -O /dev/null fails on non-2xx. Loki: busyboxWgetProbe. */
 export function wgetProbe(url: string, timing: Partial<HealthcheckSpec> = {}): HealthcheckSpec {
   return { ...QUICK, ...timing, test: ["CMD", "wget", "-q", "-T", "4", "-O", "/dev/null", url] };

@@ -1,4 +1,5 @@
 /** What `pulumi stack output` shows: endpoints, container names and the GPU plan, as plain data. */
+import { keysSentBy } from "./caller-keys";
 import type { StackPlan } from "./stack-plan";
 
 export function stackOutputs(plan: StackPlan) {
@@ -23,7 +24,9 @@ export function stackOutputs(plan: StackPlan) {
         computeMiB: Math.round(a.estimate.computeMiB),
         overheadMiB: Math.round(a.estimate.overheadMiB),
       })),
+      ...(gpu.fixedClaims.length ? { fixedClaims: gpu.fixedClaims.map((c) => ({ service: c.service, estimatedMiB: c.mib, source: c.source })) } : {}),
     })),
+    keysSent: keysSentBy(plan.services),
     ...(plan.gpuPlan.cpuServers.length ? { cpuServers: plan.gpuPlan.cpuServers.map((c) => ({ service: c.service, reason: c.reason })) } : {}),
   };
 }

@@ -1,57 +1,50 @@
-/** The embedding service and the RAG service built on it. */
+/**
+ * The RAG service: this repository's (services/rag) by default, or the
+ * reference's Python service. The two differ in what they send to the gateway
+ * and Qdrant, and in what their health endpoint means.
+ */
+import type { ImageSource } from "../config/fields";
 import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./define-service";
+import { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./embedding";
 import { GATEWAY_PORT, GATEWAY_SERVICE } from "./gateway";
-import { pythonJsonProbe, pythonProbe } from "./health";
+import { nodeProbe, pythonProbe } from "./health";
 import { QDRANT_HTTP_PORT, QDRANT_SERVICE } from "./qdrant";
-import type { ServiceSpec } from "./service-spec";
+import type { HealthcheckSpec, ServiceSpec, StackKey } from "./service-spec";
 
-export const EMBEDDING_SERVICE = "embedding";
-export const EMBEDDING_PORT = 8003;
+export { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./embedding";
 export const RAG_SERVICE = "rag";
 export const RAG_PORT = 8002;
 
+/** Default image sources per implementation. */
+export const RAG_SOURCES: Record<"own" | "reference", ImageSource> = {
+  own: { build: { context: "services", dockerfile: "rag/Dockerfile", tag: "0.2.0" } },
+  reference: { build: { context: "../local-ai-suite/services/rag", dockerfile: "Dockerfile", tag: "0.1.0" } },
+};
+
 /**
- * The reference's `${DATA_DIR}/sqlite` host directory: RAG's analytics database
- * and the MCP server's security.db both live there, so existing databases are kept.
+ * The reference's `${DATA_DIR}/sqlite` host directory: the MCP server's
+ * security.db (and the reference RAG's analytics database) live there.
  */
 export function sqliteDataPath(dataDir: string): string {
   return `${dataDir}/sqlite`;
 }
 
-export function planEmbedding(ctx: PlanContext): ServiceSpec {
-  const { config } = ctx;
-  return defineService(ctx, {
-    service: EMBEDDING_SERVICE,
-    group: "rag",
-    image: imageFromSource(ctx, EMBEDDING_SERVICE, config.embedding.source),
-    env: {
-      EMBEDDING_MODEL: config.embedding.model,
-      // The model cache survives container replacement (the reference re-downloaded it every time).
-      FASTEMBED_CACHE: "/cache/fastembed",
-    },
-    ports: [{ internal: EMBEDDING_PORT, external: config.embedding.hostPort, configKey: "embedding.hostPort" }],
-    binds: [{ hostPath: `${config.paths.dataDir}/cache/fastembed`, containerPath: "/cache/fastembed", readOnly: false }],
-    // /health answers 200 even while the model loads; `ok` is true only once it is loaded.
-    healthcheck: pythonJsonProbe(`http://127.0.0.1:${EMBEDDING_PORT}/health`, "ok", { startPeriodSec: 300 }),
-    metrics: { port: EMBEDDING_PORT, path: "/metrics" },
-    limits: { memoryMiB: config.embedding.memoryMiB, cpus: config.embedding.cpus },
-  });
-}
-
-export function planRag(ctx: PlanContext, hasQdrantApiKey: boolean): ServiceSpec {
+export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; hasQdrantApiKey: boolean }): ServiceSpec {
   const { config } = ctx;
   const { timeouts, retries, rag, gateway } = config;
+  const own = rag.implementation === "own";
+  // Ours sends both keys; the reference sends neither (caller-keys.ts then decides whether the stack can run it).
+  const sendsKeys: StackKey[] = own ? ["gatewayMasterKey", "qdrantApiKey"] : [];
   return defineService(ctx, {
     service: RAG_SERVICE,
     group: "rag",
-    image: imageFromSource(ctx, RAG_SERVICE, rag.source),
+    image: imageFromSource(ctx, RAG_SERVICE, rag.source ?? RAG_SOURCES[rag.implementation]),
     env: {
       QDRANT_URL: serviceUrl(QDRANT_SERVICE, QDRANT_HTTP_PORT),
       EMBEDDING_URL: serviceUrl(EMBEDDING_SERVICE, EMBEDDING_PORT),
       API_GATEWAY_URL: serviceUrl(GATEWAY_SERVICE, GATEWAY_PORT),
       RAG_LLM_API_BASE: serviceUrl(GATEWAY_SERVICE, GATEWAY_PORT, "/v1"),
       API_GATEWAY_CHAT_MODEL: gateway.chatModel,
-      API_GATEWAY_CODE_MODEL: gateway.codeModel,
       LLM_REQUEST_TIMEOUT: String(timeouts.llmRequest),
       LLM_CONNECT_TIMEOUT: String(timeouts.llmConnect),
       RAG_LLM_TIMEOUT: String(timeouts.ragLlm),
@@ -65,25 +58,38 @@ export function planRag(ctx: PlanContext, hasQdrantApiKey: boolean): ServiceSpec
       RAG_CHUNK_OVERLAP: String(rag.chunkOverlap),
       RAG_LLM_MAX_TOKENS: String(rag.maxTokens),
       RAG_LLM_TEMPERATURE: String(rag.temperature),
-      // The analytics/cache database lived on no mount in the reference (lost on every recreate).
-      RAG_DB_PATH: "/app/data/rag_analytics.db",
+      ...(own ? {} : { API_GATEWAY_CODE_MODEL: gateway.codeModel, RAG_DB_PATH: "/app/data/rag_analytics.db" }),
     },
     secretEnv: {
-      RAG_LLM_API_KEY: "gatewayMasterKey",
-      OPENAI_API_KEY: "gatewayMasterKey",
-      ...(hasQdrantApiKey ? { QDRANT_API_KEY: "qdrantApiKey" as const } : {}),
+      ...(own && keys.gatewayRequiresKey ? { RAG_LLM_API_KEY: "gatewayMasterKey" as const } : {}),
+      ...(own && keys.hasQdrantApiKey ? { QDRANT_API_KEY: "qdrantApiKey" as const } : {}),
     },
+    sendsKeys,
     ports: [{ internal: RAG_PORT, external: rag.hostPort, configKey: "rag.hostPort" }],
     binds: [
       { hostPath: `${config.paths.dataDir}/documents`, containerPath: "/app/documents", readOnly: true },
-      { hostPath: sqliteDataPath(config.paths.dataDir), containerPath: "/app/data", readOnly: false },
+      // The reference keeps an analytics database here; ours keeps nothing on disk.
+      ...(own ? [] : [{ hostPath: sqliteDataPath(config.paths.dataDir), containerPath: "/app/data", readOnly: false }]),
     ],
-    // RAG's own /health calls Qdrant, embedding and the gateway's /health (which needs the
-    // master key), so it cascades and flaps. The container probe asks only "is RAG serving";
-    // its dependencies are gated separately, and `npm run health` reports the deep check.
-    healthcheck: pythonProbe(`http://127.0.0.1:${RAG_PORT}/openapi.json`, { startPeriodSec: 120 }),
+    healthcheck: own ? ownRagProbe() : referenceRagProbe(),
     dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE, GATEWAY_SERVICE],
     metrics: { port: RAG_PORT, path: "/metrics" },
     limits: { memoryMiB: rag.memoryMiB, cpus: rag.cpus },
   });
+}
+
+/**
+ * Ours: /health is 200 only when it can serve (Qdrant and the embedding model
+ * reachable, the gateway accepting its key), each check capped at 4 s.
+ */
+function ownRagProbe(): HealthcheckSpec {
+  return nodeProbe("/app/rag/src/healthcheck.ts", { timeoutSec: 10, startPeriodSec: 60 });
+}
+
+/**
+ * The reference's /health cascades into the gateway's own /health (which
+ * needs the key), so it flaps; its container probe asks only "is it serving".
+ */
+function referenceRagProbe(): HealthcheckSpec {
+  return pythonProbe(`http://127.0.0.1:${RAG_PORT}/openapi.json`, { startPeriodSec: 120 });
 }

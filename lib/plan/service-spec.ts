@@ -4,6 +4,9 @@
  */
 import type { SecretKey } from "../config/schema";
 
+/** The keys a service can require of its callers. */
+export type StackKey = "gatewayMasterKey" | "qdrantApiKey";
+
 export interface HealthcheckSpec {
   /** Docker's test form: ["CMD", ...] or ["CMD-SHELL", "..."]. */
   test: string[];
@@ -120,6 +123,12 @@ export interface ServiceSpec {
   metrics?: MetricsSpec;
   /** Services this one talks to; it is created only once they report healthy. */
   dependsOn: string[];
+  /**
+   * The stack keys this service sends to the services it calls (the gateway's
+   * master key, Qdrant's API key). A service that requires a key its caller
+   * does not send fails the plan (lib/plan/caller-keys.ts).
+   */
+  sendsKeys: StackKey[];
   /** GPU device ids (from `gpus[].id`) requested from the NVIDIA runtime. */
   gpuDeviceIds?: string[];
   /**

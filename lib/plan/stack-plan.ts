@@ -13,7 +13,9 @@ import { planInferenceServer } from "./inference";
 import { planMonitoringStack } from "./monitoring";
 import { planP3Services } from "./p3";
 import { planQdrant } from "./qdrant";
-import { planEmbedding, planRag } from "./rag";
+import { callerKeyProblems, requiredKeys } from "./caller-keys";
+import { planEmbedding, planEmbeddingServer } from "./embedding";
+import { planRag } from "./rag";
 import type { ServiceSpec } from "./service-spec";
 
 /** Which optional secrets the stack has set (values never enter the plan). */
@@ -57,13 +59,14 @@ export async function planStack(config: StackConfig, options: PlanOptions): Prom
     planInferenceServer(ctx, "code", gpuPlan.layers.code),
     planGateway(ctx),
     planQdrant(ctx, secrets.qdrantApiKey),
+    planEmbeddingServer(ctx),
     planEmbedding(ctx),
-    planRag(ctx, secrets.qdrantApiKey),
+    planRag(ctx, { gatewayRequiresKey: config.gateway.requireKey, hasQdrantApiKey: secrets.qdrantApiKey }),
     ...planP3Services(ctx),
   ];
   // Monitoring needs no secret flags: a service whose metrics need a token says so in its `metrics`.
   const services = [...core, ...planMonitoringStack(ctx, core)];
-  checkPlan(services);
+  checkPlan(services, callerKeyProblems(services, requiredKeys(config, secrets)));
 
   const order = topologicalOrder(services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })));
   const byName = new Map(services.map((s) => [s.service, s]));
@@ -80,8 +83,7 @@ export async function planStack(config: StackConfig, options: PlanOptions): Prom
 }
 
 /** Stack-wide rules no single section can check: unique host ports, dependencies on deployed services only, no cycles. */
-function checkPlan(services: ServiceSpec[]): void {
-  const problems: ConfigProblem[] = [];
+function checkPlan(services: ServiceSpec[], problems: ConfigProblem[]): void {
   const portOwner = new Map<number, string>();
   for (const port of services.flatMap((s) => s.ports)) {
     const owner = portOwner.get(port.external);

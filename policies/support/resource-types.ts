@@ -1,4 +1,4 @@
-import { LABEL_PREFIX, SERVICE_LABEL } from "../../lib/plan/define-service";
+import { SERVICE_LABEL, VRAM_MIB_LABEL } from "../../lib/plan/define-service";
 
 /** Pulumi type tokens the pack looks at (compared as strings: the pack does not load @pulumi/docker at run time). */
 export const CONTAINER = "docker:index/container:Container";
@@ -12,4 +12,4 @@ export { SERVICE_LABEL };
  * Optional label on a GPU container that does not run llama-server (e.g. the DCGM
  * exporter): the VRAM in MiB it holds on each GPU it requests.
  */
-export const VRAM_CLAIM_LABEL = `${LABEL_PREFIX}.vram-mib`;
+export const VRAM_CLAIM_LABEL = VRAM_MIB_LABEL;

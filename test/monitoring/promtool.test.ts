@@ -17,8 +17,11 @@ function treeOf(spec: ServiceSpec) {
   return writeTree(spec.files.map((f) => ({ path: f.path, content: f.secret ? TOKEN : f.content })));
 }
 
+/** With a Qdrant key, the reference memory services (which cannot send it) are off: the plan refuses them otherwise. */
+const WITHOUT_KEYLESS_QDRANT_CALLERS = { memory: { enabled: false } };
+
 async function checkAll(overrides: Record<string, unknown>, secrets: { qdrantApiKey?: boolean }) {
-  const plan = await planP3(overrides, secrets);
+  const plan = await planP3(secrets.qdrantApiKey ? { ...WITHOUT_KEYLESS_QDRANT_CALLERS, ...overrides } : overrides, secrets);
   const promRoot = treeOf(service(plan, "prometheus"));
   const amRoot = treeOf(service(plan, "alertmanager"));
   return {

@@ -55,7 +55,8 @@ describe("scrape jobs", () => {
   });
 
   it("scrapes Qdrant with its API key from a secret file, never with the key in the config", async () => {
-    const { config, prometheus } = await prometheusFiles({}, { qdrantApiKey: true });
+    // The reference memory services cannot send a Qdrant key, so they are off here (the plan refuses them otherwise).
+    const { config, prometheus } = await prometheusFiles({ memory: { enabled: false } }, { qdrantApiKey: true });
     const qdrant = config.scrape_configs.find((j: any) => j.job_name === "qdrant");
     expect(qdrant.authorization).toEqual({ type: "Bearer", credentials_file: "secrets/qdrantApiKey" });
     const tokenFile = file(prometheus, "/etc/prometheus/secrets/qdrantApiKey");

@@ -150,14 +150,13 @@ describe("host checks", () => {
 
   it("fails missing mounted dirs with mkdir, and unwritable data dirs with chown", async () => {
     const stack = await readyStack();
-    const qdrantDir = stack.plan.services.find((s) => s.service === "qdrant")!.binds[0]!.hostPath;
-    fs.rmSync(qdrantDir, { recursive: true });
-    const sqliteDir = path.join(dataDir, "sqlite");
+    const [qdrantDir, snapshotsDir] = stack.plan.services.find((s) => s.service === "qdrant")!.binds.map((b) => b.hostPath);
+    fs.rmSync(qdrantDir!, { recursive: true });
     const results = await runDoctor(stack, fakeProbe({
-      stat: async (p) => (p === sqliteDir ? { exists: true, isDirectory: true, writable: false } : realHostProbe.stat(p)),
+      stat: async (p) => (p === snapshotsDir ? { exists: true, isDirectory: true, writable: false } : realHostProbe.stat(p)),
     }));
     expect(results.find((r) => r.target === qdrantDir)).toMatchObject({ status: "fail", fix: `mkdir -p ${qdrantDir}` });
-    expect(results.find((r) => r.target === sqliteDir)!.fix).toContain("chown");
+    expect(results.find((r) => r.target === snapshotsDir)!.fix).toContain("chown");
     expect(results.find((r) => r.target === modelsDir)).toMatchObject({ check: "mounted path", status: "ok" });
   });
 

@@ -14,6 +14,7 @@ const P2_PORT_KEYS: Record<string, string> = {
   "inference-code": "inference.code.hostPort",
   "api-gateway": "gateway.hostPort",
   qdrant: "qdrant.httpPort",
+  "embedding-server": "embedding.server.hostPort",
   embedding: "embedding.hostPort",
   rag: "rag.hostPort",
 };
@@ -23,6 +24,7 @@ const HEALTHY: Record<string, Record<string, [number, unknown]>> = {
   "inference-code": { "/health": [200, { status: "ok" }] },
   "api-gateway": { "/health/liveliness": [200, "\"I'm alive!\""] },
   qdrant: { "/readyz": [200, "all shards are ready"] },
+  "embedding-server": { "/health": [200, { status: "ok" }] },
   embedding: { "/health": [200, { ok: true, model: "BAAI/bge-small-en-v1.5", dim: 384, loading: false }] },
   rag: { "/health": [200, { status: "healthy", dependencies: { qdrant: { status: "healthy" }, embedding: { status: "healthy" }, api_gateway: { status: "healthy" }, llm: { status: "not_checked" } } }] },
 };
@@ -62,7 +64,7 @@ describe("health", () => {
     expect(byService["api-gateway"]!.seen).toEqual(["GET /health/liveliness"]);
     expect(byService.qdrant!.seen).toEqual(["GET /readyz"]);
     expect(rows.find((r) => r.service === "embedding")!.detail).toContain("384");
-    expect(healthSummary(rows)).toBe("all 6 services are up");
+    expect(healthSummary(rows)).toBe("all 7 services are up");
   });
 
   it("tells loading llama.cpp and embedding from down, reports RAG's dependencies, and names what each failure blocks", async () => {
@@ -85,7 +87,7 @@ describe("health", () => {
     expect(row("rag").state).toBe("degraded");
     expect(row("rag").detail).toContain("qdrant unhealthy (connection refused)");
     expect(row("rag").detail).not.toContain("llm");
-    expect(healthSummary(rows)).toBe("2 of 6 services up; not up: inference-chat, qdrant, embedding, rag");
+    expect(healthSummary(rows)).toBe("3 of 7 services up; not up: inference-chat, qdrant, embedding, rag");
 
     const table = healthTable(rows);
     for (const service of ["inference-chat", "qdrant", "embedding", "rag"]) expect(table).toContain(service);
@@ -93,11 +95,11 @@ describe("health", () => {
   });
 
   it("with nothing listening, every service is down and named", async () => {
-    const ports = await closedPorts(6);
+    const ports = await closedPorts(Object.keys(P2_PORT_KEYS).length);
     const plan = await planOf("p2", Object.values(P2_PORT_KEYS).map((key, i) => `${key}=${ports[i]}`));
     const rows = await checkHealth(plan, { urls: await urlsOf(plan), containerHealth: noDocker, timeoutMs: 3000 });
     expect(rows.every((r) => r.state === "down")).toBe(true);
-    expect(healthSummary(rows)).toContain("0 of 6 services up");
+    expect(healthSummary(rows)).toContain("0 of 7 services up");
   });
 
   it("asks Docker about a service without a published port, and names the services it blocks", async () => {

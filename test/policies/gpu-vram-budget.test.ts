@@ -22,6 +22,13 @@ async function vram(stack: CapturedStack, config: PackConfig): Promise<string[]>
   return ofPolicy(mandatory(await runPolicies(stack, config, { only: [POLICY] })), POLICY).map((v) => v.message);
 }
 
+function withoutVramLabel(stack: CapturedStack): CapturedStack {
+  const copy = copyStack(stack);
+  const dcgm = container(copy, "dcgm-exporter");
+  dcgm.inputs.labels = dcgm.inputs.labels.filter((l: { label: string }) => l.label !== "local-ai-suite.vram-mib");
+  return copy;
+}
+
 function imageOf(stack: CapturedStack, containerName: string) {
   const urn = container(stack, containerName).propertyDependencies.image![0];
   return stack.resources.find((r) => r.urn === urn)!;
@@ -134,10 +141,17 @@ describe("GPU containers that would not really use the GPU", () => {
 });
 
 describe("p3: the DCGM exporter shares the GPU", () => {
-  it("counts its fixed claim from the policy config, and says so in the breakdown", async () => {
+  it("counts the claim the plan states on its vram-mib label, and says so in the breakdown", async () => {
     const config = p3Config();
     (config[POLICY] as { gpus: { totalMiB: number }[] }).gpus[0]!.totalMiB = 4096;
     const [message] = await vram(p3, config);
+    expect(message).toContain("dcgm-exporter: 0 MiB (fixed claim, label local-ai-suite.vram-mib)");
+  });
+
+  it("without the label, counts the policy config's fixed claim", async () => {
+    const config = p3Config();
+    (config[POLICY] as { gpus: { totalMiB: number }[] }).gpus[0]!.totalMiB = 4096;
+    const [message] = await vram(withoutVramLabel(p3), config);
     expect(message).toContain("dcgm-exporter: 0 MiB (fixed claim, policy config fixedClaimsMiB.dcgm-exporter)");
   });
 
@@ -146,14 +160,13 @@ describe("p3: the DCGM exporter shares the GPU", () => {
     const entry = config[POLICY] as { gpus: { totalMiB: number }[]; fixedClaimsMiB: Record<string, number> };
     entry.gpus[0]!.totalMiB = 4096;
     entry.fixedClaimsMiB = {};
-    const [message] = await vram(p3, config);
+    const [message] = await vram(withoutVramLabel(p3), config);
     expect(message).toContain("dcgm-exporter: 0 MiB (not llama-server and no local-ai-suite.vram-mib label or fixedClaimsMiB entry: counted as 0");
   });
 
   it("reads a vram-mib label and counts it against the budget", async () => {
-    const mutated = copyStack(p3);
-    const dcgm = container(mutated, "dcgm-exporter");
-    dcgm.inputs.labels.push({ label: "local-ai-suite.vram-mib", value: "2000" });
+    const mutated = withoutVramLabel(p3);
+    container(mutated, "dcgm-exporter").inputs.labels.push({ label: "local-ai-suite.vram-mib", value: "2000" });
     const [message] = await vram(mutated, p3Config());
     expect(message).toMatch(/is over budget/);
     expect(message).toContain("dcgm-exporter: 2000 MiB (fixed claim, label local-ai-suite.vram-mib)");

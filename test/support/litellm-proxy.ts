@@ -54,7 +54,7 @@ export async function startLiteLLMProxy(options: StartProxyOptions): Promise<Lit
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...options.env,
-    [options.settings.masterKeyEnv]: masterKey,
+    ...(options.settings.masterKeyEnv ? { [options.settings.masterKeyEnv]: masterKey } : {}),
     // Offline: use bundled data instead of fetching it from GitHub at start-up.
     LITELLM_LOCAL_MODEL_COST_MAP: "True",
     LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS: "True",

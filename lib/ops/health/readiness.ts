@@ -11,7 +11,8 @@ import { MCP_ADMIN_PORT, MCP_SERVICE } from "../../plan/mcp";
 import { MEMORY_API_SERVICE } from "../../plan/memory";
 import { ALERTMANAGER, ALLOY, CADVISOR, DCGM_EXPORTER, GRAFANA, LOKI, NODE_EXPORTER, PROMETHEUS } from "../../plan/monitoring/endpoints";
 import { QDRANT_SERVICE } from "../../plan/qdrant";
-import { EMBEDDING_SERVICE, RAG_SERVICE } from "../../plan/rag";
+import { EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVICE } from "../../plan/embedding";
+import { RAG_SERVICE } from "../../plan/rag";
 
 export type HealthState = "up" | "loading" | "degraded" | "down";
 
@@ -95,6 +96,7 @@ export const READINESS: Record<string, Readiness> = {
   // /health would call every model and needs the master key.
   [GATEWAY_SERVICE]: httpOk("/health/liveliness"),
   [QDRANT_SERVICE]: httpOk("/readyz", [503]),
+  [EMBEDDING_SERVER_SERVICE]: llamaCpp,
   [EMBEDDING_SERVICE]: embedding,
   [RAG_SERVICE]: rag,
   [MEMORY_API_SERVICE]: httpOk("/v1/memory/health", [503]),

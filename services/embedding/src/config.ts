@@ -9,7 +9,7 @@ import { EnvReader, type Env } from "../../common/src/env.ts";
 export interface EmbeddingConfig {
   host: string;
   port: number;
-  /** llama-server started with --embeddings, e.g. http://embedding-server:8005 */
+  /** llama-server started with --embeddings, e.g. http://embedding-server:8006 */
   llamaUrl: string;
   /** The name this service reports; llama-server decides the model itself (-m). */
   model: string;
@@ -34,7 +34,7 @@ export function loadEmbeddingConfig(env: Env): EmbeddingConfig {
   const config: EmbeddingConfig = {
     host: r.string("EMBEDDING_HOST", "0.0.0.0"),
     port: r.int("EMBEDDING_PORT", 8003, { min: 0, max: 65535 }),
-    llamaUrl: r.url("EMBEDDING_LLAMA_URL", "http://embedding-server:8005"),
+    llamaUrl: r.url("EMBEDDING_LLAMA_URL", "http://embedding-server:8006"),
     model: r.string("EMBEDDING_MODEL", "BAAI/bge-small-en-v1.5"),
     timeoutMs,
     connectTimeoutMs: Math.min(r.seconds("EMBEDDING_CONNECT_TIMEOUT", 5), timeoutMs),

@@ -55,7 +55,7 @@ describe("loadEmbeddingConfig", () => {
     expect(loadEmbeddingConfig({})).toEqual({
       host: "0.0.0.0",
       port: 8003,
-      llamaUrl: "http://embedding-server:8005",
+      llamaUrl: "http://embedding-server:8006",
       model: "BAAI/bge-small-en-v1.5",
       timeoutMs: 30_000,
       connectTimeoutMs: 5000,
