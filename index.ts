@@ -9,6 +9,7 @@ import { ConfigError } from "./lib/config/errors";
 import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
+import { checkBuildContexts } from "./program/build-contexts";
 import { detectEngineApiVersion } from "./program/docker-engine";
 
 export = async () => {
@@ -28,6 +29,8 @@ export = async () => {
       plan: await planStack(config, { stack, projectDir: __dirname, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
     };
   });
+
+  checkBuildContexts(plan.plan);
 
   const suite = new LocalAiSuite("suite", { plan: plan.plan, containerPrefix: plan.config.containerPrefix, secrets });
 

@@ -126,7 +126,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
 }
 
 /** Registry image or local build, from a service's `source` config. */
-export function imageFromSource(ctx: PlanContext, service: string, source: ImageSource): ImageSpec {
+export function imageFromSource(ctx: PlanContext, service: string, source: ImageSource, configKey: string): ImageSpec {
   if (source.image) return { kind: "registry", ref: source.image };
   const build = source.build!;
   return {
@@ -135,6 +135,7 @@ export function imageFromSource(ctx: PlanContext, service: string, source: Image
     context: path.resolve(ctx.projectDir, build.context),
     dockerfile: build.dockerfile,
     ...(build.args ? { args: build.args } : {}),
+    configKey,
   };
 }
 

@@ -67,7 +67,7 @@ export function planEmbedding(ctx: PlanContext): ServiceSpec {
   return defineService(ctx, {
     service: EMBEDDING_SERVICE,
     group: "rag",
-    image: imageFromSource(ctx, EMBEDDING_SERVICE, embedding.source),
+    image: imageFromSource(ctx, EMBEDDING_SERVICE, embedding.source, "embedding.source"),
     env: {
       EMBEDDING_LLAMA_URL: serviceUrl(EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVER_PORT),
       EMBEDDING_MODEL: embedding.model,

@@ -42,7 +42,7 @@ export function planMcpServer(ctx: PlanContext): ServiceSpec {
   return defineService(ctx, {
     service: MCP_SERVICE,
     group: "mcp",
-    image: imageFromSource(ctx, MCP_SERVICE, mcp.source),
+    image: imageFromSource(ctx, MCP_SERVICE, mcp.source, "mcp.source"),
     env: {
       API_GATEWAY_URL: serviceUrl(GATEWAY_SERVICE, GATEWAY_PORT),
       RAG_URL: serviceUrl(RAG_SERVICE, RAG_PORT),

@@ -43,7 +43,7 @@ export function planMemoryApi(ctx: PlanContext): ServiceSpec {
   return defineService(ctx, {
     service: MEMORY_API_SERVICE,
     group: "memory",
-    image: imageFromSource(ctx, MEMORY_API_SERVICE, memory.apiSource),
+    image: imageFromSource(ctx, MEMORY_API_SERVICE, memory.apiSource, "memory.apiSource"),
     env: { ...sharedEnv(), DEFAULT_PROJECT_ID: memory.defaultProjectId },
     ports: [{ internal: MEMORY_API_PORT, external: memory.hostPort, configKey: "memory.hostPort" }],
     binds: [
@@ -79,7 +79,7 @@ export function planMemoryMaintainer(ctx: PlanContext): ServiceSpec {
   return defineService(ctx, {
     service: MEMORY_MAINTAINER_SERVICE,
     group: "memory",
-    image: imageFromSource(ctx, MEMORY_MAINTAINER_SERVICE, memory.maintainerSource),
+    image: imageFromSource(ctx, MEMORY_MAINTAINER_SERVICE, memory.maintainerSource, "memory.maintainerSource"),
     command: ["python", "/app/scripts/memory_maintainer.py"],
     env: {
       ...sharedEnv(),

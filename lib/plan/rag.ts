@@ -38,7 +38,7 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
   return defineService(ctx, {
     service: RAG_SERVICE,
     group: "rag",
-    image: imageFromSource(ctx, RAG_SERVICE, rag.source ?? RAG_SOURCES[rag.implementation]),
+    image: imageFromSource(ctx, RAG_SERVICE, rag.source ?? RAG_SOURCES[rag.implementation], "rag.source"),
     env: {
       QDRANT_URL: serviceUrl(QDRANT_SERVICE, QDRANT_HTTP_PORT),
       EMBEDDING_URL: serviceUrl(EMBEDDING_SERVICE, EMBEDDING_PORT),

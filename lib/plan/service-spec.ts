@@ -68,7 +68,16 @@ export interface MetricsSpec {
 
 export type ImageSpec =
   | { kind: "registry"; ref: string }
-  | { kind: "build"; ref: string; context: string; dockerfile: string; args?: Record<string, string> };
+  | {
+      kind: "build";
+      ref: string;
+      /** Absolute build context on the machine that runs the program. */
+      context: string;
+      dockerfile: string;
+      args?: Record<string, string>;
+      /** The config key that chose this source (for error messages). */
+      configKey: string;
+    };
 
 export type ServiceGroup = "inference" | "gateway" | "vector-store" | "rag" | "mcp" | "memory" | "monitoring";
 

@@ -160,6 +160,16 @@ describe("host checks", () => {
     expect(results.find((r) => r.target === modelsDir)).toMatchObject({ check: "mounted path", status: "ok" });
   });
 
+  it("checks p2's build contexts in this repository, and names a missing one with the fix", async () => {
+    const ok = await runDoctor(await readyStack(), fakeProbe());
+    expect(rowsOf(ok, "build context (rag)")).toMatchObject([{ status: "ok", target: path.join(PROJECT_DIR, "services"), detail: "rag/Dockerfile (rag.source)" }]);
+    const reference = await runDoctor(await readyStack(["rag.implementation=reference", "gateway.requireKey=false"]), fakeProbe());
+    const [row] = rowsOf(reference, "build context (rag)");
+    expect(row).toMatchObject({ status: "fail", target: path.resolve(PROJECT_DIR, "../local-ai-suite/services/rag"), detail: "missing (rag.source)" });
+    expect(row!.fix).toContain(`git clone https://github.com/sunbangamen/local-ai-suite ${path.resolve(PROJECT_DIR, "../local-ai-suite")}`);
+    expect(doctorPassed(reference)).toBe(false);
+  });
+
   it("does not suggest mkdir for a missing read-only mount outside the data dir", async () => {
     const stack = await readyStack();
     fs.rmSync(modelsDir, { recursive: true });

@@ -3,6 +3,7 @@
  * throws becomes a failed row naming the check; it never stops the others.
  */
 import type { LoadedStack } from "../stack";
+import { buildContextChecks } from "./build-context-checks";
 import type { CheckResult } from "./check-result";
 import { dockerChecks } from "./docker-checks";
 import { gpuChecks } from "./gpu-checks";
@@ -22,6 +23,7 @@ export async function runDoctor({ config, plan }: LoadedStack, probe: HostProbe,
     ["models", () => modelChecks(config, probe)],
     ["ports", () => portChecks(plan, probe, running)],
     ["data dirs", () => directoryChecks(config, plan, probe)],
+    ["build contexts", () => buildContextChecks(plan, probe)],
     ["disk", () => diskCheck(config, probe, options.minFreeGiB ?? DEFAULT_MIN_FREE_GIB)],
     ["pulumi", () => pulumiCheck(probe)],
   ];
