@@ -10,10 +10,13 @@ import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
 import { checkBuildContexts } from "./program/build-contexts";
+import { ContainerHealthWatch } from "./program/container-health";
 import { detectEngineApiVersion } from "./program/docker-engine";
 
 export = async () => {
   const stack = pulumi.getStack();
+  // The daemon the docker provider talks to: its docker:host config, else DOCKER_HOST, else the local socket.
+  const dockerHost = new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST;
   const project = new pulumi.Config();
   const secrets = {
     gatewayMasterKey: project.getSecret("gatewayMasterKey"),
@@ -22,8 +25,7 @@ export = async () => {
   };
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
-    const detectedEngineApiVersion =
-      config.docker.engineApiVersion === "auto" ? await detectEngineApiVersion(new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST) : undefined;
+    const detectedEngineApiVersion = config.docker.engineApiVersion === "auto" ? await detectEngineApiVersion(dockerHost) : undefined;
     return {
       config,
       plan: await planStack(config, { stack, projectDir: __dirname, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
@@ -32,11 +34,18 @@ export = async () => {
 
   checkBuildContexts(plan.plan);
 
-  const suite = new LocalAiSuite("suite", { plan: plan.plan, containerPrefix: plan.config.containerPrefix, secrets });
+  const suite = new LocalAiSuite("suite", {
+    plan: plan.plan,
+    containerPrefix: plan.config.containerPrefix,
+    secrets,
+    // Under mocks there is no daemon to ask; the unit tests leave it out.
+    healthWatch: pulumi.runtime.isDryRun() || isUnderMocks() ? undefined : new ContainerHealthWatch(dockerHost),
+  });
 
   return {
     ...stackOutputs(plan.plan),
     network: suite.network.name,
+    health: suite.health,
     gatewayMasterKey: suite.gatewayMasterKey,
   };
 };
@@ -49,4 +58,9 @@ async function asRunError<T>(step: () => Promise<T>): Promise<T> {
     if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
     throw error;
   }
+}
+
+/** Pulumi's mocks (the unit tests) register no real resources, so no container can be asked. */
+function isUnderMocks(): boolean {
+  return process.env.LOCAL_AI_SUITE_UNDER_MOCKS === "1";
 }

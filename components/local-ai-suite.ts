@@ -12,7 +12,7 @@ import { topologicalOrder } from "../lib/plan/graph";
 import type { ServiceGroup as GroupName } from "../lib/plan/service-spec";
 import type { StackPlan } from "../lib/plan/stack-plan";
 import { GROUP_COMPONENTS } from "./groups";
-import type { Service } from "./service";
+import type { HealthWatch, Service } from "./service";
 import type { ServiceGroup } from "./service-group";
 
 export interface LocalAiSuiteArgs {
@@ -21,6 +21,8 @@ export interface LocalAiSuiteArgs {
   containerPrefix?: string;
   /** Secrets the stack set. gatewayMasterKey (and grafanaAdminPassword with monitoring) are generated when absent. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+  /** Reads containers' health on a real run (see ServiceArgs.healthWatch). */
+  healthWatch?: HealthWatch;
 }
 
 export class LocalAiSuite extends pulumi.ComponentResource {
@@ -28,6 +30,8 @@ export class LocalAiSuite extends pulumi.ComponentResource {
   readonly volumes: Record<string, docker.Volume> = {};
   readonly groups: Partial<Record<GroupName, ServiceGroup>> = {};
   readonly services: Record<string, Service>;
+  /** Each service's health as the `up` saw it once its container's step was done. */
+  readonly health: pulumi.Output<Record<string, string>>;
   /** The gateway master key clients send as `Authorization: Bearer ...`. */
   readonly gatewayMasterKey: pulumi.Output<string>;
 
@@ -64,11 +68,12 @@ export class LocalAiSuite extends pulumi.ComponentResource {
       const { component, part } = GROUP_COMPONENTS[group];
       this.groups[group] = new component(
         `${name}-${part}`,
-        { specs: plan.services.filter((s) => s.group === group), network: this.network, registry, secrets, volumes: this.volumes },
+        { specs: plan.services.filter((s) => s.group === group), network: this.network, registry, secrets, volumes: this.volumes, healthWatch: args.healthWatch },
         { parent: this },
       );
     }
     this.services = Object.fromEntries(registry);
+    this.health = pulumi.all(Object.fromEntries([...registry].map(([service, s]) => [service, s.health])));
 
     this.registerOutputs({ network: this.network.name });
   }

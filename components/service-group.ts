@@ -16,6 +16,7 @@ export interface ServiceGroupArgs {
   registry: Map<string, Service>;
   secrets: ServiceArgs["secrets"];
   volumes?: ServiceArgs["volumes"];
+  healthWatch?: ServiceArgs["healthWatch"];
 }
 
 export abstract class ServiceGroup extends pulumi.ComponentResource {
@@ -31,7 +32,7 @@ export abstract class ServiceGroup extends pulumi.ComponentResource {
       });
       const service = new Service(
         `${name}-${spec.service}`,
-        { spec, network: args.network, dependencies, secrets: args.secrets, volumes: args.volumes },
+        { spec, network: args.network, dependencies, secrets: args.secrets, volumes: args.volumes, healthWatch: args.healthWatch },
         { parent: this },
       );
       this.services[spec.service] = service;

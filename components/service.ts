@@ -21,12 +21,27 @@ export interface ServiceArgs {
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
   /** Named volumes by volume name, for spec.volumes. */
   volumes?: Record<string, docker.Volume>;
+  /**
+   * Reads the running container's health (program/container-health.ts on a real
+   * run; absent under mocks). With it, a failed health wait names the service and
+   * its last probe output, and every `up` fails while the container is unhealthy.
+   */
+  healthWatch?: HealthWatch;
+}
+
+export interface HealthWatch {
+  /** Why the container is not healthy: its health state and last probe output. */
+  diagnose(service: string, containerName: string): Promise<string>;
+  /** Resolves once the container is healthy; rejects with the diagnosis once it cannot be. */
+  verify(service: string, containerName: string, waitTimeoutSec: number): Promise<void>;
 }
 
 export class Service extends pulumi.ComponentResource {
   readonly spec: ServiceSpec;
   readonly image: docker.RemoteImage;
   readonly container: docker.Container;
+  /** "healthy" once `up` saw the container healthy ("not checked" in a preview or without a health watch). */
+  readonly health: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("local-ai-suite:service:Service", name, {}, opts);
@@ -103,10 +118,42 @@ export class Service extends pulumi.ComponentResource {
           ...(spec.files.some((f) => f.secret) ? ["uploads"] : []),
         ],
         customTimeouts: { create: goSeconds(lifecycle.createTimeoutSec) },
+        hooks: args.healthWatch ? { onError: [this.explainFailedWait(name, args.healthWatch)] } : undefined,
       },
     );
+    this.health = this.verifyHealth(args.healthWatch);
 
-    this.registerOutputs({ containerName: this.container.name, imageId: this.image.imageId });
+    this.registerOutputs({ containerName: this.container.name, imageId: this.image.imageId, health: this.health });
+  }
+
+  /** The provider says only "container failed to be in healthy state"; this says which service and what its probe printed. */
+  private explainFailedWait(name: string, watch: HealthWatch): pulumi.ErrorHook {
+    return new pulumi.ErrorHook(`${name}-explain-failed-health-wait`, async (failure) => {
+      if (failure.errors.some((e) => e.includes("healthy state"))) {
+        // On the stack, not the container: the engine drops diagnostics of a resource whose step just failed.
+        pulumi.log.error(await watch.diagnose(this.spec.service, this.spec.containerName));
+      }
+      return false;
+    });
+  }
+
+  /**
+   * The provider waits for health only when it creates a container, so an `up`
+   * after a failed wait could report success for a container still unhealthy.
+   * On every `up` each container is checked once its step is done.
+   */
+  private verifyHealth(watch: HealthWatch | undefined): pulumi.Output<string> {
+    if (!watch || pulumi.runtime.isDryRun()) return pulumi.output("not checked");
+    const { service, containerName, lifecycle } = this.spec;
+    return this.container.id.apply(async () => {
+      try {
+        await watch.verify(service, containerName, lifecycle.waitTimeoutSec);
+        return "healthy";
+      } catch (error) {
+        pulumi.log.error((error as Error).message, this.container);
+        return "unhealthy";
+      }
+    });
   }
 }
 

@@ -1,10 +1,8 @@
 /**
- * The API version of the Docker daemon the docker provider will talk to, for
- * stacks whose docker.engineApiVersion is "auto". Same address as the
- * provider: its `docker:host` config, else DOCKER_HOST, else the local socket.
- * Undefined when the daemon cannot be asked (TLS, ssh, not running): the plan
- * then assumes the oldest supported engine, and the provider reports an
- * unreachable daemon itself.
+ * Talking to the Docker daemon the docker provider uses, from the program: its
+ * `docker:host` config, else DOCKER_HOST, else the local socket. Plain HTTP
+ * over a unix socket or TCP; a daemon behind TLS or ssh is not asked
+ * (`undefined`), and the provider reports an unreachable daemon itself.
  */
 import * as http from "node:http";
 
@@ -24,17 +22,17 @@ export function engineAddress(host: string | undefined): EngineAddress | undefin
   return undefined;
 }
 
-export function detectEngineApiVersion(host: string | undefined, timeoutMs = 2000): Promise<string | undefined> {
+/** GET `path` from the daemon: its status and JSON body, or undefined when it cannot be asked. */
+export function engineGet<T>(host: string | undefined, path: string, timeoutMs = 2000): Promise<{ status: number; body: T } | undefined> {
   const address = engineAddress(host);
   if (!address || process.env.DOCKER_TLS_VERIFY) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const request = http.get({ ...address, path: "/version", timeout: timeoutMs }, (response) => {
-      let body = "";
-      response.on("data", (chunk) => (body += chunk));
+    const request = http.get({ ...address, path, timeout: timeoutMs }, (response) => {
+      let text = "";
+      response.on("data", (chunk) => (text += chunk));
       response.on("end", () => {
         try {
-          const version = (JSON.parse(body) as { ApiVersion?: unknown }).ApiVersion;
-          resolve(typeof version === "string" && /^1\.\d+$/.test(version) ? version : undefined);
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as T });
         } catch {
           resolve(undefined);
         }
@@ -43,4 +41,11 @@ export function detectEngineApiVersion(host: string | undefined, timeoutMs = 200
     request.on("timeout", () => request.destroy());
     request.on("error", () => resolve(undefined));
   });
+}
+
+/** The daemon's API version ("1.41"), for stacks whose docker.engineApiVersion is "auto". */
+export async function detectEngineApiVersion(host: string | undefined): Promise<string | undefined> {
+  const answer = await engineGet<{ ApiVersion?: unknown }>(host, "/version");
+  const version = answer?.body.ApiVersion;
+  return typeof version === "string" && /^1\.\d+$/.test(version) ? version : undefined;
 }

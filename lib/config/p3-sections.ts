@@ -27,6 +27,12 @@ export const mcpSection = z
     /** The settings module accepts strict, normal or legacy (the reference's "development" is not one of them). */
     securityMode: z.enum(["strict", "normal", "legacy"]).default("normal"),
     rbacEnabled: z.boolean().default(false),
+    /**
+     * The reference server calls the gateway without a key. Set this only for a build
+     * that sends `Authorization: Bearer $API_GATEWAY_API_KEY` (the plan then passes the
+     * master key in that env var and lets the gateway require it).
+     */
+    sendsGatewayKey: z.boolean().default(false),
     approvalWorkflow: z.boolean().default(false),
     maxSessions: z.int().min(1).max(1000).default(50),
     sessionTimeoutSec: seconds.default(3600),

@@ -15,6 +15,8 @@ export const MCP_ADMIN_PORT = 8021;
 export const MCP_WORKSPACE = "/mnt/workspace";
 export const MCP_DATA_DIR = "/mnt/data";
 export const DOCKER_SOCKET = "/var/run/docker.sock";
+/** Where an MCP server build that sends the gateway key reads it (mcp.sendsGatewayKey). */
+export const MCP_GATEWAY_KEY_ENV = "API_GATEWAY_API_KEY";
 /** The env var through which the server finds its security database (the backup reads it too). */
 export const SECURITY_DB_ENV = "SECURITY_DB_PATH";
 
@@ -77,6 +79,9 @@ export function planMcpServer(ctx: PlanContext): ServiceSpec {
       MCP_SERVER_PORT: String(MCP_PORT),
       MCP_SECURITY_PORT: String(MCP_ADMIN_PORT),
     },
+    // The reference server sends no key; a build that does gets the master key (caller-keys.ts checks the rest).
+    secretEnv: mcp.sendsGatewayKey && config.gateway.requireKey ? { [MCP_GATEWAY_KEY_ENV]: "gatewayMasterKey" } : {},
+    sendsKeys: mcp.sendsGatewayKey ? ["gatewayMasterKey"] : [],
     ports: [
       { internal: MCP_PORT, external: mcp.hostPort, configKey: "mcp.hostPort" },
       { internal: MCP_ADMIN_PORT, external: mcp.adminPort, configKey: "mcp.adminPort" },

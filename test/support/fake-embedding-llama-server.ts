@@ -64,7 +64,7 @@ export class FakeEmbeddingLlamaServer {
   private readonly pieces: string[] = [];
 
   constructor(
-    readonly options: { dim?: number; ubatch?: number; state?: EmbeddingServerState } = {},
+    readonly options: { dim?: number; ubatch?: number; state?: EmbeddingServerState; host?: string; port?: number } = {},
   ) {
     this.state = options.state ?? "ready";
   }
@@ -100,7 +100,7 @@ export class FakeEmbeddingLlamaServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.boundPort, "127.0.0.1", () => resolve());
+      server.listen(this.boundPort || (this.options.port ?? 0), this.options.host ?? "127.0.0.1", () => resolve());
     });
     this.boundPort = (server.address() as AddressInfo).port;
     this.server = server;

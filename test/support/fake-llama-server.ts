@@ -50,6 +50,9 @@ export interface FakeLlamaOptions {
   slots?: number;
   /** Generated tokens when the request names no `max_tokens`. */
   defaultMaxTokens?: number;
+  /** Where to listen (default 127.0.0.1 on a free port); a stand-in container listens on 0.0.0.0. */
+  host?: string;
+  port?: number;
 }
 
 interface Held {
@@ -114,7 +117,7 @@ export class FakeLlamaServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.boundPort, "127.0.0.1", () => resolve());
+      server.listen(this.boundPort || (this.options.port ?? 0), this.options.host ?? "127.0.0.1", () => resolve());
     });
     this.boundPort = (server.address() as AddressInfo).port;
     this.server = server;

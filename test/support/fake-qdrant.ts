@@ -8,6 +8,7 @@
  * Faults: take it down (connections refused) and bring it back on the same
  * port, slow every answer, or fail matching requests with a status.
  */
+import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -55,7 +56,18 @@ export class FakeQdrant {
   private boundPort = 0;
   private operationId = 0;
 
-  constructor(readonly options: { apiKey?: string } = {}) {}
+  constructor(
+    readonly options: {
+      apiKey?: string;
+      /** Where to listen (default 127.0.0.1 on a free port); a stand-in container listens on 0.0.0.0:6333. */
+      host?: string;
+      port?: number;
+      /** Keep the collections in this JSON file across restarts (a stand-in's bind-mounted storage). */
+      dataFile?: string;
+    } = {},
+  ) {
+    if (options.dataFile) this.load(options.dataFile);
+  }
 
   get port(): number {
     return this.boundPort;
@@ -74,10 +86,24 @@ export class FakeQdrant {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.boundPort, "127.0.0.1", () => resolve());
+      server.listen(this.boundPort || (this.options.port ?? 0), this.options.host ?? "127.0.0.1", () => resolve());
     });
     this.boundPort = (server.address() as AddressInfo).port;
     this.server = server;
+  }
+
+  /** Writes every collection to `file` (after each change, when `dataFile` is set). */
+  save(file = this.options.dataFile): void {
+    if (!file) return;
+    const data = [...this.collections].map(([name, c]) => ({ name, size: c.size, distance: c.distance, metadata: c.metadata, points: [...c.points.values()] }));
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(data));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  private load(file: string): void {
+    if (!fs.existsSync(file)) return;
+    const data = JSON.parse(fs.readFileSync(file, "utf8")) as { name: string; size: number; distance: string; metadata: Record<string, unknown> | undefined; points: QdrantPoint[] }[];
+    for (const c of data) this.collections.set(c.name, { size: c.size, distance: c.distance, metadata: c.metadata, points: new Map(c.points.map((p) => [String(p.id), p])) });
   }
 
   /** Like a stopped container: the port refuses connections, open ones are cut. */
@@ -127,7 +153,10 @@ export class FakeQdrant {
       }
       const recorded: RecordedRequest = { at: performance.now(), method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body };
       this.requests.push(recorded);
-      const respond = () => this.respond(recorded, res);
+      const respond = () => {
+        this.respond(recorded, res);
+        if (recorded.method !== "GET") this.save();
+      };
       if (this.delayMs > 0) setTimeout(respond, this.delayMs);
       else respond();
     });

@@ -32,8 +32,11 @@ export function pinnedNodeVersion(): string {
   return match[1]!;
 }
 
+/** Bump with scripts/ensure-test-image.sh's tag, so the Node base is rebuilt on the new minbase. */
+const MINBASE_GENERATION = 2;
+
 export function nodeBaseImageTag(version = pinnedNodeVersion()): string {
-  return `local-ai-suite-test/node24:${version}`;
+  return `local-ai-suite-test/node24:${version}-base${MINBASE_GENERATION}`;
 }
 
 /** Builds (first time) or finds the local Node base image; returns its tag. */

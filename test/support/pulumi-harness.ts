@@ -95,6 +95,7 @@ export interface RunOptions {
 const PINNED_ENGINE = { "local-ai-suite:docker": JSON.stringify({ engineApiVersion: "1.41" }) };
 
 export async function runProgram(options: RunOptions): Promise<CapturedStack> {
+  process.env.LOCAL_AI_SUITE_UNDER_MOCKS = "1";
   const resources: CapturedResource[] = [];
   await pulumi.runtime.setMocks(
     {

@@ -1,0 +1,25 @@
+/** The one line `npm run e2e:up` prints: what the real deploy suite measured. */
+export interface E2eUpFigures {
+  services: number;
+  created_in_order: boolean;
+  second_preview_changes: number;
+  replace_only: string;
+  destroy_kept_data: boolean;
+  up_s: number;
+  preview_s: number;
+}
+
+const yesNo = (b: boolean | undefined) => (b === undefined ? "unknown" : b ? "yes" : "no");
+
+export function e2eUpLine(f: Partial<E2eUpFigures>): string {
+  return [
+    "e2e-up:",
+    `services=${f.services ?? "unknown"}`,
+    `created_in_order=${yesNo(f.created_in_order)}`,
+    `second_preview_changes=${f.second_preview_changes ?? "unknown"}`,
+    `replace_only=${f.replace_only ?? "unknown"}`,
+    `destroy_kept_data=${yesNo(f.destroy_kept_data)}`,
+    `up_s=${f.up_s?.toFixed(1) ?? "unknown"}`,
+    `preview_s=${f.preview_s?.toFixed(1) ?? "unknown"}`,
+  ].join(" ");
+}

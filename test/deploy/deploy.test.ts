@@ -1,0 +1,272 @@
+/**
+ * `pulumi up` for real: the full p3 service set (CPU mode; stand-in images for
+ * every registry image, this repository's RAG and embedding built from their
+ * Dockerfiles) on this machine's Docker Engine, with the policy pack, then
+ * re-run, changed, broken, fixed and destroyed. Docker's own events and
+ * `docker inspect` are the evidence; the engine's event log says what Pulumi
+ * did. `npm run e2e:up` runs this file alone and prints its summary line.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
+import { dockerOk } from "../support/docker-cli";
+import {
+  cleanup,
+  initStack,
+  packArgs,
+  policyEvents,
+  pulumi,
+  REPO_DIR,
+  runWithEvents,
+  steps,
+  tempProject,
+  urnName,
+  writeStackFile,
+  type EngineRun,
+  type Project,
+} from "../support/pulumi-cli";
+import { buildStandInImages } from "../support/standin/images";
+import { DockerEvents } from "./docker-events";
+import { e2eStack, type E2eStack } from "./e2e-stack";
+
+const UP_TIMEOUT_MS = 900_000;
+let project: Project;
+let e2e: E2eStack;
+let events: DockerEvents;
+let policyConfig: string;
+let destroyed = false;
+const figures: Partial<E2eUpFigures> = {};
+
+const name = (service: string) => `${e2e.prefix}${service}`;
+const container = (service: string) => e2e.plan.services.find((s) => s.service === service)!;
+
+async function up(extra: string[] = []): Promise<EngineRun> {
+  return runWithEvents(project, ["up"], ["--stack", e2e.stack, "--yes", "--skip-preview", ...packArgs(e2e.stack, { config: policyConfig }), ...extra], { timeoutMs: UP_TIMEOUT_MS });
+}
+
+function preview(extra: string[] = []): Promise<EngineRun> {
+  return runWithEvents(project, ["preview"], ["--stack", e2e.stack, ...packArgs(e2e.stack, { config: policyConfig }), ...extra], { timeoutMs: 300_000 });
+}
+
+/** Changes one `local-ai-suite:` config value (a dotted path) in the stack file. */
+function setConfig(dotted: string, value: unknown): void {
+  const [section, ...rest] = dotted.split(".");
+  const key = `local-ai-suite:${section}`;
+  const next = structuredClone(e2e.config);
+  let cursor = (next[key] ??= {}) as Record<string, any>;
+  for (const part of rest.slice(0, -1)) cursor = cursor[part] ??= {};
+  cursor[rest[rest.length - 1]!] = value;
+  e2e.config = next;
+  writeStackFile(project, e2e.stack, e2e.config);
+}
+
+async function inspect(containerName: string): Promise<any> {
+  return JSON.parse(await dockerOk(["inspect", containerName]))[0];
+}
+
+const changedSteps = (run: EngineRun) => steps(run).filter((s) => s.op !== "same" && s.op !== "read" && s.op !== "refresh");
+
+beforeAll(async () => {
+  project = tempProject({ stacks: {} });
+  e2e = await e2eStack(project.work);
+  await buildStandInImages(e2e.plan);
+  // The committed p3 policy config, with one reviewed exception: the stand-ins load no model,
+  // so the e2e stack's model servers get a 10 s start period where real ones need minutes.
+  const p3 = JSON.parse(fs.readFileSync(path.join(REPO_DIR, "policies", "config", "p3.json"), "utf8"));
+  p3["container-healthchecks"].minModelStartPeriodSec = 10;
+  policyConfig = path.join(project.work, "policy-config.json");
+  fs.writeFileSync(policyConfig, JSON.stringify(p3, null, 2));
+  writeStackFile(project, e2e.stack, e2e.config);
+  await initStack(project, e2e.stack);
+  events = new DockerEvents(`local-ai-suite.stack=${e2e.stack}`);
+  const first = await up();
+  figures.up_s = first.ms / 1000;
+  figures.services = e2e.plan.services.length;
+  expect(first.code, first.output).toBe(0);
+}, UP_TIMEOUT_MS + 600_000);
+
+afterAll(async () => {
+  events?.stop();
+  if (project && e2e && !destroyed) await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
+  if (e2e) {
+    // Whatever a failed run left behind, by the stack's label (volumes too: they are this run's own).
+    const label = `label=local-ai-suite.stack=${e2e.stack}`;
+    const leftovers = (await dockerOk(["ps", "-aq", "--filter", label])).split("\n").filter(Boolean);
+    if (leftovers.length) await dockerOk(["rm", "-f", ...leftovers]);
+    for (const kind of ["network", "volume"]) {
+      const ids = (await dockerOk([kind, "ls", "-q", "--filter", label])).split("\n").filter(Boolean);
+      if (ids.length) await dockerOk([kind, "rm", ...ids]);
+    }
+  }
+  if (process.env.E2E_UP_REPORT) fs.writeFileSync(process.env.E2E_UP_REPORT, JSON.stringify(figures));
+  if (figures.destroy_kept_data !== undefined) console.log(e2eUpLine(figures as E2eUpFigures));
+  if (project) cleanup(project);
+}, 600_000);
+
+describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () => {
+  it("creates every container only after each of its dependencies reported healthy", () => {
+    const late: string[] = [];
+    for (const spec of e2e.plan.services) {
+      const created = events.of(name(spec.service), "create")[0]?.at;
+      expect(created, `${spec.service} was created`).toBeDefined();
+      for (const dep of spec.dependsOn) {
+        const healthy = events.firstHealthy(name(dep));
+        if (healthy === undefined || created! < healthy) late.push(`${spec.service} created ${healthy === undefined ? "before any healthy" : `${Math.round(healthy - created!)} ms before`} ${dep}`);
+      }
+    }
+    figures.created_in_order = late.length === 0;
+    expect(late).toEqual([]);
+  });
+
+  it("serves a RAG query over the stack network: RAG, our embedding service and its llama.cpp server, Qdrant, the gateway with its key, inference-chat", async () => {
+    fs.writeFileSync(path.join(e2e.dataDir, "documents", "pets.md"), "Cats purr when they are content. Dogs wag their tails when they are happy.\n");
+    const rag = `http://127.0.0.1:${e2e.ports["rag.hostPort"]}`;
+    const indexed = await fetch(`${rag}/index?collection=e2e`, { method: "POST" }).then((r) => r.json());
+    expect(indexed).toMatchObject({ collection: "e2e", chunks: 1, embedding_model: "BAAI/bge-small-en-v1.5", embedding_dim: 384 });
+    const answer = await fetch(`${rag}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "why do cats purr", collection: "e2e" }) });
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as { answer: string; context: { doc_id: string }[] };
+    // The inference stand-in answers with its --alias: the chat model's server answered, through the gateway.
+    expect(body.answer.split(/\s/)[0]).toBe(`served-by:${e2e.plan.services.find((s) => s.service === "inference-chat")!.command![e2e.plan.services.find((s) => s.service === "inference-chat")!.command!.indexOf("--alias") + 1]}`);
+    expect(body.context[0]!.doc_id).toBe("pets.md");
+    // Without the key the gateway refuses: RAG got through because it sent the key the plan gave it.
+    const gateway = `http://127.0.0.1:${e2e.ports["gateway.hostPort"]}`;
+    expect((await fetch(`${gateway}/v1/models`)).status).toBe(401);
+    // Qdrant kept the collection on the host path the plan gave it.
+    expect(fs.existsSync(path.join(e2e.dataDir, "vectors", "qdrant", "standin-collections.json"))).toBe(true);
+  }, 600_000);
+
+  it("keeps the generated master key and Grafana password out of the state in plaintext; only the containers that use them get them", async () => {
+    const key = (await pulumi(project, ["stack", "output", "gatewayMasterKey", "--show-secrets", "--stack", e2e.stack])).stdout.trim();
+    expect(key).toMatch(/^sk-[A-Za-z0-9]{40}$/);
+    const grafanaEnv: string[] = (await inspect(name("grafana"))).Config.Env;
+    const password = grafanaEnv.find((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))!.split("=")[1]!;
+    expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
+    const exported = (await pulumi(project, ["stack", "export", "--stack", e2e.stack])).stdout;
+    const stateFiles = fs.readdirSync(path.join(project.work, "state"), { recursive: true }).map(String).filter((f) => f.endsWith(".json"));
+    for (const text of [exported, ...stateFiles.map((f) => fs.readFileSync(path.join(project.work, "state", f), "utf8"))]) {
+      expect(text.includes(key), "master key in plaintext").toBe(false);
+      expect(text.includes(password), "Grafana password in plaintext").toBe(false);
+    }
+    const holders = { key: [] as string[], password: [] as string[] };
+    for (const spec of e2e.plan.services) {
+      const env: string[] = (await inspect(name(spec.service))).Config.Env;
+      if (env.some((e) => e.endsWith(`=${key}`))) holders.key.push(spec.service);
+      if (env.some((e) => e.endsWith(`=${password}`))) holders.password.push(spec.service);
+    }
+    expect(holders).toEqual({ key: ["api-gateway", "rag", "mcp-server"].sort((a, b) => e2e.plan.services.findIndex((s) => s.service === a) - e2e.plan.services.findIndex((s) => s.service === b)), password: ["grafana"] });
+  }, 600_000);
+
+  it("shows no change on a second preview, nor on one after a refresh", async () => {
+    const second = await preview(["--expect-no-changes"]);
+    figures.second_preview_changes = changedSteps(second).length;
+    figures.preview_s = second.ms / 1000;
+    expect(second.code, second.output).toBe(0);
+    expect(changedSteps(second)).toEqual([]);
+    const refreshed = await preview(["--refresh", "--expect-no-changes"]);
+    expect(refreshed.code, refreshed.output).toBe(0);
+    expect(changedSteps(refreshed).filter((s) => s.op !== "refresh")).toEqual([]);
+  }, 600_000);
+
+  it("previews one targeted service with the pack, which judges it and lets the rest be", async () => {
+    const ragUrn = steps(await preview()).find((s) => urnName(s.urn) === "suite-rag-rag-container")!.urn;
+    const targeted = await preview(["--target", ragUrn]);
+    expect(targeted.code, targeted.output).toBe(0);
+    expect(policyEvents(targeted).filter((e) => e.enforcementLevel === "mandatory")).toEqual([]);
+  }, 600_000);
+
+  it("applies a healthcheck change to the running container: it is replaced with the new probe timing", async () => {
+    const before = await inspect(name("inference-chat"));
+    setConfig("inference.chat.loadTimeoutSec", 12);
+    const run = await up();
+    expect(run.code, run.output).toBe(0);
+    const after = await inspect(name("inference-chat"));
+    expect(after.Id).not.toBe(before.Id);
+    expect(after.Config.Healthcheck.StartPeriod).toBe(12e9);
+    expect(changedSteps(run).filter((s) => s.type === "docker:index/container:Container").map((s) => [urnName(s.urn), s.op])).toEqual([
+      ["suite-llm-inference-chat-container", "delete-replaced"],
+      ["suite-llm-inference-chat-container", "replace"],
+      ["suite-llm-inference-chat-container", "create-replacement"],
+    ].sort((a, b) => ["delete-replaced", "replace", "create-replacement"].indexOf(a[1]!) - ["delete-replaced", "replace", "create-replacement"].indexOf(b[1]!)));
+  }, 600_000);
+
+  it("changing inference.code.ctxSize replaces that container only, delete-first, and its dependents keep running", async () => {
+    const gatewayBefore = await inspect(name("api-gateway"));
+    const since = Date.now();
+    const newCtx = 2048;
+    setConfig("inference.code.ctxSize", newCtx);
+    const planned = await preview(["--diff"]);
+    const replaced = [...new Set(changedSteps(planned).map((s) => urnName(s.urn)))];
+    expect(replaced).toEqual(["suite-llm-inference-code-container"]);
+    figures.replace_only = "inference-code";
+    const run = await up();
+    expect(run.code, run.output).toBe(0);
+    const code = name("inference-code");
+    const destroyedAt = events.of(code, "destroy", since)[0]!.at;
+    const createdAt = events.of(code, "create", since)[0]!.at;
+    expect(destroyedAt).toBeLessThan(createdAt);
+    const args: string[] = (await inspect(code)).Args;
+    expect(args[args.indexOf("--ctx-size") + 1]).toBe(String(newCtx));
+    // The gateway that depends on it was neither replaced nor restarted.
+    const gatewayAfter = await inspect(name("api-gateway"));
+    expect(gatewayAfter.Id).toBe(gatewayBefore.Id);
+    expect(gatewayAfter.State.StartedAt).toBe(gatewayBefore.State.StartedAt);
+    expect(events.of(name("api-gateway"), "die", since)).toEqual([]);
+    // State and Docker agree: a refresh finds nothing to change.
+    const refreshed = await preview(["--refresh", "--expect-no-changes"]);
+    expect(refreshed.code, refreshed.output).toBe(0);
+  }, 600_000);
+
+  it("stops every replaced container gracefully: SIGTERM, a clean exit after its flush, never SIGKILL", () => {
+    for (const service of ["inference-chat", "inference-code"]) {
+      const kills = events.of(name(service), "kill");
+      const dies = events.of(name(service), "die");
+      expect(kills.map((k) => k.signal), service).toEqual(["15"]);
+      expect(dies.map((d) => d.exitCode), service).toEqual([0]);
+      // The stand-in flushes for 1.5 s; a SIGKILL 10 ms after SIGTERM would have cut it.
+      expect(dies[0]!.at - kills[0]!.at).toBeGreaterThan(1000);
+      expect(container(service).lifecycle.stopGraceSec).toBeGreaterThan(1.5);
+    }
+  });
+
+  it("an up whose server never becomes healthy fails within its wait timeout, naming it and its last probe output; so does the next; reverting converges", async () => {
+    const code = container("inference-code");
+    const alias = code.command![code.command!.indexOf("--alias") + 1]!;
+    fs.mkdirSync(path.join(e2e.modelsDir, ".standin"), { recursive: true });
+    // Like a server that cannot start with one setting: never healthy with a 4096 context.
+    fs.writeFileSync(path.join(e2e.modelsDir, ".standin", alias), "never-healthy-with:--ctx-size=4096");
+    setConfig("inference.code.ctxSize", 4096);
+    const broken = await up();
+    expect(broken.code).not.toBe(0);
+    expect(broken.ms / 1000).toBeLessThan(code.lifecycle.waitTimeoutSec + 120);
+    expect(broken.output).toMatch(new RegExp(`inference-code \\(container ${name("inference-code")}\\) is not healthy: health (unhealthy|starting)[^;]*; last probe \\(exit \\d+\\): curl: \\(22\\) The requested URL returned error: 503`));
+    const again = await up();
+    expect(again.code, "an up must not report success while inference-code is unhealthy").not.toBe(0);
+    expect(again.output).toMatch(/inference-code \(container .*\) is not healthy/);
+    setConfig("inference.code.ctxSize", 2048);
+    const fixed = await up();
+    expect(fixed.code, fixed.output).toBe(0);
+    expect((await inspect(name("inference-code"))).State.Health.Status).toBe("healthy");
+    const settled = await preview(["--expect-no-changes"]);
+    expect(settled.code, settled.output).toBe(0);
+  }, 900_000);
+
+  it("destroy removes the containers and the network, and keeps every named volume and every file under dataDir", async () => {
+    const volumes = e2e.plan.services.flatMap((s) => s.volumes.map((v) => `${e2e.prefix}${v.volume}`));
+    const marker = path.join(e2e.dataDir, "vectors", "qdrant", "standin-collections.json");
+    const since = Date.now();
+    const run = await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
+    destroyed = run.code === 0;
+    expect(run.code, run.output).toBe(0);
+    expect((await dockerOk(["ps", "-aq", "--filter", `label=local-ai-suite.stack=${e2e.stack}`])).trim()).toBe("");
+    expect((await dockerOk(["network", "ls", "-q", "--filter", `name=${e2e.prefix}local-ai-suite`])).trim()).toBe("");
+    const kept = (await dockerOk(["volume", "ls", "--format", "{{.Name}}"])).split("\n");
+    for (const v of volumes) expect(kept, v).toContain(v);
+    expect(JSON.parse(fs.readFileSync(marker, "utf8"))).toEqual(expect.arrayContaining([expect.objectContaining({ name: "e2e" })]));
+    // Every container stopped cleanly on destroy as well.
+    const dies = e2e.plan.services.flatMap((s) => events.of(name(s.service), "die", since).map((d) => [s.service, d.exitCode]));
+    expect(dies.filter(([, exit]) => exit !== 0)).toEqual([]);
+    figures.destroy_kept_data = true;
+  }, 600_000);
+});

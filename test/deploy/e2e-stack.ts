@@ -1,0 +1,147 @@
+/**
+ * The stack the deploy tests put on this machine's Docker Engine: the full p3
+ * service set (Pulumi.p3.yaml) in CPU mode, every registry image pointed at
+ * a locally built stand-in with a registry-style pinned name (e2e.local/...),
+ * this repository's RAG and embedding services built from their Dockerfiles on
+ * a local Node base, and a unique container prefix, free host ports and
+ * temporary data directories, so it never touches a real stack on the same host.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { parseStackConfig } from "../../lib/config/load";
+import { planStack, type StackPlan } from "../../lib/plan/stack-plan";
+import { freePort } from "../support/litellm-proxy";
+import { ensureNodeBaseImage } from "../support/node-base-image";
+import { REPO_DIR } from "../support/pulumi-cli";
+
+export interface E2eStack {
+  stack: string;
+  prefix: string;
+  dataDir: string;
+  modelsDir: string;
+  workspaceDir: string;
+  scriptsDir: string;
+  /** Stack file `config:` with full keys (local-ai-suite:...). */
+  config: Record<string, unknown>;
+  /** The plan of that config, as the program will make it on this engine. */
+  plan: StackPlan;
+  /** Host ports by config key. */
+  ports: Record<string, number>;
+}
+
+const LOCAL = "e2e.local";
+/** A stand-in tag of the same pinned version as `ref`'s, under e2e.local. */
+export const standInRef = (ref: string) => `${LOCAL}/${ref.replace(/^(ghcr\.io|nvcr\.io|docker\.io)\//, "")}`;
+
+const PORT_KEYS = [
+  "inference.chat.hostPort",
+  "inference.code.hostPort",
+  "gateway.hostPort",
+  "qdrant.httpPort",
+  "qdrant.grpcPort",
+  "embedding.hostPort",
+  "embedding.server.hostPort",
+  "rag.hostPort",
+  "mcp.hostPort",
+  "mcp.adminPort",
+  "memory.hostPort",
+  "monitoring.prometheus.hostPort",
+  "monitoring.alertmanager.hostPort",
+  "monitoring.grafana.hostPort",
+  "monitoring.loki.hostPort",
+];
+
+function setPath(target: Record<string, any>, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let cursor = target;
+  for (const key of keys.slice(0, -1)) cursor = cursor[key] ??= {};
+  cursor[keys[keys.length - 1]!] = value;
+}
+
+/** The stand-in memory maintainer: writes its log as the real one does, and stops cleanly on SIGTERM. */
+const MAINTAINER_SCRIPT = `import os, signal, sys, time
+log = "/app/memory/logs/memory_maintainer.log"
+os.makedirs(os.path.dirname(log), exist_ok=True)
+def stop(signum, frame):
+    with open(log, "a") as f: f.write("stopping on signal %d\\n" % signum)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    with open(log, "a") as f: f.write("%s maintainer tick\\n" % time.strftime("%Y-%m-%dT%H:%M:%S"))
+    time.sleep(5)
+`;
+
+export async function e2eStack(work: string): Promise<E2eStack> {
+  const id = Math.random().toString(36).slice(2, 7);
+  // Unique, so the Docker events and labels of this run are its own.
+  const stack = `e2e${id}`;
+  const dataDir = path.join(work, "data");
+  const modelsDir = path.join(work, "models");
+  const workspaceDir = path.join(work, "workspace");
+  const scriptsDir = path.join(work, "scripts");
+  for (const dir of [dataDir, modelsDir, workspaceDir, scriptsDir, path.join(dataDir, "documents")]) fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(scriptsDir, "memory_maintainer.py"), MAINTAINER_SCRIPT);
+  // The data dirs a service writes into are the stand-ins' (uid 0) or the services' own user's (uid 1000).
+  fs.chmodSync(dataDir, 0o777);
+
+  const p3 = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p3.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+  const raw: Record<string, any> = Object.fromEntries(Object.entries(p3).map(([k, v]) => [k.replace(/^local-ai-suite:/, ""), structuredClone(v)]));
+  const defaults = parseStackConfig({});
+  const nodeBase = await ensureNodeBaseImage();
+  const ownBuild = (dockerfile: string) => ({ build: { context: "services", dockerfile, tag: `e2e-${id}`, args: { BASE_IMAGE: nodeBase } } });
+
+  raw.containerPrefix = `e2e${id}-`;
+  raw.paths = { modelsDir, dataDir };
+  raw.gpus = [];
+  // Small limits: the stand-ins need little, and no container may ask for more CPUs than CI has.
+  const small = { memoryMiB: 512, cpus: 0.5 };
+  raw.inference = {
+    ...raw.inference,
+    mode: "cpu",
+    image: standInRef(defaults.inference.image),
+    cpuImage: standInRef(defaults.inference.cpuImage),
+    chat: { ...raw.inference?.chat, ...small, loadTimeoutSec: 10 },
+    code: { ...raw.inference?.code, ...small, loadTimeoutSec: 10 },
+  };
+  // The key path is exercised: the gateway requires its key, and the MCP stand-in sends it.
+  raw.gateway = { ...raw.gateway, image: standInRef(defaults.gateway.image), requireKey: true, ...small };
+  raw.qdrant = { image: standInRef(defaults.qdrant.image), ...small };
+  raw.embedding = { source: ownBuild("embedding/Dockerfile"), ...small, server: { ...small, loadTimeoutSec: 10 } };
+  raw.rag = { source: ownBuild("rag/Dockerfile"), ...small };
+  raw.mcp = { ...raw.mcp, workspaceDir, source: { image: `${LOCAL}/local-ai-suite/mcp-server:0.1.0` }, sendsGatewayKey: true, ...small };
+  raw.memory = {
+    ...raw.memory,
+    scriptsDir,
+    apiSource: { image: `${LOCAL}/local-ai-suite/memory-api:0.1.0` },
+    maintainerSource: { image: `${LOCAL}/local-ai-suite/memory-maintainer:0.1.0` },
+    api: small,
+    maintainer: small,
+  };
+  const monitoringImage = (name: keyof typeof defaults.monitoring) => standInRef((defaults.monitoring[name] as { image: string }).image);
+  raw.monitoring = {
+    enabled: true,
+    dcgmExporter: { enabled: false },
+    ...Object.fromEntries(
+      (["prometheus", "alertmanager", "grafana", "loki", "alloy", "nodeExporter", "cadvisor"] as const).map((name) => [name, { image: monitoringImage(name), ...small }]),
+    ),
+  };
+  const ports: Record<string, number> = {};
+  for (const key of PORT_KEYS) {
+    ports[key] = await freePort();
+    setPath(raw, key, ports[key]);
+  }
+  const config = parseStackConfig(raw, "e2e stack config");
+  const plan = planStack(config, { stack, projectDir: REPO_DIR });
+  return {
+    stack,
+    prefix: config.containerPrefix,
+    dataDir,
+    modelsDir,
+    workspaceDir,
+    scriptsDir,
+    config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])),
+    plan: await plan,
+    ports,
+  };
+}
