@@ -5,8 +5,8 @@
  * (POST /embed, GET /health whose `ok` means the model is loaded).
  */
 import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./define-service";
-import { curlProbe, nodeProbe } from "./health";
-import { CONTAINER_MODELS_DIR } from "./inference";
+import { nodeProbe } from "./health";
+import { CONTAINER_MODELS_DIR, llamaServerProbe } from "./inference";
 import type { ServiceSpec } from "./service-spec";
 
 export const EMBEDDING_SERVICE = "embedding";
@@ -52,8 +52,7 @@ export function planEmbeddingServer(ctx: PlanContext): ServiceSpec {
     env: onGpu ? { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" } : {},
     ports: [{ internal: EMBEDDING_SERVER_PORT, external: server.hostPort, configKey: "embedding.server.hostPort" }],
     binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
-    // /health is 503 while the model loads, 200 once it can embed.
-    healthcheck: curlProbe(`http://127.0.0.1:${EMBEDDING_SERVER_PORT}/health`, { intervalSec: 20, retries: 5, startPeriodSec: server.loadTimeoutSec }),
+    healthcheck: llamaServerProbe(EMBEDDING_SERVER_PORT, server.loadTimeoutSec),
     metrics: { port: EMBEDDING_SERVER_PORT, path: "/metrics" },
     gpuDeviceIds: onGpu ? [server.gpu] : undefined,
     vramMiB: onGpu ? server.vramMiB : undefined,

@@ -2,6 +2,7 @@
 import { serverMode, type InferenceRole, type LlamaServerConfig } from "../config/schema";
 import { defineService, type PlanContext } from "./define-service";
 import { curlProbe } from "./health";
+import type { HealthcheckSpec } from "./service-spec";
 import type { ServiceSpec } from "./service-spec";
 
 export const INFERENCE_PORT = 8001;
@@ -49,12 +50,24 @@ export function planInferenceServer(ctx: PlanContext, role: InferenceRole, nGpuL
     env: onGpu ? { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" } : {},
     ports: [{ internal: INFERENCE_PORT, external: server.hostPort, configKey: `inference.${role}.hostPort` }],
     binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
-    // /health answers 503 while the model loads; the start period covers the worst-case load.
-    healthcheck: curlProbe(`http://127.0.0.1:${INFERENCE_PORT}/health`, { intervalSec: 20, retries: 5, startPeriodSec: server.loadTimeoutSec }),
+    healthcheck: llamaServerProbe(INFERENCE_PORT, server.loadTimeoutSec),
     metrics: { port: INFERENCE_PORT, path: "/metrics" },
     gpuDeviceIds: onGpu ? [server.gpu] : undefined,
     limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
     // Lets a generation in flight end and the server free its slots before SIGKILL.
     stopGraceSec: 15,
   });
+}
+
+/**
+ * llama-server's probe asks /metrics, not /health. Both answer 503 while the
+ * model loads (the start period covers the worst-case load). But /health is
+ * answered by the HTTP thread alone, so a server whose inference loop is stuck
+ * (a hung CUDA call, a wedged slot) stays "healthy" there; /metrics is a task
+ * the inference loop itself answers between decode steps, so it also fails
+ * then, and the container turns unhealthy (and is restarted, see the healer).
+ * It needs no slot, so a long generation does not fail it.
+ */
+export function llamaServerProbe(port: number, loadTimeoutSec: number): HealthcheckSpec {
+  return curlProbe(`http://127.0.0.1:${port}/metrics`, { intervalSec: 20, retries: 5, startPeriodSec: loadTimeoutSec });
 }

@@ -30,7 +30,11 @@ beforeAll(async () => {
   }
   console.log(`docker engine ${version}`);
   image = execFileSync("bash", [path.join(PROJECT_DIR, "scripts/ensure-test-image.sh")], { encoding: "utf8", timeout: 600_000 }).trim();
-  server = http.createServer((req, res) => res.writeHead(status.get(req.url ?? "") ?? 404).end("stand-in"));
+  // Status 0: the request is never answered (a wedged server: the port accepts, nothing replies).
+  server = http.createServer((req, res) => {
+    const code = status.get(req.url ?? "") ?? 404;
+    if (code !== 0) res.writeHead(code).end("stand-in");
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
 }, 660_000);
@@ -55,7 +59,7 @@ describe("healthchecks in a real container", () => {
   it("uses the plan's own probe commands (only the port differs here)", () => {
     const ctx = planContext(defaultStackConfig(), { stack: "test", projectDir: PROJECT_DIR });
     expect(planQdrant(ctx, false).healthcheck.test).toEqual(bashHttpProbe(6333, "/readyz").test);
-    expect(planInferenceServer(ctx, "chat", 999).healthcheck.test).toEqual(curlProbe("http://127.0.0.1:8001/health").test);
+    expect(planInferenceServer(ctx, "chat", 999).healthcheck.test).toEqual(curlProbe("http://127.0.0.1:8001/metrics").test);
   });
 
   it("Qdrant's bash-only probe: starting while not ready, unhealthy after the start period, healthy once /readyz answers 200", async () => {
@@ -69,14 +73,24 @@ describe("healthchecks in a real container", () => {
   }, 40_000);
 
   it("llama.cpp's curl probe: a model still loading (503) keeps it starting; ready (200) turns it healthy within an interval", async () => {
-    status.set("/health", 503);
-    const id = await start("llama-probe", quick(curlProbe(`http://127.0.0.1:${port}/health`).test, 30_000));
+    status.set("/metrics", 503);
+    const id = await start("llama-probe", quick(curlProbe(`http://127.0.0.1:${port}/metrics`).test, 30_000));
     await new Promise((r) => setTimeout(r, 3000));
     expect(await healthStatus(id)).toBe("starting");
-    status.set("/health", 200);
+    status.set("/metrics", 200);
     const ms = await waitForStatus(id, "healthy", 5000);
     console.log(`llama probe: healthy ${ms} ms after /health turned 200`);
   }, 40_000);
+
+  it("llama.cpp's probe turns a wedged server unhealthy: /health still answers 200, /metrics (answered by the inference loop) never does", async () => {
+    status.set("/health", 200);
+    status.set("/metrics", 0);
+    const probe = planInferenceServer(planContext(defaultStackConfig(), { stack: "test", projectDir: PROJECT_DIR }), "chat", 999).healthcheck.test;
+    const id = await start("llama-wedge", quick(probe.map((t) => t.replace("127.0.0.1:8001", `127.0.0.1:${port}`)), 1000));
+    await waitForStatus(id, "unhealthy", 30_000);
+    const { body } = await engine("GET", `/containers/${id}/json`);
+    expect(body.State.Health.Log.at(-1).Output).toMatch(/timed out|exceeded timeout/i);
+  }, 45_000);
 
   it("a probe against a port nobody listens on never turns healthy", async () => {
     const closed = http.createServer();

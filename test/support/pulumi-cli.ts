@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
+import { UNDER_MOCKS_ENV } from "../../program/runtime";
 
 export const REPO_DIR = path.resolve(__dirname, "../..");
 export const POLICY_PACK_DIR = path.join(REPO_DIR, "policies");
@@ -68,6 +69,8 @@ export function tempProject(options: ProjectOptions): Project {
     PULUMI_DEBUG_COMMANDS: "true",
     PULUMI_COLOR: "never",
   };
+  // A real engine run is never "under mocks", whatever the test process ran before.
+  delete env[UNDER_MOCKS_ENV];
   return { dir, work, env };
 }
 

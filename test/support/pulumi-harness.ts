@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { UNDER_MOCKS_ENV } from "../../program/runtime";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -95,7 +96,7 @@ export interface RunOptions {
 const PINNED_ENGINE = { "local-ai-suite:docker": JSON.stringify({ engineApiVersion: "1.41" }) };
 
 export async function runProgram(options: RunOptions): Promise<CapturedStack> {
-  process.env.LOCAL_AI_SUITE_UNDER_MOCKS = "1";
+  process.env[UNDER_MOCKS_ENV] = "1";
   const resources: CapturedResource[] = [];
   await pulumi.runtime.setMocks(
     {
