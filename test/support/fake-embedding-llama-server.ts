@@ -137,6 +137,10 @@ export class FakeEmbeddingLlamaServer {
 
   private route(method: string, path: string, body: Record<string, unknown>, res: http.ServerResponse): void {
     if (method === "GET" && (path === "/health" || path === "/v1/health")) return send(res, 200, { status: "ok" });
+    if (method === "GET" && path === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      return void res.end(`# TYPE llamacpp:requests_processing gauge\nllamacpp:requests_processing 0\n`);
+    }
     if (method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) {
       const input = typeof body.input === "string" ? [body.input] : body.input;
       if (!Array.isArray(input) || !input.every((t) => typeof t === "string")) {
