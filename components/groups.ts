@@ -28,6 +28,9 @@ export const Memory = component("local-ai-suite:memory:Memory");
 /** Prometheus, Alertmanager, Grafana, Loki, Alloy and the exporters. */
 export const Monitoring = component("local-ai-suite:monitoring:Monitoring");
 
+/** healer: restarts the stack's unhealthy containers. */
+export const Healer = component("local-ai-suite:healer:Healer");
+
 /** Which component holds each group, and the child name it gets under the stack. */
 export const GROUP_COMPONENTS: Record<GroupName, { component: GroupComponent; part: string }> = {
   inference: { component: InferencePair, part: "llm" },
@@ -37,4 +40,5 @@ export const GROUP_COMPONENTS: Record<GroupName, { component: GroupComponent; pa
   mcp: { component: McpServer, part: "mcp" },
   memory: { component: Memory, part: "memory" },
   monitoring: { component: Monitoring, part: "monitoring" },
+  healer: { component: Healer, part: "healer" },
 };

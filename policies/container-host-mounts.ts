@@ -16,6 +16,8 @@ import { allowedFor, allowlistSchema, type ServiceAllowlist } from "./support/se
 export interface HostMountsConfig {
   /** Host paths a service may mount (read-only), by service. */
   allow: ServiceAllowlist<string>;
+  /** Why each allowlisted service needs its mounts: an exception is reviewed with its reason, or it is not one. */
+  reasons: Record<string, string>;
 }
 
 export interface HostMount {
@@ -64,6 +66,10 @@ export function hostMountProblems(c: ContainerView, config: HostMountsConfig): s
       );
     } else if (!m.readOnly) {
       problems.push(`${where} mounts allowlisted ${kind} read-write: ${mount}. Fix: set readOnly: true on the mount.`);
+    } else if (!config.reasons?.[c.service]?.trim()) {
+      problems.push(
+        `${where} mounts allowlisted ${kind} (${mount}), but the allowlist gives no reason for ${c.service}. Fix: add container-host-mounts.reasons.${c.service} ("why it needs this access") in policies/config/<stack>.json.`,
+      );
     }
   }
   return problems;
@@ -74,6 +80,11 @@ export const containerHostMounts: ResourceValidationPolicy = {
   description: "Checks that no container mounts the Docker socket, the host root or a host system directory unless allowlisted for its service, and that allowlisted mounts are read-only.",
   enforcementLevel: "mandatory",
   severity: "critical",
-  configSchema: { properties: { allow: allowlistSchema({ type: "string" }) } },
+  configSchema: {
+    properties: {
+      allow: allowlistSchema({ type: "string" }),
+      reasons: { type: "object", additionalProperties: { type: "string", minLength: 1 }, default: {} },
+    },
+  },
   validateResource: containerCheck<HostMountsConfig>(hostMountProblems, ["volumes", "mounts"]),
 };

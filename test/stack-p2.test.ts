@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { isCanonicalGoDuration, parseGoDuration } from "../lib/durations";
 import { type CapturedStack, containerNamed, containers, PROJECT_DIR, runProgram, runStackFile, stackFileConfig, dependencyNames } from "./support/pulumi-harness";
 
-const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag"];
+const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"];
 const HOST_PORTS: Record<string, number[]> = {
-  "inference-chat": [8001], "inference-code": [8004], "api-gateway": [8000], qdrant: [6333, 6334], "embedding-server": [8006], embedding: [8003], rag: [8002],
+  "inference-chat": [8001], "inference-code": [8004], "api-gateway": [8000], qdrant: [6333, 6334], "embedding-server": [8006], embedding: [8003], rag: [8002], healer: [],
 };
 
 let p2: CapturedStack;
@@ -21,7 +21,7 @@ function flag(command: string[], name: string): string | undefined {
 }
 
 describe("p2 stack under mocks", () => {
-  it("has the reference's six p2 services, named as in the reference, plus the llama.cpp embedding server", () => {
+  it("has the reference's six p2 services, named as in the reference, plus the llama.cpp embedding server and the healer", () => {
     expect(containers(p2).map((c) => c.inputs.name).sort()).toEqual([...P2_SERVICES].sort());
   });
 
@@ -102,7 +102,7 @@ describe("p2 stack under mocks", () => {
       expect(c.deviceRequests).toEqual([{ driver: "nvidia", deviceIds: ["0"], capabilities: ["gpu"] }]);
       expect(c.gpus).toBeUndefined();
     }
-    for (const name of ["api-gateway", "qdrant", "embedding-server", "embedding", "rag"]) expect(containerNamed(p2, name).inputs.deviceRequests).toBeUndefined();
+    for (const name of ["api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"]) expect(containerNamed(p2, name).inputs.deviceRequests).toBeUndefined();
   });
 
   it("pins the llama.cpp CUDA image and every memory-relevant llama-server flag, as measured", () => {
@@ -212,7 +212,7 @@ describe("p2 stack under mocks", () => {
     const groupTypes = new Set(p2.resources.filter((r) => !r.custom && r.type !== "local-ai-suite:service:Service").map((r) => r.type));
     expect(groupTypes).toEqual(new Set([
       "local-ai-suite:stack:LocalAiSuite", "local-ai-suite:inference:InferencePair", "local-ai-suite:gateway:Gateway",
-      "local-ai-suite:storage:VectorStore", "local-ai-suite:rag:Rag",
+      "local-ai-suite:storage:VectorStore", "local-ai-suite:rag:Rag", "local-ai-suite:healer:Healer",
     ]));
     const network = p2.resources.find((r) => r.type === "docker:index/network:Network")!;
     expect(network.options.deleteBeforeReplace).toBe(true);

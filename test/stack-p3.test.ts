@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseGoDuration } from "../lib/durations";
 import { type CapturedStack, containerNamed, containers, runStackFile, dependencyNames } from "./support/pulumi-harness";
 
-const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag"];
+const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"];
 const P3_SERVICES = ["mcp-server", "memory-api", "memory-maintainer"];
 const MONITORING = ["prometheus", "alertmanager", "grafana", "loki", "alloy", "node-exporter", "cadvisor", "dcgm-exporter"];
 const ALL = [...P2_SERVICES, ...P3_SERVICES, ...MONITORING];
@@ -146,8 +146,9 @@ describe("p3 with model switching on", () => {
       .filter((c) => ((c.inputs.volumes ?? []) as Bind[]).some((b) => b.hostPath === "/var/run/docker.sock"))
       .map((c) => c.inputs.name)
       .sort();
-    // cAdvisor reads container names through it (read-only mount, on by default); nobody else has it.
-    expect(socketHolders).toEqual(["cadvisor", "mcp-server"]);
+    // cAdvisor reads container names through it and the healer restarts unhealthy containers
+    // (read-only mounts, on by default); nobody else has it.
+    expect(socketHolders).toEqual(["cadvisor", "healer", "mcp-server"]);
   });
 
   it("mounts the workspace read-only unless writes are allowed", async () => {

@@ -238,6 +238,21 @@ export const StackConfigSchema = z
       })
       .refine((r) => r.chunkOverlap < r.chunkSize, { message: "chunkOverlap must be smaller than chunkSize", path: ["chunkOverlap"] })
       .prefault({}),
+    /**
+     * Restarts this stack's containers that turn unhealthy (Docker itself restarts
+     * on exit only). It needs the Docker socket: the policy config allowlists it for
+     * this service alone, with the reason.
+     */
+    healer: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        source: imageSource.default({ build: { context: "services", dockerfile: "healer/Dockerfile", tag: "0.2.0" } }),
+        /** Restarts of one container within windowSec before it is left unhealthy for a person (and the alert stays). */
+        maxRestarts: z.int().min(1).max(100).default(3),
+        windowSec: seconds.default(1800),
+        ...limits(128, 0.25),
+      })
+      .prefault({}),
     docker: dockerSection,
     mcp: mcpSection,
     memory: memorySection,

@@ -28,6 +28,8 @@ export interface AlertInputs {
   containerNames: boolean;
   /** Label cAdvisor puts the service name in. */
   serviceLabel: string;
+  /** The healer's scrape job, when the stack runs it (it counts the unhealthy containers it restarts). */
+  healerJob?: string;
   hostMetrics: boolean;
   gpus: GpuAlertTarget[];
   thresholds: {
@@ -73,6 +75,30 @@ function availability(inputs: AlertInputs): AlertRule[] {
     });
   }
   return rules;
+}
+
+/** What the healer did: a restart means a service was unhealthy (a wedge, a hang); a skipped one needs a person. */
+function healing(inputs: AlertInputs): AlertRule[] {
+  if (!inputs.healerJob) return [];
+  const job = `job=${promString(inputs.healerJob)}`;
+  return [
+    {
+      alert: "ContainerRestartedUnhealthy",
+      expr: `sum by (service) (increase(healer_restarts_total{${job}}[15m])) > 0`,
+      forSec: 0,
+      severity: "warning",
+      summary: "{{ $labels.service }} was unhealthy and has been restarted",
+      description: "The healer restarted {{ $labels.service }} {{ $value | humanize }} time(s) in 15 minutes after its healthcheck failed (e.g. a wedged inference loop). Look at its logs from before the restart.",
+    },
+    {
+      alert: "ContainerLeftUnhealthy",
+      expr: `sum by (service) (increase(healer_restarts_skipped_total{${job}}[15m])) > 0`,
+      forSec: 0,
+      severity: "critical",
+      summary: "{{ $labels.service }} stays unhealthy after repeated restarts",
+      description: "The healer's restart budget for {{ $labels.service }} is spent; it is left unhealthy until a person fixes the cause.",
+    },
+  ];
 }
 
 function gpuMemory(inputs: AlertInputs): AlertRule[] {
@@ -182,6 +208,7 @@ function host(inputs: AlertInputs): AlertRule[] {
 export function buildAlertGroups(inputs: AlertInputs): RuleGroup[] {
   return [
     { name: "availability", rules: availability(inputs) },
+    { name: "healing", rules: healing(inputs) },
     { name: "gpu", rules: gpuMemory(inputs) },
     { name: "inference", rules: inference(inputs) },
     { name: "http-services", rules: http(inputs) },

@@ -66,6 +66,8 @@ export type ServiceDraft = Pick<ServiceSpec, "service" | "group" | "image" | "he
     limits: { memoryMiB: number; cpus: number };
     /** Seconds the service needs to exit cleanly after SIGTERM (flush, finish a request); default DEFAULT_STOP_GRACE_SEC. */
     stopGraceSec?: number;
+    /** Default true: the healer restarts it when it turns unhealthy. */
+    restartWhenUnhealthy?: boolean;
   };
 
 export const LABEL_PREFIX = "local-ai-suite";
@@ -75,12 +77,16 @@ export const SERVICE_LABEL = `${LABEL_PREFIX}.service`;
 export const STACK_LABEL = `${LABEL_PREFIX}.stack`;
 /** The VRAM in MiB a GPU container that the VRAM model does not estimate holds on each GPU it requests. */
 export const VRAM_MIB_LABEL = `${LABEL_PREFIX}.vram-mib`;
+/** "true" on a container the healer restarts when it turns unhealthy. */
+export const AUTOHEAL_LABEL = `${LABEL_PREFIX}.autoheal`;
+/** Seconds between SIGTERM and SIGKILL when the container is stopped (the healer restarts with it). */
+export const STOP_GRACE_LABEL = `${LABEL_PREFIX}.stop-grace-sec`;
 /** Docker's own stop timeout, which most services need; data stores ask for more. */
 export const DEFAULT_STOP_GRACE_SEC = 10;
 
 export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpec {
   const { config } = ctx;
-  const { stopGraceSec = DEFAULT_STOP_GRACE_SEC, ports = [], limits, ...given } = draft;
+  const { stopGraceSec = DEFAULT_STOP_GRACE_SEC, restartWhenUnhealthy = true, ports = [], limits, ...given } = draft;
   const healthcheck = { ...draft.healthcheck };
   // An engine before API 1.44 refuses start_interval outright (the provider's client checks).
   if (!ctx.engine.healthcheckStartInterval) delete healthcheck.startIntervalSec;
@@ -109,6 +115,9 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
       [`${LABEL_PREFIX}.group`]: draft.group,
       // A GPU container whose VRAM the VRAM model does not estimate states it; the policy pack reads it.
       ...(draft.vramMiB !== undefined ? { [VRAM_MIB_LABEL]: String(draft.vramMiB) } : {}),
+      // What the healer reads: whether to restart it when unhealthy, and how long its stop may take.
+      [AUTOHEAL_LABEL]: String(restartWhenUnhealthy),
+      [STOP_GRACE_LABEL]: String(stopGraceSec),
     },
     lifecycle: {
       waitForHealthy: true,
@@ -118,6 +127,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
       deleteBeforeReplace: true,
       replaceOnChanges: ["healthcheck"],
       keepImage: true,
+      restartWhenUnhealthy,
     },
     // Capped json-file logs; the service label goes into every line's attrs so the log
     // shipper can name the service from the log file alone (no Docker socket needed).

@@ -79,7 +79,7 @@ export type ImageSpec =
       configKey: string;
     };
 
-export type ServiceGroup = "inference" | "gateway" | "vector-store" | "rag" | "mcp" | "memory" | "monitoring";
+export type ServiceGroup = "inference" | "gateway" | "vector-store" | "rag" | "mcp" | "memory" | "monitoring" | "healer";
 
 /** How `up` creates, waits for, replaces and stops the container: decided once, in defineService. */
 export interface LifecycleSpec {
@@ -100,6 +100,8 @@ export interface LifecycleSpec {
   replaceOnChanges: string[];
   /** Keep the image when the container goes (multi-GB CUDA images; a tag bump pulls the new one). */
   keepImage: boolean;
+  /** The healer restarts it when it turns unhealthy (Docker's restart policy acts on exit only). */
+  restartWhenUnhealthy: boolean;
 }
 
 /** Where the container's stdout/stderr go. */

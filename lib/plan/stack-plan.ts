@@ -8,6 +8,7 @@ import type { StackConfig } from "../config/schema";
 import { planContext, publishedHost, type PlanContextOptions } from "./define-service";
 import { planGateway } from "./gateway";
 import { planGpus, type GpuPlan } from "./gpu-plan";
+import { planHealer } from "./healer";
 import { DependencyCycleError, topologicalOrder } from "./graph";
 import { planInferenceServer } from "./inference";
 import { planMonitoringStack } from "./monitoring";
@@ -63,6 +64,7 @@ export async function planStack(config: StackConfig, options: PlanOptions): Prom
     planEmbedding(ctx),
     planRag(ctx, { gatewayRequiresKey: config.gateway.requireKey, hasQdrantApiKey: secrets.qdrantApiKey }),
     ...planP3Services(ctx),
+    ...planHealer(ctx),
   ];
   // Monitoring needs no secret flags: a service whose metrics need a token says so in its `metrics`.
   const services = [...core, ...planMonitoringStack(ctx, core)];

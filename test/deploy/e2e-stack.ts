@@ -109,6 +109,7 @@ export async function e2eStack(work: string): Promise<E2eStack> {
   raw.qdrant = { image: standInRef(defaults.qdrant.image), ...small };
   raw.embedding = { source: ownBuild("embedding/Dockerfile"), ...small, server: { ...small, loadTimeoutSec: 10 } };
   raw.rag = { source: ownBuild("rag/Dockerfile"), ...small };
+  raw.healer = { source: ownBuild("healer/Dockerfile") };
   raw.mcp = { ...raw.mcp, workspaceDir, source: { image: `${LOCAL}/local-ai-suite/mcp-server:0.1.0` }, sendsGatewayKey: true, ...small };
   raw.memory = {
     ...raw.memory,

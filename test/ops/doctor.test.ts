@@ -22,7 +22,8 @@ let dataDir: string;
 /** p2 with models and data in temp dirs: models present (catalog headers), every mounted dir created. */
 async function readyStack(sets: string[] = []): Promise<LoadedStack> {
   const stack = await loadStack("p2", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, ...sets]);
-  for (const s of stack.plan.services) for (const b of s.binds) fs.mkdirSync(b.hostPath, { recursive: true });
+  // The stack's own directories; system paths (the healer's Docker socket) are the host's.
+  for (const s of stack.plan.services) for (const b of s.binds) if (b.hostPath.startsWith(dataDir) || b.hostPath.startsWith(modelsDir)) fs.mkdirSync(b.hostPath, { recursive: true });
   return stack;
 }
 

@@ -19,6 +19,9 @@ const P2_PORT_KEYS: Record<string, string> = {
   rag: "rag.hostPort",
 };
 
+/** These tests are about HTTP readiness; the healer publishes no port (Docker's health state covers it, tested below). */
+const WITHOUT_HEALER = ["healer.enabled=false"];
+
 const HEALTHY: Record<string, Record<string, [number, unknown]>> = {
   "inference-chat": { "/health": [200, { status: "ok" }] },
   "inference-code": { "/health": [200, { status: "ok" }] },
@@ -41,7 +44,7 @@ async function p2Against(answers: Record<string, Record<string, [number, unknown
   for (const service of Object.keys(P2_PORT_KEYS)) byService[service] = await standIn(routes(answers[service] ?? {}));
   servers.push(...Object.values(byService));
   const sets = Object.entries(P2_PORT_KEYS).map(([service, key]) => `${key}=${byService[service]!.port}`);
-  return { plan: await planOf("p2", sets), byService };
+  return { plan: await planOf("p2", [...WITHOUT_HEALER, ...sets]), byService };
 }
 
 async function urlsOf(plan: StackPlan) {
@@ -96,7 +99,7 @@ describe("health", () => {
 
   it("with nothing listening, every service is down and named", async () => {
     const ports = await closedPorts(Object.keys(P2_PORT_KEYS).length);
-    const plan = await planOf("p2", Object.values(P2_PORT_KEYS).map((key, i) => `${key}=${ports[i]}`));
+    const plan = await planOf("p2", [...WITHOUT_HEALER, ...Object.values(P2_PORT_KEYS).map((key, i) => `${key}=${ports[i]}`)]);
     const rows = await checkHealth(plan, { urls: await urlsOf(plan), containerHealth: noDocker, timeoutMs: 3000 });
     expect(rows.every((r) => r.state === "down")).toBe(true);
     expect(healthSummary(rows)).toContain("0 of 7 services up");
@@ -123,11 +126,11 @@ describe("health", () => {
 });
 
 describe("health targets", () => {
-  it("p2: one readiness check per planned service", async () => {
+  it("p2: one readiness check per planned service, over HTTP but for the healer (no published port: Docker's health state)", async () => {
     const plan = await planOf("p2");
     const targets = healthTargets(plan);
     expect(targets.map((t) => t.service)).toEqual(plan.services.map((s) => s.service));
-    expect(targets.every((t) => t.kind === "http")).toBe(true);
+    expect(targets.filter((t) => t.kind !== "http").map((t) => t.service)).toEqual(["healer"]);
   });
 
   it("a service with no known readiness route is asked at its container healthcheck's path", async () => {

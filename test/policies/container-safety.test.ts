@@ -106,7 +106,7 @@ describe("container-host-mounts", () => {
     (config["container-host-mounts"] as { allow: Record<string, string[]> }).allow = {};
     const found = await violations(p3, "container-host-mounts", () => {}, config);
     expect(found.map((m) => m.match(/^container "([^"]+)"/)![1]).sort()).toEqual(
-      ["alloy", "cadvisor", "cadvisor", "cadvisor", "cadvisor", "cadvisor", "node-exporter", "node-exporter", "node-exporter"],
+      ["alloy", "cadvisor", "cadvisor", "cadvisor", "cadvisor", "cadvisor", "healer", "node-exporter", "node-exporter", "node-exporter"],
     );
   });
 });

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { dockerOk } from "./docker-cli";
 import { ensureNodeBaseImage, SERVICES_DIR } from "./node-base-image";
 
-export type ServiceName = "rag" | "embedding";
+export type ServiceName = "rag" | "embedding" | "healer";
 
 /** Builds the image and returns its tag (default local-ai-suite-test/<service>:dev). */
 export async function buildServiceImage(service: ServiceName, tag = `local-ai-suite-test/${service}:dev`): Promise<string> {

@@ -1,6 +1,7 @@
 /** The alert rules' inputs, from the stack config and what monitoring observes. */
 import type { AlertInputs } from "../../monitoring/alerts";
 import type { PlanContext } from "../define-service";
+import { HEALER_SERVICE } from "../healer";
 import { CADVISOR_SERVICE_LABEL } from "./endpoints";
 import { gpuTargets, type Observed } from "./observed";
 
@@ -13,6 +14,7 @@ export function alertInputs(ctx: PlanContext, observed: Observed): AlertInputs {
     unscrapedContainers: observed.unscrapedContainers,
     containerNames: monitoring.cadvisor.dockerSocket,
     serviceLabel: CADVISOR_SERVICE_LABEL,
+    healerJob: observed.jobs.some((j) => j.job === HEALER_SERVICE) ? HEALER_SERVICE : undefined,
     hostMetrics: true,
     gpus: gpuTargets(ctx.config),
     thresholds: monitoring.alerts,
