@@ -10,7 +10,8 @@ import * as path from "node:path";
 import type { StackPlan } from "../../plan/stack-plan";
 import { fileDigest } from "./file-digest";
 import { writeManifest, type BackupFile, type Manifest } from "./manifest";
-import { createSnapshot, deleteSnapshot, downloadSnapshot, listCollections, type QdrantTarget } from "./qdrant-snapshots";
+import { QDRANT_SERVICE } from "../../plan/qdrant";
+import { collectionPoints, createSnapshot, deleteSnapshot, downloadSnapshot, listCollections, type QdrantTarget } from "./qdrant-snapshots";
 import { backupFolderName, pruneBackups } from "./retention";
 import { sqliteOnlineCopy } from "./sqlite-online-copy";
 import { findSqliteSources } from "./sqlite-sources";
@@ -27,6 +28,8 @@ export interface BackupOptions {
   python?: string;
   /** Progress: what is being done now. */
   step?: (text: string) => void;
+  /** Only these services' data: "qdrant" for its snapshots, a database owner (memory-api, mcp-server, ...) for its SQLite files. */
+  only?: string[];
 }
 
 export interface BackupResult {
@@ -40,10 +43,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const step = options.step ?? (() => {});
   const now = options.now ?? new Date();
 
+  const wanted = (service: string) => !options.only || options.only.includes(service);
   // Asking Qdrant first means nothing is written when it is down.
   step("listing Qdrant collections");
-  const collections = await listCollections(qdrant);
-  const { sources, missing } = findSqliteSources(plan);
+  const collections = wanted(QDRANT_SERVICE) ? await listCollections(qdrant) : [];
+  const discovered = findSqliteSources(plan);
+  const sources = discovered.sources.filter((s) => wanted(s.service));
+  const missing = discovered.missing;
 
   fs.mkdirSync(root, { recursive: true });
   const folder = path.join(root, backupFolderName(plan.stack, now));
@@ -57,7 +63,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     phase: plan.phase,
     createdAt: now.toISOString(),
     complete: false,
-    qdrant: { url: qdrant.url, collections },
+    qdrant: { url: qdrant.url, collections, points: {} },
+    ...(options.only ? { only: options.only } : {}),
     files: [],
     notes: missing.map((p) => `nothing backed up from ${p}: it does not exist yet`),
   };
@@ -65,9 +72,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     for (const collection of collections) {
       step(`snapshot of Qdrant collection ${collection}`);
       manifest.files.push(await pullSnapshot(options, work, collection));
+      // Counted after the snapshot, which a restore is checked against.
+      manifest.qdrant.points![collection] = (await collectionPoints(qdrant, collection)) ?? 0;
     }
-    step("full-storage snapshot of Qdrant");
-    manifest.files.push(await pullSnapshot(options, work, undefined));
+    if (wanted(QDRANT_SERVICE)) {
+      step("full-storage snapshot of Qdrant");
+      manifest.files.push(await pullSnapshot(options, work, undefined));
+    }
 
     for (const source of sources) {
       step(`online copy of ${source.hostPath}`);
