@@ -4,6 +4,7 @@ import { loadStackFile } from "../../lib/config/load";
 import { planStack } from "../../lib/plan/stack-plan";
 import { gpuVramBudget, vramClaims, type VramBudgetConfig } from "../../policies/gpu-vram-budget";
 import { stackContainers } from "../../policies/support/stack-containers";
+import { REPO_LOCK } from "../support/model-lock";
 import { PROJECT_DIR, runStackFile, type CapturedStack } from "../support/pulumi-harness";
 import { container, copyStack, loadPackConfig, mandatory, ofPolicy, policyConfig, runPolicies, setFlag, stackArgs, type PackConfig } from "./harness";
 
@@ -179,7 +180,7 @@ describe("the policy config matches the stack files", () => {
     const entry = loadPackConfig(stack)[POLICY] as unknown as VramBudgetConfig;
     expect(entry.gpus).toEqual(stackConfig.gpus.map((g) => ({ id: g.id, ...(g.name ? { name: g.name } : {}), totalMiB: g.totalMiB, reserveMiB: g.reserveMiB })));
     expect(entry.perProcessOverheadMiB).toBe(stackConfig.inference.perProcessOverheadMiB);
-    const plan = await planStack(stackConfig, { stack, projectDir: PROJECT_DIR });
+    const plan = planStack(stackConfig, { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK });
     const fixed = Object.fromEntries(plan.services.filter((s) => s.gpuDeviceIds && s.group !== "inference").map((s) => [s.service, s.vramMiB]));
     expect(entry.fixedClaimsMiB).toEqual(fixed);
   });
