@@ -39,6 +39,8 @@ export interface HubFileSpec {
   commit: string;
   /** The file's bytes, or a large virtual file: `head` then zeros up to `size`. */
   body: Buffer | { head: Buffer; size: number };
+  /** The sha256 to advertise (X-Linked-Etag); default the body's (a virtual body needs one). */
+  sha256?: string;
   faults?: Faults;
 }
 
@@ -74,7 +76,7 @@ export class FakeHub {
 
   serve(spec: HubFileSpec): { size: number; sha256: string } {
     const size = Buffer.isBuffer(spec.body) ? spec.body.length : spec.body.size;
-    const sha256 = Buffer.isBuffer(spec.body) ? createHash("sha256").update(spec.body).digest("hex") : createHash("sha256").update("virtual").digest("hex");
+    const sha256 = spec.sha256 ?? (Buffer.isBuffer(spec.body) ? createHash("sha256").update(spec.body).digest("hex") : createHash("sha256").update("virtual").digest("hex"));
     this.files.push({ ...spec, size, sha256, faultUses: 0 });
     return { size, sha256 };
   }
