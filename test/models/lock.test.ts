@@ -1,5 +1,6 @@
 /** The model lock as data: the committed file, its format, its checks, and what it means for the plan. */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   compactTensors,
@@ -14,6 +15,7 @@ import {
   type LockedModel,
 } from "../../lib/models/lock";
 import { findInCatalog } from "../../lib/vram/catalog";
+import { readProgramModelLock } from "../../program/model-lock";
 import { estimateFromArgs } from "../../lib/vram";
 import type { ModelFacts } from "../../lib/vram/model-facts";
 import { REPO_LOCK, REPO_LOCK_FILE } from "../support/model-lock";
@@ -114,6 +116,11 @@ describe("validation", () => {
 
   it("a lock that is not JSON names the file and the fix", () => {
     expect(() => parseModelLock("{", "x/models.lock.json")).toThrow(/^x\/models\.lock\.json is not a valid model lock \(1 problem\):\n {2}- not JSON: .*\n {2}fix: restore it from git, or re-create the entry: npm run models -- add <hf-repo> <file> \[--revision R\]$/);
+  });
+
+  it("the program reads it from the project directory and names the file when it cannot", () => {
+    expect(readProgramModelLock(path.dirname(REPO_LOCK_FILE))).toEqual(REPO_LOCK);
+    expect(() => readProgramModelLock("/nonexistent")).toThrow(/^\/nonexistent\/models\.lock\.json is not a valid model lock \(1 problem\):\n {2}- cannot read it \(ENOENT\); it is committed at the repository root/);
   });
 
   it("the lookup names the command that adds a model it lacks", () => {
