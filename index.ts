@@ -7,12 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalAiSuite } from "./components/local-ai-suite";
 import { ConfigError } from "./lib/config/errors";
 import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
+import { ModelLockError } from "./lib/models/lock";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
 import { checkBuildContexts } from "./program/build-contexts";
 import { ContainerHealthWatch } from "./program/container-health";
 import { detectEngineApiVersion } from "./program/docker-engine";
 import { isUnderMocks } from "./program/runtime";
+import { readProgramModelLock } from "./program/model-lock";
 
 export = async () => {
   const stack = pulumi.getStack();
@@ -26,10 +28,11 @@ export = async () => {
   };
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
+    const lock = readProgramModelLock(__dirname);
     const detectedEngineApiVersion = config.docker.engineApiVersion === "auto" ? await detectEngineApiVersion(dockerHost) : undefined;
     return {
       config,
-      plan: await planStack(config, { stack, projectDir: __dirname, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
+      plan: planStack(config, { stack, projectDir: __dirname, lock, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
     };
   });
 
@@ -51,12 +54,12 @@ export = async () => {
   };
 };
 
-/** A config problem is the user's to fix: Pulumi prints a RunError's message alone, without a stack trace. */
+/** A config or model-lock problem is the user's to fix: Pulumi prints a RunError's message alone, without a stack trace. */
 async function asRunError<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    if (error instanceof ConfigError || error instanceof ModelLockError) throw new pulumi.RunError(error.message);
     throw error;
   }
 }
