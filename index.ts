@@ -13,7 +13,9 @@ import { stackOutputs } from "./lib/plan/outputs";
 import { checkBuildContexts } from "./program/build-contexts";
 import { ContainerHealthWatch } from "./program/container-health";
 import { detectEngineApiVersion } from "./program/docker-engine";
+import { preChangeBackup } from "./program/pre-change-backup";
 import { isUnderMocks } from "./program/runtime";
+import { preChangeBackupDir } from "./lib/ops/backup/location";
 import { readProgramModelLock } from "./program/model-lock";
 
 export = async () => {
@@ -42,8 +44,17 @@ export = async () => {
     plan: plan.plan,
     containerPrefix: plan.config.containerPrefix,
     secrets,
-    // Under mocks there is no daemon to ask; the unit tests leave it out.
-    healthWatch: pulumi.runtime.isDryRun() || isUnderMocks() ? undefined : new ContainerHealthWatch(dockerHost),
+    ops: {
+      // Under mocks there is no daemon to ask; the unit tests leave it out.
+      healthWatch: pulumi.runtime.isDryRun() || isUnderMocks() ? undefined : new ContainerHealthWatch(dockerHost),
+      preChangeBackup: preChangeBackup({
+        stack,
+        repoDir: __dirname,
+        dir: preChangeBackupDir(plan.config, pulumi.getRootDirectory() || process.cwd(), stack),
+        keep: plan.config.backup.keepBeforeChange,
+        dockerHost,
+      }),
+    },
   });
 
   return {

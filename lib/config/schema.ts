@@ -241,6 +241,20 @@ export const StackConfigObject = z
       })
       .prefault({})
       .describe("Restarts this stack's containers that turn unhealthy (Docker itself restarts on exit only)."),
+    backup: z
+      .strictObject({
+        beforeChange: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Before `up` changes a data-holding container (Qdrant, the memory services, MCP), back its data up from the running container; a failed backup stops the change. " +
+              "Set false for one `up` that must replace a container whose data cannot be read (e.g. a wedged Qdrant).",
+          ),
+        dir: absolutePath.optional().describe("Where backups go (`<dir>/<stack>/...`); unset: `backups/` in the project directory."),
+        keepBeforeChange: z.int().min(1).max(100).default(5).describe("How many pre-change backups of each service (`<dir>/<stack>/pre-change/<service>`) to keep."),
+      })
+      .prefault({})
+      .describe("Backups: `npm run backup`, and the one `up` takes before changing a data-holding container."),
     docker: dockerSection,
     mcp: mcpSection,
     memory: memorySection,

@@ -78,8 +78,7 @@ export async function loadStackOrExit(args: CommonArgs, secrets: Partial<StackSe
 }
 
 /** Service URLs per `--from config|outputs|auto` (auto: the stack outputs when the pulumi CLI has them, else the config). */
-export async function endpointsOrExit(args: CommonArgs, plan: StackPlan): Promise<ResolvedEndpoints> {
-  const from = stringFlag(args, "from", "auto");
+export async function endpointsOrExit(args: CommonArgs, plan: StackPlan, from = stringFlag(args, "from", "auto")): Promise<ResolvedEndpoints> {
   if (!["config", "outputs", "auto"].includes(from)) {
     process.stderr.write(`error: --from must be config, outputs or auto, got "${from}"\n`);
     process.exit(EXIT.usage);

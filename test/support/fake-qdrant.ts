@@ -317,6 +317,9 @@ export class FakeQdrant {
   private recover(name: string, req: RecordedRequest, ok: (r: unknown) => void, fail: (s: number, e: string) => void): void {
     const file = multipartFile(req);
     if (!file) return fail(400, "Bad request: expected a multipart form with a `snapshot` file");
+    const checksum = req.query.get("checksum");
+    const actual = createHash("sha256").update(file).digest("hex");
+    if (checksum && checksum !== actual) return fail(400, `Bad request: Snapshot checksum mismatch: expected ${checksum}, got ${actual}`);
     let snapshot: { format?: string; collections?: ({ name: string } & SerializedCollection)[] };
     try {
       snapshot = JSON.parse(file.toString("utf8"));

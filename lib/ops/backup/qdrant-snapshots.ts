@@ -73,11 +73,14 @@ export async function collectionPoints(q: QdrantTarget, collection: string): Pro
   return ((await response.json()) as { result: { points_count?: number } }).result.points_count ?? 0;
 }
 
-/** Recovers `collection` from a snapshot file (uploaded: the container need not see the host path), waiting for it. */
-export async function uploadSnapshot(q: QdrantTarget, collection: string, file: string): Promise<void> {
+/**
+ * Recovers `collection` from a snapshot file (uploaded: the container need not see the host path), waiting
+ * for it; Qdrant checks the bytes against `sha256` before it touches the collection.
+ */
+export async function uploadSnapshot(q: QdrantTarget, collection: string, file: string, sha256: string): Promise<void> {
   const form = new FormData();
   form.append("snapshot", new Blob([fs.readFileSync(file)]), "restore.snapshot");
-  const path = `/collections/${encodeURIComponent(collection)}/snapshots/upload?priority=snapshot&wait=true`;
+  const path = `/collections/${encodeURIComponent(collection)}/snapshots/upload?priority=snapshot&wait=true&checksum=${sha256}`;
   let response: Response;
   try {
     response = await (q.fetch ?? fetch)(`${q.url.replace(/\/$/, "")}${path}`, {

@@ -29,7 +29,7 @@ export async function restoreQdrant(options: QdrantRestoreOptions): Promise<Qdra
   const rows: QdrantRestoreRow[] = [];
   for (const entry of manifest.files.filter((f) => f.kind === "qdrant-collection" && f.collection !== undefined)) {
     const collection = entry.collection!;
-    const expected = manifest.qdrant.points?.[collection];
+    const expected = manifest.qdrant?.points?.[collection];
     try {
       const file = path.join(options.folder, ...entry.path.split("/"));
       const digest = await fileDigest(file);
@@ -46,7 +46,7 @@ export async function restoreQdrant(options: QdrantRestoreOptions): Promise<Qdra
         });
         continue;
       }
-      await uploadSnapshot(options.qdrant, collection, file);
+      await uploadSnapshot(options.qdrant, collection, file, entry.sha256);
       const restored = (await collectionPoints(options.qdrant, collection)) ?? 0;
       if (expected !== undefined && restored !== expected) {
         rows.push({ collection, status: "failed", detail: `recovered, but it holds ${restored} point(s) where the backup recorded ${expected}` });
