@@ -4,8 +4,11 @@
  * plan fails here, before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { KubernetesSuite } from "./components/kubernetes/kubernetes-suite";
 import { LocalAiSuite } from "./components/local-ai-suite";
 import { ConfigError } from "./lib/config/errors";
+import { kubernetesOutputs } from "./lib/kubernetes/outputs";
+import { KUBERNETES_PLAN_ENGINE_API, planKubernetes } from "./lib/kubernetes/plan";
 import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
@@ -22,13 +25,23 @@ export = async () => {
   };
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
-    const detectedEngineApiVersion =
-      config.docker.engineApiVersion === "auto" ? await detectEngineApiVersion(new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST) : undefined;
+    const kubernetes = config.target === "kubernetes";
+    const detectedEngineApiVersion = kubernetes
+      ? KUBERNETES_PLAN_ENGINE_API
+      : config.docker.engineApiVersion === "auto"
+        ? await detectEngineApiVersion(new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST)
+        : undefined;
     return {
       config,
       plan: await planStack(config, { stack, projectDir: __dirname, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
     };
   });
+
+  if (plan.config.target === "kubernetes") {
+    const k8sPlan = await asRunError(async () => planKubernetes(plan.plan, plan.config));
+    const suite = new KubernetesSuite("suite", { plan: k8sPlan, secrets });
+    return { ...kubernetesOutputs(plan.plan, k8sPlan), gatewayMasterKey: suite.gatewayMasterKey };
+  }
 
   checkBuildContexts(plan.plan);
 

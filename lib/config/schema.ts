@@ -7,6 +7,7 @@ import { z } from "zod";
 import { llamaBuildOf, PINNED_IMAGES } from "../images";
 import { DEFAULT_OVERHEAD_MIB } from "../vram/estimate";
 import { dockerSection } from "./docker-section";
+import { kubernetesSection } from "./kubernetes-section";
 import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, seconds } from "./fields";
 import { monitoringSection } from "./monitoring-section";
 import { mcpSection, memorySection } from "./p3-sections";
@@ -68,6 +69,8 @@ export const StackConfigSchema = z
   .strictObject({
     /** Which phase of the suite this stack deploys; p3 adds MCP, memory and monitoring. */
     phase: z.enum(["p2", "p3"]).default("p2"),
+    /** Where it runs: one Docker host, or a Kubernetes cluster (the `kubernetes` section; docs/kubernetes.md). */
+    target: z.enum(["docker", "kubernetes"]).default("docker"),
     /** Optional prefix for container names (e.g. "p2-"); DNS aliases stay the service names. */
     containerPrefix: z.string().regex(/^([a-z0-9][a-z0-9_.-]*)?$/, "must be empty or start with a lowercase letter or digit").default(""),
     /** Host address every published port binds to. 0.0.0.0 exposes the stack to your network. */
@@ -89,6 +92,8 @@ export const StackConfigSchema = z
           totalMiB: mebibytes,
           /** Kept free for the driver, the display and other processes. */
           reserveMiB: z.int().min(0).default(400),
+          /** Target kubernetes: the node this GPU is in (`kubectl get nodes`); pods planned on it are pinned there. */
+          node: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Kubernetes node name as `kubectl get nodes` lists it").optional(),
         }),
       )
       .default([{ id: "0", name: "NVIDIA GeForce RTX 4050 Laptop GPU", totalMiB: 6141, reserveMiB: 400 }]),
@@ -239,6 +244,7 @@ export const StackConfigSchema = z
       .refine((r) => r.chunkOverlap < r.chunkSize, { message: "chunkOverlap must be smaller than chunkSize", path: ["chunkOverlap"] })
       .prefault({}),
     docker: dockerSection,
+    kubernetes: kubernetesSection,
     mcp: mcpSection,
     memory: memorySection,
     monitoring: monitoringSection,

@@ -1,0 +1,64 @@
+/**
+ * Config section for the Kubernetes target (`target: kubernetes`): where the
+ * objects go and what the cluster offers. The Docker target ignores it. What
+ * each key becomes is in docs/kubernetes.md; lib/kubernetes reads it.
+ */
+import { z } from "zod";
+
+/** An RFC 1123 label: namespace, node and StorageClass names. */
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a lowercase RFC 1123 name (a-z, 0-9, '-', at most 63 characters)");
+/** A node name: an RFC 1123 subdomain (node names may contain dots). */
+const nodeName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Kubernetes node name (lowercase RFC 1123 subdomain), as `kubectl get nodes` lists it");
+
+/** How the NVIDIA device plugin shares one GPU between pods. */
+export const GPU_SHARING_MODES = ["time-slicing", "mps", "exclusive"] as const;
+
+export const kubernetesSection = z
+  .strictObject({
+    /** Namespace of every object. Created by the stack and kept on destroy (deleting a namespace deletes its PersistentVolumeClaims). */
+    namespace: dnsLabel.default("local-ai-suite"),
+    /**
+     * The node holding the host directories pods mount (paths.modelsDir, mcp.workspaceDir,
+     * memory.scriptsDir, the node exporters' /proc and /sys): pods that mount one and use no
+     * GPU run there. Unset: the GPUs' node when every GPU is on one node.
+     */
+    hostPathNode: nodeName.optional(),
+    /** StorageClass of the PersistentVolumeClaims; unset: the cluster's default class. */
+    storageClass: dnsLabel.optional(),
+    /** Size in GiB of each PersistentVolumeClaim, by claim name (e.g. "data-vectors-qdrant", "prometheus-data"); others get defaultVolumeGiB. */
+    volumeGiB: z.record(z.string(), z.int().positive()).default({}),
+    defaultVolumeGiB: z.int().positive().default(10),
+    gpuSharing: z
+      .strictObject({
+        /**
+         * "time-slicing" or "mps": the device plugin advertises `replicas` slots per GPU and pods share
+         * its memory with no isolation, which is what the per-GPU VRAM budget guards. "exclusive": one
+         * pod per GPU (the plugin's default), so two pods planned on one GPU cannot both run.
+         */
+        mode: z.enum(GPU_SHARING_MODES).default("time-slicing"),
+        /** Slots per GPU the device plugin advertises (its sharing config's `replicas`). */
+        replicas: z.int().min(1).max(64).default(4),
+      })
+      .prefault({}),
+    /** RuntimeClass for GPU pods (e.g. "nvidia" where containerd's default runtime is not NVIDIA's); unset: the node's default. */
+    gpuRuntimeClass: dnsLabel.optional(),
+    /**
+     * Registry prefix (host[:port][/path]) for the images this repository builds (embedding, rag,
+     * memory, MCP): push them there. Unset: the bare local tag, for images imported into each
+     * node's containerd (e.g. `k3s ctr images import`).
+     */
+    imageRegistry: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9._-]+)*$/, "must be a registry host with an optional port and path, e.g. registry.lan:5000/ai").optional(),
+    /**
+     * CPU each pod requests, as a fraction of its CPU limit (limits.cpus). Docker's --cpus caps and
+     * reserves nothing; the scheduler reserves requests, so the full limit would overbook a workstation.
+     */
+    cpuRequestFraction: z.number().gt(0).max(1).default(0.25),
+    /**
+     * Only for a control plane without nodes (tests, CI): readiness never comes there, so Pulumi
+     * does not wait for it (pulumi.com/skipAwait on workloads, Services and claims). Never on a real cluster.
+     */
+    skipAwait: z.boolean().default(false),
+  })
+  .prefault({});
+
+export type KubernetesConfig = z.infer<typeof kubernetesSection>;
