@@ -55,7 +55,7 @@ export const kubernetesSection = z
     cpuRequestFraction: z.number().gt(0).max(1).default(0.25),
     /**
      * Only for a control plane without nodes (tests, CI): readiness never comes there, so Pulumi
-     * does not wait for it (pulumi.com/skipAwait on workloads, Services and claims). Never on a real cluster.
+     * does not wait for it (pulumi.com/skipAwait on workloads and Services). Never on a real cluster.
      */
     skipAwait: z.boolean().default(false),
   })

@@ -258,7 +258,8 @@ export function claimObject(k: KubernetesPlan, c: ClaimPlan): PersistentVolumeCl
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
-    metadata: meta(k, c.name, {}, true),
+    // Not awaited when the class binds on first consumer (the provider sees it); an Immediate class is awaited until Bound.
+    metadata: meta(k, c.name),
     spec: {
       accessModes: ["ReadWriteOnce"],
       ...(c.storageClass ? { storageClassName: c.storageClass } : {}),

@@ -34,7 +34,9 @@ export function execCommand(test: readonly string[]): string[] | undefined {
 
 /**
  * - startupProbe: every `startIntervalSec` (Docker's start_interval; the interval when the
- *   plan has none), failing for at most as long as Docker waits before calling the container
+ *   plan has none), but never as often as the probe's timeout (the kubelet runs one probe at a
+ *   time, so a hung probe would stretch the period and the budget), failing for at most as
+ *   long as Docker waits before calling the container
  *   unhealthy (start period + retries x (interval + timeout), lib/plan/health.ts): a slow model
  *   load is not a failure, a load that never finishes restarts the container.
  * - readinessProbe: every interval; `retries` failures in a row take it out of its Service,
@@ -49,12 +51,13 @@ export function probesFor(h: HealthcheckSpec): ProbeSet | undefined {
   const probe = (periodSeconds: number, failureThreshold: number): ExecProbe => ({
     exec: { command },
     periodSeconds,
-    timeoutSeconds: Math.max(1, Math.ceil(h.timeoutSec)),
+    timeoutSeconds: timeout,
     failureThreshold,
     successThreshold: 1,
   });
-  const startPeriod = Math.max(1, Math.ceil(h.startIntervalSec ?? h.intervalSec));
-  const interval = Math.max(1, Math.ceil(h.intervalSec));
+  const timeout = Math.max(1, Math.ceil(h.timeoutSec));
+  const startPeriod = Math.max(timeout + 1, Math.ceil(h.startIntervalSec ?? h.intervalSec));
+  const interval = Math.max(timeout + 1, Math.ceil(h.intervalSec));
   const retries = Math.max(1, h.retries);
   return {
     startupProbe: probe(startPeriod, Math.max(1, Math.ceil(waitTimeoutSec(h) / startPeriod))),
