@@ -8,7 +8,7 @@ import { KubernetesSuite } from "./components/kubernetes/kubernetes-suite";
 import { LocalAiSuite } from "./components/local-ai-suite";
 import { ConfigError } from "./lib/config/errors";
 import { kubernetesOutputs } from "./lib/kubernetes/outputs";
-import { KUBERNETES_PLAN_ENGINE_API, planKubernetes } from "./lib/kubernetes/plan";
+import { kubernetesPlanConfig, planKubernetes } from "./lib/kubernetes/plan";
 import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
@@ -25,16 +25,12 @@ export = async () => {
   };
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
-    const kubernetes = config.target === "kubernetes";
-    const detectedEngineApiVersion = kubernetes
-      ? KUBERNETES_PLAN_ENGINE_API
-      : config.docker.engineApiVersion === "auto"
-        ? await detectEngineApiVersion(new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST)
-        : undefined;
-    return {
-      config,
-      plan: await planStack(config, { stack, projectDir: __dirname, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
-    };
+    const options = { stack, projectDir: __dirname, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } };
+    // No Docker engine to ask on a cluster: the plan is made for what a kubelet runs.
+    if (config.target === "kubernetes") return { config, plan: await planStack(kubernetesPlanConfig(config), options) };
+    const detectedEngineApiVersion =
+      config.docker.engineApiVersion === "auto" ? await detectEngineApiVersion(new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST) : undefined;
+    return { config, plan: await planStack(config, { ...options, detectedEngineApiVersion }) };
   });
 
   if (plan.config.target === "kubernetes") {

@@ -25,6 +25,11 @@ import { claimsOf, dataClaimName, mountsOf, type ClaimPlan, type MountPlan } fro
  */
 export const KUBERNETES_PLAN_ENGINE_API = "1.44";
 
+/** The config planStack plans with on the Kubernetes target: docker.engineApiVersion does not apply there. */
+export function kubernetesPlanConfig(config: StackConfig): StackConfig {
+  return { ...config, docker: { ...config.docker, engineApiVersion: KUBERNETES_PLAN_ENGINE_API } };
+}
+
 export interface ConfigFile {
   /** Key in the service's ConfigMap (the path, flattened). */
   key: string;
