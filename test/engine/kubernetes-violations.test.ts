@@ -8,11 +8,10 @@
  * mapping and components with one spec or decision tampered with
  * (fixtures/tampered-kubernetes-suite, on the p2 service set).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import { kubernetesPolicies } from "../../policies/policies";
+import { p2OnKubernetes } from "../kubernetes/support";
 import { startCluster, type Cluster } from "../support/kube-cluster";
 import { cleanup, FIXTURES_DIR, initStack, policyEvents, preview, REPO_DIR, tempProject, urnName, type EngineRun, type Project } from "../support/pulumi-cli";
 
@@ -20,13 +19,6 @@ function mandatoryVerdicts(run: EngineRun): [string, string][] {
   const seen = new Set<string>();
   for (const e of policyEvents(run)) if (e.enforcementLevel === "mandatory") seen.add(JSON.stringify([urnName(e.resourceUrn), e.policyName]));
   return [...seen].map((s) => JSON.parse(s) as [string, string]).sort();
-}
-
-/** Pulumi.k8s.yaml narrowed to the p2 service set (inference, gateway, Qdrant, embedding, RAG). */
-export function p2OnKubernetes(): Record<string, unknown> {
-  const { config } = parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.k8s.yaml"), "utf8")) as { config: Record<string, unknown> };
-  const p2 = Object.fromEntries(Object.entries(config).filter(([k]) => !/:(mcp|memory|monitoring|gateway)$/.test(k)));
-  return { ...p2, "local-ai-suite:phase": "p2" };
 }
 
 let cluster: Cluster;

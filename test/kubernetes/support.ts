@@ -1,5 +1,7 @@
 /** Plans the committed Kubernetes stack (Pulumi.k8s.yaml), optionally with config overrides merged in. */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { parseStackConfig, rawFromStackFile } from "../../lib/config/load";
 import type { StackConfig } from "../../lib/config/schema";
 import { kubernetesPlanConfig, planKubernetes, type KubernetesPlan, type KubernetesServicePlan } from "../../lib/kubernetes/plan";
@@ -40,4 +42,11 @@ export function svc(k: KubernetesPlan, name: string): KubernetesServicePlan {
   const found = k.services.find((s) => s.service === name);
   if (!found) throw new Error(`no service ${name}; have ${k.services.map((s) => s.service).join(", ")}`);
   return found;
+}
+
+/** Pulumi.k8s.yaml's `config:` map narrowed to the p2 service set (inference, gateway, Qdrant, embedding, RAG), for real-engine tests. */
+export function p2OnKubernetes(): Record<string, unknown> {
+  const { config } = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.k8s.yaml"), "utf8")) as { config: Record<string, unknown> };
+  const p2 = Object.fromEntries(Object.entries(config).filter(([k]) => !/:(mcp|memory|monitoring|gateway)$/.test(k)));
+  return { ...p2, "local-ai-suite:phase": "p2" };
 }
