@@ -11,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey } from "../../lib/config/schema";
 import { goSeconds } from "../../lib/durations";
-import { configMapObject, networkPolicyObject, serviceObject, workloadObject } from "../../lib/kubernetes/objects";
+import { configMapObject, networkPolicyObject, secretObject, serviceObject, workloadObject } from "../../lib/kubernetes/objects";
 import type { KubernetesPlan, KubernetesServicePlan } from "../../lib/kubernetes/plan";
 
 export interface KubernetesServiceArgs {
@@ -45,13 +45,11 @@ export class KubernetesService extends pulumi.ComponentResource {
     const configMap = configMapObject(plan, s);
     if (configMap) this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, inNamespace(configMap), { parent: this });
 
-    if (s.secrets.length) {
-      const stringData = Object.fromEntries(s.secrets.map((e) => [e.key, pulumi.secret(secretValue(s, args.secrets, e.secret, e.env ?? e.path!))]));
-      this.secret = new k8s.core.v1.Secret(
-        `${name}-secret`,
-        { metadata: { namespace, labels: configMap?.metadata.labels }, type: "Opaque", stringData },
-        { parent: this },
-      );
+    const secret = secretObject(plan, s);
+    if (secret) {
+      const { keys, ...object } = secret;
+      const stringData = Object.fromEntries(keys.map((e) => [e.key, pulumi.secret(secretValue(s, args.secrets, e.secret, e.env ?? e.path!))]));
+      this.secret = new k8s.core.v1.Secret(`${name}-secret`, { ...inNamespace(object), stringData }, { parent: this });
     }
 
     const refs = { configMap: this.configMap?.metadata.name, secret: this.secret?.metadata.name };

@@ -32,6 +32,7 @@ import type { KubernetesPlan, KubernetesServicePlan } from "./plan";
 import { cpuQuantity, memoryQuantity, storageQuantity } from "./quantities";
 import { IMAGE_FS_GROUP, type ClaimPlan } from "./storage";
 import type {
+  ObjectMeta,
   ConfigMapObject,
   Container,
   EnvVar,
@@ -277,4 +278,11 @@ export function configMapObject(k: KubernetesPlan, s: KubernetesServicePlan): Co
   if (s.configFiles.length === 0) return undefined;
   const { name: _name, ...metadata } = meta(k, "", { [NAME_LABEL]: s.service });
   return { apiVersion: "v1", kind: "ConfigMap", metadata, data: Object.fromEntries(s.configFiles.map((f) => [f.key, f.content])) };
+}
+
+/** The service's Secret without its values (the component fills `stringData` from Pulumi secrets; no name: autonamed); none without secrets. */
+export function secretObject(k: KubernetesPlan, s: KubernetesServicePlan): { apiVersion: "v1"; kind: "Secret"; type: "Opaque"; metadata: ObjectMeta; keys: KubernetesServicePlan["secrets"] } | undefined {
+  if (s.secrets.length === 0) return undefined;
+  const { name: _name, ...metadata } = meta(k, "", { [NAME_LABEL]: s.service });
+  return { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata, keys: s.secrets };
 }

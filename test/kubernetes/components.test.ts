@@ -73,6 +73,7 @@ describe("KubernetesSuite under mocks (Pulumi.k8s.yaml)", () => {
     expect(secret!.name).toBe("suite-grafana-secret");
     expect(secret!.secretPaths).toContain("stringData");
     expect(secret!.inputs.metadata).not.toHaveProperty("name");
+    expect(secret!.inputs).toMatchObject({ type: "Opaque", metadata: { namespace: "local-ai-suite", labels: { "local-ai-suite.stack": "k8s", "app.kubernetes.io/name": "grafana" } } });
     const env = workload("grafana").inputs.spec.template.spec.containers[0].env;
     // Under mocks the autoname is not computed; the reference is still the Secret's, as a property dependency.
     expect(env.find((e: { name: string }) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toMatchObject({ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { key: "GF_SECURITY_ADMIN_PASSWORD" } } });
