@@ -4,8 +4,11 @@
  * plan fails here, before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { KubernetesSuite } from "./components/kubernetes/kubernetes-suite";
 import { LocalAiSuite } from "./components/local-ai-suite";
 import { ConfigError } from "./lib/config/errors";
+import { kubernetesOutputs } from "./lib/kubernetes/outputs";
+import { kubernetesPlanConfig, planKubernetes } from "./lib/kubernetes/plan";
 import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { ModelLockError } from "./lib/models/lock";
 import { planStack } from "./lib/plan/stack-plan";
@@ -31,12 +34,18 @@ export = async () => {
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);
     const lock = readProgramModelLock(__dirname);
+    const options = { stack, projectDir: __dirname, lock, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } };
+    // No Docker engine to ask on a cluster: the plan is made for what a kubelet runs.
+    if (config.target === "kubernetes") return { config, plan: planStack(kubernetesPlanConfig(config), options) };
     const detectedEngineApiVersion = config.docker.engineApiVersion === "auto" ? await detectEngineApiVersion(dockerHost) : undefined;
-    return {
-      config,
-      plan: planStack(config, { stack, projectDir: __dirname, lock, detectedEngineApiVersion, secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined } }),
-    };
+    return { config, plan: planStack(config, { ...options, detectedEngineApiVersion }) };
   });
+
+  if (plan.config.target === "kubernetes") {
+    const k8sPlan = await asRunError(async () => planKubernetes(plan.plan, plan.config));
+    const suite = new KubernetesSuite("suite", { plan: k8sPlan, secrets });
+    return { ...kubernetesOutputs(plan.plan, k8sPlan), gatewayMasterKey: suite.gatewayMasterKey };
+  }
 
   if (!isUnderMocks()) checkBuildContexts(plan.plan);
 

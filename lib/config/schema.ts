@@ -11,6 +11,7 @@ import { z } from "zod";
 import { llamaBuildOf, PINNED_IMAGES } from "../images";
 import { DEFAULT_OVERHEAD_MIB } from "../vram/estimate";
 import { dockerSection } from "./docker-section";
+import { kubernetesSection } from "./kubernetes-section";
 import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, seconds } from "./fields";
 import { monitoringSection } from "./monitoring-section";
 import { mcpSection, memorySection } from "./p3-sections";
@@ -82,6 +83,10 @@ export const StackConfigObject = z
           "p3: all of p2 plus the MCP server, the memory API and maintainer, and monitoring; `mcp.enabled`, `memory.enabled` and `monitoring.enabled` default to on in p3 and may turn one off. " +
           "In p2 those sections are off and cannot be turned on.",
       ),
+    target: z
+      .enum(["docker", "kubernetes"])
+      .default("docker")
+      .describe("Where it runs: one Docker host, or a Kubernetes cluster (the `kubernetes` section; docs/kubernetes.md)."),
     containerPrefix: z.string().regex(/^([a-z0-9][a-z0-9_.-]*)?$/, "must be empty or start with a lowercase letter or digit").default("").describe("Optional prefix for container names (e.g. \"p2-\"); DNS aliases stay the service names."),
     bindAddress: ipv4.default("127.0.0.1").describe("Host address every published port binds to. 0.0.0.0 exposes the stack to your network."),
     paths: z
@@ -97,6 +102,11 @@ export const StackConfigObject = z
           name: z.string().optional().describe("For people (reports, outputs)."),
           totalMiB: mebibytes.describe("The card's memory as nvidia-smi reports it."),
           reserveMiB: z.int().min(0).default(400).describe("Kept free for the driver, the display and other processes."),
+          node: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Kubernetes node name as `kubectl get nodes` lists it")
+            .optional()
+            .describe("Target kubernetes: the node this GPU is in (`kubectl get nodes`); pods planned on it are pinned there."),
         }),
       )
       .default([{ id: "0", name: "NVIDIA GeForce RTX 4050 Laptop GPU", totalMiB: 6141, reserveMiB: 400 }])
@@ -256,6 +266,7 @@ export const StackConfigObject = z
       .prefault({})
       .describe("Backups: `npm run backup`, and the one `up` takes before changing a data-holding container."),
     docker: dockerSection,
+    kubernetes: kubernetesSection,
     mcp: mcpSection,
     memory: memorySection,
     monitoring: monitoringSection,
