@@ -1,24 +1,22 @@
 /**
  * A local port whose TCP handshake never completes, to test connect
- * timeouts: a python3 process listens with the smallest backlog, fills the
- * accept queue itself and never accepts, so Linux drops further SYNs and a
- * client's connect hangs until its own deadline.
+ * timeouts: a child Node process listens with a backlog of 1 (0 would mean Node's default) and blocks
+ * its event loop (Atomics.wait: no CPU), so it never accepts; this process
+ * fills the accept queue, after which Linux drops further SYNs and a client's
+ * connect hangs until its own deadline. Only Node is needed.
  */
 import { spawn } from "node:child_process";
+import * as net from "node:net";
 
 const SCRIPT = `
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
-port = s.getsockname()[1]
-held = []
-for _ in range(3):
-    c = socket.socket(); c.setblocking(False)
-    try: c.connect(("127.0.0.1", port))
-    except BlockingIOError: pass
-    held.append(c)
-time.sleep(0.2)
-print(port, flush=True)
-time.sleep(3600)
+const net = require("node:net");
+const fs = require("node:fs");
+const server = net.createServer();
+server.listen({ host: "127.0.0.1", port: 0, backlog: 1 }, () => {
+  fs.writeSync(1, server.address().port + "\\n");
+  // Never return to the event loop, so nothing is ever accepted.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+});
 `;
 
 export interface BlackholePort {
@@ -28,11 +26,19 @@ export interface BlackholePort {
 
 export function blackholePort(): Promise<BlackholePort> {
   return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-c", SCRIPT], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["-e", SCRIPT], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
-    child.on("error", (error) => reject(new Error(`blackholePort needs python3: ${error.message}`)));
+    child.on("error", (error) => reject(new Error(`blackholePort could not start node: ${error.message}`)));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.stdout.once("data", (d: Buffer) => resolve({ port: Number(String(d).trim()), close: () => child.kill("SIGKILL") }));
-    child.on("exit", (code) => reject(new Error(`blackholePort's python3 exited with ${code}: ${out}`)));
+    child.stdout.once("data", (d: Buffer) => {
+      const port = Number(String(d).trim());
+      const fillers = Array.from({ length: 4 }, () => net.connect(port, "127.0.0.1").on("error", () => {}));
+      const close = () => {
+        for (const socket of fillers) socket.destroy();
+        child.kill("SIGKILL");
+      };
+      setTimeout(() => resolve({ port, close }), 200);
+    });
+    child.on("exit", (code) => reject(new Error(`blackholePort's node exited with ${code}: ${out}`)));
   });
 }
