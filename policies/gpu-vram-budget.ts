@@ -1,6 +1,6 @@
 /**
  * gpu-vram-budget: for every GPU, the containers assigned to it must fit its
- * budget (totalMiB - reserveMiB, as in lib/plan/gpu-plan.ts). A llama-server's
+ * budget (gpuBudgetMiB in lib/vram/budget.ts, as the plan computes it). A llama-server's
  * share is estimated from its own argv (model, -ngl, -c, -b/-ub, cache types)
  * and its image's llama.cpp build by the same lib/vram code the program plans
  * with, so a PR that raises -ngl or -c is caught even if nothing else changed.
@@ -22,6 +22,7 @@ import { isLlamaCppCudaImage, isLlamaCppImage, llamaServerArgv } from "./support
 import { packModelLock } from "./support/model-lock";
 import { VRAM_CLAIM_LABEL } from "./support/resource-types";
 import { stackContainers } from "./support/stack-containers";
+import { fitsVramBudget, gpuBudgetMiB, roundMiB } from "../lib/vram/budget";
 
 export interface GpuBudgetEntry {
   id: string;
@@ -172,10 +173,10 @@ export function vramClaims(views: readonly ContainerView[], config: VramBudgetCo
 export function vramFindings(views: readonly ContainerView[], config: VramBudgetConfig, lock: ModelLock = packModelLock()): VramFinding[] {
   const { claims, findings } = vramClaims(views, config, lock);
   for (const gpu of config.gpus) {
-    const budget = gpu.totalMiB - gpu.reserveMiB;
+    const budget = gpuBudgetMiB(gpu);
     const onGpu = claims.filter((cl) => cl.gpuIds.includes(gpu.id)).sort((a, b) => b.mib - a.mib);
-    const total = Math.round(onGpu.reduce((sum, cl) => sum + cl.mib, 0) * 10) / 10;
-    if (total <= budget) continue;
+    const total = roundMiB(onGpu.reduce((sum, cl) => sum + cl.mib, 0));
+    if (fitsVramBudget(total, budget)) continue;
     const biggest = onGpu[0]!;
     const split = onGpu.filter((cl) => cl.gpuIds.length > 1).map((cl) => cl.container.service);
     findings.push({

@@ -22,6 +22,7 @@ import { vramClaims, type GpuBudgetEntry } from "./gpu-vram-budget";
 import { rethrowUnknown } from "./support/known";
 import { describePod, gpuLimit, pinnedNode, stackPods, type K8sContainer, type PodView } from "./support/kubernetes-view";
 import { isLlamaCppCudaImage } from "./support/llama-server";
+import { fitsVramBudget, gpuBudgetMiB, roundMiB } from "../lib/vram/budget";
 
 export interface KubernetesGpuEntry extends GpuBudgetEntry {
   /** The node the GPU is in; must match gpus[].node in Pulumi.<stack>.yaml. */
@@ -126,10 +127,10 @@ export async function kubernetesVramFindings(pods: readonly PodView[], config: K
     if (claim) claims.push({ pod: p.pod, container: p.container.name ?? "?", gpu: p.gpu, mib: claim.mib, replicas: p.pod.replicas, breakdown: claim.breakdown });
   }
   for (const gpu of config.gpus) {
-    const budget = gpu.totalMiB - gpu.reserveMiB;
+    const budget = gpuBudgetMiB(gpu);
     const onGpu = claims.filter((c) => c.gpu === gpu.id).sort((a, b) => b.mib * b.replicas - a.mib * a.replicas);
-    const total = Math.round(onGpu.reduce((sum, c) => sum + c.mib * c.replicas, 0) * 10) / 10;
-    if (total <= budget || onGpu.length === 0) continue;
+    const total = roundMiB(onGpu.reduce((sum, c) => sum + c.mib * c.replicas, 0));
+    if (fitsVramBudget(total, budget) || onGpu.length === 0) continue;
     const biggest = onGpu[0]!;
     findings.push({
       urn: biggest.pod.urn,

@@ -18,6 +18,7 @@ import type { StackConfig } from "../config/schema";
 import type { GpuPlan } from "../plan/gpu-plan";
 import type { ServiceSpec } from "../plan/service-spec";
 import { hostPathsOf, type ClaimPlan, type MountPlan } from "./storage";
+import { gpuBudgetMiB } from "../vram/budget";
 
 export interface PodPlacement {
   /** Node the pod is pinned to (kubernetes.io/hostname), if any. */
@@ -154,7 +155,7 @@ export function placePods(
     if (!usedGpus.has(g.id) || !g.node) continue;
     const onIt = services.filter((s) => (s.gpuDeviceIds ?? []).includes(g.id)).map((s) => s.service);
     const budget = gpuPlan.gpus.find((b) => b.id === g.id);
-    gpus.push({ gpu: g.id, node: g.node, services: onIt, slots, mode, budgetMiB: g.totalMiB - g.reserveMiB, estimatedMiB: budget?.estimatedMiB ?? 0 });
+    gpus.push({ gpu: g.id, node: g.node, services: onIt, slots, mode, budgetMiB: gpuBudgetMiB(g), estimatedMiB: budget?.estimatedMiB ?? 0 });
     if (onIt.length > slots) {
       problems.push({
         key: mode === "exclusive" ? "kubernetes.gpuSharing.mode" : "kubernetes.gpuSharing.replicas",

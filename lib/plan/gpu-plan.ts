@@ -12,6 +12,7 @@ import { lockLookup, type ModelLock } from "../models/lock";
 import { fitGpuLayers, type VramEstimate } from "../vram";
 import { EMBEDDING_SERVER_SERVICE } from "./embedding";
 import { INFERENCE_SERVICE, llamaServerArgs } from "./inference";
+import { gpuBudgetMiB, roundMiB as round } from "../vram/budget";
 
 export interface GpuAssignment {
   role: InferenceRole;
@@ -74,7 +75,7 @@ export function planGpus(config: StackConfig, lock: ModelLock): GpuPlan {
 
   for (const gpu of config.gpus) {
     const roles = INFERENCE_ROLES.filter((role) => serverMode(config, role) === "gpu" && inference[role].gpu === gpu.id);
-    const budgetMiB = gpu.totalMiB - gpu.reserveMiB;
+    const budgetMiB = gpuBudgetMiB(gpu);
     const fixedClaims = fixedClaimsOn(config, gpu.id);
     const fixedMiB = fixedClaims.reduce((sum, c) => sum + c.mib, 0);
     const fit = fitGpuLayers(
@@ -139,6 +140,3 @@ export function describeEstimate(e: VramEstimate): string {
   return `${round(e.totalMiB)} MiB = weights ${round(e.weightsMiB)} + KV ${round(e.kvMiB)} + compute ${round(e.computeMiB)} + overhead ${round(e.overheadMiB)} (${e.layersOnGpu}/${e.totalLayers} layers)`;
 }
 
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
-}

@@ -7,6 +7,7 @@
 import { rulesForBuild } from "./builds";
 import { estimateVram, type EstimateOptions, type ModelLookup, type ModelSource, type VramEstimate } from "./estimate";
 import { parseLlamaArgs, withGpuLayers } from "./llama-args";
+import { fitsVramBudget, roundMiB } from "./budget";
 
 export interface FitRequest {
   id: string;
@@ -57,13 +58,13 @@ export function fitGpuLayers(requests: FitRequest[], budgetMiB: number, models: 
     // Scan down from a full offload: memory is not monotonic in ngl (the output layer and op-offload staging jump).
     for (let n = max; n >= 0; n--) {
       const e = estimateAt(r, n);
-      if (others + e.totalMiB <= budgetMiB || n === 0) {
+      if (fitsVramBudget(others + e.totalMiB, budgetMiB) || n === 0) {
         layers[r.id] = n;
         estimates[r.id] = e;
         break;
       }
     }
   }
-  const totalMiB = Math.round(requests.reduce((sum, r) => sum + estimates[r.id]!.totalMiB, 0) * 100) / 100;
-  return { layers, estimates, totalMiB, budgetMiB, fits: totalMiB <= budgetMiB };
+  const totalMiB = roundMiB(requests.reduce((sum, r) => sum + estimates[r.id]!.totalMiB, 0));
+  return { layers, estimates, totalMiB, budgetMiB, fits: fitsVramBudget(totalMiB, budgetMiB) };
 }

@@ -11,6 +11,7 @@ import type { GpuAlertTarget } from "../../monitoring/alerts";
 import { MCP_SERVICE } from "../mcp";
 import { EMBEDDING_SERVICE, RAG_SERVICE } from "../rag";
 import type { ServiceSpec } from "../service-spec";
+import { gpuBudgetMiB } from "../../vram/budget";
 
 export type ObservedService = Pick<ServiceSpec, "service" | "containerName" | "group" | "metrics">;
 
@@ -55,5 +56,5 @@ export function dcgmMatcher(gpuId: string): string {
 /** Every GPU with the stack's budget for it, when the DCGM exporter runs. */
 export function gpuTargets(config: StackConfig): GpuAlertTarget[] {
   if (!config.monitoring.dcgmExporter.enabled) return [];
-  return config.gpus.map((gpu) => ({ id: gpu.id, matcher: dcgmMatcher(gpu.id), budgetMiB: gpu.totalMiB - gpu.reserveMiB }));
+  return config.gpus.map((gpu) => ({ id: gpu.id, matcher: dcgmMatcher(gpu.id), budgetMiB: gpuBudgetMiB(gpu) }));
 }
