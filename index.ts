@@ -18,7 +18,7 @@ import { ContainerHealthWatch } from "./program/container-health";
 import { detectEngineApiVersion } from "./program/docker-engine";
 import { preChangeBackup } from "./program/pre-change-backup";
 import { isUnderMocks } from "./program/runtime";
-import { preChangeBackupDir } from "./lib/ops/backup/location";
+import { preChangeBackupDir } from "./lib/backup/location";
 import { readProgramModelLock } from "./program/model-lock";
 
 export = async () => {

@@ -1,8 +1,8 @@
 /** What every `npm run <task>` entry point shares: flag parsing, stack loading and exit codes. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ConfigError } from "../config/errors";
-import { ModelLockError } from "../models/lock";
-import type { StackPlan, StackSecrets } from "../plan/stack-plan";
+import { ConfigError } from "../lib/config/errors";
+import { ModelLockError } from "../lib/models/lock";
+import type { StackPlan, StackSecrets } from "../lib/plan/stack-plan";
 import { pulumiOutputsReader, resolveEndpoints, type ResolvedEndpoints } from "./endpoints";
 import { loadStack, type LoadedStack } from "./stack";
 

@@ -1,5 +1,5 @@
 /** Who waits on whom: the services a failing one holds back, through the health-gated dependsOn edges. */
-import type { ServiceSpec } from "../plan/service-spec";
+import type { ServiceSpec } from "../lib/plan/service-spec";
 
 /** Every service that depends on `service`, directly or through others, in start order. */
 export function dependentsOf(services: ServiceSpec[], service: string): string[] {

@@ -1,5 +1,5 @@
 /** The few questions the operations tasks ask the Docker daemon, through the docker CLI (no socket library needed). */
-import { STACK_LABEL } from "../plan/define-service";
+import { STACK_LABEL } from "../lib/plan/define-service";
 import type { Verdict } from "./health/readiness";
 import { firstLine, runCommand } from "./run-command";
 

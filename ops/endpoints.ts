@@ -3,7 +3,7 @@
  * when `pulumi stack output` can give them, else the URLs the plan derives from
  * the config. The choice is made here and nowhere else.
  */
-import type { Endpoint, StackPlan } from "../plan/stack-plan";
+import type { Endpoint, StackPlan } from "../lib/plan/stack-plan";
 import { firstLine, runCommand } from "./run-command";
 
 export interface ResolvedEndpoints {

@@ -3,7 +3,7 @@
  * flowchart, from the plan the program deploys (for the README and PRs).
  * Edges point from a dependency to the service that waits for it to be healthy.
  */
-import type { StackPlan } from "../plan/stack-plan";
+import type { StackPlan } from "../lib/plan/stack-plan";
 
 export function mermaidId(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, "_");

@@ -4,10 +4,10 @@
  * `--set key=value` overrides (e.g. to point paths or ports elsewhere without
  * editing the file).
  */
-import { loadStackFile } from "../config/load";
-import type { StackConfig } from "../config/schema";
-import type { ModelLock } from "../models/lock";
-import { planStack, type StackPlan, type StackSecrets } from "../plan/stack-plan";
+import { loadStackFile } from "./stack-file";
+import type { StackConfig } from "../lib/config/schema";
+import type { ModelLock } from "../lib/models/lock";
+import { planStack, type StackPlan, type StackSecrets } from "../lib/plan/stack-plan";
 import { lockFilePath, readLockFile } from "./models/lock-file";
 
 export interface LoadedStack {

@@ -12,7 +12,7 @@ export interface PreChangeBackupOptions {
   stack: string;
   /** This repository (scripts/backup.ts and its node_modules). */
   repoDir: string;
-  /** Where the backups go (lib/ops/backup/location.ts), one folder per service (they may run at once). */
+  /** Where the backups go (lib/backup/location.ts), one folder per service (they may run at once). */
   dir: string;
   keep: number;
   /** The daemon the docker provider talks to, when not the local socket. */

@@ -10,16 +10,16 @@
  * has nothing to back up.
  */
 import * as path from "node:path";
-import { containerBackup } from "../lib/ops/backup/container-source";
-import { stackBackupDir } from "../lib/ops/backup/location";
-import { backupTable } from "../lib/ops/backup/report";
-import { DEFAULT_KEEP } from "../lib/ops/backup/retention";
-import { runBackup, type BackupOptions } from "../lib/ops/backup/run-backup";
+import { containerBackup } from "../ops/backup/container-source";
+import { stackBackupDir } from "../lib/backup/location";
+import { backupTable } from "../ops/backup/report";
+import { DEFAULT_KEEP } from "../ops/backup/retention";
+import { runBackup, type BackupOptions } from "../ops/backup/run-backup";
 import { QDRANT_SERVICE } from "../lib/plan/qdrant";
-import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../lib/ops/cli";
-import { inspectContainer } from "../lib/ops/docker-cli";
-import { withProgress } from "../lib/ops/progress";
-import { readStackSecret } from "../lib/ops/stack-secrets";
+import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../ops/cli";
+import { inspectContainer } from "../ops/docker-cli";
+import { withProgress } from "../ops/progress";
+import { readStackSecret } from "../ops/stack-secrets";
 
 type Plan = Omit<BackupOptions, "keep" | "step" | "keepServerSnapshots"> & { describe: string };
 

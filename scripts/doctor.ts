@@ -1,10 +1,10 @@
 /** `npm run doctor -- --stack <name>`: preflight checks of this host against the stack's plan. Exit 1 if any fails. */
-import { EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../lib/ops/cli";
-import { DEFAULT_MIN_FREE_GIB } from "../lib/ops/doctor/host-checks";
-import { realHostProbe } from "../lib/ops/doctor/real-host-probe";
-import { doctorReport } from "../lib/ops/doctor/report";
-import { doctorPassed, runDoctor } from "../lib/ops/doctor/run-doctor";
-import { withProgress } from "../lib/ops/progress";
+import { EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../ops/cli";
+import { DEFAULT_MIN_FREE_GIB } from "../ops/doctor/host-checks";
+import { realHostProbe } from "../ops/doctor/real-host-probe";
+import { doctorReport } from "../ops/doctor/report";
+import { doctorPassed, runDoctor } from "../ops/doctor/run-doctor";
+import { withProgress } from "../ops/progress";
 
 async function main(): Promise<number> {
   const args = parseTaskArgs("doctor", "[--min-free-gb <GiB>] [--quick] [--json]", { "min-free-gb": { type: "string" }, quick: { type: "boolean" }, json: { type: "boolean" } });

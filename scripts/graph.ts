@@ -1,6 +1,6 @@
 /** `npm run graph -- --stack <name> [--markdown]`: the stack's services and health-gated dependencies as a Mermaid flowchart. */
-import { EXIT, loadStackOrExit, parseTaskArgs } from "../lib/ops/cli";
-import { renderMermaid } from "../lib/ops/mermaid";
+import { EXIT, loadStackOrExit, parseTaskArgs } from "../ops/cli";
+import { renderMermaid } from "../ops/mermaid";
 
 async function main(): Promise<number> {
   const args = parseTaskArgs("graph", "[--markdown]", { markdown: { type: "boolean" } });

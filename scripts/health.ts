@@ -1,9 +1,9 @@
 /** `npm run health -- --stack <name>`: every service's readiness, latency and what each failure blocks. Exit 1 if any is not up. */
-import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../lib/ops/cli";
-import { containerHealth } from "../lib/ops/docker-cli";
-import { healthTable } from "../lib/ops/health/report";
-import { checkHealth, healthSummary } from "../lib/ops/health/run-health";
-import { withProgress } from "../lib/ops/progress";
+import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../ops/cli";
+import { containerHealth } from "../ops/docker-cli";
+import { healthTable } from "../ops/health/report";
+import { checkHealth, healthSummary } from "../ops/health/run-health";
+import { withProgress } from "../ops/progress";
 
 async function main(): Promise<number> {
   const args = parseTaskArgs("health", "[--timeout <seconds>] [--json]", { timeout: { type: "string" }, json: { type: "boolean" } });

@@ -1,5 +1,5 @@
-/** `npm run models -- <add|pull|verify> ...`: the model lock and the model files (lib/ops/models/cli.ts). */
-import { runModelsCli } from "../lib/ops/models/cli";
+/** `npm run models -- <add|pull|verify> ...`: the model lock and the model files (ops/models/cli.ts). */
+import { runModelsCli } from "../ops/models/cli";
 
 runModelsCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
   (code) => (process.exitCode = code),

@@ -7,15 +7,15 @@
  *   container that owns them runs (unless --force or --to).
  */
 import * as path from "node:path";
-import { readManifest } from "../lib/ops/backup/manifest";
-import { qdrantRestoreTable, restoreTable } from "../lib/ops/backup/report";
-import { restoreQdrant } from "../lib/ops/backup/restore-qdrant";
-import { restoreSqlite } from "../lib/ops/backup/restore";
-import { databaseOwners } from "../lib/ops/backup/sqlite-sources";
-import { endpointsOrExit, EXIT, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../lib/ops/cli";
-import { runningStackContainers } from "../lib/ops/docker-cli";
-import { withProgress } from "../lib/ops/progress";
-import { readStackSecret } from "../lib/ops/stack-secrets";
+import { readManifest } from "../ops/backup/manifest";
+import { qdrantRestoreTable, restoreTable } from "../ops/backup/report";
+import { restoreQdrant } from "../ops/backup/restore-qdrant";
+import { restoreSqlite } from "../ops/backup/restore";
+import { databaseOwners } from "../ops/backup/sqlite-sources";
+import { endpointsOrExit, EXIT, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../ops/cli";
+import { runningStackContainers } from "../ops/docker-cli";
+import { withProgress } from "../ops/progress";
+import { readStackSecret } from "../ops/stack-secrets";
 
 const PARTS = ["qdrant", "sqlite"] as const;
 

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError } from "../lib/config/errors";
-import { defaultStackConfig, loadStackFile, parseStackConfig, rawFromPulumiConfig, rawFromStackFile } from "../lib/config/load";
+import { defaultStackConfig, parseStackConfig, rawFromPulumiConfig } from "../lib/config/load";
+import { loadStackFile, rawFromStackFile } from "../ops/stack-file";
 import { PROJECT_DIR } from "./support/pulumi-harness";
 
 function problemsOf(raw: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 /** Auth every caller can use: each service states the keys it sends; a caller without the key its callee requires fails the plan. */
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../lib/config/errors";
-import { loadStackFile } from "../lib/config/load";
+import { loadStackFile } from "../ops/stack-file";
 import { stackOutputs } from "../lib/plan/outputs";
 import { planStack } from "../lib/plan/stack-plan";
 import { missingBuildContexts } from "../program/build-contexts";

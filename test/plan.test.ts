@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { planContext } from "../lib/plan/define-service";
 import { parse as parseYaml } from "yaml";
-import { loadStackFile, parseStackConfig, rawFromStackFile } from "../lib/config/load";
+import { parseStackConfig } from "../lib/config/load";
+import { loadStackFile, rawFromStackFile } from "../ops/stack-file";
 import { buildLiteLLMConfig } from "../lib/gateway/litellm-config";
 import { criticalPath, DependencyCycleError, topologicalOrder } from "../lib/plan/graph";
 import { gatewaySettings } from "../lib/plan/gateway";

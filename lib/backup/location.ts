@@ -1,6 +1,6 @@
 /** Where a stack's backups go: `backup.dir` (default `backups/` in the project directory), one folder per stack. */
 import * as path from "node:path";
-import type { StackConfig } from "../../config/schema";
+import type { StackConfig } from "../config/schema";
 
 export function stackBackupDir(config: Pick<StackConfig, "backup">, projectDir: string, stack: string): string {
   return path.join(config.backup.dir ?? path.join(projectDir, "backups"), stack);

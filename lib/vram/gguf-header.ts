@@ -4,7 +4,7 @@
  * many more bytes it needs when the buffer ends too early, so a caller can read
  * a file or an HTTP range a piece at a time; `factsFromHeader` turns them into
  * the facts the VRAM model uses. Pure: the bytes come from the caller
- * (lib/ops/models reads them from disk or over HTTP).
+ * (ops/models reads them from disk or over HTTP).
  */
 import { ggmlType } from "./ggml-types";
 import type { ModelFacts, TensorFact } from "./model-facts";

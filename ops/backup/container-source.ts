@@ -4,8 +4,8 @@
  * the *old* container keeps it, and the new plan may have moved ports, paths or
  * keys. Pure: the caller runs `docker inspect`.
  */
-import { SERVICE_LABEL, STACK_LABEL, LABEL_PREFIX } from "../../plan/define-service";
-import { QDRANT_API_KEY_ENV, QDRANT_HTTP_PORT, QDRANT_SERVICE } from "../../plan/qdrant";
+import { SERVICE_LABEL, STACK_LABEL, LABEL_PREFIX } from "../../lib/plan/define-service";
+import { QDRANT_API_KEY_ENV, QDRANT_HTTP_PORT, QDRANT_SERVICE } from "../../lib/plan/qdrant";
 import type { QdrantTarget } from "./qdrant-snapshots";
 import type { BackupSource } from "./run-backup";
 

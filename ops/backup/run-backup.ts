@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { QDRANT_SERVICE } from "../../plan/qdrant";
+import { QDRANT_SERVICE } from "../../lib/plan/qdrant";
 import { fileDigest } from "./file-digest";
 import { writeManifest, type BackupFile, type Manifest } from "./manifest";
 import { collectionPoints, createSnapshot, deleteSnapshot, downloadSnapshot, listCollections, type QdrantTarget } from "./qdrant-snapshots";

@@ -7,9 +7,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SECURITY_DB_ENV } from "../../plan/mcp";
-import { MEMORY_DIR_ENV } from "../../plan/memory";
-import type { ServiceSpec } from "../../plan/service-spec";
+import { SECURITY_DB_ENV } from "../../lib/plan/mcp";
+import { MEMORY_DIR_ENV } from "../../lib/plan/memory";
+import type { ServiceSpec } from "../../lib/plan/service-spec";
 
 /** The env vars through which a service names its SQLite database file, or a directory of them. */
 export const DATABASE_ENV: { env: string; kind: "file" | "dir" }[] = [

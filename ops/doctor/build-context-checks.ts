@@ -1,7 +1,7 @@
 /** Every local build context the stack uses, with its Dockerfile: a missing one names the service and the fix. */
 import * as path from "node:path";
-import { buildContexts, missingContextFix } from "../../plan/build-contexts";
-import type { StackPlan } from "../../plan/stack-plan";
+import { buildContexts, missingContextFix } from "../../lib/plan/build-contexts";
+import type { StackPlan } from "../../lib/plan/stack-plan";
 import type { CheckResult } from "./check-result";
 import type { HostProbe } from "./host-probe";
 

@@ -1,5 +1,5 @@
 /** Each GPU the plan uses is present, as large as the config says, and has room for the planned VRAM right now. */
-import type { StackPlan } from "../../plan/stack-plan";
+import type { StackPlan } from "../../lib/plan/stack-plan";
 import type { CheckResult } from "./check-result";
 import type { GpuReading, HostProbe } from "./host-probe";
 

@@ -1,7 +1,7 @@
 /** Host ports free, bind directories present and writable, disk space, and the pulumi CLI. */
 import * as path from "node:path";
-import type { StackConfig } from "../../config/schema";
-import type { StackPlan } from "../../plan/stack-plan";
+import type { StackConfig } from "../../lib/config/schema";
+import type { StackPlan } from "../../lib/plan/stack-plan";
 import type { CheckResult } from "./check-result";
 import type { HostProbe } from "./host-probe";
 

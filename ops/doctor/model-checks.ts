@@ -3,8 +3,8 @@
  * its size, its GGUF header against the lock's facts (what the VRAM plan was
  * computed from) and its sha256 — the checks `npm run models -- verify` makes.
  */
-import type { StackConfig } from "../../config/schema";
-import type { ModelLock } from "../../models/lock";
+import type { StackConfig } from "../../lib/config/schema";
+import type { ModelLock } from "../../lib/models/lock";
 import { verifyStackModels } from "../models/verify";
 import type { CheckResult } from "./check-result";
 import type { HostProbe } from "./host-probe";

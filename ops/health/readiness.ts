@@ -5,14 +5,14 @@
  * second port); services not listed are judged by their container
  * healthcheck's URL and any 2xx.
  */
-import { GATEWAY_SERVICE } from "../../plan/gateway";
-import { INFERENCE_SERVICE } from "../../plan/inference";
-import { MCP_ADMIN_PORT, MCP_SERVICE } from "../../plan/mcp";
-import { MEMORY_API_SERVICE } from "../../plan/memory";
-import { ALERTMANAGER, ALLOY, CADVISOR, DCGM_EXPORTER, GRAFANA, LOKI, NODE_EXPORTER, PROMETHEUS } from "../../plan/monitoring/endpoints";
-import { QDRANT_SERVICE } from "../../plan/qdrant";
-import { EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVICE } from "../../plan/embedding";
-import { RAG_SERVICE } from "../../plan/rag";
+import { GATEWAY_SERVICE } from "../../lib/plan/gateway";
+import { INFERENCE_SERVICE } from "../../lib/plan/inference";
+import { MCP_ADMIN_PORT, MCP_SERVICE } from "../../lib/plan/mcp";
+import { MEMORY_API_SERVICE } from "../../lib/plan/memory";
+import { ALERTMANAGER, ALLOY, CADVISOR, DCGM_EXPORTER, GRAFANA, LOKI, NODE_EXPORTER, PROMETHEUS } from "../../lib/plan/monitoring/endpoints";
+import { QDRANT_SERVICE } from "../../lib/plan/qdrant";
+import { EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVICE } from "../../lib/plan/embedding";
+import { RAG_SERVICE } from "../../lib/plan/rag";
 
 export type HealthState = "up" | "loading" | "degraded" | "down";
 

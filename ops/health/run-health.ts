@@ -3,7 +3,7 @@
  * names for each failure the services it holds back. Nothing stops at the
  * first failure.
  */
-import type { StackPlan } from "../../plan/stack-plan";
+import type { StackPlan } from "../../lib/plan/stack-plan";
 import { dependentsOf } from "../dependents";
 import { describeFetchError } from "../fetch-error";
 import type { HealthState, Verdict } from "./readiness";

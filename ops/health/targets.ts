@@ -1,6 +1,6 @@
 /** What `health` asks each planned service, and where: its readiness endpoint(s), or Docker for a service without a published port. */
-import type { ServiceSpec } from "../../plan/service-spec";
-import { portEndpointName, type StackPlan } from "../../plan/stack-plan";
+import type { ServiceSpec } from "../../lib/plan/service-spec";
+import { portEndpointName, type StackPlan } from "../../lib/plan/stack-plan";
 import { httpOk, READINESS, type Readiness } from "./readiness";
 
 export type HealthTarget =

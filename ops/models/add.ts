@@ -4,9 +4,9 @@
  * range requests (never the tensor data) and writes the lock entry.
  */
 import * as path from "node:path";
-import { lockedGgufOf, tensorDataBytes, withModel, type LockedModel } from "../../models/lock";
-import { factsOfHeader } from "../../vram/gguf-header";
-import { tensorBytes, ggmlType } from "../../vram/ggml-types";
+import { lockedGgufOf, tensorDataBytes, withModel, type LockedModel } from "../../lib/models/lock";
+import { factsOfHeader } from "../../lib/vram/gguf-header";
+import { tensorBytes, ggmlType } from "../../lib/vram/ggml-types";
 import { readHeader } from "./header-read";
 import { hubFileInfo, hubRangeReader, HubError, type HubOptions } from "./hub";
 import { readLockFile, writeLockFile } from "./lock-file";

@@ -11,10 +11,10 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../../config/errors";
-import { loadStackFile } from "../../config/load";
-import type { StackConfig } from "../../config/schema";
-import { ModelLockError, type ModelLock } from "../../models/lock";
+import { ConfigError } from "../../lib/config/errors";
+import { loadStackFile } from "../stack-file";
+import type { StackConfig } from "../../lib/config/schema";
+import { ModelLockError, type ModelLock } from "../../lib/models/lock";
 import type { ProgressStream } from "../progress";
 import { renderTable } from "../table";
 import { addModel } from "./add";

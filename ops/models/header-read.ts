@@ -7,8 +7,8 @@
  * never read.
  */
 import * as fs from "node:fs";
-import { factsOfHeader, parseGgufHeader, type GgufHeader } from "../../vram/gguf-header";
-import type { ModelFacts } from "../../vram/model-facts";
+import { factsOfHeader, parseGgufHeader, type GgufHeader } from "../../lib/vram/gguf-header";
+import type { ModelFacts } from "../../lib/vram/model-facts";
 
 export const FIRST_READ_BYTES = 1024 * 1024;
 /** No model header is this large; past it the source is not a GGUF header we can use. */

@@ -1,7 +1,7 @@
 /** Reading and writing models.lock.json for the operations tasks (the write is atomic: a temp file renamed over it). */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { emptyModelLock, MODEL_LOCK_FILE, ModelLockError, parseModelLock, serializeModelLock, type ModelLock } from "../../models/lock";
+import { emptyModelLock, MODEL_LOCK_FILE, ModelLockError, parseModelLock, serializeModelLock, type ModelLock } from "../../lib/models/lock";
 
 export function lockFilePath(projectDir: string, override?: string): string {
   return override ? path.resolve(override) : path.join(projectDir, MODEL_LOCK_FILE);

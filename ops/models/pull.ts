@@ -7,9 +7,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackConfig } from "../../config/schema";
-import { factsDifferences, factsOfLocked, type ModelLock } from "../../models/lock";
-import { ADD_COMMAND, stackFiles } from "../../models/stack-models";
+import type { StackConfig } from "../../lib/config/schema";
+import { factsDifferences, factsOfLocked, type ModelLock } from "../../lib/models/lock";
+import { ADD_COMMAND, stackFiles } from "../../lib/models/stack-models";
 import { ChecksumMismatchError, downloadVerified, partialPath, type DownloadOptions } from "./download";
 import { readLocalModelFacts } from "./header-read";
 import { DEFAULT_HUB_URL, resolveUrl, type HubOptions } from "./hub";

@@ -6,10 +6,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackConfig } from "../../config/schema";
-import { factsDifferences, factsOfLocked, isVerified, type LockedModel, type ModelLock } from "../../models/lock";
-import { ADD_COMMAND, stackFiles } from "../../models/stack-models";
-import type { ModelFacts } from "../../vram/model-facts";
+import type { StackConfig } from "../../lib/config/schema";
+import { factsDifferences, factsOfLocked, isVerified, type LockedModel, type ModelLock } from "../../lib/models/lock";
+import { ADD_COMMAND, stackFiles } from "../../lib/models/stack-models";
+import type { ModelFacts } from "../../lib/vram/model-facts";
 import { partialPath, sha256File } from "./download";
 import { readLocalModelFacts } from "./header-read";
 

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
-import { readManifest } from "../../lib/ops/backup/manifest";
+import { readManifest } from "../../ops/backup/manifest";
 import { dockerOk } from "../support/docker-cli";
 import { freePort } from "../support/litellm-proxy";
 import {

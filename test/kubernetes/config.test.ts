@@ -1,7 +1,8 @@
 /** The Kubernetes stack file, its policy config, and the config keys the target adds. */
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config/errors";
-import { defaultStackConfig, loadStackFile, parseStackConfig } from "../../lib/config/load";
+import { defaultStackConfig, parseStackConfig } from "../../lib/config/load";
+import { loadStackFile } from "../../ops/stack-file";
 import { workloadObject } from "../../lib/kubernetes/objects";
 import { sensitiveKind } from "../../policies/container-host-mounts";
 import { kubernetesPolicies, policies } from "../../policies/policies";

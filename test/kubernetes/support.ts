@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { parseStackConfig, rawFromStackFile } from "../../lib/config/load";
+import { parseStackConfig } from "../../lib/config/load";
+import { rawFromStackFile } from "../../ops/stack-file";
 import type { StackConfig } from "../../lib/config/schema";
 import { kubernetesPlanConfig, planKubernetes, type KubernetesPlan, type KubernetesServicePlan } from "../../lib/kubernetes/plan";
 import { planStack, type StackPlan } from "../../lib/plan/stack-plan";

@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { lockedGgufOf, parseModelLock } from "../../lib/models/lock";
-import { runModelsCli } from "../../lib/ops/models/cli";
-import { writeLockFile } from "../../lib/ops/models/lock-file";
+import { runModelsCli } from "../../ops/models/cli";
+import { writeLockFile } from "../../ops/models/lock-file";
 import { FakeHub } from "./support/fake-hub";
 import { COMMIT, hubEntry, lockOf, tinyStackSets, writeTinyModel, type WrittenModel } from "./support/tiny-models";
 

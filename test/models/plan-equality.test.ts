@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config/errors";
-import { loadStackFile } from "../../lib/config/load";
+import { loadStackFile } from "../../ops/stack-file";
 import { expandTensors, type ModelLock } from "../../lib/models/lock";
 import { planStack, type StackPlan } from "../../lib/plan/stack-plan";
 import { REPO_LOCK } from "../support/model-lock";

@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { GGUFValueType } from "@huggingface/gguf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expandTensors, parseModelLock, tensorDataBytes } from "../../lib/models/lock";
-import { runModelsCli } from "../../lib/ops/models/cli";
+import { runModelsCli } from "../../ops/models/cli";
 import { parseGgufHeader } from "../../lib/vram/gguf-header";
 import { REPO_LOCK } from "../support/model-lock";
 import { ggufHeaderBytes, type FixtureKv } from "../vram/support/gguf-fixture";

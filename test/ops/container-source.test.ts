@@ -1,6 +1,6 @@
 /** What a pre-change backup reads from `docker inspect` of the running (old) container. */
 import { describe, expect, it } from "vitest";
-import { containerBackup, type ContainerInspect } from "../../lib/ops/backup/container-source";
+import { containerBackup, type ContainerInspect } from "../../ops/backup/container-source";
 
 const qdrantInspect = (ports: NonNullable<ContainerInspect["NetworkSettings"]>["Ports"]): ContainerInspect => ({
   Name: "/p2-qdrant",

@@ -1,6 +1,6 @@
 /** Endpoints come from the deployed stack's outputs when there are some, else from the config; both paths with a fake reader. */
 import { describe, expect, it } from "vitest";
-import { resolveEndpoints } from "../../lib/ops/endpoints";
+import { resolveEndpoints } from "../../ops/endpoints";
 import { planOf } from "./support/plans";
 
 describe("resolveEndpoints", () => {

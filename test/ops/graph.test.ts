@@ -1,6 +1,6 @@
 /** graph: the Mermaid flowchart has every planned service and every health-gated edge, for p2 and p3. */
 import { describe, expect, it } from "vitest";
-import { mermaidId, renderMermaid } from "../../lib/ops/mermaid";
+import { mermaidId, renderMermaid } from "../../ops/mermaid";
 import { planOf } from "./support/plans";
 
 /** Node definitions and edges as Mermaid reads them. */

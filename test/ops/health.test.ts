@@ -1,10 +1,10 @@
 /** health against stand-in services on 127.0.0.1: the plan's own ports pointed at them, healthy and failing. */
 import { afterEach, describe, expect, it } from "vitest";
-import { resolveEndpoints } from "../../lib/ops/endpoints";
-import { checkHealth, healthSummary, type HealthDeps } from "../../lib/ops/health/run-health";
-import { healthTable } from "../../lib/ops/health/report";
-import { healthcheckHttpPath, healthTargets } from "../../lib/ops/health/targets";
-import { verdictFromState } from "../../lib/ops/docker-cli";
+import { resolveEndpoints } from "../../ops/endpoints";
+import { checkHealth, healthSummary, type HealthDeps } from "../../ops/health/run-health";
+import { healthTable } from "../../ops/health/report";
+import { healthcheckHttpPath, healthTargets } from "../../ops/health/targets";
+import { verdictFromState } from "../../ops/docker-cli";
 import type { StackPlan } from "../../lib/plan/stack-plan";
 import { handBuiltService, planOf, withServices } from "./support/plans";
 import { closedPorts, routes, standIn, type StandIn } from "./support/stand-in";

@@ -1,6 +1,6 @@
 /** The progress indication: silent for fast tasks, a spinner on a terminal and step lines in a pipe for slow ones. Timers are faked. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { withProgress } from "../../lib/ops/progress";
+import { withProgress } from "../../ops/progress";
 
 function stream(isTTY: boolean) {
   const written: string[] = [];

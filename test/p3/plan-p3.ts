@@ -1,6 +1,7 @@
 /** Plans the committed p3 stack (Pulumi.p3.yaml), optionally with config overrides merged in. */
 import * as path from "node:path";
-import { parseStackConfig, rawFromStackFile } from "../../lib/config/load";
+import { parseStackConfig } from "../../lib/config/load";
+import { rawFromStackFile } from "../../ops/stack-file";
 import type { StackConfig } from "../../lib/config/schema";
 import type { ServiceSpec } from "../../lib/plan/service-spec";
 import { planStack, type StackPlan, type StackSecrets } from "../../lib/plan/stack-plan";

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../lib/config/load";
+import { loadStackFile } from "../../ops/stack-file";
 import { planStack } from "../../lib/plan/stack-plan";
 import { gpuVramBudget, vramClaims, type VramBudgetConfig } from "../../policies/gpu-vram-budget";
 import { stackContainers } from "../../policies/support/stack-containers";

@@ -7,7 +7,7 @@
  * the failover benchmark.
  */
 import { deploymentId, type LiteLLMSettings } from "../../lib/gateway/litellm-config";
-import { loadStackFile } from "../../lib/config/load";
+import { loadStackFile } from "../../ops/stack-file";
 import { planContext, type PlanContext } from "../../lib/plan/define-service";
 import { gatewaySettings, planGateway } from "../../lib/plan/gateway";
 import { INFERENCE_SERVICE } from "../../lib/plan/inference";

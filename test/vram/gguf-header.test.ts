@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { gguf } from "@huggingface/gguf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readHeader, readLocalHeader, readLocalModelFacts, type RangeReader } from "../../lib/ops/models/header-read";
+import { readHeader, readLocalHeader, readLocalModelFacts, type RangeReader } from "../../ops/models/header-read";
 import { estimateFromArgs, factsOfHeader, lookupByFileName, parseGgufHeader, type ModelFacts } from "../../lib/vram";
 import { ggufHeaderBytes, tempDir, writeGguf, type FixtureTensor } from "./support/gguf-fixture";
 

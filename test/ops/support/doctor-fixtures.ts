@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { factsOfLocked, type ModelLock } from "../../../lib/models/lock";
-import type { HostProbe } from "../../../lib/ops/doctor/host-probe";
-import { realHostProbe } from "../../../lib/ops/doctor/real-host-probe";
-import type { ModelFiles } from "../../../lib/ops/models/verify";
+import type { HostProbe } from "../../../ops/doctor/host-probe";
+import { realHostProbe } from "../../../ops/doctor/real-host-probe";
+import type { ModelFiles } from "../../../ops/models/verify";
 import { REPO_LOCK } from "../../support/model-lock";
 
 export const GIB = 1024 ** 3;

@@ -4,7 +4,7 @@ import { defineService, planContext } from "../../../lib/plan/define-service";
 import { pythonProbe } from "../../../lib/plan/health";
 import type { BindSpec, ServiceGroup, ServiceSpec } from "../../../lib/plan/service-spec";
 import type { StackPlan } from "../../../lib/plan/stack-plan";
-import { loadStack } from "../../../lib/ops/stack";
+import { loadStack } from "../../../ops/stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../../..");
 
