@@ -9,7 +9,7 @@ import * as random from "@pulumi/random";
 import type { SecretKey } from "../lib/config/schema";
 import { STACK_LABEL } from "../lib/plan/define-service";
 import { topologicalOrder } from "../lib/plan/graph";
-import type { ServiceGroup as GroupName } from "../lib/plan/service-spec";
+import type { GroupName } from "../lib/plan/service-spec";
 import type { StackPlan } from "../lib/plan/stack-plan";
 import { GROUP_COMPONENTS } from "./groups";
 import type { Service } from "./service";
@@ -18,11 +18,17 @@ import type { ServiceGroup } from "./service-group";
 
 export interface LocalAiSuiteArgs {
   plan: StackPlan;
-  /** Container and network name prefix (config `containerPrefix`, default none). */
+  /**
+   * Container and network name prefix (config `containerPrefix`).
+   * @default "" (no prefix)
+   */
   containerPrefix?: string;
   /** Secrets the stack set. gatewayMasterKey (and grafanaAdminPassword with monitoring) are generated when absent. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
-  /** Health watch and pre-change backups, from the program (see ServiceOps). */
+  /**
+   * Health watch and pre-change backups, from the program (see ServiceOps).
+   * @default none: no health verification after `up`, no backup before a change (unit tests, previews)
+   */
   ops?: ServiceOps;
 }
 
@@ -64,17 +70,19 @@ export class LocalAiSuite extends pulumi.ComponentResource {
     }
     this.gatewayMasterKey = pulumi.secret(secrets.gatewayMasterKey ?? pulumi.output(""));
 
-    const registry = new Map<string, Service>();
+    const created = new Map<string, Service>();
     for (const group of groupOrder(plan)) {
       const { component, part } = GROUP_COMPONENTS[group];
-      this.groups[group] = new component(
+      const groupComponent = new component(
         `${name}-${part}`,
-        { specs: plan.services.filter((s) => s.group === group), network: this.network, registry, secrets, volumes: this.volumes, ops: args.ops },
+        { specs: plan.services.filter((s) => s.group === group), network: this.network, created, secrets, volumes: this.volumes, ops: args.ops },
         { parent: this },
       );
+      this.groups[group] = groupComponent;
+      for (const [service, s] of Object.entries(groupComponent.services)) created.set(service, s);
     }
-    this.services = Object.fromEntries(registry);
-    this.health = pulumi.all(Object.fromEntries([...registry].map(([service, s]) => [service, s.health])));
+    this.services = Object.fromEntries(created);
+    this.health = pulumi.all(Object.fromEntries([...created].map(([service, s]) => [service, s.health])));
 
     this.registerOutputs({ network: this.network.name });
   }

@@ -12,9 +12,13 @@ export interface ServiceOps {
    * Reads the running container's health (absent under mocks and in a preview).
    * With it, a failed health wait names the service and its last probe output,
    * and every `up` fails while the container is unhealthy.
+   * @default none: health is not verified after `up` (unit tests, previews)
    */
   healthWatch?: HealthWatch;
-  /** Builds the pre-change backup command of a spec with lifecycle.backupBeforeChange. */
+  /**
+   * Builds the pre-change backup command of a spec with lifecycle.backupBeforeChange.
+   * @default none: nothing is backed up before a change
+   */
   preChangeBackup?: PreChangeBackup;
 }
 

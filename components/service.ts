@@ -23,9 +23,15 @@ export interface ServiceArgs {
   dependencies: Service[];
   /** Secret values by config key; only the ones named in spec.secretEnv are used. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
-  /** Named volumes by volume name, for spec.volumes. */
+  /**
+   * Named volumes by volume name, for spec.volumes.
+   * @default {} (a spec that names a volume then fails, naming it)
+   */
   volumes?: Record<string, docker.Volume>;
-  /** Health watch and pre-change backup, from the program (see ServiceOps). */
+  /**
+   * Health watch and pre-change backup, from the program (see ServiceOps).
+   * @default none: no health verification after `up`, no backup before a change (unit tests, previews)
+   */
   ops?: ServiceOps;
 }
 
@@ -65,16 +71,16 @@ export class Service extends pulumi.ComponentResource {
         image: this.image.imageId,
         command: spec.command,
         entrypoints: spec.entrypoint,
-        envs: containerEnv(spec, args.secrets),
+        envs: containerEnv(spec, args.secrets, this),
         ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
         volumes: spec.binds.map((b) => ({ hostPath: b.hostPath, containerPath: b.containerPath, readOnly: b.readOnly })),
         mounts: spec.volumes.map((v) => ({
           type: "volume",
-          source: volumeName(args.volumes, v.volume),
+          source: volumeName(args.volumes, v.volume, this),
           target: v.containerPath,
           readOnly: v.readOnly,
         })),
-        uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets), permissions: "0644" })),
+        uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets, this), permissions: "0644" })),
         healthcheck: containerHealthcheck(spec.healthcheck),
         wait: lifecycle.waitForHealthy,
         waitTimeout: lifecycle.waitTimeoutSec,
@@ -134,7 +140,7 @@ export class Service extends pulumi.ComponentResource {
     const { create, dir, environment } = backup.commandFor(this.spec);
     const secretKeys = [...new Set([...Object.values(this.spec.secretEnv), ...this.spec.files.flatMap((f) => (f.secret ? [f.secret] : []))])].sort();
     const secretsDigest = pulumi
-      .all(secretKeys.map((key) => secretValue(this.spec, args.secrets, key, "the pre-change backup trigger")))
+      .all(secretKeys.map((key) => secretValue(this.spec, args.secrets, key, "the pre-change backup trigger", this)))
       .apply((values) => createHash("sha256").update(values.join("\0")).digest("hex").slice(0, 32));
     return new command.local.Command(
       `${name}-pre-change-backup`,
@@ -196,25 +202,27 @@ export function canonicalCapability(name: string): string {
  * Plain entries stay plain strings and each secret entry is its own Output: a
  * preview then knows every entry but a generated key, and so do the policies.
  */
-function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string>[] {
+function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"], owner: pulumi.Resource): pulumi.Input<string>[] {
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  const secretEntries = Object.entries(spec.secretEnv).map(([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName)}`);
+  const secretEntries = Object.entries(spec.secretEnv).map(([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName, owner)}`);
   return [...plain, ...secretEntries];
 }
 
 /** A secret file's content is the stack secret, kept a secret Output so state stores it encrypted. */
-function fileContent(spec: ServiceSpec, file: FileSpec, secrets: ServiceArgs["secrets"]): pulumi.Input<string> {
-  return file.secret ? pulumi.secret(secretValue(spec, secrets, file.secret, file.path)) : file.content;
+function fileContent(spec: ServiceSpec, file: FileSpec, secrets: ServiceArgs["secrets"], owner: pulumi.Resource): pulumi.Input<string> {
+  return file.secret ? pulumi.secret(secretValue(spec, secrets, file.secret, file.path, owner)) : file.content;
 }
 
-function secretValue(spec: ServiceSpec, secrets: ServiceArgs["secrets"], key: SecretKey, usedFor: string): pulumi.Output<string> {
+function secretValue(spec: ServiceSpec, secrets: ServiceArgs["secrets"], key: SecretKey, usedFor: string, owner: pulumi.Resource): pulumi.Output<string> {
   const value = secrets[key];
-  if (!value) throw new Error(`${spec.service} needs secret "${key}" for ${usedFor}, but the stack provided none`);
+  if (!value) {
+    throw new pulumi.ResourceError(`${spec.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`, owner);
+  }
   return value;
 }
 
-function volumeName(volumes: ServiceArgs["volumes"], volume: string): pulumi.Output<string> {
+function volumeName(volumes: ServiceArgs["volumes"], volume: string, owner: pulumi.Resource): pulumi.Output<string> {
   const resource = volumes?.[volume];
-  if (!resource) throw new Error(`volume "${volume}" is not defined by the stack`);
+  if (!resource) throw new pulumi.ResourceError(`volume "${volume}" is not defined by the stack (LocalAiSuite creates one per volume the plan names)`, owner);
   return resource.name;
 }

@@ -205,14 +205,14 @@ describe("p2 stack under mocks", () => {
       expect(service.type).toBe("local-ai-suite:service:Service");
       expect(c.name).toBe(`${service.name}-container`);
       const group = types.get(service.parent)!;
-      expect(group.type).toMatch(/^local-ai-suite:[a-z]+:[A-Z][A-Za-z]+$/);
+      expect(group.type).toMatch(/^local-ai-suite:[a-z][a-z-]*:[A-Z][A-Za-z]+$/);
       expect(service.name.startsWith(`${group.name}-`)).toBe(true);
       expect(types.get(group.parent)!.type).toBe("local-ai-suite:stack:LocalAiSuite");
     }
     const groupTypes = new Set(p2.resources.filter((r) => !r.custom && r.type !== "local-ai-suite:service:Service").map((r) => r.type));
     expect(groupTypes).toEqual(new Set([
       "local-ai-suite:stack:LocalAiSuite", "local-ai-suite:inference:InferencePair", "local-ai-suite:gateway:Gateway",
-      "local-ai-suite:storage:VectorStore", "local-ai-suite:rag:Rag", "local-ai-suite:healer:Healer",
+      "local-ai-suite:vector-store:VectorStore", "local-ai-suite:rag:Rag", "local-ai-suite:healer:Healer",
     ]));
     const network = p2.resources.find((r) => r.type === "docker:index/network:Network")!;
     expect(network.options.deleteBeforeReplace).toBe(true);

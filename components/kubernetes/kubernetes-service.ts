@@ -48,7 +48,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     const secret = secretObject(plan, s);
     if (secret) {
       const { keys, ...object } = secret;
-      const stringData = Object.fromEntries(keys.map((e) => [e.key, pulumi.secret(secretValue(s, args.secrets, e.secret, e.env ?? e.path!))]));
+      const stringData = Object.fromEntries(keys.map((e) => [e.key, pulumi.secret(secretValue(s, args.secrets, e.secret, e.env ?? e.path!, this))]));
       this.secret = new k8s.core.v1.Secret(`${name}-secret`, { ...inNamespace(object), stringData }, { parent: this });
     }
 
@@ -78,8 +78,10 @@ export class KubernetesService extends pulumi.ComponentResource {
   }
 }
 
-function secretValue(s: KubernetesServicePlan, secrets: KubernetesServiceArgs["secrets"], key: SecretKey, usedFor: string): pulumi.Output<string> {
+function secretValue(s: KubernetesServicePlan, secrets: KubernetesServiceArgs["secrets"], key: SecretKey, usedFor: string, owner: pulumi.Resource): pulumi.Output<string> {
   const value = secrets[key];
-  if (!value) throw new Error(`${s.service} needs secret "${key}" for ${usedFor}, but the stack provided none`);
+  if (!value) {
+    throw new pulumi.ResourceError(`${s.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`, owner);
+  }
   return value;
 }

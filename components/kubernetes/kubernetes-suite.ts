@@ -57,7 +57,7 @@ export class KubernetesSuite extends pulumi.ComponentResource {
     for (const service of plan.services) {
       const dependencies = service.spec.dependsOn.map((dep) => {
         const created = this.services[dep];
-        if (!created) throw new Error(`${service.service} depends on ${dep}, which is not created yet (the plan lists services in start order)`);
+        if (!created) throw new pulumi.ResourceError(`${service.service} depends on ${dep}, which is not created yet (the plan lists services in start order)`, this);
         return created;
       });
       this.services[service.service] = new KubernetesService(

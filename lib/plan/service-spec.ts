@@ -79,7 +79,7 @@ export type ImageSpec =
       configKey: string;
     };
 
-export type ServiceGroup = "inference" | "gateway" | "vector-store" | "rag" | "mcp" | "memory" | "monitoring" | "healer";
+export type GroupName = "inference" | "gateway" | "vector-store" | "rag" | "mcp" | "memory" | "monitoring" | "healer";
 
 /** How `up` creates, waits for, replaces and stops the container: decided once, in defineService. */
 export interface LifecycleSpec {
@@ -124,7 +124,7 @@ export interface ServiceSpec {
   service: string;
   /** Container name (the service name, optionally prefixed). */
   containerName: string;
-  group: ServiceGroup;
+  group: GroupName;
   image: ImageSpec;
   command?: string[];
   entrypoint?: string[];

@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import { defineService, planContext } from "../../../lib/plan/define-service";
 import { pythonProbe } from "../../../lib/plan/health";
-import type { BindSpec, ServiceGroup, ServiceSpec } from "../../../lib/plan/service-spec";
+import type { BindSpec, GroupName, ServiceSpec } from "../../../lib/plan/service-spec";
 import type { StackPlan } from "../../../lib/plan/stack-plan";
 import { loadStack } from "../../../ops/stack";
 
@@ -15,7 +15,7 @@ export async function planOf(stack: string, sets: string[] = []): Promise<StackP
 /** A service spec as a p3 planner would make it, through the same defineService. */
 export async function handBuiltService(
   base: StackPlan,
-  draft: { service: string; group: ServiceGroup; env?: Record<string, string>; binds?: BindSpec[]; dependsOn?: string[]; port?: { internal: number; external: number } },
+  draft: { service: string; group: GroupName; env?: Record<string, string>; binds?: BindSpec[]; dependsOn?: string[]; port?: { internal: number; external: number } },
 ): Promise<ServiceSpec> {
   const { config } = await loadStack(base.stack, PROJECT_DIR);
   const ctx = planContext(config, { stack: base.stack, projectDir: PROJECT_DIR });
