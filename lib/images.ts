@@ -39,6 +39,9 @@ export function parseImageRef(ref: string): ImageRefParts {
   return { repository: rest, digest };
 }
 
+/** An image id or digest as Docker writes it (`sha256:` and 64 hex digits). */
+export const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
 /**
  * Why `ref` is not a pinned image reference, or undefined when it is pinned.
  * Pinned = a sha256 digest, or an explicit tag that is not a rolling one
@@ -48,7 +51,7 @@ export function imagePinProblem(ref: string): string | undefined {
   const { repository, tag, digest } = parseImageRef(ref);
   if (!repository) return "the image reference is empty";
   if (digest !== undefined) {
-    return /^sha256:[0-9a-f]{64}$/.test(digest) ? undefined : `digest "${digest}" is not a sha256 digest`;
+    return IMAGE_ID.test(digest) ? undefined : `digest "${digest}" is not a sha256 digest`;
   }
   if (tag === undefined || tag === "") return "it has no tag, so Docker pulls the rolling `latest`";
   if (FLOATING_TAGS.has(tag.toLowerCase())) return `tag "${tag}" is a rolling tag that changes under you`;

@@ -1,7 +1,7 @@
 /**
  * container-healthchecks: every container can tell Pulumi (and its dependents)
  * when it is ready. The reference stack had containers with no healthcheck,
- * model servers without a start period, and nothing waiting on health (§9.3).
+ * model servers without a start period, and nothing waiting on health (in the reference docker-compose files, sunbangamen/local-ai-suite).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containerCheck } from "./support/container-check";

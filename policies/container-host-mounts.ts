@@ -2,7 +2,7 @@
  * container-host-mounts: Kyverno disallow-container-sock-mounts and KICS
  * "Docker Socket Mounted" / "Volume Has Sensitive Host Directory". The
  * reference mounted docker.sock and the host root read-write into the MCP
- * server and the host root into four more services (§9.2). A mount of either
+ * server and the host root into four more services (in the reference docker-compose files, sunbangamen/local-ai-suite). A mount of either
  * kind needs a per-service allowlist entry in the policy config, and even then
  * must be read-only (for docker.sock, :ro does not limit the Docker API, so the
  * allowlist entry is the real decision).

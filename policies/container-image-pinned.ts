@@ -6,11 +6,9 @@
  * imagePinProblem, the same one the stack config schema applies.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { imagePinProblem } from "../lib/images";
+import { IMAGE_ID, imagePinProblem } from "../lib/images";
 import { knownPart, rethrowUnknown } from "./support/known";
 import { BUILT_IMAGE, CONTAINER, REMOTE_IMAGE } from "./support/resource-types";
-
-const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 /** The reference the resource pulls or runs, and where it is written; undefined for an image id. */
 function referenceOf(type: string, props: Record<string, unknown>): { ref: string; field: string } | undefined {

@@ -1,7 +1,7 @@
 /**
  * container-ports-loopback: KICS "Container Traffic Not Bound To Host
  * Interface". Every published port of the reference bound 0.0.0.0, including
- * Qdrant and LiteLLM without keys (§9.2). A port may bind elsewhere only when
+ * Qdrant and LiteLLM without keys (in the reference docker-compose files, sunbangamen/local-ai-suite). A port may bind elsewhere only when
  * the policy config allowlists that host port for the service.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";

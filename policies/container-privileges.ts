@@ -1,7 +1,7 @@
 /**
  * container-privileges: Kyverno's pod-security baseline and KICS's
  * privileged / host-namespace / no-new-privileges queries, on docker.Container.
- * The reference ran cAdvisor privileged (§9.2).
+ * The reference docker-compose files (sunbangamen/local-ai-suite) ran cAdvisor privileged.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containerCheck } from "./support/container-check";

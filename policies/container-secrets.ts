@@ -1,7 +1,7 @@
 /**
  * container-secrets: the gateway master key, the Grafana admin password and
  * the Qdrant API key are secrets, never plain config. The reference hard-coded
- * admin/admin, sk-noop and a keyless Qdrant (§9.2). A policy sees plain values,
+ * admin/admin, sk-noop and a keyless Qdrant (in the reference docker-compose files, sunbangamen/local-ai-suite). A policy sees plain values,
  * so the rules are: a secret env var lives on a container whose `envs` is an
  * additional secret output (encrypted in state), its value is not a default or
  * weak, and it is not copied into argv, labels or uploaded files, where

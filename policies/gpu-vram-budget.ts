@@ -7,7 +7,7 @@
  * The model's facts come from the model lock (models.lock.json), never from a
  * GGUF file, so the verdict is the same on a PR runner and on the GPU host.
  * A GPU container must also really get an NVIDIA GPU; the reference reserved a
- * GPU for CPU-only images and never used it (§9.1).
+ * GPU for CPU-only images and never used it (in the reference docker-compose files, sunbangamen/local-ai-suite).
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { defaultStackConfig } from "../lib/config/load";

@@ -3,7 +3,7 @@
  * for Pulumi. A container that talks to another must be created after it, and
  * only once it is healthy: its dependency needs a healthcheck and `wait: true`
  * (Pulumi's dependsOn alone orders creation, not readiness). The reference p3
- * used plain depends_on lists (§9.3).
+ * used plain depends_on lists (in the reference docker-compose files, sunbangamen/local-ai-suite).
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { DependencyCycleError, topologicalOrder } from "../lib/plan/graph";

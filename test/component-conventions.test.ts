@@ -44,7 +44,7 @@ describe("components", () => {
     let checked = 0;
     for (const { file, text } of files) {
       expect(text, file).not.toMatch(/throw new Error\(/);
-      for (const ctor of text.matchAll(/\n  constructor\([\s\S]*?\n  \}\n/g)) {
+      for (const ctor of text.matchAll(/\n {2}constructor\([\s\S]*?\n {2}\}\n/g)) {
         if (!/super\("local-ai-suite:/.test(ctor[0]) || /extends ServiceGroup/.test(text.slice(0, ctor.index))) continue;
         const body = ctor[0].trimEnd().split("\n").slice(0, -1).filter((l) => l.trim());
         expect(body.at(-1), `${file}: the constructor's last statement`).toMatch(/this\.registerOutputs\(/);

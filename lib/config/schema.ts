@@ -14,7 +14,8 @@ import { dockerSection } from "./docker-section";
 import { kubernetesSection } from "./kubernetes-section";
 import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, seconds } from "./fields";
 import { monitoringSection } from "./monitoring-section";
-import { mcpSection, memorySection } from "./p3-sections";
+import { mcpSection } from "./mcp-section";
+import { memorySection } from "./memory-section";
 
 /** The two llama.cpp servers, by role. */
 export const INFERENCE_ROLES = ["chat", "code"] as const;

@@ -4,7 +4,7 @@
  * data under `${dataDir}/memory` on the host, which Pulumi never deletes; the
  * host root is not mounted (the reference mounted it read-only into both).
  */
-import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./define-service";
+import { defineService, imageFromSource, serviceUrl, type PlanContext, type ServiceDraft } from "./define-service";
 import { pythonProbe } from "./health";
 import { QDRANT_HTTP_PORT, QDRANT_SERVICE } from "./qdrant";
 import { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./rag";
@@ -31,6 +31,20 @@ function sharedEnv(): Record<string, string> {
   };
 }
 
+/** What both services share: the scripts (read-only) and the data dir, their dependencies, a clean stop, a backup before a change. */
+function sharedDraft(ctx: PlanContext) {
+  return {
+    binds: [
+      { hostPath: scriptsDir(ctx), containerPath: "/app/scripts", readOnly: true },
+      { hostPath: memoryDataPath(ctx.config.paths.dataDir), containerPath: MEMORY_DIR, readOnly: false },
+    ],
+    dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE],
+    // SQLite commits in flight finish before SIGKILL.
+    stopGraceSec: 15,
+    holdsData: true,
+  } satisfies Partial<ServiceDraft>;
+}
+
 function scriptsDir(ctx: PlanContext): string {
   const dir = ctx.config.memory.scriptsDir;
   if (!dir) throw new Error("memory.scriptsDir is required when memory.enabled (checked by the config schema)");
@@ -46,19 +60,12 @@ export function planMemoryApi(ctx: PlanContext): ServiceSpec {
     image: imageFromSource(ctx, MEMORY_API_SERVICE, memory.apiSource, "memory.apiSource"),
     env: { ...sharedEnv(), DEFAULT_PROJECT_ID: memory.defaultProjectId },
     ports: [{ internal: MEMORY_API_PORT, external: memory.hostPort, configKey: "memory.hostPort" }],
-    binds: [
-      { hostPath: scriptsDir(ctx), containerPath: "/app/scripts", readOnly: true },
-      { hostPath: memoryDataPath(config.paths.dataDir), containerPath: MEMORY_DIR, readOnly: false },
-    ],
+    ...sharedDraft(ctx),
     // 200 only when the project database opens; 503 with the error otherwise.
     healthcheck: pythonProbe(`http://127.0.0.1:${MEMORY_API_PORT}/v1/memory/health`, { startPeriodSec: 120 }),
     // No `metrics`: its /metrics answers 503 because the image lacks prometheus_client,
     // and a scrape job that is always down would keep ServiceDown firing. cAdvisor watches it instead.
-    dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE],
     limits: { memoryMiB: memory.api.memoryMiB, cpus: memory.api.cpus },
-    // SQLite commits in flight finish before SIGKILL.
-    stopGraceSec: 15,
-    holdsData: true,
   });
 }
 
@@ -88,15 +95,8 @@ export function planMemoryMaintainer(ctx: PlanContext): ServiceSpec {
       MEMORY_SYNC_INTERVAL: String(memory.syncIntervalSec),
       TTL_CHECK_INTERVAL: String(memory.ttlCheckIntervalSec),
     },
-    binds: [
-      { hostPath: scriptsDir(ctx), containerPath: "/app/scripts", readOnly: true },
-      { hostPath: memoryDataPath(config.paths.dataDir), containerPath: MEMORY_DIR, readOnly: false },
-    ],
+    ...sharedDraft(ctx),
     healthcheck: maintainerProbe(),
-    dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE],
     limits: { memoryMiB: memory.maintainer.memoryMiB, cpus: memory.maintainer.cpus },
-    // SQLite commits in flight finish before SIGKILL.
-    stopGraceSec: 15,
-    holdsData: true,
   });
 }

@@ -16,12 +16,13 @@ import { planHealer } from "./healer";
 import { DependencyCycleError, topologicalOrder } from "./graph";
 import { planInferenceServer } from "./inference";
 import { planMonitoringStack } from "./monitoring";
-import { planP3Services } from "./p3";
 import { planQdrant } from "./qdrant";
 import { callerKeyProblems, requiredKeys } from "./caller-keys";
 import { planEmbedding, planEmbeddingServer } from "./embedding";
 import { planRag } from "./rag";
 import type { ServiceSpec } from "./service-spec";
+import { planMcpServer } from "./mcp";
+import { planMemoryApi, planMemoryMaintainer } from "./memory";
 
 /** Which optional secrets the stack has set (values never enter the plan). */
 export interface StackSecrets {
@@ -71,7 +72,8 @@ export function planStack(config: StackConfig, options: PlanOptions): StackPlan 
     planEmbeddingServer(ctx),
     planEmbedding(ctx),
     planRag(ctx, { gatewayRequiresKey: config.gateway.requireKey, hasQdrantApiKey: secrets.qdrantApiKey }),
-    ...planP3Services(ctx),
+    ...(config.mcp.enabled ? [planMcpServer(ctx)] : []),
+    ...(config.memory.enabled ? [planMemoryApi(ctx), planMemoryMaintainer(ctx)] : []),
     ...planHealer(ctx),
   ];
   // Monitoring needs no secret flags: a service whose metrics need a token says so in its `metrics`.

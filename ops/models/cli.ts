@@ -144,7 +144,11 @@ async function pull(stack: string, config: StackConfig, lock: ModelLock, baseUrl
     onEvent: (text) => io.stderr.write(`${text}\n`),
     onProgress: (file, phase, done, total) => barFor(file, phase, total).update(done),
     onFileDone: (r) => {
-      for (const [key, bar] of bars) if (key.startsWith(`${r.file} `)) (bar.finish(`${r.file}: ${r.status}`), bars.delete(key));
+      for (const [key, bar] of bars) {
+        if (!key.startsWith(`${r.file} `)) continue;
+        bar.finish(`${r.file}: ${r.status}`);
+        bars.delete(key);
+      }
     },
   });
   io.stdout.write(`${renderTable(["model", "status", "detail"], results.map((r) => [r.file, r.status, r.fix ? `${r.detail}\nfix: ${r.fix}` : r.detail]))}\n`);
@@ -160,7 +164,10 @@ async function verify(stack: string, config: StackConfig, lock: ModelLock, quick
       const bar = bars.get(file) ?? progressBar(`${file} (sha256)`, total, { stream: io.stderr });
       bars.set(file, bar);
       bar.update(done);
-      if (done >= total) (bar.finish(`${file}: hashed`), bars.delete(file));
+      if (done >= total) {
+        bar.finish(`${file}: hashed`);
+        bars.delete(file);
+      }
     },
   });
   if (json) io.stdout.write(`${JSON.stringify({ stack, verdicts }, null, 2)}\n`);

@@ -91,7 +91,7 @@ export async function downloadVerified(target: DownloadTarget, options: Download
         if (error instanceof FatalDownloadError || error instanceof HubError) throw error;
         fruitless = have > before ? 1 : fruitless + 1;
         if (fruitless > (options.retries ?? 5)) {
-          throw new Error(`${name}: download failed after ${attempts} attempts (${(error as Error).message}); ${have} of ${size} bytes are kept in ${partial}: run pull again to resume`);
+          throw new Error(`${name}: download failed after ${attempts} attempts (${(error as Error).message}); ${have} of ${size} bytes are kept in ${partial}: run pull again to resume`, { cause: error });
         }
         event(`${name}: ${(error as Error).message} at ${have} of ${size} bytes; resuming in ${(delay / 1000).toFixed(1)} s`);
         await new Promise((r) => setTimeout(r, delay));
@@ -164,7 +164,7 @@ export async function downloadVerified(target: DownloadTarget, options: Download
     } catch (error) {
       if (controller.signal.aborted && !(error instanceof FatalDownloadError)) throw controller.signal.reason as Error;
       if (error instanceof TypeError && /terminated|fetch failed/i.test(error.message)) {
-        throw new Error(`connection lost (${(error.cause as Error | undefined)?.message ?? error.message})`);
+        throw new Error(`connection lost (${(error.cause as Error | undefined)?.message ?? error.message})`, { cause: error });
       }
       throw error;
     } finally {

@@ -15,6 +15,7 @@ import type { Unwrap } from "@pulumi/pulumi";
 import { knownPart, type UnknownValue } from "./known";
 import { recordedInputs } from "./recorded-inputs";
 import { BUILT_IMAGE, REMOTE_IMAGE, SERVICE_LABEL } from "./resource-types";
+import { IMAGE_ID } from "../../lib/images";
 
 export type ContainerProps = Partial<Unwrap<docker.ContainerArgs>>;
 
@@ -117,7 +118,7 @@ function resolvePlannedUnknowns(props: Record<string, unknown>, unknown: Unknown
 
 /** `sha256:...` image ids say nothing about the tag; the image resource's name does. */
 function imageRefOf(image: string | undefined, imageResource: PolicyResource | undefined, unknown: UnknownValue[]): string | undefined {
-  if (image && !/^sha256:[0-9a-f]{64}$/.test(image)) return image;
+  if (image && !IMAGE_ID.test(image)) return image;
   if (!imageResource) return undefined;
   const { value, unknown: more } = knownPart(imageResource.props as { name?: string; imageName?: string });
   // Only the reference matters here; the image id and digest are unknown until the pull.

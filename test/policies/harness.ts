@@ -35,11 +35,14 @@ export const POLICIES_DIR = path.join(PROJECT_DIR, "policies");
  * are the ones the policies throw and see, so the harness must use the same copy.
  */
 export function packSdk(): typeof import("@pulumi/policy") {
+  // The pack's own copy, resolved at run time: a static import would take the root's.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(require.resolve("@pulumi/policy", { paths: [POLICIES_DIR] }));
 }
 
 /** The SDK's internal unknown sentinels (what the engine sends for unknowns; not in its .d.ts). */
 export function packUnknowns(): { unknownStringValue: string; unknownArrayValue: string } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(require.resolve("@pulumi/policy/proxy", { paths: [POLICIES_DIR] }));
 }
 

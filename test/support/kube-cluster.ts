@@ -123,7 +123,7 @@ export function kubeGet<T = KubeObject>(cluster: Cluster, namespace: string, kin
 
 export interface KubeObject {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generation?: number };
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  status?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  spec?: any;
+  status?: any;
   data?: Record<string, string>;
 }

@@ -97,7 +97,7 @@ export async function startLiteLLMProxy(options: StartProxyOptions): Promise<Lit
     await waitUntilLive(url, exited, options.startTimeoutMs ?? 120_000);
   } catch (error) {
     await proxy.stop();
-    throw new Error(`${(error as Error).message}\n--- proxy output ---\n${output}`);
+    throw new Error(`${(error as Error).message}\n--- proxy output ---\n${output}`, { cause: error });
   }
   return proxy;
 }
