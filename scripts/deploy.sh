@@ -2,10 +2,12 @@
 # One command from a fresh checkout to a running stack:
 #   bash scripts/deploy.sh p2 [extra `pulumi up` flags]
 # Gets Node.js >= 22 and the Pulumi CLI if missing (scripts/toolchain.sh),
-# installs the program's and the policy pack's dependencies, logs the CLI into a
+# installs the program's and the policy pack's dependencies, pulls the stack's
+# model files (models.lock.json; verified, resumable), logs the CLI into a
 # local file backend (no Pulumi Cloud account), creates the stack on first use,
 # and runs `pulumi up` with the policy pack and the stack's policy config.
-# Environment: PULUMI (the CLI to run, default `pulumi`), PULUMI_BACKEND_URL
+# Environment: SKIP_NPM_CI=1 / SKIP_MODEL_PULL=1 (skip those steps),
+# PULUMI (the CLI to run, default `pulumi`), PULUMI_BACKEND_URL
 # (default file://~/.pulumi-local-ai-suite), PULUMI_CONFIG_PASSPHRASE or
 # PULUMI_CONFIG_PASSPHRASE_FILE (default: a generated file next to the state).
 # The login stays in effect, so plain `pulumi preview` / `pulumi up` afterwards
@@ -36,6 +38,13 @@ if [ "${SKIP_NPM_CI:-}" != "1" ]; then
   echo "== installing dependencies (program and policy pack)"
   npm ci --no-audit --no-fund
   npm ci --no-audit --no-fund --prefix policies
+fi
+
+if [ "${SKIP_MODEL_PULL:-}" != "1" ]; then
+  # Every GGUF file the stack uses, from the commits models.lock.json pins; a file already
+  # there is kept when its size, header and sha256 match (hashing it takes a while).
+  echo "== model files of stack ${stack} (SKIP_MODEL_PULL=1 skips this)"
+  npm run --silent models -- pull --stack "$stack"
 fi
 
 state_dir="${HOME}/.pulumi-local-ai-suite"

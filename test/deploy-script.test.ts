@@ -13,7 +13,7 @@ function deploy(args: string[], env: Record<string, string> = {}) {
   fs.writeFileSync(fake, `#!/usr/bin/env bash\necho "$*" >> "${log}"\necho "PASS_FILE=\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" >> "${log}"\n`, { mode: 0o755 });
   const result = spawnSync("bash", ["scripts/deploy.sh", ...args], {
     cwd: PROJECT_DIR,
-    env: { PATH: process.env.PATH!, HOME: home, PULUMI: fake, SKIP_NPM_CI: "1", ...env },
+    env: { PATH: process.env.PATH!, HOME: home, PULUMI: fake, SKIP_NPM_CI: "1", SKIP_MODEL_PULL: "1", ...env },
     encoding: "utf8",
   });
   const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];

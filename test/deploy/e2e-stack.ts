@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../../lib/config/load";
 import { planStack, type StackPlan } from "../../lib/plan/stack-plan";
-import { freePort } from "../support/litellm-proxy";
+import { freePorts } from "../support/litellm-proxy";
 import { ensureNodeBaseImage } from "../support/node-base-image";
 import { REPO_DIR } from "../support/pulumi-cli";
 
@@ -129,10 +129,11 @@ export async function e2eStack(work: string): Promise<E2eStack> {
     ),
   };
   const ports: Record<string, number> = {};
-  for (const key of PORT_KEYS) {
-    ports[key] = await freePort();
+  const picked = await freePorts(PORT_KEYS.length);
+  PORT_KEYS.forEach((key, i) => {
+    ports[key] = picked[i]!;
     setPath(raw, key, ports[key]);
-  }
+  });
   const config = parseStackConfig(raw, "e2e stack config");
   const plan = planStack(config, { stack, projectDir: REPO_DIR, lock: readProgramModelLock(REPO_DIR) });
   return {

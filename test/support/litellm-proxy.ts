@@ -43,6 +43,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** `count` distinct free ports: every listener stays open until all are picked, so none is handed out twice. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => net.createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
+}
+
 export async function startLiteLLMProxy(options: StartProxyOptions): Promise<LiteLLMProxy> {
   const port = options.port ?? (await freePort());
   const masterKey = `sk-test-${process.pid}-${port}`;
