@@ -6,7 +6,7 @@
  * lib/plan/caller-keys.ts checks keys along), plus Prometheus on its metrics
  * port. Probes are exec probes, so they need no rule.
  */
-import { PROMETHEUS } from "../plan/monitoring/endpoints";
+import { PROMETHEUS } from "../plan/monitoring/service-addresses";
 import type { ServiceSpec } from "../plan/service-spec";
 
 export interface IngressRule {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config/errors";
 import { defaultDenyObject, networkPolicyObject } from "../../lib/kubernetes/objects";
 import { callersOf } from "../../lib/kubernetes/network-policies";
-import { PROMETHEUS } from "../../lib/plan/monitoring/endpoints";
+import { PROMETHEUS } from "../../lib/plan/monitoring/service-addresses";
 import { planK8s, svc } from "./support";
 
 async function problemsOf(overrides: Record<string, unknown>, stack = "k8s") {

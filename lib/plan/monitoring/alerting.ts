@@ -2,7 +2,7 @@
 import type { AlertInputs } from "../../monitoring/alerts";
 import type { PlanContext } from "../define-service";
 import { HEALER_SERVICE } from "../healer";
-import { CADVISOR_SERVICE_LABEL } from "./endpoints";
+import { CADVISOR_SERVICE_LABEL } from "./service-addresses";
 import { gpuTargets, type Observed } from "./observed";
 
 export function alertInputs(ctx: PlanContext, observed: Observed): AlertInputs {

@@ -3,7 +3,7 @@ import { renderAlertmanagerConfig } from "../../monitoring/alertmanager";
 import { defineService, publishedHost, type PlanContext } from "../define-service";
 import { wgetProbe } from "../health";
 import type { ServiceSpec } from "../service-spec";
-import { ALERTMANAGER, VOLUMES } from "./endpoints";
+import { ALERTMANAGER, VOLUMES } from "./service-addresses";
 
 export const ALERTMANAGER_CONFIG = "/etc/alertmanager/alertmanager.yml";
 

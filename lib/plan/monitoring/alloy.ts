@@ -7,7 +7,7 @@ import { renderAlloyConfig } from "../../monitoring/alloy";
 import { defineService, serviceUrl, type PlanContext } from "../define-service";
 import { bashHttpProbe } from "../health";
 import type { ServiceSpec } from "../service-spec";
-import { ALLOY, LOKI, SERVICE_LABEL, VOLUMES } from "./endpoints";
+import { ALLOY, LOKI, SERVICE_LABEL, VOLUMES } from "./service-addresses";
 
 export const ALLOY_CONFIG = "/etc/alloy/config.alloy";
 export const DOCKER_CONTAINERS_MOUNT = "/var/lib/docker/containers";

@@ -8,7 +8,7 @@ import { defineService, type PlanContext } from "../define-service";
 import { wgetProbe } from "../health";
 import { DOCKER_SOCKET } from "../mcp";
 import type { BindSpec, ServiceSpec } from "../service-spec";
-import { CADVISOR, SERVICE_LABEL } from "./endpoints";
+import { CADVISOR, SERVICE_LABEL } from "./service-addresses";
 
 export function planCadvisor(ctx: PlanContext): ServiceSpec {
   const { monitoring } = ctx.config;

@@ -6,7 +6,7 @@
 import { defineService, type PlanContext } from "../define-service";
 import { bashHttpProbe } from "../health";
 import type { ServiceSpec } from "../service-spec";
-import { DCGM_EXPORTER } from "./endpoints";
+import { DCGM_EXPORTER } from "./service-addresses";
 
 export function planDcgmExporter(ctx: PlanContext): ServiceSpec {
   const { config } = ctx;

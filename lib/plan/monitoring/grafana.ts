@@ -7,7 +7,7 @@ import { renderDashboardProvider, renderDatasources } from "../../monitoring/gra
 import { containerNameOf, defineService, serviceUrl, type PlanContext } from "../define-service";
 import { curlProbe } from "../health";
 import type { MetricsSpec, ServiceSpec } from "../service-spec";
-import { CADVISOR_SERVICE_LABEL, GRAFANA, LOKI, PROMETHEUS, VOLUMES } from "./endpoints";
+import { CADVISOR_SERVICE_LABEL, GRAFANA, LOKI, PROMETHEUS, VOLUMES } from "./service-addresses";
 import { gpuTargets, observe, type ObservedService } from "./observed";
 
 export const GRAFANA_PROVISIONING = "/etc/grafana/provisioning";

@@ -2,7 +2,7 @@
 import { renderLokiConfig } from "../../monitoring/loki";
 import { defineService, type PlanContext } from "../define-service";
 import type { ServiceSpec } from "../service-spec";
-import { LOKI, VOLUMES } from "./endpoints";
+import { LOKI, VOLUMES } from "./service-addresses";
 import { busyboxWgetProbe } from "./probes";
 
 export const LOKI_CONFIG = "/etc/loki/loki.yaml";

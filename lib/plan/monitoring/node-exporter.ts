@@ -2,7 +2,7 @@
 import { defineService, type PlanContext } from "../define-service";
 import { wgetProbe } from "../health";
 import type { ServiceSpec } from "../service-spec";
-import { NODE_EXPORTER } from "./endpoints";
+import { NODE_EXPORTER } from "./service-addresses";
 
 export function planNodeExporter(ctx: PlanContext): ServiceSpec {
   const exporter = ctx.config.monitoring.nodeExporter;

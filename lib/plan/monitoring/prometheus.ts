@@ -10,7 +10,7 @@ import { containerNameOf, defineService, publishedHost, type PlanContext } from 
 import { wgetProbe } from "../health";
 import type { MetricsSpec, ServiceSpec } from "../service-spec";
 import { alertInputs } from "./alerting";
-import { ALERTMANAGER, PROMETHEUS, VOLUMES } from "./endpoints";
+import { ALERTMANAGER, PROMETHEUS, VOLUMES } from "./service-addresses";
 import { observe, type ObservedService } from "./observed";
 
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
