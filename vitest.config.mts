@@ -2,6 +2,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 /** The tests that run a Kubernetes control plane (etcd, kube-apiserver, controller manager): CPU-heavy on 2 cores. */
 const CONTROL_PLANE_TESTS = ["test/engine/kubernetes-*.test.ts"];
+/** A second whole p3 stack on the Docker Engine: never at the same time as the deploy suite's, whose health timing it would slow. */
+const LAYOUT_TESTS = ["test/deploy/layout.test.ts"];
 
 export default defineConfig({
   test: {
@@ -13,10 +15,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "suite", include: ["test/**/*.test.ts", "services/**/test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CONTROL_PLANE_TESTS] },
+        test: { name: "suite", include: ["test/**/*.test.ts", "services/**/test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CONTROL_PLANE_TESTS, ...LAYOUT_TESTS] },
       },
       // After the rest, so the control planes never take CPU from the tests that time Docker's health checks.
       { extends: true, test: { name: "kubernetes", include: CONTROL_PLANE_TESTS, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: "layout", include: LAYOUT_TESTS, sequence: { groupOrder: 2 } } },
     ],
   },
 });

@@ -37,6 +37,8 @@ export interface Project {
 export interface ProjectOptions {
   /** A fixture directory under test/engine/fixtures (its own Pulumi.yaml and index.ts); default: this repository's program. */
   fixture?: string;
+  /** A directory holding a whole copy of the program (another commit's, for the layout test); default: this repository. */
+  program?: string;
   /** Stack files to write: stack name -> its `config:` map (full keys), or the path of a stack file to copy. */
   stacks: Record<string, Record<string, unknown> | string>;
 }
@@ -49,7 +51,7 @@ export function tempProject(options: ProjectOptions): Project {
   const state = path.join(work, "state");
   fs.mkdirSync(dir);
   fs.mkdirSync(state);
-  const source = options.fixture ? path.join(FIXTURES_DIR, options.fixture) : REPO_DIR;
+  const source = options.fixture ? path.join(FIXTURES_DIR, options.fixture) : (options.program ?? REPO_DIR);
   fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   for (const entry of ["index.ts", "package.json", "tsconfig.json"]) {
     const target = fs.existsSync(path.join(source, entry)) ? path.join(source, entry) : path.join(REPO_DIR, entry);

@@ -1,0 +1,106 @@
+/**
+ * A refactor must never replace a running container. The p3 service set is
+ * deployed by the program as it was at LAYOUT_BASELINE (the last commit before
+ * the layout pass: group components from a class factory, VectorStore under
+ * module "storage"), then previewed by this working tree's program over the
+ * same state: nothing may be created, deleted or replaced. Both programs run
+ * from one directory with this tree's services/ and model lock, so only the
+ * program's layout differs (build contexts and paths are the same).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dockerOk } from "../support/docker-cli";
+import { cleanup, initStack, REPO_DIR, runWithEvents, steps, tempProject, urnName, writeStackFile, type EngineRun, type Project } from "../support/pulumi-cli";
+import { buildStandInImages } from "../support/standin/images";
+import { e2eStack, type E2eStack } from "./e2e-stack";
+
+/** The commit whose layout stacks in the field were deployed with. Move it forward only with a release note. */
+const LAYOUT_BASELINE = "52b0bc0d7d86114f8d7641b1c5fe6c8696910e1c";
+/** Copied from this tree into the baseline too: what the services are and which models, not the program's layout. */
+const SHARED_WITH_BASELINE = ["services", "models.lock.json"];
+
+let project: Project;
+let program: string;
+let e2e: E2eStack;
+let preview: EngineRun;
+
+const git = (args: string[]) => execFileSync("git", ["-C", REPO_DIR, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+
+/** Replaces the program directory's files with `ref`'s (git archive), or with this working tree's. */
+function checkOut(ref: string | "working-tree"): void {
+  fs.rmSync(program, { recursive: true, force: true });
+  fs.mkdirSync(program, { recursive: true });
+  if (ref === "working-tree") {
+    const files = git(["ls-files", "-co", "--exclude-standard", "-z"]).split("\0").filter((f) => f && fs.existsSync(path.join(REPO_DIR, f)));
+    for (const file of files) fs.cpSync(path.join(REPO_DIR, file), path.join(program, file), { recursive: true });
+  } else {
+    execFileSync("bash", ["-c", `git -C "${REPO_DIR}" archive "${ref}" | tar -x -C "${program}"`]);
+    for (const shared of SHARED_WITH_BASELINE) {
+      fs.rmSync(path.join(program, shared), { recursive: true, force: true });
+      fs.cpSync(path.join(REPO_DIR, shared), path.join(program, shared), { recursive: true });
+    }
+  }
+  fs.symlinkSync(path.join(REPO_DIR, "node_modules"), path.join(program, "node_modules"));
+}
+
+beforeAll(async () => {
+  try {
+    git(["cat-file", "-e", `${LAYOUT_BASELINE}^{commit}`]);
+  } catch {
+    throw new Error(`The layout test needs commit ${LAYOUT_BASELINE} in this clone's history; a shallow clone lacks it: git fetch --unshallow`);
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "layout-"));
+  program = path.join(work, "program");
+  checkOut(LAYOUT_BASELINE);
+  project = tempProject({ program, stacks: {} });
+  e2e = await e2eStack(project.work);
+  await buildStandInImages(e2e.plan);
+  writeStackFile(project, e2e.stack, e2e.config);
+  await initStack(project, e2e.stack);
+  // No policy pack: what is judged here is the URNs, not the containers' settings.
+  const first = await runWithEvents(project, ["up"], ["--stack", e2e.stack, "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+  expect(first.code, first.output).toBe(0);
+  checkOut("working-tree");
+  preview = await runWithEvents(project, ["preview"], ["--stack", e2e.stack, "--diff"], { timeoutMs: 300_000 });
+  expect(preview.code, preview.output).toBe(0);
+}, 1_500_000);
+
+afterAll(async () => {
+  if (project && e2e) await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
+  if (e2e) {
+    const label = `label=local-ai-suite.stack=${e2e.stack}`;
+    const leftovers = (await dockerOk(["ps", "-aq", "--filter", label])).split("\n").filter(Boolean);
+    if (leftovers.length) await dockerOk(["rm", "-f", ...leftovers]);
+    for (const kind of ["network", "volume"]) {
+      const ids = (await dockerOk([kind, "ls", "-q", "--filter", label])).split("\n").filter(Boolean);
+      if (ids.length) await dockerOk([kind, "rm", ...ids]);
+    }
+  }
+  if (project) cleanup(project);
+  if (program) fs.rmSync(path.dirname(program), { recursive: true, force: true });
+}, 600_000);
+
+describe(`a stack deployed with the layout of ${LAYOUT_BASELINE.slice(0, 7)}`, () => {
+  it("previews under this program with nothing created, deleted or replaced", () => {
+    const all = steps(preview);
+    const byOp = (op: string) => all.filter((s) => s.op === op).map((s) => `${urnName(s.urn)} (${s.type})`);
+    const changed = all.filter((s) => s.op !== "same");
+    console.log(
+      `layout: baseline=${LAYOUT_BASELINE.slice(0, 7)} resources=${all.length} same=${byOp("same").length} update=${byOp("update").length} ` +
+        `create=${byOp("create").length} delete=${byOp("delete").length} replace=${byOp("replace").length}` +
+        (changed.length ? ` changed=${changed.map((s) => `${urnName(s.urn)}:${s.op}:${(s.diffs ?? []).join("+")}`).join(",")}` : ""),
+    );
+    expect(all.filter((s) => s.type === "docker:index/container:Container").length).toBe(e2e.plan.services.length);
+    expect({ create: byOp("create"), delete: byOp("delete"), replace: byOp("replace"), "create-replacement": byOp("create-replacement") }).toEqual({
+      create: [],
+      delete: [],
+      replace: [],
+      "create-replacement": [],
+    });
+    // The aliased VectorStore moved module; its Qdrant container is the same resource.
+    expect(all.find((s) => urnName(s.urn).endsWith("-qdrant-container"))?.op).toBe("same");
+  });
+});
