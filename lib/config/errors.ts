@@ -33,8 +33,13 @@ export class ConfigError extends Error {
 
 export function show(value: unknown): string {
   if (value === undefined) return "(not set)";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  // NaN and Infinity (YAML's .nan and .inf) by name: JSON would show them as null.
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  if (text.length <= 80) return text;
+  // Cut between code points: half of a surrogate pair (an emoji, a CJK extension character) garbles the message.
+  const cut = /[\uD800-\uDBFF]/.test(text[76]!) ? 76 : 77;
+  return `${text.slice(0, cut)}...`;
 }
 
 export function keyPath(path: ReadonlyArray<PropertyKey>): string {
@@ -99,13 +104,22 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, defaults: u
   const value = valueAt(raw, path);
   const example = valueAt(defaults, path);
   let allowed = issue.message;
-  if (issue.code === "invalid_type") allowed = `expected ${issue.expected}, got ${value === undefined ? "nothing" : Array.isArray(value) ? "array" : typeof value}`;
+  if (issue.code === "invalid_type") allowed = `expected ${issue.expected}, got ${kindOf(value)}`;
   if (issue.code === "invalid_value") allowed = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (issue.code === "invalid_union") allowed = describeUnion(issue);
   if (issue.code === "too_small" || issue.code === "too_big") allowed = `${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, "must be ")}`;
   // A custom issue may name its own fix (params.fix), when the generic "set it to the default" is not the fix.
   const ownFix = issue.code === "custom" && typeof issue.params?.fix === "string" ? issue.params.fix : undefined;
   return [{ key: key || "(root)", value, allowed, fix: ownFix ?? setCommand(key, example) }];
+}
+
+/** What a value is, as the message names it: null, arrays, NaN and Infinity are not "object" or "number" there. */
+function kindOf(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return typeof value;
 }
 
 function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {

@@ -3,16 +3,18 @@
  * repository root, the same file the program plans with. The VRAM policy takes
  * every model's facts from it and reads no GGUF file, so a PR preview and `up`
  * on the GPU host reach the same verdict.
+ *
+ * The lock is imported, not read from disk by path: run from source
+ * (`--policy-pack policies`) that is a `require` of the repository's file; in
+ * the built pack (`npm run pack:build`) esbuild inlines it, so a published pack
+ * judges with the lock it was built from and needs no file beside it.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { MODEL_LOCK_FILE, parseModelLock, type ModelLock } from "../../lib/models/lock";
-
-export const PACK_MODEL_LOCK_FILE = path.resolve(__dirname, "..", "..", MODEL_LOCK_FILE);
+import { MODEL_LOCK_FILE, validateModelLock, type ModelLock } from "../../lib/models/lock";
+import lockData from "../../models.lock.json";
 
 let cached: ModelLock | undefined;
 
 export function packModelLock(): ModelLock {
-  cached ??= parseModelLock(fs.readFileSync(PACK_MODEL_LOCK_FILE, "utf8"), PACK_MODEL_LOCK_FILE);
+  cached ??= validateModelLock(lockData, MODEL_LOCK_FILE);
   return cached;
 }

@@ -160,8 +160,11 @@ export async function runWithEvents(project: Project, command: string[], args: s
 
 export interface PreviewOptions {
   stack: string;
-  /** Run with the policy pack and this policy config file (default: policies/config/<stack>.json when pack is true). */
-  pack?: boolean | { config: string };
+  /**
+   * Run with the policy pack and this policy config file (default: policies/config/<stack>.json when pack is true);
+   * `dir`: another pack directory than policies/ (e.g. one built by `npm run pack:build`).
+   */
+  pack?: boolean | { config: string; dir?: string };
   extraArgs?: string[];
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -170,7 +173,8 @@ export interface PreviewOptions {
 export function packArgs(stack: string, pack: PreviewOptions["pack"]): string[] {
   if (!pack) return [];
   const config = typeof pack === "object" ? pack.config : path.join(POLICY_PACK_DIR, "config", `${stack}.json`);
-  return ["--policy-pack", POLICY_PACK_DIR, "--policy-pack-config", config];
+  const dir = (typeof pack === "object" && pack.dir) || POLICY_PACK_DIR;
+  return ["--policy-pack", dir, "--policy-pack-config", config];
 }
 
 export function preview(project: Project, options: PreviewOptions): Promise<EngineRun> {
