@@ -9,11 +9,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { estimateFromArgs, factsFromSpec, fitGpuLayers, lookupByFileName, withGpuLayers, type ArchitectureSpec, type FitRequest, type ModelFacts } from "../../lib/vram";
+import { fitsVramBudget, roundMiB } from "../../lib/vram/budget";
 import { RECIPES } from "../../lib/vram/quant-recipe";
 
 const RUNS = { numRuns: 200 };
 /** Float sums in a different order than fit.ts adds them differ by far less than this. */
-const EPS = 1e-6;
 
 /** Dense qwen2/llama shapes, from toy sizes to ~15B parameters (n_embd up to 6144, 36 blocks). */
 const spec: fc.Arbitrary<ArchitectureSpec> = fc
@@ -126,15 +126,16 @@ describe("fitGpuLayers, for arbitrary models, settings and budgets", () => {
             expect(result.layers[r.id]).toBeLessThanOrEqual(r.nLayer + 1);
           }
         }
-        expect(result.totalMiB).toBeCloseTo(totalAt(s, result.layers), 1);
-        expect(result.fits).toBe(result.totalMiB <= s.budgetMiB);
+        // Compared at the one precision the plan and the pack use (lib/vram/budget.ts).
+        expect(result.totalMiB).toBeCloseTo(roundMiB(totalAt(s, result.layers)), 6);
+        expect(result.fits).toBe(fitsVramBudget(result.totalMiB, s.budgetMiB));
 
         // The minimum: every auto server at 0 layers (a CUDA server still holds its overhead).
         const minimum = { ...result.layers };
         for (const r of autosInOrder(s)) minimum[r.id] = 0;
         const minimumMiB = totalAt(s, minimum);
-        if (minimumMiB <= s.budgetMiB - EPS) expect(result.fits).toBe(true);
-        if (minimumMiB > s.budgetMiB + EPS) {
+        if (fitsVramBudget(minimumMiB, s.budgetMiB)) expect(result.fits).toBe(true);
+        else {
           expect(result.fits).toBe(false);
           for (const r of autosInOrder(s)) expect(result.layers[r.id]).toBe(0);
           return;
@@ -144,11 +145,11 @@ describe("fitGpuLayers, for arbitrary models, settings and budgets", () => {
         const at = { ...minimum };
         for (const r of autosInOrder(s)) {
           const chosen = result.layers[r.id]!;
-          if (chosen > 0) expect(totalAt(s, { ...at, [r.id]: chosen })).toBeLessThanOrEqual(s.budgetMiB + EPS);
+          if (chosen > 0) expect(fitsVramBudget(totalAt(s, { ...at, [r.id]: chosen }), s.budgetMiB)).toBe(true);
           if (chosen < r.nLayer + 1) {
             // One more layer, and (memory is not monotone in -ngl: the output layer, op-offload staging) one larger count picked at random.
             const further = chosen + 1 + Math.floor((pick / 1001) * (r.nLayer + 1 - chosen));
-            for (const more of new Set([chosen + 1, further])) expect(totalAt(s, { ...at, [r.id]: more }), `${r.id} at ${more} layers`).toBeGreaterThan(s.budgetMiB - EPS);
+            for (const more of new Set([chosen + 1, further])) expect(fitsVramBudget(totalAt(s, { ...at, [r.id]: more }), s.budgetMiB), `${r.id} at ${more} layers`).toBe(false);
           }
           at[r.id] = chosen;
         }
