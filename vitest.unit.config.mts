@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
 /**
@@ -29,6 +30,9 @@ export const NEEDS_EXTERNAL_TOOLS = [
 export default defineConfig({
   test: {
     pool: "forks",
+    // Every core (vitest leaves one free by default, which on 2 cores halves the speed):
+    // nothing here times a Docker health check that a busy CPU could slow.
+    maxWorkers: availableParallelism(),
     testTimeout: 60_000,
     include: ["test/**/*.test.ts", "services/**/test/**/*.test.ts"],
     exclude: [...configDefaults.exclude, ...NEEDS_EXTERNAL_TOOLS],
