@@ -15,7 +15,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "suite", include: ["test/**/*.test.ts", "services/**/test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CONTROL_PLANE_TESTS, ...LAYOUT_TESTS] },
+        test: {
+          name: "suite",
+          include: ["test/**/*.test.ts", "services/**/test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...CONTROL_PLANE_TESTS, ...LAYOUT_TESTS],
+        },
       },
       // After the rest, so the control planes never take CPU from the tests that time Docker's health checks.
       { extends: true, test: { name: "kubernetes", include: CONTROL_PLANE_TESTS, sequence: { groupOrder: 1 } } },

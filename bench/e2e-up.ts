@@ -11,7 +11,10 @@ import * as path from "node:path";
 import { e2eUpLine } from "../lib/report/e2e-up";
 
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "e2e-up-")), "figures.json");
-const run = spawnSync("npx", ["vitest", "run", "test/deploy/deploy.test.ts"], { stdio: "inherit", env: { ...process.env, E2E_UP_REPORT: report } });
+const run = spawnSync("npx", ["vitest", "run", "test/deploy/deploy.test.ts"], {
+  stdio: "inherit",
+  env: { ...process.env, E2E_UP_REPORT: report },
+});
 const figures = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : {};
 console.log(e2eUpLine(figures));
 process.exit(run.status === 0 ? 0 : 1);

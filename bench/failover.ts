@@ -117,8 +117,20 @@ async function killBench(install: LiteLLMInstall): Promise<void> {
       concurrency,
       send: () => rig.request(rig.chatModel),
       actions: [
-        { beforeRequest: killBefore, run: async () => { killedAt = Date.now(); await rig.chatServer.kill(); } },
-        { beforeRequest: restoreBefore, run: async () => { await rig.chatServer.start(); restoredAt = Date.now(); } },
+        {
+          beforeRequest: killBefore,
+          run: async () => {
+            killedAt = Date.now();
+            await rig.chatServer.kill();
+          },
+        },
+        {
+          beforeRequest: restoreBefore,
+          run: async () => {
+            await rig.chatServer.start();
+            restoredAt = Date.now();
+          },
+        },
       ],
     });
     const phases: [string, number, number][] = [
@@ -132,7 +144,9 @@ async function killBench(install: LiteLLMInstall): Promise<void> {
       const slice = run.outcomes.slice(from, to);
       const by = (name: string) => slice.filter((o) => o.servedBy === name).length;
       const failed = slice.filter((o) => !o.ok).length;
-      console.log(`  ${label.padEnd(22)} requests ${from}-${to - 1}: inference-chat=${by("inference-chat")} inference-code=${by("inference-code")} failed=${failed}`);
+      console.log(
+        `  ${label.padEnd(22)} requests ${from}-${to - 1}: inference-chat=${by("inference-chat")} inference-code=${by("inference-code")} failed=${failed}`,
+      );
     }
     const firstBack = run.outcomes.find((o) => o.startedAt >= restoredAt && o.servedBy === "inference-chat");
     if (firstBack) console.log(`  traffic back on inference-chat ${firstBack.startedAt - restoredAt} ms after it restarted`);

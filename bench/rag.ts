@@ -26,7 +26,20 @@ import { node24 } from "../test/support/node24";
 import { percentile, ragLine, splitServerTiming } from "./rag-report";
 
 const SERVICES = path.resolve(__dirname, "..", "services");
-const TOPICS = ["orbit", "harbor", "violin", "glacier", "compiler", "saffron", "lantern", "meadow", "quartz", "tundra", "falcon", "pottery"];
+const TOPICS = [
+  "orbit",
+  "harbor",
+  "violin",
+  "glacier",
+  "compiler",
+  "saffron",
+  "lantern",
+  "meadow",
+  "quartz",
+  "tundra",
+  "falcon",
+  "pottery",
+];
 
 function intArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,7 +58,10 @@ function documentText(i: number): string {
 }
 
 function startService(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(node24(), [path.join(SERVICES, script)], { env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(node24(), [path.join(SERVICES, script)], {
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   child.stderr!.on("data", (d: Buffer) => process.stderr.write(`[${script}] ${d}`));
   return child;
 }
@@ -77,7 +93,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < docs; i++) fs.writeFileSync(path.join(documentsDir, `note-${String(i).padStart(4, "0")}.md`), documentText(i));
 
     const embeddingPort = await freePort();
-    children.push(startService("embedding/src/main.ts", { EMBEDDING_PORT: String(embeddingPort), EMBEDDING_HOST: "127.0.0.1", EMBEDDING_LLAMA_URL: llama.url }));
+    children.push(
+      startService("embedding/src/main.ts", {
+        EMBEDDING_PORT: String(embeddingPort),
+        EMBEDDING_HOST: "127.0.0.1",
+        EMBEDDING_LLAMA_URL: llama.url,
+      }),
+    );
     await waitFor(`http://127.0.0.1:${embeddingPort}/health`, (_s, body) => body.includes('"ok":true'));
     const ragPort = await freePort();
     const rag = `http://127.0.0.1:${ragPort}`;
@@ -100,12 +122,17 @@ async function main(): Promise<void> {
     const indexed = await fetch(`${rag}/index?collection=bench`, { method: "POST" });
     const indexSeconds = (performance.now() - indexStarted) / 1000;
     const report = (await indexed.json()) as { chunks?: number; indexed_files?: unknown[]; detail?: unknown };
-    if (indexed.status !== 200 || report.indexed_files?.length !== docs) throw new Error(`indexing failed: ${indexed.status} ${JSON.stringify(report).slice(0, 300)}`);
+    if (indexed.status !== 200 || report.indexed_files?.length !== docs)
+      throw new Error(`indexing failed: ${indexed.status} ${JSON.stringify(report).slice(0, 300)}`);
 
     const ask = async (i: number) => {
       const topic = TOPICS[i % TOPICS.length]!;
       const started = performance.now();
-      const res = await fetch(`${rag}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `what about ${topic}${i % docs}?`, collection: "bench" }) });
+      const res = await fetch(`${rag}/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `what about ${topic}${i % docs}?`, collection: "bench" }),
+      });
       const ms = performance.now() - started;
       await res.text();
       if (res.status !== 200) throw new Error(`query ${i} answered ${res.status}`);
@@ -124,8 +151,12 @@ async function main(): Promise<void> {
       upstreamMs.push(q.upstreamMs);
     }
 
-    console.error(`RAG and embedding services as child processes of ${node24()}; stand-ins in this process; chat stand-in called directly (no LiteLLM)`);
-    console.error(`  indexed ${docs} documents (${report.chunks} chunks) in ${indexSeconds.toFixed(2)} s; ${queries} sequential queries after 5 warm-up ones`);
+    console.error(
+      `RAG and embedding services as child processes of ${node24()}; stand-ins in this process; chat stand-in called directly (no LiteLLM)`,
+    );
+    console.error(
+      `  indexed ${docs} documents (${report.chunks} chunks) in ${indexSeconds.toFixed(2)} s; ${queries} sequential queries after 5 warm-up ones`,
+    );
     console.error(
       `  per query (median): waiting on upstreams ${percentile(upstreamMs, 50).toFixed(2)} ms, inside the handler otherwise ${percentile(handlerMs, 50).toFixed(2)} ms, ` +
         `HTTP in/out of RAG ${(percentile(overheadMs, 50) - percentile(handlerMs, 50)).toFixed(2)} ms`,

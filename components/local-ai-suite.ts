@@ -75,7 +75,14 @@ export class LocalAiSuite extends pulumi.ComponentResource {
       const { component, part } = GROUP_COMPONENTS[group];
       const groupComponent = new component(
         `${name}-${part}`,
-        { specs: plan.services.filter((s) => s.group === group), network: this.network, created, secrets, volumes: this.volumes, ops: args.ops },
+        {
+          specs: plan.services.filter((s) => s.group === group),
+          network: this.network,
+          created,
+          secrets,
+          volumes: this.volumes,
+          ops: args.ops,
+        },
         { parent: this },
       );
       this.groups[group] = groupComponent;

@@ -38,7 +38,11 @@ export abstract class ServiceGroup extends pulumi.ComponentResource {
     for (const spec of args.specs) {
       const dependencies = spec.dependsOn.map((dep) => {
         const created = this.services[dep] ?? args.created.get(dep);
-        if (!created) throw new pulumi.ResourceError(`${spec.service} depends on ${dep}, which is not created yet (the plan orders the groups; is ${dep} in the plan?)`, this);
+        if (!created)
+          throw new pulumi.ResourceError(
+            `${spec.service} depends on ${dep}, which is not created yet (the plan orders the groups; is ${dep} in the plan?)`,
+            this,
+          );
         return created;
       });
       this.services[spec.service] = new Service(

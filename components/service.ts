@@ -62,7 +62,8 @@ export class Service extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.preChangeBackup = lifecycle.backupBeforeChange && args.ops?.preChangeBackup ? this.backupCommand(name, args, args.ops.preChangeBackup) : undefined;
+    this.preChangeBackup =
+      lifecycle.backupBeforeChange && args.ops?.preChangeBackup ? this.backupCommand(name, args, args.ops.preChangeBackup) : undefined;
 
     this.container = new docker.Container(
       `${name}-container`,
@@ -88,9 +89,7 @@ export class Service extends pulumi.ComponentResource {
         // and on a plain `docker stop` or daemon shutdown (stopTimeout).
         destroyGraceSeconds: lifecycle.stopGraceSec,
         stopTimeout: lifecycle.stopGraceSec,
-        deviceRequests: spec.gpuDeviceIds
-          ? [{ driver: "nvidia", deviceIds: spec.gpuDeviceIds, capabilities: ["gpu"] }]
-          : undefined,
+        deviceRequests: spec.gpuDeviceIds ? [{ driver: "nvidia", deviceIds: spec.gpuDeviceIds, capabilities: ["gpu"] }] : undefined,
         restart: spec.restart,
         memory: spec.limits.memoryMiB,
         memorySwap: spec.limits.memorySwapMiB,
@@ -138,7 +137,9 @@ export class Service extends pulumi.ComponentResource {
    */
   private backupCommand(name: string, args: ServiceArgs, backup: NonNullable<ServiceOps["preChangeBackup"]>): command.local.Command {
     const { create, dir, environment } = backup.commandFor(this.spec);
-    const secretKeys = [...new Set([...Object.values(this.spec.secretEnv), ...this.spec.files.flatMap((f) => (f.secret ? [f.secret] : []))])].sort();
+    const secretKeys = [
+      ...new Set([...Object.values(this.spec.secretEnv), ...this.spec.files.flatMap((f) => (f.secret ? [f.secret] : []))]),
+    ].sort();
     const secretsDigest = pulumi
       .all(secretKeys.map((key) => secretValue(this.spec, args.secrets, key, "the pre-change backup trigger", this)))
       .apply((values) => createHash("sha256").update(values.join("\0")).digest("hex").slice(0, 32));
@@ -204,7 +205,9 @@ export function canonicalCapability(name: string): string {
  */
 function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"], owner: pulumi.Resource): pulumi.Input<string>[] {
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  const secretEntries = Object.entries(spec.secretEnv).map(([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName, owner)}`);
+  const secretEntries = Object.entries(spec.secretEnv).map(
+    ([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName, owner)}`,
+  );
   return [...plain, ...secretEntries];
 }
 
@@ -213,16 +216,29 @@ function fileContent(spec: ServiceSpec, file: FileSpec, secrets: ServiceArgs["se
   return file.secret ? pulumi.secret(secretValue(spec, secrets, file.secret, file.path, owner)) : file.content;
 }
 
-function secretValue(spec: ServiceSpec, secrets: ServiceArgs["secrets"], key: SecretKey, usedFor: string, owner: pulumi.Resource): pulumi.Output<string> {
+function secretValue(
+  spec: ServiceSpec,
+  secrets: ServiceArgs["secrets"],
+  key: SecretKey,
+  usedFor: string,
+  owner: pulumi.Resource,
+): pulumi.Output<string> {
   const value = secrets[key];
   if (!value) {
-    throw new pulumi.ResourceError(`${spec.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`, owner);
+    throw new pulumi.ResourceError(
+      `${spec.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`,
+      owner,
+    );
   }
   return value;
 }
 
 function volumeName(volumes: ServiceArgs["volumes"], volume: string, owner: pulumi.Resource): pulumi.Output<string> {
   const resource = volumes?.[volume];
-  if (!resource) throw new pulumi.ResourceError(`volume "${volume}" is not defined by the stack (LocalAiSuite creates one per volume the plan names)`, owner);
+  if (!resource)
+    throw new pulumi.ResourceError(
+      `volume "${volume}" is not defined by the stack (LocalAiSuite creates one per volume the plan names)`,
+      owner,
+    );
   return resource.name;
 }

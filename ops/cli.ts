@@ -72,13 +72,19 @@ export async function loadStackOrExit(args: CommonArgs, secrets: Partial<StackSe
   try {
     return loadStack(args.stack, args.projectDir, args.sets, secrets, stringFlag(args, "lock"));
   } catch (error) {
-    process.stderr.write(`${error instanceof ConfigError || error instanceof ModelLockError ? error.message : `error: ${(error as Error).message}`}\n`);
+    process.stderr.write(
+      `${error instanceof ConfigError || error instanceof ModelLockError ? error.message : `error: ${(error as Error).message}`}\n`,
+    );
     process.exit(EXIT.usage);
   }
 }
 
 /** Service URLs per `--from config|outputs|auto` (auto: the stack outputs when the pulumi CLI has them, else the config). */
-export async function endpointsOrExit(args: CommonArgs, plan: StackPlan, from = stringFlag(args, "from", "auto")): Promise<ResolvedEndpoints> {
+export async function endpointsOrExit(
+  args: CommonArgs,
+  plan: StackPlan,
+  from = stringFlag(args, "from", "auto"),
+): Promise<ResolvedEndpoints> {
   if (!["config", "outputs", "auto"].includes(from)) {
     process.stderr.write(`error: --from must be config, outputs or auto, got "${from}"\n`);
     process.exit(EXIT.usage);

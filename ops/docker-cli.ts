@@ -24,7 +24,12 @@ export async function dockerDaemonInfo(): Promise<DockerDaemonInfo> {
 /** Names of this stack's running containers (by the label every service carries); [] when Docker is not reachable. */
 export async function runningStackContainers(stack: string): Promise<string[]> {
   const result = await runCommand("docker", ["ps", "--filter", `label=${STACK_LABEL}=${stack}`, "--format", "{{.Names}}"]);
-  return result.ok ? result.stdout.split("\n").map((s) => s.trim()).filter(Boolean) : [];
+  return result.ok
+    ? result.stdout
+        .split("\n")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 export async function containerHealth(containerName: string): Promise<Verdict> {
@@ -32,7 +37,10 @@ export async function containerHealth(containerName: string): Promise<Verdict> {
   if (result.notFound) return { state: "down", detail: "cannot ask Docker: the docker CLI is not installed" };
   if (!result.ok) {
     const message = firstLine(result.stderr);
-    return { state: "down", detail: /no such (object|container)/i.test(message) ? `container ${containerName} does not exist` : `cannot ask Docker: ${message}` };
+    return {
+      state: "down",
+      detail: /no such (object|container)/i.test(message) ? `container ${containerName} does not exist` : `cannot ask Docker: ${message}`,
+    };
   }
   return verdictFromState(parseJson(result.stdout));
 }

@@ -19,7 +19,11 @@ export interface ProgressOptions {
 const FRAMES = ["|", "/", "-", "\\"];
 
 /** Runs `task`; it may call `step(text)` to say what it is doing now. */
-export async function withProgress<T>(label: string, task: (step: (text: string) => void) => Promise<T>, options: ProgressOptions = {}): Promise<T> {
+export async function withProgress<T>(
+  label: string,
+  task: (step: (text: string) => void) => Promise<T>,
+  options: ProgressOptions = {},
+): Promise<T> {
   const stream = options.stream ?? process.stderr;
   const started = Date.now();
   let text = label;

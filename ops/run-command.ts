@@ -9,12 +9,26 @@ export interface CommandResult {
   notFound: boolean;
 }
 
-export function runCommand(command: string, args: string[], options: { timeoutMs?: number; cwd?: string; input?: string } = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { timeoutMs?: number; cwd?: string; input?: string } = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 15_000, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = (error as NodeJS.ErrnoException | null)?.code;
-      resolve({ ok: !error, stdout: String(stdout), stderr: String(stderr) || (error && !stderr ? error.message : ""), notFound: code === "ENOENT" });
-    });
+    const child = execFile(
+      command,
+      args,
+      { timeout: options.timeoutMs ?? 15_000, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        resolve({
+          ok: !error,
+          stdout: String(stdout),
+          stderr: String(stderr) || (error && !stderr ? error.message : ""),
+          notFound: code === "ENOENT",
+        });
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

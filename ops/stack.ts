@@ -17,7 +17,13 @@ export interface LoadedStack {
 }
 
 /** `lockFile`: another lock than `<projectDir>/models.lock.json`. */
-export function loadStack(stack: string, projectDir: string, sets: string[] = [], secrets: Partial<StackSecrets> = {}, lockFile?: string): LoadedStack {
+export function loadStack(
+  stack: string,
+  projectDir: string,
+  sets: string[] = [],
+  secrets: Partial<StackSecrets> = {},
+  lockFile?: string,
+): LoadedStack {
   const config = loadStackFile(stack, projectDir, sets);
   const lock = readLockFile(lockFilePath(projectDir, lockFile));
   const plan = planStack(config, { stack, projectDir, lock, secrets });

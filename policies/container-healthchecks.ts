@@ -34,7 +34,9 @@ export function healthcheckProblems(c: ContainerView, config: HealthchecksConfig
       const text = h[field];
       if (text === undefined) {
         if (field === "interval" || field === "timeout") {
-          problems.push(`${where}: healthcheck.${field} is not set, so Docker's default applies silently. Fix: set it explicitly with goSeconds().`);
+          problems.push(
+            `${where}: healthcheck.${field} is not set, so Docker's default applies silently. Fix: set it explicitly with goSeconds().`,
+          );
         }
         continue;
       }
@@ -48,10 +50,14 @@ export function healthcheckProblems(c: ContainerView, config: HealthchecksConfig
     const interval = durationSec(c, "interval");
     const timeout = durationSec(c, "timeout");
     if (interval !== undefined && timeout !== undefined && timeout >= interval) {
-      problems.push(`${where}: healthcheck.timeout ${h.timeout} is not shorter than its interval ${h.interval}, so probes overlap. Fix: make the timeout shorter than the interval.`);
+      problems.push(
+        `${where}: healthcheck.timeout ${h.timeout} is not shorter than its interval ${h.interval}, so probes overlap. Fix: make the timeout shorter than the interval.`,
+      );
     }
     if (h.retries !== undefined && h.retries < 1) {
-      problems.push(`${where}: healthcheck.retries is ${h.retries}; one failed probe marks it unhealthy only with retries >= 1. Fix: set retries to 3 or more.`);
+      problems.push(
+        `${where}: healthcheck.retries is ${h.retries}; one failed probe marks it unhealthy only with retries >= 1. Fix: set retries to 3 or more.`,
+      );
     }
   }
   const loadsModel = llamaServerArgv(c) !== undefined || config.modelLoadingServices.includes(c.service);
@@ -63,7 +69,9 @@ export function healthcheckProblems(c: ContainerView, config: HealthchecksConfig
     );
   }
   if (c.props.wait !== true) {
-    problems.push(`${where}: wait is not true, so \`pulumi up\` does not wait for it to be healthy and dependents start against a service that is still loading. Fix: set wait: true (components/service.ts does).`);
+    problems.push(
+      `${where}: wait is not true, so \`pulumi up\` does not wait for it to be healthy and dependents start against a service that is still loading. Fix: set wait: true (components/service.ts does).`,
+    );
   } else if (h && !probe) {
     const needed = waitTimeoutSec(healthcheckSpecOf(c));
     if ((c.props.waitTimeout ?? 60) < needed) {
@@ -85,7 +93,8 @@ export function healthcheckProblems(c: ContainerView, config: HealthchecksConfig
 
 export const containerHealthchecks: ResourceValidationPolicy = {
   name: "container-healthchecks",
-  description: "Checks that every container has a real healthcheck with Go-format durations, a start period long enough for model loads, and wait: true.",
+  description:
+    "Checks that every container has a real healthcheck with Go-format durations, a start period long enough for model loads, and wait: true.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: {
@@ -94,5 +103,11 @@ export const containerHealthchecks: ResourceValidationPolicy = {
       minModelStartPeriodSec: { type: "integer", minimum: 0, default: 120 },
     },
   },
-  validateResource: containerCheck<HealthchecksConfig>(healthcheckProblems, ["healthcheck", "wait", "waitTimeout", "command", "entrypoints"]),
+  validateResource: containerCheck<HealthchecksConfig>(healthcheckProblems, [
+    "healthcheck",
+    "wait",
+    "waitTimeout",
+    "command",
+    "entrypoints",
+  ]),
 };

@@ -29,13 +29,33 @@ export interface HostMount {
 
 const SOCKET = /(^|\/)(docker|containerd|crio|podman)\.sock$/;
 /** Host directories whose contents are the host (KICS's sensitive list, plus the socket directories). */
-const SENSITIVE = ["/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/var/lib/docker", "/var/run", "/run"];
+const SENSITIVE = [
+  "/etc",
+  "/proc",
+  "/sys",
+  "/dev",
+  "/boot",
+  "/root",
+  "/usr",
+  "/lib",
+  "/lib64",
+  "/bin",
+  "/sbin",
+  "/var/lib/docker",
+  "/var/run",
+  "/run",
+];
 
 export function hostMountsOf(c: ContainerView): HostMount[] {
   return [
     ...(c.props.volumes ?? [])
       .filter((v) => typeof v.hostPath === "string")
-      .map((v, i) => ({ hostPath: v.hostPath!, containerPath: v.containerPath ?? "?", readOnly: v.readOnly === true, field: `volumes[${i}]` })),
+      .map((v, i) => ({
+        hostPath: v.hostPath!,
+        containerPath: v.containerPath ?? "?",
+        readOnly: v.readOnly === true,
+        field: `volumes[${i}]`,
+      })),
     ...(c.props.mounts ?? [])
       .map((m, i) => ({ m, i }))
       .filter(({ m }) => m.type === "bind" && typeof m.source === "string")
@@ -77,7 +97,8 @@ export function hostMountProblems(c: ContainerView, config: HostMountsConfig): s
 
 export const containerHostMounts: ResourceValidationPolicy = {
   name: "container-host-mounts",
-  description: "Checks that no container mounts the Docker socket, the host root or a host system directory unless allowlisted for its service, and that allowlisted mounts are read-only.",
+  description:
+    "Checks that no container mounts the Docker socket, the host root or a host system directory unless allowlisted for its service, and that allowlisted mounts are read-only.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: {

@@ -20,7 +20,8 @@ function referenceOf(type: string, props: Record<string, unknown>): { ref: strin
 
 export const containerImagePinned: ResourceValidationPolicy = {
   name: "container-image-pinned",
-  description: "Checks that every image a container runs is pinned to a version tag or sha256 digest (no latest, main-latest, rolling llama.cpp tags or missing tags).",
+  description:
+    "Checks that every image a container runs is pinned to a version tag or sha256 digest (no latest, main-latest, rolling llama.cpp tags or missing tags).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: (args, reportViolation) => {

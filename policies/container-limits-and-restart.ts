@@ -18,25 +18,36 @@ export function limitsProblems(c: ContainerView, config: LimitsConfig): string[]
   const problems: string[] = [];
   const memory = c.props.memory;
   if (memory === undefined || memory <= 0) {
-    problems.push(`${where} has no memory limit, so it can exhaust the host's RAM. Fix: set limits.memoryMiB in its ServiceSpec (memory in MiB).`);
+    problems.push(
+      `${where} has no memory limit, so it can exhaust the host's RAM. Fix: set limits.memoryMiB in its ServiceSpec (memory in MiB).`,
+    );
   } else if (memory > config.maxMemoryMiB) {
-    problems.push(`${where} has a memory limit of ${memory} MiB, above the ${config.maxMemoryMiB} MiB ceiling. Fix: lower its memoryMiB, or raise maxMemoryMiB in the stack's policy config.`);
+    problems.push(
+      `${where} has a memory limit of ${memory} MiB, above the ${config.maxMemoryMiB} MiB ceiling. Fix: lower its memoryMiB, or raise maxMemoryMiB in the stack's policy config.`,
+    );
   }
   const restart = c.props.restart ?? "no";
   if (!config.allowedRestartPolicies.includes(restart)) {
-    problems.push(`${where} has restart policy "${restart}", so a crash leaves it down. Fix: use one of ${config.allowedRestartPolicies.map((r) => `"${r}"`).join(", ")}.`);
+    problems.push(
+      `${where} has restart policy "${restart}", so a crash leaves it down. Fix: use one of ${config.allowedRestartPolicies.map((r) => `"${r}"`).join(", ")}.`,
+    );
   }
   return problems;
 }
 
 export const containerLimitsAndRestart: ResourceValidationPolicy = {
   name: "container-limits-and-restart",
-  description: "Checks that every container has a memory limit within the configured ceiling and a restart policy that brings it back after a crash.",
+  description:
+    "Checks that every container has a memory limit within the configured ceiling and a restart policy that brings it back after a crash.",
   enforcementLevel: "mandatory",
   severity: "medium",
   configSchema: {
     properties: {
-      allowedRestartPolicies: { type: "array", items: { type: "string", enum: ["no", "on-failure", "always", "unless-stopped"] }, default: ["unless-stopped", "on-failure", "always"] },
+      allowedRestartPolicies: {
+        type: "array",
+        items: { type: "string", enum: ["no", "on-failure", "always", "unless-stopped"] },
+        default: ["unless-stopped", "on-failure", "always"],
+      },
       maxMemoryMiB: { type: "integer", minimum: 1, default: 16384 },
     },
   },

@@ -23,7 +23,9 @@ export function portProblems(c: ContainerView, config: PortsConfig): string[] {
   const allowed = allowedFor(config.allow, c);
   const problems: string[] = [];
   if (c.props.publishAllPorts) {
-    problems.push(`${where} sets publishAllPorts, which publishes every exposed port on all interfaces. Fix: remove it and list ports with ip "127.0.0.1".`);
+    problems.push(
+      `${where} sets publishAllPorts, which publishes every exposed port on all interfaces. Fix: remove it and list ports with ip "127.0.0.1".`,
+    );
   }
   for (const p of c.props.ports ?? []) {
     const ip = p.ip ?? "0.0.0.0";

@@ -43,7 +43,9 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
     }
     const weakness = weaknessOf(value, config.minLength, config.extraWeakValues);
     if (weakness) {
-      problems.push(`${where}: secret ${name} is weak: ${weakness}. Fix: pulumi config set --secret <key> "$(openssl rand -hex 24)", or unset it so the stack generates one.`);
+      problems.push(
+        `${where}: secret ${name} is weak: ${weakness}. Fix: pulumi config set --secret <key> "$(openssl rand -hex 24)", or unset it so the stack generates one.`,
+      );
     }
   }
   const plainTexts = [
@@ -55,7 +57,10 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
   for (const [name, value] of secrets) {
     if (value.length < 8) continue;
     const leak = plainTexts.find((t) => t.text.includes(value));
-    if (leak) problems.push(`${where}: the value of secret ${name} (${redact(value)}) also appears in ${leak.field}, which is stored in plain text. Fix: reference the env var instead (e.g. os.environ/${name} in LiteLLM's YAML).`);
+    if (leak)
+      problems.push(
+        `${where}: the value of secret ${name} (${redact(value)}) also appears in ${leak.field}, which is stored in plain text. Fix: reference the env var instead (e.g. os.environ/${name} in LiteLLM's YAML).`,
+      );
   }
   for (const upload of c.props.uploads ?? []) {
     for (const literal of secretLiteralsInText(upload.content ?? "", config.placeholderValues)) {
@@ -66,7 +71,9 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
     }
   }
   for (const arg of secretArgs([...(c.props.entrypoints ?? []), ...(c.props.command ?? [])], config.placeholderValues)) {
-    problems.push(`${where} passes a secret on the command line (${arg}), visible in docker inspect and stored in plain text. Fix: pass it as a secret env var instead.`);
+    problems.push(
+      `${where} passes a secret on the command line (${arg}), visible in docker inspect and stored in plain text. Fix: pass it as a secret env var instead.`,
+    );
   }
   return problems;
 }
@@ -83,7 +90,9 @@ export function generatedSecretProblems(c: ContainerView, feeders: readonly Poli
     if (feeder.type !== RANDOM_PASSWORD) continue;
     const { value } = knownPart(feeder.props as { length?: number });
     if (typeof value.length === "number" && value.length < config.minLength) {
-      problems.push(`${where} takes an env value from ${feeder.name}, a generated password of ${value.length} characters (minimum ${config.minLength}). Fix: raise its length.`);
+      problems.push(
+        `${where} takes an env value from ${feeder.name}, a generated password of ${value.length} characters (minimum ${config.minLength}). Fix: raise its length.`,
+      );
     }
   }
   if (feeders.some((f) => f.type === RANDOM_PASSWORD) && !(c.opts.additionalSecretOutputs ?? []).includes("envs")) {
@@ -116,11 +125,13 @@ export const containerSecrets: StackValidationPolicy = {
       for (const problem of secretProblems(c, config)) reportViolation(problem, c.urn);
       // Preview of a key not generated yet: judge its generator (once known, the value itself is judged above).
       if (c.unknown.some((u) => isUnknownEntryOf(u, ["envs"]))) {
-        for (const problem of generatedSecretProblems(c, resources.get(c)?.propertyDependencies.envs ?? [], config)) reportViolation(problem, c.urn);
+        for (const problem of generatedSecretProblems(c, resources.get(c)?.propertyDependencies.envs ?? [], config))
+          reportViolation(problem, c.urn);
       }
     }
     // An unknown env entry is judged by what feeds it; any other unknown field read here means the check is incomplete.
-    const fedOnlyByGenerators = (c: ContainerView) => (resources.get(c)?.propertyDependencies.envs ?? []).every((f) => f.type === RANDOM_PASSWORD);
+    const fedOnlyByGenerators = (c: ContainerView) =>
+      (resources.get(c)?.propertyDependencies.envs ?? []).every((f) => f.type === RANDOM_PASSWORD);
     rethrowUnknown(
       views.flatMap((c) => c.unknown.filter((u) => !(fedOnlyByGenerators(c) && isUnknownEntryOf(u, ["envs"])))),
       ["envs", "command", "entrypoints", "uploads", "labels"],

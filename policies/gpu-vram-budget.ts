@@ -83,8 +83,15 @@ function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, m
     const build = c.imageRef ? llamaBuildOf(c.imageRef) : undefined;
     try {
       const estimate = estimateFromArgs(argv, models, { overheadMiB: config.perProcessOverheadMiB, llamaBuild: build });
-      const buildNote = build === undefined ? `; llama.cpp build unknown (image ${c.imageRef ?? "unresolved"}), assumed b${pinnedLlamaBuild()}` : "";
-      return { container: c, gpuIds, mib: estimate.totalMiB, breakdown: `${describeEstimate(estimate)}, ${estimate.source}${buildNote}`, estimate };
+      const buildNote =
+        build === undefined ? `; llama.cpp build unknown (image ${c.imageRef ?? "unresolved"}), assumed b${pinnedLlamaBuild()}` : "";
+      return {
+        container: c,
+        gpuIds,
+        mib: estimate.totalMiB,
+        breakdown: `${describeEstimate(estimate)}, ${estimate.source}${buildNote}`,
+        estimate,
+      };
     } catch (error) {
       findings.push({
         urn: c.urn,
@@ -94,12 +101,17 @@ function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, m
     }
   }
   const label = c.labels[VRAM_CLAIM_LABEL];
-  if (label !== undefined && /^\d+$/.test(label)) return { container: c, gpuIds, mib: Number(label), breakdown: `${label} MiB (fixed claim, label ${VRAM_CLAIM_LABEL})` };
+  if (label !== undefined && /^\d+$/.test(label))
+    return { container: c, gpuIds, mib: Number(label), breakdown: `${label} MiB (fixed claim, label ${VRAM_CLAIM_LABEL})` };
   if (label !== undefined) {
-    findings.push({ urn: c.urn, message: `${describeContainer(c)}: label ${VRAM_CLAIM_LABEL}="${label}" is not a whole number of MiB. Fix: set it to e.g. "256".` });
+    findings.push({
+      urn: c.urn,
+      message: `${describeContainer(c)}: label ${VRAM_CLAIM_LABEL}="${label}" is not a whole number of MiB. Fix: set it to e.g. "256".`,
+    });
   }
   const fixed = config.fixedClaimsMiB[c.service];
-  if (fixed !== undefined) return { container: c, gpuIds, mib: fixed, breakdown: `${fixed} MiB (fixed claim, policy config fixedClaimsMiB.${c.service})` };
+  if (fixed !== undefined)
+    return { container: c, gpuIds, mib: fixed, breakdown: `${fixed} MiB (fixed claim, policy config fixedClaimsMiB.${c.service})` };
   if (argv) {
     findings.push({
       urn: c.urn,
@@ -157,7 +169,11 @@ function gpuReason(c: ContainerView): string {
  * Each GPU container's share of the GPUs it requests, and what is wrong with its request or estimate.
  * `lock`: the model lock the estimates read (default: the repository's, as the pack runs).
  */
-export function vramClaims(views: readonly ContainerView[], config: VramBudgetConfig, lock: ModelLock = packModelLock()): { claims: VramClaim[]; findings: VramFinding[] } {
+export function vramClaims(
+  views: readonly ContainerView[],
+  config: VramBudgetConfig,
+  lock: ModelLock = packModelLock(),
+): { claims: VramClaim[]; findings: VramFinding[] } {
   const findings: VramFinding[] = [];
   const gpuIds = config.gpus.map((g) => g.id);
   const models = lockLookup(lock);
@@ -204,10 +220,20 @@ export const gpuVramBudget: StackValidationPolicy = {
         minItems: 1,
         items: {
           type: "object",
-          properties: { id: { type: "string" }, name: { type: "string" }, totalMiB: { type: "integer", minimum: 1 }, reserveMiB: { type: "integer", minimum: 0 } },
+          properties: {
+            id: { type: "string" },
+            name: { type: "string" },
+            totalMiB: { type: "integer", minimum: 1 },
+            reserveMiB: { type: "integer", minimum: 0 },
+          },
           required: ["id", "totalMiB", "reserveMiB"],
         },
-        default: DEFAULTS.gpus.map((g) => ({ id: g.id, ...(g.name ? { name: g.name } : {}), totalMiB: g.totalMiB, reserveMiB: g.reserveMiB })),
+        default: DEFAULTS.gpus.map((g) => ({
+          id: g.id,
+          ...(g.name ? { name: g.name } : {}),
+          totalMiB: g.totalMiB,
+          reserveMiB: g.reserveMiB,
+        })),
       },
       perProcessOverheadMiB: { type: "integer", minimum: 0, default: DEFAULTS.inference.perProcessOverheadMiB },
       fixedClaimsMiB: { type: "object", additionalProperties: { type: "integer", minimum: 0 }, default: {} },
@@ -216,6 +242,9 @@ export const gpuVramBudget: StackValidationPolicy = {
   validateStack: async (args, reportViolation) => {
     const { views } = stackContainers(args.resources);
     for (const f of vramFindings(views, args.getConfig<VramBudgetConfig>())) reportViolation(f.message, f.urn);
-    rethrowUnknown(views.flatMap((v) => v.unknown), ["command", "entrypoints", "deviceRequests", "gpus", "runtime", "labels", "volumes", "mounts", "image"]);
+    rethrowUnknown(
+      views.flatMap((v) => v.unknown),
+      ["command", "entrypoints", "deviceRequests", "gpus", "runtime", "labels", "volumes", "mounts", "image"],
+    );
   },
 };

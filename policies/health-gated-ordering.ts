@@ -34,7 +34,10 @@ export function orderingProblems(stack: StackContainers): { message: string; urn
     for (const dep of deps) {
       // Outside this operation (--target elsewhere): as deployed, judged when it was deployed.
       if (dep.outsideOperation) continue;
-      const gaps = [!hasRealHealthcheck(dep) && "has no real healthcheck", dep.props.wait !== true && "is not created with wait: true"].filter(Boolean);
+      const gaps = [
+        !hasRealHealthcheck(dep) && "has no real healthcheck",
+        dep.props.wait !== true && "is not created with wait: true",
+      ].filter(Boolean);
       if (gaps.length) {
         problems.push({
           urn: c.urn,

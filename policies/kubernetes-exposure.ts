@@ -24,7 +24,8 @@ interface ServiceProps {
 
 export const kubernetesExposure: ResourceValidationPolicy = {
   name: "kubernetes-exposure",
-  description: "Checks that Kubernetes Services are ClusterIP without external IPs and that no container binds a node port, unless allowlisted for the service.",
+  description:
+    "Checks that Kubernetes Services are ClusterIP without external IPs and that no container binds a node port, unless allowlisted for the service.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: { properties: { allow: allowlistSchema({ type: "string" }) } },
@@ -36,10 +37,14 @@ export const kubernetesExposure: ResourceValidationPolicy = {
       const allowed = allowedForService(config.allow, service).length > 0;
       const type = value.spec?.type ?? "ClusterIP";
       if (!allowed && type !== "ClusterIP") {
-        reportViolation(`Service "${value.metadata?.name ?? args.name}" is type ${type}, reachable from outside the cluster. Fix: ClusterIP and \`kubectl port-forward\` (the stack outputs portForward), or allowlist ${service} under kubernetes-exposure.allow.`);
+        reportViolation(
+          `Service "${value.metadata?.name ?? args.name}" is type ${type}, reachable from outside the cluster. Fix: ClusterIP and \`kubectl port-forward\` (the stack outputs portForward), or allowlist ${service} under kubernetes-exposure.allow.`,
+        );
       }
       if (!allowed && (value.spec?.externalIPs ?? []).length) {
-        reportViolation(`Service "${value.metadata?.name ?? args.name}" sets externalIPs ${value.spec!.externalIPs!.join(", ")}. Fix: remove them, or allowlist ${service} under kubernetes-exposure.allow.`);
+        reportViolation(
+          `Service "${value.metadata?.name ?? args.name}" sets externalIPs ${value.spec!.externalIPs!.join(", ")}. Fix: remove them, or allowlist ${service} under kubernetes-exposure.allow.`,
+        );
       }
       rethrowUnknown(unknown, ["spec", "metadata"]);
       return;
@@ -49,7 +54,9 @@ export const kubernetesExposure: ResourceValidationPolicy = {
     if (allowedForService(config.allow, pod.service).length === 0) {
       for (const c of pod.containers) {
         for (const port of (c.ports ?? []).filter((p) => p.hostPort !== undefined && p.hostPort !== 0)) {
-          reportViolation(`${describePod(pod)}, container "${c.name ?? "?"}" binds port ${port.hostPort} on its node (hostPort), reachable from the network. Fix: remove hostPort; use the Service.`);
+          reportViolation(
+            `${describePod(pod)}, container "${c.name ?? "?"}" binds port ${port.hostPort} on its node (hostPort), reachable from the network. Fix: remove hostPort; use the Service.`,
+          );
         }
       }
     }

@@ -59,7 +59,9 @@ function looksLikeGpu(pod: PodView, c: K8sContainer): string | undefined {
 function estimatorView(pod: PodView, c: K8sContainer, gpu: string): ContainerView {
   const volumes = (c.volumeMounts ?? []).flatMap((m) => {
     const v = (pod.pod.volumes ?? []).find((v) => v.name === m.name);
-    return v?.hostPath?.path && m.mountPath ? [{ hostPath: v.hostPath.path, containerPath: m.mountPath, readOnly: m.readOnly ?? false }] : [];
+    return v?.hostPath?.path && m.mountPath
+      ? [{ hostPath: v.hostPath.path, containerPath: m.mountPath, readOnly: m.readOnly ?? false }]
+      : [];
   });
   return {
     urn: pod.urn,
@@ -84,7 +86,10 @@ function estimatorView(pod: PodView, c: K8sContainer, gpu: string): ContainerVie
   };
 }
 
-export async function kubernetesVramFindings(pods: readonly PodView[], config: KubernetesVramConfig): Promise<{ message: string; urn: string }[]> {
+export async function kubernetesVramFindings(
+  pods: readonly PodView[],
+  config: KubernetesVramConfig,
+): Promise<{ message: string; urn: string }[]> {
   const findings: { message: string; urn: string }[] = [];
   const placed: { pod: PodView; container: K8sContainer; gpu: string }[] = [];
   for (const pod of pods) {
@@ -92,29 +97,47 @@ export async function kubernetesVramFindings(pods: readonly PodView[], config: K
       const reason = looksLikeGpu(pod, c);
       const where = `${describePod(pod)}, container "${c.name ?? "?"}"`;
       if ((c.env ?? []).some((e) => e.name === "NVIDIA_VISIBLE_DEVICES")) {
-        findings.push({ urn: pod.urn, message: `${where} sets NVIDIA_VISIBLE_DEVICES itself, which hands it GPUs the scheduler and the VRAM budget do not know about (or none). Fix: remove it; ask for nvidia.com/gpu and let the device plugin set it.` });
+        findings.push({
+          urn: pod.urn,
+          message: `${where} sets NVIDIA_VISIBLE_DEVICES itself, which hands it GPUs the scheduler and the VRAM budget do not know about (or none). Fix: remove it; ask for nvidia.com/gpu and let the device plugin set it.`,
+        });
       }
       if (!reason) continue;
       const limit = gpuLimit(c);
       if (limit === undefined) {
-        findings.push({ urn: pod.urn, message: `${where} ${reason} but asks for no nvidia.com/gpu, so it runs on the CPU, or on a GPU the budget does not count. Fix: set gpuDeviceIds in its ServiceSpec (the mapping adds the nvidia.com/gpu limit and pins it to the GPU's node).` });
+        findings.push({
+          urn: pod.urn,
+          message: `${where} ${reason} but asks for no nvidia.com/gpu, so it runs on the CPU, or on a GPU the budget does not count. Fix: set gpuDeviceIds in its ServiceSpec (the mapping adds the nvidia.com/gpu limit and pins it to the GPU's node).`,
+        });
         continue;
       }
       const node = pinnedNode(pod);
       const gpus = config.gpus.filter((g) => g.node === node);
       if (!node) {
-        findings.push({ urn: pod.urn, message: `${where} asks for nvidia.com/gpu but is not pinned to a node, so the scheduler may put it on any GPU and no budget can be proven. Fix: give the GPU a node (gpus[].node); the mapping then sets nodeSelector kubernetes.io/hostname.` });
+        findings.push({
+          urn: pod.urn,
+          message: `${where} asks for nvidia.com/gpu but is not pinned to a node, so the scheduler may put it on any GPU and no budget can be proven. Fix: give the GPU a node (gpus[].node); the mapping then sets nodeSelector kubernetes.io/hostname.`,
+        });
         continue;
       }
       if (gpus.length === 0) {
-        findings.push({ urn: pod.urn, message: `${where} is pinned to node ${node}, where the policy config's gpus list no GPU (${config.gpus.map((g) => `"${g.id}" on ${g.node}`).join(", ") || "none"}), so its VRAM is not budgeted. Fix: add the node's GPU to gpus in both Pulumi.<stack>.yaml and policies/config/<stack>.json.` });
+        findings.push({
+          urn: pod.urn,
+          message: `${where} is pinned to node ${node}, where the policy config's gpus list no GPU (${config.gpus.map((g) => `"${g.id}" on ${g.node}`).join(", ") || "none"}), so its VRAM is not budgeted. Fix: add the node's GPU to gpus in both Pulumi.<stack>.yaml and policies/config/<stack>.json.`,
+        });
         continue;
       }
       if (Number(limit) > gpus.length) {
-        findings.push({ urn: pod.urn, message: `${where} asks for ${limit} GPUs on node ${node}, which has ${gpus.length} in the policy config, so it never schedules. Fix: ask for at most ${gpus.length}.` });
+        findings.push({
+          urn: pod.urn,
+          message: `${where} asks for ${limit} GPUs on node ${node}, which has ${gpus.length} in the policy config, so it never schedules. Fix: ask for at most ${gpus.length}.`,
+        });
       }
       if (pod.strategy === "RollingUpdate") {
-        findings.push({ urn: pod.urn, message: `${where} uses a GPU but its Deployment rolls with RollingUpdate (the default), which starts the new pod, and its VRAM, before the old one stops: two copies on the GPU during every rollout. Fix: strategy Recreate (the mapping uses it for GPU pods).` });
+        findings.push({
+          urn: pod.urn,
+          message: `${where} uses a GPU but its Deployment rolls with RollingUpdate (the default), which starts the new pod, and its VRAM, before the old one stops: two copies on the GPU during every rollout. Fix: strategy Recreate (the mapping uses it for GPU pods).`,
+        });
       }
       for (const gpu of gpus.slice(0, Math.max(1, Number(limit) || 1))) placed.push({ pod, container: c, gpu: gpu.id });
     }
@@ -122,9 +145,20 @@ export async function kubernetesVramFindings(pods: readonly PodView[], config: K
   const dockerConfig = { gpus: config.gpus, perProcessOverheadMiB: config.perProcessOverheadMiB, fixedClaimsMiB: config.fixedClaimsMiB };
   const claims: PodClaim[] = [];
   for (const p of placed) {
-    const { claims: [claim], findings: more } = await vramClaims([estimatorView(p.pod, p.container, p.gpu)], dockerConfig);
+    const {
+      claims: [claim],
+      findings: more,
+    } = await vramClaims([estimatorView(p.pod, p.container, p.gpu)], dockerConfig);
     findings.push(...more.map((f) => ({ urn: p.pod.urn, message: f.message })));
-    if (claim) claims.push({ pod: p.pod, container: p.container.name ?? "?", gpu: p.gpu, mib: claim.mib, replicas: p.pod.replicas, breakdown: claim.breakdown });
+    if (claim)
+      claims.push({
+        pod: p.pod,
+        container: p.container.name ?? "?",
+        gpu: p.gpu,
+        mib: claim.mib,
+        replicas: p.pod.replicas,
+        breakdown: claim.breakdown,
+      });
   }
   for (const gpu of config.gpus) {
     const budget = gpuBudgetMiB(gpu);
@@ -155,7 +189,13 @@ export const kubernetesGpuVramBudget: StackValidationPolicy = {
         type: "array",
         items: {
           type: "object",
-          properties: { id: { type: "string" }, name: { type: "string" }, totalMiB: { type: "integer", minimum: 1 }, reserveMiB: { type: "integer", minimum: 0 }, node: { type: "string" } },
+          properties: {
+            id: { type: "string" },
+            name: { type: "string" },
+            totalMiB: { type: "integer", minimum: 1 },
+            reserveMiB: { type: "integer", minimum: 0 },
+            node: { type: "string" },
+          },
           required: ["id", "totalMiB", "reserveMiB", "node"],
         },
         default: [],
@@ -168,6 +208,9 @@ export const kubernetesGpuVramBudget: StackValidationPolicy = {
     const { views } = stackPods(args.resources);
     if (views.length === 0) return args.notApplicable("the stack has no Kubernetes pods");
     for (const f of await kubernetesVramFindings(views, args.getConfig<KubernetesVramConfig>())) reportViolation(f.message, f.urn);
-    rethrowUnknown(views.flatMap((v) => v.unknown), ["spec", "metadata"]);
+    rethrowUnknown(
+      views.flatMap((v) => v.unknown),
+      ["spec", "metadata"],
+    );
   },
 };

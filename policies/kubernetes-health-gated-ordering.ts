@@ -42,13 +42,23 @@ export function callsOf(pod: PodView, services: readonly ServiceView[], pods: re
     const hit = sources.find((s) => dnsNames(service).some((n) => referencesName(s.text, n)));
     if (!hit) continue;
     for (const target of pods) {
-      if (target !== pod && namespaceOf(target.meta) === service.namespace && selects(service.selector, target.podLabels) && !found.some((f) => f.target === target)) found.push({ target, evidence: hit.evidence });
+      if (
+        target !== pod &&
+        namespaceOf(target.meta) === service.namespace &&
+        selects(service.selector, target.podLabels) &&
+        !found.some((f) => f.target === target)
+      )
+        found.push({ target, evidence: hit.evidence });
     }
   }
   return found;
 }
 
-export function kubernetesOrderingProblems(stack: StackPods, services: readonly ServiceView[], config: KubernetesOrderingConfig): { message: string; urn: string }[] {
+export function kubernetesOrderingProblems(
+  stack: StackPods,
+  services: readonly ServiceView[],
+  config: KubernetesOrderingConfig,
+): { message: string; urn: string }[] {
   const problems: { message: string; urn: string }[] = [];
   const edges = new Map<PodView, Set<PodView>>();
   for (const pod of stack.views) {
@@ -80,11 +90,16 @@ export function kubernetesOrderingProblems(stack: StackPods, services: readonly 
   }
   const ids = new Map(stack.views.map((v, i) => [v, String(i)]));
   try {
-    topologicalOrder(stack.views.map((v) => ({ id: ids.get(v)!, dependsOn: [...(edges.get(v) ?? [])].flatMap((d) => (ids.has(d) ? [ids.get(d)!] : [])) })));
+    topologicalOrder(
+      stack.views.map((v) => ({ id: ids.get(v)!, dependsOn: [...(edges.get(v) ?? [])].flatMap((d) => (ids.has(d) ? [ids.get(d)!] : [])) })),
+    );
   } catch (error) {
     if (!(error instanceof DependencyCycleError)) throw error;
     const cycle = error.cycle.map((i) => stack.views[Number(i)]!);
-    problems.push({ urn: cycle[0]!.urn, message: `Dependency cycle ${cycle.map((c) => c.service).join(" -> ")} (declared dependencies plus who calls whom): no order starts each after the ones it needs. Fix: break the cycle.` });
+    problems.push({
+      urn: cycle[0]!.urn,
+      message: `Dependency cycle ${cycle.map((c) => c.service).join(" -> ")} (declared dependencies plus who calls whom): no order starts each after the ones it needs. Fix: break the cycle.`,
+    });
   }
   return problems;
 }
@@ -107,7 +122,8 @@ export const kubernetesHealthGatedOrdering: StackValidationPolicy = {
         unknown.push(...more);
         return { name: value.metadata?.name ?? r.name, namespace: namespaceOf(value.metadata), selector: value.spec?.selector ?? {} };
       });
-    for (const p of kubernetesOrderingProblems(stack, services, args.getConfig<KubernetesOrderingConfig>())) reportViolation(p.message, p.urn);
+    for (const p of kubernetesOrderingProblems(stack, services, args.getConfig<KubernetesOrderingConfig>()))
+      reportViolation(p.message, p.urn);
     rethrowUnknown([...unknown, ...stack.views.flatMap((v) => v.unknown)], ["spec", "metadata"]);
   },
 };

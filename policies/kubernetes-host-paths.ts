@@ -32,17 +32,24 @@ export function hostPathProblems(pod: PodView, config: HostPathsConfig): string[
     const mounts = pod.containers.flatMap((c) => (c.volumeMounts ?? []).filter((m) => m.name === volume.name).map((m) => ({ c, m })));
     const where2 = `${where} mounts hostPath ${hostPath} (volume "${volume.name ?? "?"}")`;
     if (RUNTIME_SOCKET.test(normal)) {
-      problems.push(`${where2}: the container runtime's socket, root on the node and a way around the API server's admission. Not allowed on a cluster, allowlisted or not. Fix: remove it (cAdvisor: monitoring.cadvisor.dockerSocket false; the kubelet has its own cAdvisor).`);
+      problems.push(
+        `${where2}: the container runtime's socket, root on the node and a way around the API server's admission. Not allowed on a cluster, allowlisted or not. Fix: remove it (cAdvisor: monitoring.cadvisor.dockerSocket false; the kubelet has its own cAdvisor).`,
+      );
       continue;
     }
     const kind = sensitiveKind(normal);
     if (!kind) continue;
     if (!allowed.includes(normal)) {
-      problems.push(`${where2}: ${kind}. Fix: remove the mount, or allowlist "${hostPath}" for ${pod.service} under kubernetes-host-paths.allow in policies/config/<stack>.json and mount it read-only.`);
+      problems.push(
+        `${where2}: ${kind}. Fix: remove the mount, or allowlist "${hostPath}" for ${pod.service} under kubernetes-host-paths.allow in policies/config/<stack>.json and mount it read-only.`,
+      );
       continue;
     }
     for (const { c, m } of mounts) {
-      if (m.readOnly !== true) problems.push(`${where2}, allowlisted ${kind}, read-write in container "${c.name ?? "?"}" at ${m.mountPath ?? "?"}. Fix: readOnly: true on the volumeMount.`);
+      if (m.readOnly !== true)
+        problems.push(
+          `${where2}, allowlisted ${kind}, read-write in container "${c.name ?? "?"}" at ${m.mountPath ?? "?"}. Fix: readOnly: true on the volumeMount.`,
+        );
     }
   }
   return problems;

@@ -12,14 +12,17 @@ export function imageProblems(pod: PodView): string[] {
   return pod.containers.flatMap((c) => {
     const problem = c.image === undefined ? "it names no image" : imagePinProblem(c.image);
     return problem
-      ? [`${describePod(pod)}, container "${c.name ?? "?"}": image "${c.image ?? ""}" is not pinned: ${problem}. Fix: pin a version tag or a sha256 digest (the service's image/source key, or PINNED_IMAGES in lib/images.ts).`]
+      ? [
+          `${describePod(pod)}, container "${c.name ?? "?"}": image "${c.image ?? ""}" is not pinned: ${problem}. Fix: pin a version tag or a sha256 digest (the service's image/source key, or PINNED_IMAGES in lib/images.ts).`,
+        ]
       : [];
   });
 }
 
 export const kubernetesImagePinned: ResourceValidationPolicy = {
   name: "kubernetes-image-pinned",
-  description: "Checks that every image a Kubernetes pod runs is pinned to a version tag or sha256 digest (no latest, rolling llama.cpp tags or missing tags).",
+  description:
+    "Checks that every image a Kubernetes pod runs is pinned to a version tag or sha256 digest (no latest, rolling llama.cpp tags or missing tags).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: podCheck(imageProblems),

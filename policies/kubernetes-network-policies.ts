@@ -11,7 +11,16 @@
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { knownPart, rethrowUnknown, type UnknownValue } from "./support/known";
-import { allowedForService, describePod, K8S, namespaceOf, selects, stackPods, type K8sMeta, type PodView } from "./support/kubernetes-view";
+import {
+  allowedForService,
+  describePod,
+  K8S,
+  namespaceOf,
+  selects,
+  stackPods,
+  type K8sMeta,
+  type PodView,
+} from "./support/kubernetes-view";
 import { allowlistSchema } from "./support/service-allowlist";
 
 export interface NetworkPoliciesConfig {
@@ -37,7 +46,12 @@ export interface PolicyView {
 }
 
 function policyView(r: { urn: string; name: string; props: Record<string, unknown> }, unknown: UnknownValue[]): PolicyView {
-  const { value, unknown: more } = knownPart(r.props as { metadata?: K8sMeta; spec?: { podSelector?: PolicyView["selector"]; policyTypes?: string[]; ingress?: { from?: Peer[] }[] } });
+  const { value, unknown: more } = knownPart(
+    r.props as {
+      metadata?: K8sMeta;
+      spec?: { podSelector?: PolicyView["selector"]; policyTypes?: string[]; ingress?: { from?: Peer[] }[] };
+    },
+  );
   unknown.push(...more);
   const types = value.spec?.policyTypes;
   return {
@@ -52,9 +66,16 @@ function policyView(r: { urn: string; name: string; props: Record<string, unknow
 }
 
 const selectsPod = (p: PolicyView, pod: PodView) =>
-  p.namespace === namespaceOf(pod.meta) && (p.selector?.matchExpressions ?? []).length === 0 && selects(p.selector?.matchLabels, pod.podLabels);
+  p.namespace === namespaceOf(pod.meta) &&
+  (p.selector?.matchExpressions ?? []).length === 0 &&
+  selects(p.selector?.matchLabels, pod.podLabels);
 
-export function networkPolicyProblems(pods: readonly PodView[], policies: readonly PolicyView[], dependsOn: Map<PodView, PodView[]>, config: NetworkPoliciesConfig): { message: string; urn: string }[] {
+export function networkPolicyProblems(
+  pods: readonly PodView[],
+  policies: readonly PolicyView[],
+  dependsOn: Map<PodView, PodView[]>,
+  config: NetworkPoliciesConfig,
+): { message: string; urn: string }[] {
   const problems: { message: string; urn: string }[] = [];
   const callersOf = (pod: PodView) => pods.filter((p) => (dependsOn.get(p) ?? []).includes(pod));
   for (const pod of pods) {
@@ -72,19 +93,30 @@ export function networkPolicyProblems(pods: readonly PodView[], policies: readon
       for (const rule of policy.rules) {
         const peers = rule.from ?? [];
         if (peers.length === 0 && !external) {
-          problems.push({ urn: policy.urn, message: `NetworkPolicy "${policy.name}" admits every source to ${describePod(pod)} (an ingress rule with no from). Fix: list the declared callers' pods (ServiceSpec.dependsOn).` });
+          problems.push({
+            urn: policy.urn,
+            message: `NetworkPolicy "${policy.name}" admits every source to ${describePod(pod)} (an ingress rule with no from). Fix: list the declared callers' pods (ServiceSpec.dependsOn).`,
+          });
         }
         for (const peer of peers) {
           if ((peer.namespaceSelector !== undefined || peer.ipBlock !== undefined) && !external) {
-            problems.push({ urn: policy.urn, message: `NetworkPolicy "${policy.name}" admits ${peer.ipBlock ? `IP block ${peer.ipBlock.cidr ?? "?"}` : "pods of other namespaces"} to ${describePod(pod)}, which no service of the stack declares. Fix: remove the peer, or allowlist ${pod.service} under kubernetes-network-policies.allowExternal.` });
+            problems.push({
+              urn: policy.urn,
+              message: `NetworkPolicy "${policy.name}" admits ${peer.ipBlock ? `IP block ${peer.ipBlock.cidr ?? "?"}` : "pods of other namespaces"} to ${describePod(pod)}, which no service of the stack declares. Fix: remove the peer, or allowlist ${pod.service} under kubernetes-network-policies.allowExternal.`,
+            });
             continue;
           }
           if (!peer.podSelector) continue;
           if ((peer.podSelector.matchExpressions ?? []).length || Object.keys(peer.podSelector.matchLabels ?? {}).length === 0) {
-            problems.push({ urn: policy.urn, message: `NetworkPolicy "${policy.name}" admits ${Object.keys(peer.podSelector.matchLabels ?? {}).length ? "pods by expression" : "every pod of the namespace"} to ${describePod(pod)}. Fix: select each declared caller by its service label.` });
+            problems.push({
+              urn: policy.urn,
+              message: `NetworkPolicy "${policy.name}" admits ${Object.keys(peer.podSelector.matchLabels ?? {}).length ? "pods by expression" : "every pod of the namespace"} to ${describePod(pod)}. Fix: select each declared caller by its service label.`,
+            });
             continue;
           }
-          const matched = pods.filter((p) => namespaceOf(p.meta) === policy.namespace && selects(peer.podSelector!.matchLabels, p.podLabels));
+          const matched = pods.filter(
+            (p) => namespaceOf(p.meta) === policy.namespace && selects(peer.podSelector!.matchLabels, p.podLabels),
+          );
           for (const source of matched) {
             admitted.add(source);
             if (source === pod || declared.includes(source) || config.scrapers.includes(source.service)) continue;
@@ -125,7 +157,8 @@ export const kubernetesNetworkPolicies: StackValidationPolicy = {
     if (stack.views.length === 0) return args.notApplicable("the stack has no Kubernetes pods");
     const unknown: UnknownValue[] = [];
     const policies = args.resources.filter((r) => r.type === K8S.NETWORK_POLICY).map((r) => policyView(r, unknown));
-    for (const p of networkPolicyProblems(stack.views, policies, stack.dependsOn, args.getConfig<NetworkPoliciesConfig>())) reportViolation(p.message, p.urn);
+    for (const p of networkPolicyProblems(stack.views, policies, stack.dependsOn, args.getConfig<NetworkPoliciesConfig>()))
+      reportViolation(p.message, p.urn);
     rethrowUnknown([...unknown, ...stack.views.flatMap((v) => v.unknown)], ["spec", "metadata"]);
   },
 };

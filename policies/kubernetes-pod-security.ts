@@ -24,32 +24,52 @@ const cap = (c: string) => c.toUpperCase().replace(/^CAP_/, "");
 export function podSecurityProblems(pod: PodView, config: PodSecurityConfig): string[] {
   const where = describePod(pod);
   const problems: string[] = [];
-  for (const [field, what] of [["hostNetwork", "network"], ["hostPID", "PID"], ["hostIPC", "IPC"]] as const) {
-    if (pod.pod[field] === true) problems.push(`${where} shares the node's ${what} namespace (${field}: true). Fix: remove ${field}; pods reach each other through Services.`);
+  for (const [field, what] of [
+    ["hostNetwork", "network"],
+    ["hostPID", "PID"],
+    ["hostIPC", "IPC"],
+  ] as const) {
+    if (pod.pod[field] === true)
+      problems.push(
+        `${where} shares the node's ${what} namespace (${field}: true). Fix: remove ${field}; pods reach each other through Services.`,
+      );
   }
   if (pod.pod.hostUsers === true) problems.push(`${where} sets hostUsers: true explicitly. Fix: remove it.`);
-  if (pod.pod.securityContext?.seccompProfile?.type === "Unconfined") problems.push(`${where} runs without seccomp (Unconfined). Fix: seccompProfile RuntimeDefault.`);
+  if (pod.pod.securityContext?.seccompProfile?.type === "Unconfined")
+    problems.push(`${where} runs without seccomp (Unconfined). Fix: seccompProfile RuntimeDefault.`);
   if (pod.pod.automountServiceAccountToken !== false) {
-    problems.push(`${where} mounts a service-account token (automountServiceAccountToken is not false), which no service of the suite needs. Fix: automountServiceAccountToken: false (the mapping sets it).`);
+    problems.push(
+      `${where} mounts a service-account token (automountServiceAccountToken is not false), which no service of the suite needs. Fix: automountServiceAccountToken: false (the mapping sets it).`,
+    );
   }
   const allowed = new Set([...DEFAULT_KEPT_CAPS, ...allowedForService(config.capabilityAllowlist, pod.service).map(cap)]);
   for (const c of pod.containers) {
     const name = `${where}, container "${c.name ?? "?"}"`;
     const sc = c.securityContext ?? {};
-    if (sc.privileged === true) problems.push(`${name} is privileged: every capability and every device of the node (root on the node). Fix: drop privileged; add only what it needs.`);
+    if (sc.privileged === true)
+      problems.push(
+        `${name} is privileged: every capability and every device of the node (root on the node). Fix: drop privileged; add only what it needs.`,
+      );
     if (sc.allowPrivilegeEscalation !== false) {
-      problems.push(`${name} does not set allowPrivilegeEscalation: false, so setuid binaries can gain privileges (Docker's no-new-privileges). Fix: securityContext.allowPrivilegeEscalation: false.`);
+      problems.push(
+        `${name} does not set allowPrivilegeEscalation: false, so setuid binaries can gain privileges (Docker's no-new-privileges). Fix: securityContext.allowPrivilegeEscalation: false.`,
+      );
     }
     if (!(sc.capabilities?.drop ?? []).map(cap).includes("ALL")) {
-      problems.push(`${name} keeps the runtime's default capabilities (NET_RAW, MKNOD, ...): capabilities.drop does not include ALL. Fix: drop ALL and add back only what it needs.`);
+      problems.push(
+        `${name} keeps the runtime's default capabilities (NET_RAW, MKNOD, ...): capabilities.drop does not include ALL. Fix: drop ALL and add back only what it needs.`,
+      );
     }
     for (const added of (sc.capabilities?.add ?? []).map(cap)) {
       if (!allowed.has(added)) {
-        problems.push(`${name} adds capability ${added}. Fix: drop it, or allowlist it for ${pod.service} under kubernetes-pod-security.capabilityAllowlist in the stack's policy config with a reason in the PR.`);
+        problems.push(
+          `${name} adds capability ${added}. Fix: drop it, or allowlist it for ${pod.service} under kubernetes-pod-security.capabilityAllowlist in the stack's policy config with a reason in the PR.`,
+        );
       }
     }
     if (sc.procMount === "Unmasked") problems.push(`${name} mounts /proc unmasked. Fix: remove procMount.`);
-    if (sc.seccompProfile?.type === "Unconfined") problems.push(`${name} runs without seccomp (Unconfined). Fix: remove it or use RuntimeDefault.`);
+    if (sc.seccompProfile?.type === "Unconfined")
+      problems.push(`${name} runs without seccomp (Unconfined). Fix: remove it or use RuntimeDefault.`);
   }
   return problems;
 }

@@ -53,13 +53,22 @@ export function probeProblems(pod: PodView, config: KubernetesProbesConfig): str
         continue;
       }
       const handler = handlerProblem(probe);
-      if (handler) problems.push(`${name}: its ${kind} ${handler}, so it cannot tell a working service from a broken one. Fix: use the service's healthcheck command as an exec probe.`);
+      if (handler)
+        problems.push(
+          `${name}: its ${kind} ${handler}, so it cannot tell a working service from a broken one. Fix: use the service's healthcheck command as an exec probe.`,
+        );
       const period = probe.periodSeconds ?? DEFAULTS.periodSeconds;
       const timeout = probe.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
-      if (timeout >= period) problems.push(`${name}: its ${kind} timeout (${timeout}s) is not shorter than its period (${period}s): the kubelet runs one probe at a time, so a hanging probe stretches the period and failureThreshold x periodSeconds no longer bounds the wait. Fix: make timeoutSeconds shorter than periodSeconds.`);
+      if (timeout >= period)
+        problems.push(
+          `${name}: its ${kind} timeout (${timeout}s) is not shorter than its period (${period}s): the kubelet runs one probe at a time, so a hanging probe stretches the period and failureThreshold x periodSeconds no longer bounds the wait. Fix: make timeoutSeconds shorter than periodSeconds.`,
+        );
     }
     if (c.startupProbe) {
-      const budget = startupBudgetSec({ periodSeconds: c.startupProbe.periodSeconds ?? DEFAULTS.periodSeconds, failureThreshold: c.startupProbe.failureThreshold ?? DEFAULTS.failureThreshold });
+      const budget = startupBudgetSec({
+        periodSeconds: c.startupProbe.periodSeconds ?? DEFAULTS.periodSeconds,
+        failureThreshold: c.startupProbe.failureThreshold ?? DEFAULTS.failureThreshold,
+      });
       longestStartup = Math.max(longestStartup, budget);
       if (loadsModel(c) && budget < config.minModelStartupSec) {
         problems.push(

@@ -24,11 +24,19 @@ export function resourceProblems(pod: PodView, config: KubernetesResourcesConfig
   for (const c of pod.containers) {
     const name = `${describePod(pod)}, container "${c.name ?? "?"}"`;
     const { limits = {}, requests = {} } = c.resources ?? {};
-    for (const [resource, unit] of [["cpu", "cpu"], ["memory", "MiB"]] as const) {
-      for (const [side, values] of [["limit", limits], ["request", requests]] as const) {
+    for (const [resource, unit] of [
+      ["cpu", "cpu"],
+      ["memory", "MiB"],
+    ] as const) {
+      for (const [side, values] of [
+        ["limit", limits],
+        ["request", requests],
+      ] as const) {
         const text = values[resource];
         if (text === undefined) {
-          problems.push(`${name} has no ${resource} ${side}, so ${side === "limit" ? (resource === "memory" ? "it can exhaust the node's RAM" : "it can take every core of the node") : "the scheduler reserves nothing for it and the node can be overbooked"}. Fix: set limits.${resource === "cpu" ? "cpus" : "memoryMiB"} in its ServiceSpec (the mapping sets both sides).`);
+          problems.push(
+            `${name} has no ${resource} ${side}, so ${side === "limit" ? (resource === "memory" ? "it can exhaust the node's RAM" : "it can take every core of the node") : "the scheduler reserves nothing for it and the node can be overbooked"}. Fix: set limits.${resource === "cpu" ? "cpus" : "memoryMiB"} in its ServiceSpec (the mapping sets both sides).`,
+          );
         } else if (parseQuantity(text, unit) === undefined) {
           problems.push(`${name}: ${resource} ${side} "${text}" is not a quantity. Fix: e.g. "500m" or "2Gi".`);
         }
@@ -36,21 +44,30 @@ export function resourceProblems(pod: PodView, config: KubernetesResourcesConfig
     }
     const memory = parseQuantity(limits.memory, "MiB");
     if (memory !== undefined && memory > config.maxMemoryMiB) {
-      problems.push(`${name} has a memory limit of ${Math.round(memory)} MiB, above the ${config.maxMemoryMiB} MiB ceiling. Fix: lower its memoryMiB, or raise maxMemoryMiB in the stack's policy config.`);
+      problems.push(
+        `${name} has a memory limit of ${Math.round(memory)} MiB, above the ${config.maxMemoryMiB} MiB ceiling. Fix: lower its memoryMiB, or raise maxMemoryMiB in the stack's policy config.`,
+      );
     }
     const request = parseQuantity(requests.memory, "MiB");
-    if (memory !== undefined && request !== undefined && request > memory) problems.push(`${name} requests more memory (${request} MiB) than its limit (${memory} MiB). Fix: request at most the limit.`);
+    if (memory !== undefined && request !== undefined && request > memory)
+      problems.push(`${name} requests more memory (${request} MiB) than its limit (${memory} MiB). Fix: request at most the limit.`);
     const gpuLimit = limits[GPU_RESOURCE];
     const gpuRequest = requests[GPU_RESOURCE];
     if (gpuLimit === undefined && gpuRequest !== undefined) {
-      problems.push(`${name} requests ${GPU_RESOURCE} "${gpuRequest}" without a limit; extended resources are asked for by their limit. Fix: set limits["${GPU_RESOURCE}"] equal to the request.`);
+      problems.push(
+        `${name} requests ${GPU_RESOURCE} "${gpuRequest}" without a limit; extended resources are asked for by their limit. Fix: set limits["${GPU_RESOURCE}"] equal to the request.`,
+      );
     }
     if (gpuLimit !== undefined) {
       if (!/^[1-9]\d*$/.test(String(gpuLimit))) {
-        problems.push(`${name} asks for ${GPU_RESOURCE} "${gpuLimit}": the device plugin hands out whole GPUs (or whole time-slicing slots), and the API server refuses a fraction. Fix: a whole number such as "1"; GPU sharing is the device plugin's time-slicing, budgeted by kubernetes-gpu-vram-budget.`);
+        problems.push(
+          `${name} asks for ${GPU_RESOURCE} "${gpuLimit}": the device plugin hands out whole GPUs (or whole time-slicing slots), and the API server refuses a fraction. Fix: a whole number such as "1"; GPU sharing is the device plugin's time-slicing, budgeted by kubernetes-gpu-vram-budget.`,
+        );
       }
       if (gpuRequest !== undefined && String(gpuRequest) !== String(gpuLimit)) {
-        problems.push(`${name} requests ${GPU_RESOURCE} "${gpuRequest}" but limits it to "${gpuLimit}"; the API server refuses a GPU request that differs from its limit. Fix: set both to the same whole number.`);
+        problems.push(
+          `${name} requests ${GPU_RESOURCE} "${gpuRequest}" but limits it to "${gpuLimit}"; the API server refuses a GPU request that differs from its limit. Fix: set both to the same whole number.`,
+        );
       }
     }
   }

@@ -27,13 +27,19 @@ export function podSecretProblems(pod: PodView, config: KubernetesSecretsConfig)
     for (const env of c.env ?? []) {
       if (!env.name || !isSecretEnvName(env.name, config.extraSecretEnvNames)) continue;
       if (env.value !== undefined) {
-        problems.push(`${name} sets secret ${env.name} as a literal env value (${redact(env.value)}), stored in plain text in the ${pod.kind} (Pulumi state, etcd, kubectl get -o yaml). Fix: take it from a Secret (env valueFrom.secretKeyRef; secretEnv in its ServiceSpec does).`);
+        problems.push(
+          `${name} sets secret ${env.name} as a literal env value (${redact(env.value)}), stored in plain text in the ${pod.kind} (Pulumi state, etcd, kubectl get -o yaml). Fix: take it from a Secret (env valueFrom.secretKeyRef; secretEnv in its ServiceSpec does).`,
+        );
       } else if (env.valueFrom?.configMapKeyRef) {
-        problems.push(`${name} reads secret ${env.name} from ConfigMap "${env.valueFrom.configMapKeyRef.name ?? "?"}", which is stored in plain text. Fix: move it to a Secret (valueFrom.secretKeyRef).`);
+        problems.push(
+          `${name} reads secret ${env.name} from ConfigMap "${env.valueFrom.configMapKeyRef.name ?? "?"}", which is stored in plain text. Fix: move it to a Secret (valueFrom.secretKeyRef).`,
+        );
       }
     }
     for (const arg of secretArgs([...(c.command ?? []), ...(c.args ?? [])], config.placeholderValues)) {
-      problems.push(`${name} passes a secret on the command line (${arg}), stored in plain text and visible in the pod spec. Fix: pass it as an env var from a Secret.`);
+      problems.push(
+        `${name} passes a secret on the command line (${arg}), stored in plain text and visible in the pod spec. Fix: pass it as an env var from a Secret.`,
+      );
     }
   }
   return problems;
@@ -67,13 +73,17 @@ export const kubernetesSecrets: ResourceValidationPolicy = {
       if (args.type === K8S.CONFIGMAP) {
         for (const [key, text] of Object.entries(value.data ?? {})) {
           for (const literal of secretLiteralsInText(text, config.placeholderValues)) {
-            reportViolation(`${object} key ${key} holds a secret literal at ${literal.where}, stored in plain text. Fix: move the value to a Secret and reference it (LiteLLM: os.environ/NAME; Grafana: $__env{NAME}).`);
+            reportViolation(
+              `${object} key ${key} holds a secret literal at ${literal.where}, stored in plain text. Fix: move the value to a Secret and reference it (LiteLLM: os.environ/NAME; Grafana: $__env{NAME}).`,
+            );
           }
         }
       } else {
         const secretOutputs = args.opts.additionalSecretOutputs ?? [];
         if (!secretOutputs.includes("data") || !secretOutputs.includes("stringData")) {
-          reportViolation(`${object} does not keep data and stringData as secret outputs, so its values can land in Pulumi's state in plain text. Fix: create it with k8s.core.v1.Secret (the provider marks both), or add them to additionalSecretOutputs.`);
+          reportViolation(
+            `${object} does not keep data and stringData as secret outputs, so its values can land in Pulumi's state in plain text. Fix: create it with k8s.core.v1.Secret (the provider marks both), or add them to additionalSecretOutputs.`,
+          );
         }
         const values = [
           ...Object.entries(value.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")] as const),
@@ -81,11 +91,17 @@ export const kubernetesSecrets: ResourceValidationPolicy = {
         ];
         for (const [key, text] of values) {
           const weakness = weaknessOf(text, config.minLength, config.extraWeakValues);
-          if (weakness) reportViolation(`${object}: key ${key} is weak: ${weakness}. Fix: pulumi config set --secret <key> "$(openssl rand -hex 24)", or unset it so the stack generates one.`);
+          if (weakness)
+            reportViolation(
+              `${object}: key ${key} is weak: ${weakness}. Fix: pulumi config set --secret <key> "$(openssl rand -hex 24)", or unset it so the stack generates one.`,
+            );
         }
       }
       // A Secret value from another resource (a generated password) is unknown until it exists: judged once known.
-      rethrowUnknown(unknown.filter((u) => !(args.type === K8S.SECRET && /^(data|stringData)(\.|$)/.test(u.path))), ["data", "metadata"]);
+      rethrowUnknown(
+        unknown.filter((u) => !(args.type === K8S.SECRET && /^(data|stringData)(\.|$)/.test(u.path))),
+        ["data", "metadata"],
+      );
       return;
     }
     const pod = podView(args);

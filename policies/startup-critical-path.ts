@@ -53,7 +53,8 @@ const HEALTH_FIELDS = ["healthcheck"];
 
 export const startupCriticalPath: StackValidationPolicy = {
   name: "startup-critical-path",
-  description: "Checks that the worst-case startup time along the longest chain of health-gated dependencies (start period plus one interval each) stays within the configured bound.",
+  description:
+    "Checks that the worst-case startup time along the longest chain of health-gated dependencies (start period plus one interval each) stays within the configured bound.",
   enforcementLevel: "mandatory",
   severity: "medium",
   configSchema: { properties: { maxSec: { type: "integer", minimum: 1, default: 1200 } } },
@@ -71,7 +72,10 @@ export const startupCriticalPath: StackValidationPolicy = {
         stack.views.find((v) => v.service === slowest[0])?.urn,
       );
     }
-    rethrowUnknown(stack.views.flatMap((v) => v.unknown), HEALTH_FIELDS);
+    rethrowUnknown(
+      stack.views.flatMap((v) => v.unknown),
+      HEALTH_FIELDS,
+    );
   },
 };
 

@@ -14,7 +14,10 @@ export function missingBuildContexts(plan: StackPlan, exists: (file: string) => 
 
 export function describeMissing(missing: readonly BuildContext[]): string {
   return missing
-    .map((m) => `  - ${m.service}: build context ${m.context} (${m.configKey}) has no ${m.dockerfile.slice(m.context.length + 1) || "Dockerfile"}\n      fix: ${missingContextFix(m)}`)
+    .map(
+      (m) =>
+        `  - ${m.service}: build context ${m.context} (${m.configKey}) has no ${m.dockerfile.slice(m.context.length + 1) || "Dockerfile"}\n      fix: ${missingContextFix(m)}`,
+    )
     .join("\n");
 }
 

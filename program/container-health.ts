@@ -45,7 +45,9 @@ export class ContainerHealthWatch {
   /** "<service>: health unhealthy after 5 failed probes; last probe (exit 22): curl: (22) ... 503". */
   async diagnose(service: string, containerName: string): Promise<string> {
     const h = await this.health(containerName);
-    const probe = h.lastProbe ? `; last probe (exit ${h.lastProbe.exitCode}): ${h.lastProbe.output || "(no output)"}` : "; no probe has run yet";
+    const probe = h.lastProbe
+      ? `; last probe (exit ${h.lastProbe.exitCode}): ${h.lastProbe.output || "(no output)"}`
+      : "; no probe has run yet";
     const streak = h.failingStreak ? ` after ${h.failingStreak} failed probe${h.failingStreak === 1 ? "" : "s"}` : "";
     return `${service} (container ${containerName}) is not healthy: health ${h.status}${streak}${probe}. Fix what the probe reports (docker logs ${containerName}), then run \`pulumi up\` again.`;
   }

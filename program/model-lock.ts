@@ -13,7 +13,9 @@ export function readProgramModelLock(projectDir: string): ModelLock {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    throw new ModelLockError(file, [`cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is committed at the repository root`]);
+    throw new ModelLockError(file, [
+      `cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is committed at the repository root`,
+    ]);
   }
   return parseModelLock(text, file);
 }

@@ -24,21 +24,30 @@ import { readStackSecret } from "../ops/stack-secrets";
 type Plan = Omit<BackupOptions, "keep" | "step" | "keepServerSnapshots"> & { describe: string };
 
 async function main(): Promise<number> {
-  const args = parseTaskArgs("backup", "[--dir <folder>] [--keep <n>] [--only <service>]... [--keep-server-snapshots] | --container <name> [--missing-ok] --dir <folder>", {
-    dir: { type: "string" },
-    keep: { type: "string" },
-    only: { type: "string", multiple: true },
-    container: { type: "string" },
-    "missing-ok": { type: "boolean" },
-    "keep-server-snapshots": { type: "boolean" },
-  });
+  const args = parseTaskArgs(
+    "backup",
+    "[--dir <folder>] [--keep <n>] [--only <service>]... [--keep-server-snapshots] | --container <name> [--missing-ok] --dir <folder>",
+    {
+      dir: { type: "string" },
+      keep: { type: "string" },
+      only: { type: "string", multiple: true },
+      container: { type: "string" },
+      "missing-ok": { type: "boolean" },
+      "keep-server-snapshots": { type: "boolean" },
+    },
+  );
   const container = stringFlag(args, "container");
   const planned = container ? await fromContainer(args, container) : await fromStack(args);
   if (typeof planned === "number") return planned;
   process.stdout.write(`${planned.describe}, into ${planned.root}\n`);
   try {
     const result = await withProgress("backup", (step) =>
-      runBackup({ ...planned, keep: intFlag(args, "keep", DEFAULT_KEEP), keepServerSnapshots: Boolean(args.values["keep-server-snapshots"]), step }),
+      runBackup({
+        ...planned,
+        keep: intFlag(args, "keep", DEFAULT_KEEP),
+        keepServerSnapshots: Boolean(args.values["keep-server-snapshots"]),
+        step,
+      }),
     );
     process.stdout.write(`${backupTable(result.manifest)}\n`);
     for (const note of result.manifest.notes) process.stdout.write(`note: ${note}\n`);
@@ -58,7 +67,9 @@ async function fromStack(args: CommonArgs): Promise<Plan | number> {
   const only = args.values.only as string[] | undefined;
   const unknown = (only ?? []).filter((s) => !plan.services.some((spec) => spec.service === s));
   if (unknown.length) {
-    process.stderr.write(`error: --only ${unknown.join(", ")}: not a service of stack ${plan.stack} (it has ${plan.services.map((s) => s.service).join(", ")})\n`);
+    process.stderr.write(
+      `error: --only ${unknown.join(", ")}: not a service of stack ${plan.stack} (it has ${plan.services.map((s) => s.service).join(", ")})\n`,
+    );
     return EXIT.usage;
   }
   const endpoints = await endpointsOrExit(args, plan);

@@ -59,7 +59,10 @@ function runtimeLock(dependencies: Record<string, string>, pack: PackageJson): u
   }
   for (const [name, version] of Object.entries(dependencies)) {
     const locked = packages[`node_modules/${name}`];
-    if (locked?.version !== version) throw new Error(`policies/package-lock.json has ${name}@${String(locked?.version)}, policies/package.json pins ${version}; run npm install --prefix policies`);
+    if (locked?.version !== version)
+      throw new Error(
+        `policies/package-lock.json has ${name}@${String(locked?.version)}, policies/package.json pins ${version}; run npm install --prefix policies`,
+      );
   }
   return { ...lock, packages };
 }
@@ -74,7 +77,9 @@ function thirdPartyNotices(inputs: string[]): string {
   const sections = [...roots].sort().map((dir) => {
     const pkg = readJson<PackageJson>(path.join(ROOT, dir, "package.json"));
     const licenceFile = fs.readdirSync(path.join(ROOT, dir)).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-    const text = licenceFile ? fs.readFileSync(path.join(ROOT, dir, licenceFile), "utf8").trim() : `(no licence file; package.json says ${pkg.license ?? "nothing"})`;
+    const text = licenceFile
+      ? fs.readFileSync(path.join(ROOT, dir, licenceFile), "utf8").trim()
+      : `(no licence file; package.json says ${pkg.license ?? "nothing"})`;
     return `${pkg.name}@${pkg.version} (${pkg.license ?? "?"})\n\n${text}\n`;
   });
   return `index.js bundles these packages:\n\n${sections.join("\n----------------------------------------\n\n")}`;
@@ -105,14 +110,17 @@ export async function buildPolicyPack(out: string, options: BuildOptions = {}): 
     metafile: true,
     legalComments: "none",
     logLevel: "warning",
-    banner: { js: `// ${source.name}@${source.version}, built by \`npm run pack:build\` from policies/ and lib/ of local-ai-suite. Do not edit; rebuild.` },
+    banner: {
+      js: `// ${source.name}@${source.version}, built by \`npm run pack:build\` from policies/ and lib/ of local-ai-suite. Do not edit; rebuild.`,
+    },
   });
   const inputs = Object.keys(result.metafile.inputs);
   const pack: PackageJson & Record<string, unknown> = {
     name: source.name,
     version: source.version,
     private: true,
-    description: "CrossGuard policy pack for local-ai-suite, built by `npm run pack:build`: policies/ and the lib/ rules they share with the program, bundled into index.js.",
+    description:
+      "CrossGuard policy pack for local-ai-suite, built by `npm run pack:build`: policies/ and the lib/ rules they share with the program, bundled into index.js.",
     main: "index.js",
     dependencies,
   };

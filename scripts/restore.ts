@@ -81,7 +81,9 @@ async function sqlitePart(args: CommonArgs, folder: string): Promise<boolean> {
     const owners = databaseOwners(plan).map((s) => s.containerName);
     const running = (await runningStackContainers(plan.stack)).filter((name) => owners.includes(name));
     if (running.length) {
-      process.stderr.write(`error: ${running.join(", ")} still running and may write the databases; stop them first (docker stop ${running.join(" ")}), or pass --force\n`);
+      process.stderr.write(
+        `error: ${running.join(", ")} still running and may write the databases; stop them first (docker stop ${running.join(" ")}), or pass --force\n`,
+      );
       return false;
     }
   }

@@ -19,24 +19,33 @@ function optionalArgs(text: string): { args: string; field: string; doc: string 
   const found: { args: string; field: string; doc: string }[] = [];
   for (const match of text.matchAll(/export interface (\w+Args) \{([\s\S]*?)\n\}/g)) {
     const body = match[2]!;
-    for (const field of body.matchAll(/((?:\s*\/\*\*[\s\S]*?\*\/)?)\s*(\w+)\?:/g)) found.push({ args: match[1]!, field: field[2]!, doc: field[1]! });
+    for (const field of body.matchAll(/((?:\s*\/\*\*[\s\S]*?\*\/)?)\s*(\w+)\?:/g))
+      found.push({ args: match[1]!, field: field[2]!, doc: field[1]! });
   }
   return found;
 }
 
 describe("components", () => {
   it("document the default of every optional Args field", () => {
-    const undocumented = files.flatMap(({ file, text }) => optionalArgs(text).filter((a) => !a.doc.includes("@default")).map((a) => `${file}: ${a.args}.${a.field}`));
+    const undocumented = files.flatMap(({ file, text }) =>
+      optionalArgs(text)
+        .filter((a) => !a.doc.includes("@default"))
+        .map((a) => `${file}: ${a.args}.${a.field}`),
+    );
     expect(undocumented).toEqual([]);
     expect(files.flatMap(({ text }) => optionalArgs(text)).length).toBeGreaterThan(3);
   });
 
   it("name their type token local-ai-suite:<module>:<Class>", () => {
-    const tokens = files.flatMap(({ text }) => [...text.matchAll(/"local-ai-suite:([a-z-]+):(\w+)"/g)].map((m) => ({ module: m[1]!, type: m[2]! })));
+    const tokens = files.flatMap(({ text }) =>
+      [...text.matchAll(/"local-ai-suite:([a-z-]+):(\w+)"/g)].map((m) => ({ module: m[1]!, type: m[2]! })),
+    );
     expect(tokens.length).toBeGreaterThan(8);
     const classes = new Set(files.flatMap(({ text }) => [...text.matchAll(/export (?:abstract )?class (\w+)/g)].map((m) => m[1]!)));
     // Aliases name former tokens, whose classes are gone; every other token names a class of this folder.
-    const aliased = new Set(files.flatMap(({ text }) => [...text.matchAll(/\{ type: "local-ai-suite:[a-z-]+:(\w+)" \}/g)].map((m) => m[1]!)));
+    const aliased = new Set(
+      files.flatMap(({ text }) => [...text.matchAll(/\{ type: "local-ai-suite:[a-z-]+:(\w+)" \}/g)].map((m) => m[1]!)),
+    );
     expect(tokens.filter((t) => !classes.has(t.type) && !aliased.has(t.type))).toEqual([]);
   });
 
@@ -46,7 +55,11 @@ describe("components", () => {
       expect(text, file).not.toMatch(/throw new Error\(/);
       for (const ctor of text.matchAll(/\n {2}constructor\([\s\S]*?\n {2}\}\n/g)) {
         if (!/super\("local-ai-suite:/.test(ctor[0]) || /extends ServiceGroup/.test(text.slice(0, ctor.index))) continue;
-        const body = ctor[0].trimEnd().split("\n").slice(0, -1).filter((l) => l.trim());
+        const body = ctor[0]
+          .trimEnd()
+          .split("\n")
+          .slice(0, -1)
+          .filter((l) => l.trim());
         expect(body.at(-1), `${file}: the constructor's last statement`).toMatch(/this\.registerOutputs\(/);
         checked++;
       }

@@ -18,7 +18,11 @@ describe("README configuration table", () => {
   it("documents every key: each has a description or sits below a described section", () => {
     expect(undocumentedKeys()).toEqual([]);
     const rows = configRows().map((r) => r.key);
-    for (const key of Object.keys(defaultStackConfig())) expect(rows.some((r) => r === key || r.startsWith(`${key}.`) || r.startsWith(`${key}[]`)), key).toBe(true);
+    for (const key of Object.keys(defaultStackConfig()))
+      expect(
+        rows.some((r) => r === key || r.startsWith(`${key}.`) || r.startsWith(`${key}[]`)),
+        key,
+      ).toBe(true);
   });
 
   it("states each default as the schema has it, and what phase means", () => {

@@ -21,8 +21,19 @@ function problemsOf(raw: Record<string, unknown>) {
 describe("stack config", () => {
   it("defaults to the reference's measured p2 settings", () => {
     const config = defaultStackConfig();
-    expect(config.inference.chat).toMatchObject({ model: "Qwen2.5-3B-Instruct-Q4_K_M.gguf", nGpuLayers: 999, ctxSize: 1024, batchSize: 128, hostPort: 8001 });
-    expect(config.inference.code).toMatchObject({ model: "qwen2.5-coder-7b-instruct-q4_k_m.gguf", nGpuLayers: 20, ctxSize: 1024, hostPort: 8004 });
+    expect(config.inference.chat).toMatchObject({
+      model: "Qwen2.5-3B-Instruct-Q4_K_M.gguf",
+      nGpuLayers: 999,
+      ctxSize: 1024,
+      batchSize: 128,
+      hostPort: 8001,
+    });
+    expect(config.inference.code).toMatchObject({
+      model: "qwen2.5-coder-7b-instruct-q4_k_m.gguf",
+      nGpuLayers: 20,
+      ctxSize: 1024,
+      hostPort: 8004,
+    });
     expect(config.gpus).toEqual([{ id: "0", name: "NVIDIA GeForce RTX 4050 Laptop GPU", totalMiB: 6141, reserveMiB: 400 }]);
     expect(config.bindAddress).toBe("127.0.0.1");
     expect(config.timeouts).toEqual({ llmRequest: 60, llmConnect: 10, ragLlm: 120, qdrant: 30, embedding: 30 });
@@ -40,7 +51,10 @@ describe("stack config", () => {
     for (const key of schemaKeys) {
       const wrong = typeof (defaultStackConfig() as Record<string, unknown>)[key] === "number" ? "not-a-number" : 12345;
       const problems = problemsOf({ ...raw, [key]: wrong });
-      expect(problems.map((p) => p.key), key).toContain(key);
+      expect(
+        problems.map((p) => p.key),
+        key,
+      ).toContain(key);
       const problem = problems.find((p) => p.key === key)!;
       expect(problem.value).toEqual(wrong);
       expect(problem.allowed.length).toBeGreaterThan(5);

@@ -10,7 +10,9 @@ function deploy(args: string[], env: Record<string, string> = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-home-"));
   const log = path.join(home, "pulumi-calls.log");
   const fake = path.join(home, "pulumi");
-  fs.writeFileSync(fake, `#!/usr/bin/env bash\necho "$*" >> "${log}"\necho "PASS_FILE=\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" >> "${log}"\n`, { mode: 0o755 });
+  fs.writeFileSync(fake, `#!/usr/bin/env bash\necho "$*" >> "${log}"\necho "PASS_FILE=\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" >> "${log}"\n`, {
+    mode: 0o755,
+  });
   const result = spawnSync("bash", ["scripts/deploy.sh", ...args], {
     cwd: PROJECT_DIR,
     env: { PATH: process.env.PATH!, HOME: home, PULUMI: fake, SKIP_NPM_CI: "1", SKIP_MODEL_PULL: "1", ...env },

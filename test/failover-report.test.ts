@@ -91,6 +91,8 @@ describe("faultFigures", () => {
 
   it("prints one line, with none for what did not happen", () => {
     const line = faultLine("litellm-1.2.3", "wedge", faultFigures(requests, { faultAt: 100, clearedAt: 300 }));
-    expect(line).toMatch(/^fault=wedge gateway=litellm-1\.2\.3 requests=8 failed=0 p50_ms=\d+\.\d p99_ms=5000\.0 detect_s=none max_extra_ms=2988\.0 window_max_extra_ms=4988\.0 recovered_s=none$/);
+    expect(line).toMatch(
+      /^fault=wedge gateway=litellm-1\.2\.3 requests=8 failed=0 p50_ms=\d+\.\d p99_ms=5000\.0 detect_s=none max_extra_ms=2988\.0 window_max_extra_ms=4988\.0 recovered_s=none$/,
+    );
   });
 });

@@ -39,7 +39,10 @@ describe.each(["p2", "p3"])("%s durations survive Go's round trip unchanged", (s
     const durations = durationsOf(captured);
     expect(durations.length).toBeGreaterThanOrEqual(containers(captured).length * 5);
     const readBack = goRoundTrip(durations.map((d) => d.value));
-    const changed = durations.map((d, i) => ({ ...d, readBack: readBack[i] })).filter((d) => d.readBack !== d.value).map((d) => `${d.where}: ${d.value} -> ${d.readBack}`);
+    const changed = durations
+      .map((d, i) => ({ ...d, readBack: readBack[i] }))
+      .filter((d) => d.readBack !== d.value)
+      .map((d) => `${d.where}: ${d.value} -> ${d.readBack}`);
     expect(changed).toEqual([]);
   });
 });

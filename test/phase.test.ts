@@ -8,7 +8,9 @@ import { PROJECT_DIR } from "./support/pulumi-harness";
 
 const P3_DIRS = { mcp: { workspaceDir: "/srv/repo" }, memory: { scriptsDir: "/srv/repo/scripts" } };
 const services = (raw: Record<string, unknown>) =>
-  planStack(parseStackConfig(raw), { stack: "t", projectDir: PROJECT_DIR, lock: REPO_LOCK, secrets: {} }).services.map((s) => s.service).sort();
+  planStack(parseStackConfig(raw), { stack: "t", projectDir: PROJECT_DIR, lock: REPO_LOCK, secrets: {} })
+    .services.map((s) => s.service)
+    .sort();
 /** The healer is no phase's: it runs in both unless `healer.enabled` is false. */
 const P2 = ["api-gateway", "embedding", "embedding-server", "healer", "inference-chat", "inference-code", "qdrant", "rag"];
 const MCP = ["mcp-server"];
@@ -38,7 +40,9 @@ describe("phase", () => {
   });
 
   it("in p3 a section's enabled: false leaves it out", () => {
-    expect(services({ phase: "p3", ...P3_DIRS, gateway: { requireKey: false }, monitoring: { enabled: false } })).toEqual(sorted(P2, MCP, MEMORY));
+    expect(services({ phase: "p3", ...P3_DIRS, gateway: { requireKey: false }, monitoring: { enabled: false } })).toEqual(
+      sorted(P2, MCP, MEMORY),
+    );
     expect(services({ phase: "p3", mcp: { enabled: false }, memory: { enabled: false } })).toEqual(sorted(P2, MONITORING));
   });
 
@@ -52,13 +56,19 @@ describe("phase", () => {
     const [problem, ...rest] = problemsOf({ phase: "p2", monitoring: { enabled: true } });
     expect(rest).toEqual([]);
     expect(problem).toMatchObject({ key: "monitoring.enabled", value: true });
-    expect(problem!.allowed).toBe('turns on a p3 section, but phase is "p2" (p2 deploys the two llama.cpp servers, the gateway, Qdrant, embedding and RAG only)');
+    expect(problem!.allowed).toBe(
+      'turns on a p3 section, but phase is "p2" (p2 deploys the two llama.cpp servers, the gateway, Qdrant, embedding and RAG only)',
+    );
     expect(problem!.fix).toMatch(/^pulumi config set phase p3 /);
     expect(problemsOf({ mcp: { enabled: true, workspaceDir: "/srv" } }).map((p) => p.key)).toEqual(["mcp.enabled"]);
   });
 
   it("the committed stacks say what they deploy by their phase", () => {
-    expect(parseStackConfig({ phase: "p3", ...P3_DIRS })).toMatchObject({ mcp: { enabled: true }, memory: { enabled: true }, monitoring: { enabled: true } });
+    expect(parseStackConfig({ phase: "p3", ...P3_DIRS })).toMatchObject({
+      mcp: { enabled: true },
+      memory: { enabled: true },
+      monitoring: { enabled: true },
+    });
     expect(parseStackConfig({})).toMatchObject({ mcp: { enabled: false }, memory: { enabled: false }, monitoring: { enabled: false } });
   });
 });

@@ -8,7 +8,8 @@ import { missingBuildContexts } from "../program/build-contexts";
 import { REPO_LOCK } from "./support/model-lock";
 import { PROJECT_DIR } from "./support/pulumi-harness";
 
-const plan = (stack: string, sets: string[] = [], secrets = {}) => planStack(loadStackFile(stack, PROJECT_DIR, sets), { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK, secrets });
+const plan = (stack: string, sets: string[] = [], secrets = {}) =>
+  planStack(loadStackFile(stack, PROJECT_DIR, sets), { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK, secrets });
 const problemsOf = (run: () => unknown) => {
   let error: unknown;
   try {
@@ -32,7 +33,10 @@ describe("keys each caller sends", () => {
   it("p2 with the reference RAG, which sends no key: refused, naming the caller, the key and the fix", async () => {
     const [problem, ...rest] = problemsOf(() => plan("p2", ["rag.implementation=reference"]));
     expect(rest).toEqual([]);
-    expect(problem).toMatchObject({ key: "gateway.requireKey", allowed: expect.stringMatching(/^rag calls api-gateway, which requires gatewayMasterKey, but rag cannot send it/) });
+    expect(problem).toMatchObject({
+      key: "gateway.requireKey",
+      allowed: expect.stringMatching(/^rag calls api-gateway, which requires gatewayMasterKey, but rag cannot send it/),
+    });
     expect(problem!.fix).toContain("pulumi config set --path 'gateway.requireKey' false");
   });
 
@@ -46,7 +50,9 @@ describe("keys each caller sends", () => {
 
   it("p3 with the gateway key required: the reference MCP server cannot send it", async () => {
     const problems = problemsOf(() => plan("p3", ["gateway.requireKey=true"]));
-    expect(problems.map((p) => p.allowed)).toEqual([expect.stringMatching(/^mcp-server calls api-gateway, which requires gatewayMasterKey, but mcp-server cannot send it/)]);
+    expect(problems.map((p) => p.allowed)).toEqual([
+      expect.stringMatching(/^mcp-server calls api-gateway, which requires gatewayMasterKey, but mcp-server cannot send it/),
+    ]);
   });
 
   it("p3 with a Qdrant key: the reference memory services cannot send it", async () => {

@@ -36,10 +36,30 @@ describe("inference.mode cpu", () => {
   });
 
   it.each([
-    ["a CPU image of another build", { inference: { mode: "cpu", cpuImage: "ghcr.io/ggml-org/llama.cpp:server-b9000" } }, "inference.cpuImage", /build b9000 but inference.image is b9851/],
-    ["no GPU for a GPU server", { gpus: [] }, "inference.chat.gpu", /names GPU "0", but gpus is empty \(or run this server on the CPU: inference\.chat\.mode "cpu"\)/],
-    ["the DCGM exporter without a GPU", { inference: { mode: "cpu" }, gpus: [], monitoring: { enabled: true } }, "monitoring.dcgmExporter.enabled", /needs an NVIDIA GPU/],
-    ["a malformed engine API version", { docker: { engineApiVersion: "25" } }, "docker.engineApiVersion", /"auto" or an Engine API version/],
+    [
+      "a CPU image of another build",
+      { inference: { mode: "cpu", cpuImage: "ghcr.io/ggml-org/llama.cpp:server-b9000" } },
+      "inference.cpuImage",
+      /build b9000 but inference.image is b9851/,
+    ],
+    [
+      "no GPU for a GPU server",
+      { gpus: [] },
+      "inference.chat.gpu",
+      /names GPU "0", but gpus is empty \(or run this server on the CPU: inference\.chat\.mode "cpu"\)/,
+    ],
+    [
+      "the DCGM exporter without a GPU",
+      { inference: { mode: "cpu" }, gpus: [], monitoring: { enabled: true } },
+      "monitoring.dcgmExporter.enabled",
+      /needs an NVIDIA GPU/,
+    ],
+    [
+      "a malformed engine API version",
+      { docker: { engineApiVersion: "25" } },
+      "docker.engineApiVersion",
+      /"auto" or an Engine API version/,
+    ],
   ])("rejects %s, naming the key", (_what, raw, key, message) => {
     let error: unknown;
     try {

@@ -31,7 +31,9 @@ describe("GPU plan with nGpuLayers: auto", () => {
     expect(gpu.estimatedMiB).toBeLessThanOrEqual(gpu.budgetMiB);
     // One more layer must not fit: recompute independently from the server's own argv.
     const config = parseStackConfig(raw);
-    const oneMore = estimateFromArgs(llamaServerArgs(config.inference.code, code.nGpuLayers + 1), lockLookup(REPO_LOCK), { overheadMiB: 300 });
+    const oneMore = estimateFromArgs(llamaServerArgs(config.inference.code, code.nGpuLayers + 1), lockLookup(REPO_LOCK), {
+      overheadMiB: 300,
+    });
     expect(chat.estimate.totalMiB + oneMore.totalMiB).toBeGreaterThan(gpu.budgetMiB);
   });
 
@@ -39,20 +41,26 @@ describe("GPU plan with nGpuLayers: auto", () => {
     const raw = p2Raw() as any;
     raw.inference.chat.nGpuLayers = "auto";
     raw.inference.code.nGpuLayers = "auto";
-    const chatFirst = (plan(raw)).gpuPlan.layers;
+    const chatFirst = plan(raw).gpuPlan.layers;
     raw.inference.preferOnGpu = "code";
-    const codeFirst = (plan(raw)).gpuPlan.layers;
+    const codeFirst = plan(raw).gpuPlan.layers;
     expect(chatFirst.chat).toBeGreaterThan(codeFirst.chat);
     expect(codeFirst.code).toBeGreaterThan(chatFirst.code);
   });
 
   it("puts each server's estimate under the GPU it names", async () => {
     const raw = p2Raw() as any;
-    raw.gpus = [{ id: "0", totalMiB: 6141 }, { id: "1", totalMiB: 8192 }];
+    raw.gpus = [
+      { id: "0", totalMiB: 6141 },
+      { id: "1", totalMiB: 8192 },
+    ];
     raw.inference.code.gpu = "1";
     raw.inference.code.nGpuLayers = 999;
     const { gpuPlan, services } = plan(raw);
-    expect(gpuPlan.gpus.map((g) => [g.id, g.assignments.map((a) => a.service)])).toEqual([["0", ["inference-chat"]], ["1", ["inference-code"]]]);
+    expect(gpuPlan.gpus.map((g) => [g.id, g.assignments.map((a) => a.service)])).toEqual([
+      ["0", ["inference-chat"]],
+      ["1", ["inference-code"]],
+    ]);
     expect(services.find((s) => s.service === "inference-code")!.gpuDeviceIds).toEqual(["1"]);
   });
 });
@@ -77,7 +85,8 @@ describe("gateway routes", () => {
 });
 
 describe("gateway health checks", () => {
-  const render = (raw: Record<string, unknown>) => buildLiteLLMConfig(gatewaySettings(planContext(parseStackConfig(raw), { stack: "p2", projectDir: PROJECT_DIR })));
+  const render = (raw: Record<string, unknown>) =>
+    buildLiteLLMConfig(gatewaySettings(planContext(parseStackConfig(raw), { stack: "p2", projectDir: PROJECT_DIR })));
 
   it("checks each server once per round, through its primary route, and lets the router skip the failing ones", () => {
     const rendered = render({});
@@ -131,10 +140,18 @@ describe("start order", () => {
   });
 
   it("finds cycles and the critical path", () => {
-    expect(() => topologicalOrder([{ id: "a", dependsOn: ["b"] }, { id: "b", dependsOn: ["a"] }])).toThrow(DependencyCycleError);
+    expect(() =>
+      topologicalOrder([
+        { id: "a", dependsOn: ["b"] },
+        { id: "b", dependsOn: ["a"] },
+      ]),
+    ).toThrow(DependencyCycleError);
     const nodes = [
-      { id: "chat", dependsOn: [] }, { id: "code", dependsOn: [] }, { id: "gateway", dependsOn: ["chat", "code"] },
-      { id: "qdrant", dependsOn: [] }, { id: "rag", dependsOn: ["gateway", "qdrant"] },
+      { id: "chat", dependsOn: [] },
+      { id: "code", dependsOn: [] },
+      { id: "gateway", dependsOn: ["chat", "code"] },
+      { id: "qdrant", dependsOn: [] },
+      { id: "rag", dependsOn: ["gateway", "qdrant"] },
     ];
     const cost: Record<string, number> = { chat: 30, code: 90, gateway: 20, qdrant: 5, rag: 10 };
     expect(criticalPath(nodes, (id) => cost[id])).toEqual({ chain: ["code", "gateway", "rag"], seconds: 120 });
@@ -145,5 +162,7 @@ it("ships the rendered LiteLLM config unchanged into the gateway container", asy
   const { services } = planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR, lock: REPO_LOCK });
   const gateway = services.find((s) => s.service === "api-gateway")!;
   const config = parseStackConfig(p2Raw());
-  expect(parseYaml(gateway.files[0].content)).toEqual(buildLiteLLMConfig(gatewaySettings(planContext(config, { stack: "p2", projectDir: PROJECT_DIR }))));
+  expect(parseYaml(gateway.files[0].content)).toEqual(
+    buildLiteLLMConfig(gatewaySettings(planContext(config, { stack: "p2", projectDir: PROJECT_DIR }))),
+  );
 });

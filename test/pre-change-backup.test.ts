@@ -20,7 +20,11 @@ const backupOf = (stack: CapturedStack, container: string): CapturedResource | u
 
 describe("pre-change backup", () => {
   it("comes before each data-holding container, and before no other", () => {
-    expect(backups(p3).map((r) => r.name.replace(/^.*?-(qdrant|mcp-server|memory-api|memory-maintainer)-pre-change-backup$/, "$1")).sort()).toEqual([...DATA_HOLDERS].sort());
+    expect(
+      backups(p3)
+        .map((r) => r.name.replace(/^.*?-(qdrant|mcp-server|memory-api|memory-maintainer)-pre-change-backup$/, "$1"))
+        .sort(),
+    ).toEqual([...DATA_HOLDERS].sort());
     for (const name of DATA_HOLDERS) expect(backupOf(p3, name), name).toBeDefined();
     for (const name of ["inference-chat", "api-gateway", "rag", "prometheus"]) expect(backupOf(p3, name), name).toBeUndefined();
   });
@@ -30,7 +34,20 @@ describe("pre-change backup", () => {
     expect(qdrant.inputs.dir).toBe(PROJECT_DIR);
     // The mocks' project root is the placeholder "rootDirectory".
     expect(qdrant.inputs.create).toBe(
-      shellCommand(["node", "node_modules/tsx/dist/cli.mjs", "scripts/backup.ts", "--stack", "p3", "--container", "qdrant", "--missing-ok", "--dir", "rootDirectory/backups/p3/pre-change/qdrant", "--keep", "5"]),
+      shellCommand([
+        "node",
+        "node_modules/tsx/dist/cli.mjs",
+        "scripts/backup.ts",
+        "--stack",
+        "p3",
+        "--container",
+        "qdrant",
+        "--missing-ok",
+        "--dir",
+        "rootDirectory/backups/p3/pre-change/qdrant",
+        "--keep",
+        "5",
+      ]),
     );
     expect(shellCommand(["a b", "it's", "--x=1"])).toBe(`'a b' 'it'\\''s' --x=1`);
   });

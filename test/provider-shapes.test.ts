@@ -6,8 +6,15 @@ import { imagePinProblem, llamaBuildOf, parseImageRef, PINNED_IMAGES } from "../
 describe("Go durations", () => {
   // Go's time.Duration(x).String() for these values, as the Docker daemon reports them.
   it.each([
-    [0, "0s"], [500, "500ms"], [5000, "5s"], [60_000, "1m0s"], [90_000, "1m30s"],
-    [600_000, "10m0s"], [3_600_000, "1h0m0s"], [3_723_000, "1h2m3s"], [1500, "1.5s"],
+    [0, "0s"],
+    [500, "500ms"],
+    [5000, "5s"],
+    [60_000, "1m0s"],
+    [90_000, "1m30s"],
+    [600_000, "10m0s"],
+    [3_600_000, "1h0m0s"],
+    [3_723_000, "1h2m3s"],
+    [1500, "1.5s"],
   ])("%d ms is %s", (ms, text) => {
     expect(goDuration(ms)).toBe(text);
     expect(parseGoDuration(text)).toBe(ms);
@@ -58,6 +65,12 @@ describe("image references", () => {
 describe("capability names", () => {
   it("are written the way Docker reads them back", async () => {
     const { canonicalCapability } = await import("../components/service");
-    expect(["chown", "CAP_SETUID", "ALL", "net_bind_service", "all"].map(canonicalCapability)).toEqual(["CAP_CHOWN", "CAP_SETUID", "ALL", "CAP_NET_BIND_SERVICE", "ALL"]);
+    expect(["chown", "CAP_SETUID", "ALL", "net_bind_service", "all"].map(canonicalCapability)).toEqual([
+      "CAP_CHOWN",
+      "CAP_SETUID",
+      "ALL",
+      "CAP_NET_BIND_SERVICE",
+      "ALL",
+    ]);
   });
 });

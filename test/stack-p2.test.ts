@@ -3,11 +3,27 @@ import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isCanonicalGoDuration, parseGoDuration } from "../lib/durations";
-import { type CapturedStack, containerNamed, containers, PROJECT_DIR, runProgram, runStackFile, stackFileConfig, dependencyNames } from "./support/pulumi-harness";
+import {
+  type CapturedStack,
+  containerNamed,
+  containers,
+  PROJECT_DIR,
+  runProgram,
+  runStackFile,
+  stackFileConfig,
+  dependencyNames,
+} from "./support/pulumi-harness";
 
 const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"];
 const HOST_PORTS: Record<string, number[]> = {
-  "inference-chat": [8001], "inference-code": [8004], "api-gateway": [8000], qdrant: [6333, 6334], "embedding-server": [8006], embedding: [8003], rag: [8002], healer: [],
+  "inference-chat": [8001],
+  "inference-code": [8004],
+  "api-gateway": [8000],
+  qdrant: [6333, 6334],
+  "embedding-server": [8006],
+  embedding: [8003],
+  rag: [8002],
+  healer: [],
 };
 
 let p2: CapturedStack;
@@ -22,7 +38,11 @@ function flag(command: string[], name: string): string | undefined {
 
 describe("p2 stack under mocks", () => {
   it("has the reference's six p2 services, named as in the reference, plus the llama.cpp embedding server and the healer", () => {
-    expect(containers(p2).map((c) => c.inputs.name).sort()).toEqual([...P2_SERVICES].sort());
+    expect(
+      containers(p2)
+        .map((c) => c.inputs.name)
+        .sort(),
+    ).toEqual([...P2_SERVICES].sort());
   });
 
   it("registers every resource once", () => {
@@ -102,7 +122,8 @@ describe("p2 stack under mocks", () => {
       expect(c.deviceRequests).toEqual([{ driver: "nvidia", deviceIds: ["0"], capabilities: ["gpu"] }]);
       expect(c.gpus).toBeUndefined();
     }
-    for (const name of ["api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"]) expect(containerNamed(p2, name).inputs.deviceRequests).toBeUndefined();
+    for (const name of ["api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"])
+      expect(containerNamed(p2, name).inputs.deviceRequests).toBeUndefined();
   });
 
   it("pins the llama.cpp CUDA image and every memory-relevant llama-server flag, as measured", () => {
@@ -182,19 +203,36 @@ describe("p2 stack under mocks", () => {
   it("wires RAG to its dependencies by service name, with the reference's timeouts and retries", () => {
     const envs = new Set(containerNamed(p2, "rag").inputs.envs as string[]);
     for (const expected of [
-      "QDRANT_URL=http://qdrant:6333", "EMBEDDING_URL=http://embedding:8003", "RAG_LLM_API_BASE=http://api-gateway:8000/v1",
-      "LLM_REQUEST_TIMEOUT=60", "LLM_CONNECT_TIMEOUT=10", "RAG_LLM_TIMEOUT=120", "QDRANT_TIMEOUT=30", "EMBEDDING_TIMEOUT=30",
-      "QDRANT_MAX_RETRIES=3", "QDRANT_RETRY_MIN_WAIT=2", "QDRANT_RETRY_MAX_WAIT=10",
-    ]) expect(envs.has(expected), expected).toBe(true);
+      "QDRANT_URL=http://qdrant:6333",
+      "EMBEDDING_URL=http://embedding:8003",
+      "RAG_LLM_API_BASE=http://api-gateway:8000/v1",
+      "LLM_REQUEST_TIMEOUT=60",
+      "LLM_CONNECT_TIMEOUT=10",
+      "RAG_LLM_TIMEOUT=120",
+      "QDRANT_TIMEOUT=30",
+      "EMBEDDING_TIMEOUT=30",
+      "QDRANT_MAX_RETRIES=3",
+      "QDRANT_RETRY_MIN_WAIT=2",
+      "QDRANT_RETRY_MAX_WAIT=10",
+    ])
+      expect(envs.has(expected), expected).toBe(true);
   });
 
   it("builds RAG and embedding from this repository's services/ with a pinned local tag, nothing from a sibling checkout", () => {
     const images = p2.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
-    for (const [service, dockerfile] of [["rag", "rag/Dockerfile"], ["embedding", "embedding/Dockerfile"]]) {
+    for (const [service, dockerfile] of [
+      ["rag", "rag/Dockerfile"],
+      ["embedding", "embedding/Dockerfile"],
+    ]) {
       const image = images.find((i) => i.inputs.name === `local-ai-suite/${service}:0.2.0`)!;
       expect(image.inputs.build).toMatchObject({ context: `${PROJECT_DIR}/services`, dockerfile });
     }
-    expect(images.filter((i) => i.inputs.build).map((i) => i.inputs.build.context).filter((c: string) => !c.startsWith(PROJECT_DIR))).toEqual([]);
+    expect(
+      images
+        .filter((i) => i.inputs.build)
+        .map((i) => i.inputs.build.context)
+        .filter((c: string) => !c.startsWith(PROJECT_DIR)),
+    ).toEqual([]);
     for (const image of images) expect(image.inputs.keepLocally).toBe(true);
   });
 
@@ -210,16 +248,30 @@ describe("p2 stack under mocks", () => {
       expect(types.get(group.parent)!.type).toBe("local-ai-suite:stack:LocalAiSuite");
     }
     const groupTypes = new Set(p2.resources.filter((r) => !r.custom && r.type !== "local-ai-suite:service:Service").map((r) => r.type));
-    expect(groupTypes).toEqual(new Set([
-      "local-ai-suite:stack:LocalAiSuite", "local-ai-suite:inference:InferencePair", "local-ai-suite:gateway:Gateway",
-      "local-ai-suite:vector-store:VectorStore", "local-ai-suite:rag:Rag", "local-ai-suite:healer:Healer",
-    ]));
+    expect(groupTypes).toEqual(
+      new Set([
+        "local-ai-suite:stack:LocalAiSuite",
+        "local-ai-suite:inference:InferencePair",
+        "local-ai-suite:gateway:Gateway",
+        "local-ai-suite:vector-store:VectorStore",
+        "local-ai-suite:rag:Rag",
+        "local-ai-suite:healer:Healer",
+      ]),
+    );
     const network = p2.resources.find((r) => r.type === "docker:index/network:Network")!;
     expect(network.options.deleteBeforeReplace).toBe(true);
   });
 
   it("exports endpoints, container names and the GPU plan", () => {
-    expect(p2.outputs.endpoints).toMatchObject({ "api-gateway": "http://127.0.0.1:8000", "inference-chat": "http://127.0.0.1:8001", "inference-code": "http://127.0.0.1:8004", rag: "http://127.0.0.1:8002", embedding: "http://127.0.0.1:8003", qdrant: "http://127.0.0.1:6333", "qdrant-6334": "http://127.0.0.1:6334" });
+    expect(p2.outputs.endpoints).toMatchObject({
+      "api-gateway": "http://127.0.0.1:8000",
+      "inference-chat": "http://127.0.0.1:8001",
+      "inference-code": "http://127.0.0.1:8004",
+      rag: "http://127.0.0.1:8002",
+      embedding: "http://127.0.0.1:8003",
+      qdrant: "http://127.0.0.1:6333",
+      "qdrant-6334": "http://127.0.0.1:6334",
+    });
     expect(p2.outputs.containers["api-gateway"]).toBe("api-gateway");
     const [gpu] = p2.outputs.gpuPlan;
     expect(gpu).toMatchObject({ gpu: "0", budgetMiB: 6141 - 400 });
@@ -238,7 +290,10 @@ describe("p2 stack under mocks", () => {
 
 describe("bad input fails before any resource is registered", () => {
   it("a config error names the key", async () => {
-    const run = runProgram({ stack: "p2", config: { ...stackFileConfig("p2"), "local-ai-suite:gateway": JSON.stringify({ hostPort: "x" }) } });
+    const run = runProgram({
+      stack: "p2",
+      config: { ...stackFileConfig("p2"), "local-ai-suite:gateway": JSON.stringify({ hostPort: "x" }) },
+    });
     await expect(run).rejects.toThrow(/local-ai-suite:gateway\.hostPort = "x"/);
   });
 

@@ -22,7 +22,11 @@ const binds = (captured: CapturedStack, name: string) => (containerNamed(capture
 
 describe("p3 stack under mocks", () => {
   it("has p2's services, the MCP and memory services and the monitoring stack, nothing else", () => {
-    expect(containers(p3).map((c) => c.inputs.name).sort()).toEqual([...ALL].sort());
+    expect(
+      containers(p3)
+        .map((c) => c.inputs.name)
+        .sort(),
+    ).toEqual([...ALL].sort());
   });
 
   it.each(ALL)("%s is healthchecked, waited for, and not privileged", (name) => {
@@ -45,12 +49,15 @@ describe("p3 stack under mocks", () => {
     expect(dependencyNames(p3, "prometheus")).toEqual(["alertmanager"]);
     expect(dependencyNames(p3, "alloy")).toEqual(["loki"]);
     // Every dependency waits for its own healthcheck, so dependsOn means "after it is healthy".
-    for (const c of containers(p3)) for (const dep of dependencyNames(p3, c.inputs.name)) expect(containerNamed(p3, dep).inputs.wait).toBe(true);
+    for (const c of containers(p3))
+      for (const dep of dependencyNames(p3, c.inputs.name)) expect(containerNamed(p3, dep).inputs.wait).toBe(true);
   });
 
   it("publishes ports on loopback only, at the reference's port numbers, and no exporter port", () => {
     type Port = { ip: string; external: number };
-    const published: Record<string, Port[]> = Object.fromEntries(containers(p3).map((c) => [c.inputs.name, (c.inputs.ports ?? []) as Port[]]));
+    const published: Record<string, Port[]> = Object.fromEntries(
+      containers(p3).map((c) => [c.inputs.name, (c.inputs.ports ?? []) as Port[]]),
+    );
     for (const ports of Object.values(published)) for (const p of ports) expect(p.ip).toBe("127.0.0.1");
     const externals = (name: string) => published[name].map((p) => p.external).sort();
     expect(externals("mcp-server")).toEqual([8020, 8021]);
@@ -64,14 +71,24 @@ describe("p3 stack under mocks", () => {
 
   it("keeps the memory databases and the security DB on host paths under dataDir", () => {
     expect(binds(p3, "memory-api")).toContainEqual({ hostPath: `${DATA_DIR}/memory`, containerPath: "/app/memory", readOnly: false });
-    expect(binds(p3, "memory-maintainer")).toContainEqual({ hostPath: `${DATA_DIR}/memory`, containerPath: "/app/memory", readOnly: false });
+    expect(binds(p3, "memory-maintainer")).toContainEqual({
+      hostPath: `${DATA_DIR}/memory`,
+      containerPath: "/app/memory",
+      readOnly: false,
+    });
     expect(binds(p3, "mcp-server")).toContainEqual({ hostPath: `${DATA_DIR}/sqlite`, containerPath: "/mnt/data/sqlite", readOnly: false });
     expect(containerNamed(p3, "mcp-server").inputs.envs).toContain("SECURITY_DB_PATH=/mnt/data/sqlite/security.db");
   });
 
   it("keeps monitoring data on named volumes that a destroy or rename leaves in place", () => {
     const volumes = p3.resources.filter((r) => r.type === "docker:index/volume:Volume");
-    expect(volumes.map((v) => v.inputs.name).sort()).toEqual(["alertmanager-data", "alloy-data", "grafana-data", "loki-data", "prometheus-data"]);
+    expect(volumes.map((v) => v.inputs.name).sort()).toEqual([
+      "alertmanager-data",
+      "alloy-data",
+      "grafana-data",
+      "loki-data",
+      "prometheus-data",
+    ]);
     for (const v of volumes) expect(v.options.retainOnDelete).toBe(true);
     const mounts = (name: string) => containerNamed(p3, name).inputs.mounts as { type: string; source: string; target: string }[];
     expect(mounts("prometheus")).toEqual([{ type: "volume", source: "prometheus-data", target: "/prometheus", readOnly: false }]);
@@ -93,13 +110,24 @@ describe("p3 stack under mocks", () => {
 
   it("mounts every monitoring host path read-only", () => {
     for (const name of MONITORING) for (const b of binds(p3, name)) expect(b.readOnly, `${name} ${b.hostPath}`).toBe(true);
-    expect(binds(p3, "node-exporter").map((b) => b.hostPath).sort()).toEqual(["/", "/proc", "/sys"]);
-    expect(binds(p3, "cadvisor").map((b) => b.hostPath).sort()).toEqual(["/", "/dev/disk", "/sys", "/var/lib/docker", "/var/run/docker.sock"]);
+    expect(
+      binds(p3, "node-exporter")
+        .map((b) => b.hostPath)
+        .sort(),
+    ).toEqual(["/", "/proc", "/sys"]);
+    expect(
+      binds(p3, "cadvisor")
+        .map((b) => b.hostPath)
+        .sort(),
+    ).toEqual(["/", "/dev/disk", "/sys", "/var/lib/docker", "/var/run/docker.sock"]);
   });
 
   it("gives the DCGM exporter the GPU with a zero VRAM claim, and no other monitoring container a GPU", () => {
-    expect(containerNamed(p3, "dcgm-exporter").inputs.deviceRequests).toEqual([{ driver: "nvidia", deviceIds: ["0"], capabilities: ["gpu"] }]);
-    for (const name of [...P3_SERVICES, ...MONITORING.filter((m) => m !== "dcgm-exporter")]) expect(containerNamed(p3, name).inputs.deviceRequests, name).toBeUndefined();
+    expect(containerNamed(p3, "dcgm-exporter").inputs.deviceRequests).toEqual([
+      { driver: "nvidia", deviceIds: ["0"], capabilities: ["gpu"] },
+    ]);
+    for (const name of [...P3_SERVICES, ...MONITORING.filter((m) => m !== "dcgm-exporter")])
+      expect(containerNamed(p3, name).inputs.deviceRequests, name).toBeUndefined();
   });
 
   it("generates Grafana's admin password as a secret when the stack sets none", () => {
@@ -139,7 +167,11 @@ describe("p3 with model switching on", () => {
   it("mounts the Docker socket into the MCP server only, with the socket's group, and documents why in the config", async () => {
     const mcp = { enabled: true, workspaceDir: "/mnt/e/local-ai-suite", workspaceWritable: true, modelSwitch: true, dockerGroupId: 998 };
     const withSwitch = await runStackFile("p3", { mcp });
-    expect(binds(withSwitch, "mcp-server")).toContainEqual({ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: false });
+    expect(binds(withSwitch, "mcp-server")).toContainEqual({
+      hostPath: "/var/run/docker.sock",
+      containerPath: "/var/run/docker.sock",
+      readOnly: false,
+    });
     expect(containerNamed(withSwitch, "mcp-server").inputs.groupAdds).toEqual(["998"]);
     expect(containerNamed(withSwitch, "mcp-server").inputs.envs).toContain("USE_ENHANCED_SANDBOX=true");
     const socketHolders = containers(withSwitch)

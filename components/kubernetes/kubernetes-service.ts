@@ -48,7 +48,9 @@ export class KubernetesService extends pulumi.ComponentResource {
     const secret = secretObject(plan, s);
     if (secret) {
       const { keys, ...object } = secret;
-      const stringData = Object.fromEntries(keys.map((e) => [e.key, pulumi.secret(secretValue(s, args.secrets, e.secret, e.env ?? e.path!, this))]));
+      const stringData = Object.fromEntries(
+        keys.map((e) => [e.key, pulumi.secret(secretValue(s, args.secrets, e.secret, e.env ?? e.path!, this))]),
+      );
       this.secret = new k8s.core.v1.Secret(`${name}-secret`, { ...inNamespace(object), stringData }, { parent: this });
     }
 
@@ -69,19 +71,33 @@ export class KubernetesService extends pulumi.ComponentResource {
         : new k8s.apps.v1.Deployment(`${name}-workload`, workload as k8s.apps.v1.DeploymentArgs, workloadOpts);
 
     const service = serviceObject(plan, s);
-    if (service) this.service = new k8s.core.v1.Service(`${name}-service`, inNamespace(service), { parent: this, deleteBeforeReplace: true });
+    if (service)
+      this.service = new k8s.core.v1.Service(`${name}-service`, inNamespace(service), { parent: this, deleteBeforeReplace: true });
 
     const policy = networkPolicyObject(plan, s);
-    if (policy) this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-ingress`, inNamespace(policy), { parent: this, deleteBeforeReplace: true });
+    if (policy)
+      this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-ingress`, inNamespace(policy), {
+        parent: this,
+        deleteBeforeReplace: true,
+      });
 
     this.registerOutputs({ workload: this.workload.metadata.name, service: this.service?.metadata.name });
   }
 }
 
-function secretValue(s: KubernetesServicePlan, secrets: KubernetesServiceArgs["secrets"], key: SecretKey, usedFor: string, owner: pulumi.Resource): pulumi.Output<string> {
+function secretValue(
+  s: KubernetesServicePlan,
+  secrets: KubernetesServiceArgs["secrets"],
+  key: SecretKey,
+  usedFor: string,
+  owner: pulumi.Resource,
+): pulumi.Output<string> {
   const value = secrets[key];
   if (!value) {
-    throw new pulumi.ResourceError(`${s.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`, owner);
+    throw new pulumi.ResourceError(
+      `${s.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`,
+      owner,
+    );
   }
   return value;
 }

@@ -37,14 +37,21 @@ export class KubernetesSuite extends pulumi.ComponentResource {
     const namespace = this.namespace.metadata.name;
     const inNamespace = <T extends { metadata?: object }>(obj: T) => ({ ...obj, metadata: { ...obj.metadata, namespace } });
 
-    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, inNamespace(defaultDenyObject(plan)), { parent: this, deleteBeforeReplace: true });
+    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, inNamespace(defaultDenyObject(plan)), {
+      parent: this,
+      deleteBeforeReplace: true,
+    });
 
     for (const claim of plan.claims) {
       // retainOnDelete: a destroy or a rename never takes stored data with it.
-      this.claims[claim.name] = new k8s.core.v1.PersistentVolumeClaim(`${name}-claim-${claim.name}`, inNamespace(claimObject(plan, claim)), {
-        parent: this,
-        retainOnDelete: true,
-      });
+      this.claims[claim.name] = new k8s.core.v1.PersistentVolumeClaim(
+        `${name}-claim-${claim.name}`,
+        inNamespace(claimObject(plan, claim)),
+        {
+          parent: this,
+          retainOnDelete: true,
+        },
+      );
     }
 
     const secrets = { ...args.secrets };
@@ -57,7 +64,11 @@ export class KubernetesSuite extends pulumi.ComponentResource {
     for (const service of plan.services) {
       const dependencies = service.spec.dependsOn.map((dep) => {
         const created = this.services[dep];
-        if (!created) throw new pulumi.ResourceError(`${service.service} depends on ${dep}, which is not created yet (the plan lists services in start order)`, this);
+        if (!created)
+          throw new pulumi.ResourceError(
+            `${service.service} depends on ${dep}, which is not created yet (the plan lists services in start order)`,
+            this,
+          );
         return created;
       });
       this.services[service.service] = new KubernetesService(

@@ -45,7 +45,11 @@ const hasRowBelow = (node: JsonNode): boolean => children(node).some(([, c]) => 
 function shape(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(shape);
   if (node && typeof node === "object") {
-    return Object.fromEntries(Object.entries(node as Record<string, unknown>).filter(([k]) => k !== "default" && k !== "defaultText").map(([k, v]) => [k, shape(v)]));
+    return Object.fromEntries(
+      Object.entries(node as Record<string, unknown>)
+        .filter(([k]) => k !== "default" && k !== "defaultText")
+        .map(([k, v]) => [k, shape(v)]),
+    );
   }
   return node;
 }
@@ -81,22 +85,40 @@ function formatDefault(nodes: JsonNode[], values: unknown[]): string {
 function rowsOf(nodes: JsonNode[], label: string, paths: string[][], defaults: unknown, out: ConfigRow[]): void {
   const node = nodes[0]!;
   if (node.description !== undefined) {
-    const undocumented = children(node).filter(([, c]) => c.description === undefined && !hasRowBelow(c)).map(([k]) => k.replace(/^\[\]\./, ""));
+    const undocumented = children(node)
+      .filter(([, c]) => c.description === undefined && !hasRowBelow(c))
+      .map(([k]) => k.replace(/^\[\]\./, ""));
     const fields = undocumented.length ? ` Fields: ${undocumented.join(", ")}.` : "";
-    out.push({ key: label, default: formatDefault(nodes, paths.map((p) => valueAt(defaults, p))), meaning: `${node.description}${fields}` });
+    out.push({
+      key: label,
+      default: formatDefault(
+        nodes,
+        paths.map((p) => valueAt(defaults, p)),
+      ),
+      meaning: `${node.description}${fields}`,
+    });
   }
   const kids = children(node);
   const done = new Set<string>();
   for (const [name, child] of kids) {
     if (done.has(name)) continue;
     // Siblings with the same shape and a description share their rows.
-    const same = child.description !== undefined && (child.properties || child.type === "array") ? kids.filter(([n, c]) => !done.has(n) && JSON.stringify(shape(c)) === JSON.stringify(shape(child))).map(([n]) => n) : [name];
+    const same =
+      child.description !== undefined && (child.properties || child.type === "array")
+        ? kids.filter(([n, c]) => !done.has(n) && JSON.stringify(shape(c)) === JSON.stringify(shape(child))).map(([n]) => n)
+        : [name];
     for (const n of same) done.add(n);
     const part = same.length > 1 ? `{${same.join(",")}}` : name;
     const childLabel = part.startsWith("[]") ? `${label}${part}` : label ? `${label}.${part}` : part;
     // Each row of a shared section shows every sibling's default: one path per sibling, in the same order.
     const childNodes = nodes.flatMap((n) => same.map((s) => children(n).find(([k]) => k === s)![1]));
-    rowsOf(childNodes, childLabel, paths.flatMap((p) => same.map((n) => [...p, n])), defaults, out);
+    rowsOf(
+      childNodes,
+      childLabel,
+      paths.flatMap((p) => same.map((n) => [...p, n])),
+      defaults,
+      out,
+    );
   }
 }
 

@@ -22,9 +22,7 @@ export class ConfigError extends Error {
   constructor(problems: ConfigProblem[], source = "stack config") {
     super(
       `Invalid ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems
-          .map((p) => `  - ${PROJECT}:${p.key} = ${show(p.value)}: ${p.allowed}\n      fix: ${p.fix}`)
-          .join("\n"),
+        problems.map((p) => `  - ${PROJECT}:${p.key} = ${show(p.value)}: ${p.allowed}\n      fix: ${p.fix}`).join("\n"),
     );
     this.name = "ConfigError";
     this.problems = problems;
@@ -43,7 +41,10 @@ export function show(value: unknown): string {
 }
 
 export function keyPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), "");
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    "",
+  );
 }
 
 export function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -107,7 +108,8 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, defaults: u
   if (issue.code === "invalid_type") allowed = `expected ${issue.expected}, got ${kindOf(value)}`;
   if (issue.code === "invalid_value") allowed = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (issue.code === "invalid_union") allowed = describeUnion(issue);
-  if (issue.code === "too_small" || issue.code === "too_big") allowed = `${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, "must be ")}`;
+  if (issue.code === "too_small" || issue.code === "too_big")
+    allowed = `${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, "must be ")}`;
   // A custom issue may name its own fix (params.fix), when the generic "set it to the default" is not the fix.
   const ownFix = issue.code === "custom" && typeof issue.params?.fix === "string" ? issue.params.fix : undefined;
   return [{ key: key || "(root)", value, allowed, fix: ownFix ?? setCommand(key, example) }];

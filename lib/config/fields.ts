@@ -33,7 +33,10 @@ export const imageSource = z
         context: z.string().min(1),
         dockerfile: z.string().min(1).default("Dockerfile"),
         /** Tag for the locally built image; bump it to rebuild. */
-        tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).default("0.1.0"),
+        tag: z
+          .string()
+          .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+          .default("0.1.0"),
         /** Docker build arguments (e.g. a mirror's base image); no secrets: they land in the image history. */
         args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
       })

@@ -28,7 +28,10 @@ export function parseStackConfig(raw: RawStackConfig, source = "stack config"): 
  * project's keys, decodes them, and leaves secret keys out (read separately).
  */
 export function rawFromPulumiConfig(all: Record<string, string>, project = PROJECT): RawStackConfig {
-  return rawFromConfigEntries(Object.entries(all).map(([key, text]) => [key, decodeConfigValue(text)]), project);
+  return rawFromConfigEntries(
+    Object.entries(all).map(([key, text]) => [key, decodeConfigValue(text)]),
+    project,
+  );
 }
 
 /**

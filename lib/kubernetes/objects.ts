@@ -51,7 +51,17 @@ import type {
  * containerd's: the same list) when its spec states none: all but NET_RAW,
  * MKNOD, AUDIT_WRITE, SETFCAP and SYS_CHROOT, which no service here uses.
  */
-export const DEFAULT_KEPT_CAPS = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETPCAP", "SETUID"] as const;
+export const DEFAULT_KEPT_CAPS = [
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "NET_BIND_SERVICE",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+] as const;
 
 /** The names of the objects the components autoname (so a content change rolls the pods). */
 export interface NameRefs<N> {
@@ -100,7 +110,10 @@ function container<N>(k: KubernetesPlan, s: KubernetesServicePlan, refs: NameRef
     ...s.secrets.filter((e) => e.path).map((e) => ({ name: SECRET_VOLUME, mountPath: e.path!, subPath: e.key, readOnly: true })),
   ];
   const caps = spec.capabilities
-    ? { drop: spec.capabilities.drop.map(canonicalCap), ...(spec.capabilities.add.length ? { add: spec.capabilities.add.map(canonicalCap) } : {}) }
+    ? {
+        drop: spec.capabilities.drop.map(canonicalCap),
+        ...(spec.capabilities.add.length ? { add: spec.capabilities.add.map(canonicalCap) } : {}),
+      }
     : { drop: ["ALL"], add: [...DEFAULT_KEPT_CAPS] };
   return {
     name: s.service,
@@ -112,7 +125,11 @@ function container<N>(k: KubernetesPlan, s: KubernetesServicePlan, refs: NameRef
     ports: s.ports.map((port) => ({ name: portName(port), containerPort: port, protocol: "TCP" as const })),
     resources: {
       limits: { cpu: cpuQuantity(spec.limits.cpus), memory: memoryQuantity(spec.limits.memoryMiB), ...gpu },
-      requests: { cpu: cpuQuantity(spec.limits.cpus * k.settings.cpuRequestFraction), memory: memoryQuantity(spec.limits.memoryMiB), ...gpu },
+      requests: {
+        cpu: cpuQuantity(spec.limits.cpus * k.settings.cpuRequestFraction),
+        memory: memoryQuantity(spec.limits.memoryMiB),
+        ...gpu,
+      },
     },
     ...(s.probes ?? {}),
     volumeMounts,
@@ -132,7 +149,14 @@ function volumes<N>(s: KubernetesServicePlan, refs: NameRefs<N>): Volume<N>[] {
   for (const m of s.mounts) {
     if (seen.has(m.volume)) continue;
     seen.add(m.volume);
-    if (m.source.kind === "claim") out.push({ name: m.volume, persistentVolumeClaim: { claimName: m.source.claim, ...(m.readOnly && s.mounts.filter((x) => x.volume === m.volume).every((x) => x.readOnly) ? { readOnly: true } : {}) } });
+    if (m.source.kind === "claim")
+      out.push({
+        name: m.volume,
+        persistentVolumeClaim: {
+          claimName: m.source.claim,
+          ...(m.readOnly && s.mounts.filter((x) => x.volume === m.volume).every((x) => x.readOnly) ? { readOnly: true } : {}),
+        },
+      });
     else if (m.source.kind === "hostPath") out.push({ name: m.volume, hostPath: { path: m.source.path, type: m.source.type } });
     else out.push({ name: m.volume, emptyDir: { medium: "Memory", ...(m.source.sizeLimit ? { sizeLimit: m.source.sizeLimit } : {}) } });
   }
@@ -206,7 +230,8 @@ export function workloadObject<N = string>(k: KubernetesPlan, s: KubernetesServi
       revisionHistoryLimit: 3,
       progressDeadlineSeconds: s.timeoutSec,
       selector,
-      strategy: s.strategy === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      strategy:
+        s.strategy === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template,
     },
   };
@@ -281,7 +306,10 @@ export function configMapObject(k: KubernetesPlan, s: KubernetesServicePlan): Co
 }
 
 /** The service's Secret without its values (the component fills `stringData` from Pulumi secrets; no name: autonamed); none without secrets. */
-export function secretObject(k: KubernetesPlan, s: KubernetesServicePlan): { apiVersion: "v1"; kind: "Secret"; type: "Opaque"; metadata: ObjectMeta; keys: KubernetesServicePlan["secrets"] } | undefined {
+export function secretObject(
+  k: KubernetesPlan,
+  s: KubernetesServicePlan,
+): { apiVersion: "v1"; kind: "Secret"; type: "Opaque"; metadata: ObjectMeta; keys: KubernetesServicePlan["secrets"] } | undefined {
   if (s.secrets.length === 0) return undefined;
   const { name: _name, ...metadata } = meta(k, "", { [NAME_LABEL]: s.service });
   return { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata, keys: s.secrets };

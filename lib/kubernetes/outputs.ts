@@ -9,7 +9,9 @@ export function kubernetesOutputs(plan: StackPlan, k: KubernetesPlan) {
     target: "kubernetes" as const,
     namespace: k.namespace,
     /** In-cluster URL of each service's first port. */
-    services: Object.fromEntries(k.services.filter((s) => s.ports.length).map((s) => [s.service, `http://${s.service}.${k.namespace}.svc:${s.ports[0]}`])),
+    services: Object.fromEntries(
+      k.services.filter((s) => s.ports.length).map((s) => [s.service, `http://${s.service}.${k.namespace}.svc:${s.ports[0]}`]),
+    ),
     /** What replaces the published host ports: a port-forward to the same local port. */
     portForward: Object.fromEntries(
       plan.endpoints.map((e) => {
@@ -20,6 +22,14 @@ export function kubernetesOutputs(plan: StackPlan, k: KubernetesPlan) {
     ),
     workloads: Object.fromEntries(k.services.map((s) => [s.service, `${s.kind}/${s.name}`])),
     claims: k.claims.map((c) => ({ name: c.name, sizeGiB: c.sizeGiB, replaces: c.dockerSource, users: c.users })),
-    gpuSharing: k.gpus.map((g) => ({ gpu: g.gpu, node: g.node, mode: g.mode, slots: g.slots, pods: g.services, budgetMiB: g.budgetMiB, estimatedMiB: g.estimatedMiB })),
+    gpuSharing: k.gpus.map((g) => ({
+      gpu: g.gpu,
+      node: g.node,
+      mode: g.mode,
+      slots: g.slots,
+      pods: g.services,
+      budgetMiB: g.budgetMiB,
+      estimatedMiB: g.estimatedMiB,
+    })),
   };
 }

@@ -91,13 +91,19 @@ export function placePods(
         key: "gpus",
         value: ids,
         allowed: `${spec.service} uses GPUs ${ids.map((id) => `"${id}"`).join(", ")} on nodes ${nodes.join(", ")}, but a pod runs on one node`,
-        fix: spec.service === "dcgm-exporter"
-          ? "pulumi config set --path 'monitoring.dcgmExporter.enabled' false (run the GPU operator's DCGM exporter DaemonSet instead)"
-          : `plan ${spec.service} on the GPUs of one node`,
+        fix:
+          spec.service === "dcgm-exporter"
+            ? "pulumi config set --path 'monitoring.dcgmExporter.enabled' false (run the GPU operator's DCGM exporter DaemonSet instead)"
+            : `plan ${spec.service} on the GPUs of one node`,
       });
       continue;
     }
-    pods.set(spec.service, { node: nodes[0], reason: `GPU ${ids.map((id) => `"${id}"`).join(", ")} is on node ${nodes[0]}`, gpuCount: ids.length, gpuIds: [...ids] });
+    pods.set(spec.service, {
+      node: nodes[0],
+      reason: `GPU ${ids.map((id) => `"${id}"`).join(", ")} is on node ${nodes[0]}`,
+      gpuCount: ids.length,
+      gpuIds: [...ids],
+    });
   }
 
   // One GPU per node: the device plugin chooses the device inside a node.
@@ -122,7 +128,12 @@ export function placePods(
       pods.set(spec.service, { gpuCount: 0, gpuIds: [] });
       continue;
     }
-    const reason = hostPaths.length ? `mounts host path ${hostPaths.join(", ")}` : `shares claim ${shared.join(", ")} (ReadWriteOnce) with ${claims.find((c) => shared.includes(c.name))!.users.filter((u) => u !== spec.service).join(", ")}`;
+    const reason = hostPaths.length
+      ? `mounts host path ${hostPaths.join(", ")}`
+      : `shares claim ${shared.join(", ")} (ReadWriteOnce) with ${claims
+          .find((c) => shared.includes(c.name))!
+          .users.filter((u) => u !== spec.service)
+          .join(", ")}`;
     if (!hostPathNode) {
       problems.push({
         key: "kubernetes.hostPathNode",
@@ -155,7 +166,15 @@ export function placePods(
     if (!usedGpus.has(g.id) || !g.node) continue;
     const onIt = services.filter((s) => (s.gpuDeviceIds ?? []).includes(g.id)).map((s) => s.service);
     const budget = gpuPlan.gpus.find((b) => b.id === g.id);
-    gpus.push({ gpu: g.id, node: g.node, services: onIt, slots, mode, budgetMiB: gpuBudgetMiB(g), estimatedMiB: budget?.estimatedMiB ?? 0 });
+    gpus.push({
+      gpu: g.id,
+      node: g.node,
+      services: onIt,
+      slots,
+      mode,
+      budgetMiB: gpuBudgetMiB(g),
+      estimatedMiB: budget?.estimatedMiB ?? 0,
+    });
     if (onIt.length > slots) {
       problems.push({
         key: mode === "exclusive" ? "kubernetes.gpuSharing.mode" : "kubernetes.gpuSharing.replicas",

@@ -107,7 +107,12 @@ export function planKubernetes(plan: StackPlan, config: StackConfig): Kubernetes
   const settings = config.kubernetes;
   const problems: ConfigProblem[] = [];
   if (!LABEL_VALUE.test(plan.stack)) {
-    problems.push({ key: "(stack name)", value: plan.stack, allowed: "the stack name becomes a label value: at most 63 characters, letters, digits, '-', '_', '.', alphanumeric at both ends", fix: "pulumi stack rename <a shorter name>" });
+    problems.push({
+      key: "(stack name)",
+      value: plan.stack,
+      allowed: "the stack name becomes a label value: at most 63 characters, letters, digits, '-', '_', '.', alphanumeric at both ends",
+      fix: "pulumi stack rename <a shorter name>",
+    });
   }
   const mounts = new Map(plan.services.map((s) => [s.service, mountsOf(s, config)]));
   const claims = claimsOf(plan.services, config);

@@ -31,7 +31,18 @@ export function parseQuantity(text: string | number | undefined, unit: "cpu" | "
   if (!match) return undefined;
   const value = Number(match[1]);
   const suffix = match[2] ?? "";
-  const factor: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  const factor: Record<string, number> = {
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+  };
   const scale = suffix.startsWith("e") ? 10 ** Number(suffix.slice(1)) : factor[suffix]!;
   const base = value * scale;
   return unit === "cpu" ? base : base / 2 ** 20;

@@ -68,7 +68,12 @@ export function mountsOf(spec: ServiceSpec, config: StackConfig): MountPlan[] {
   for (const bind of spec.binds) {
     const claim = dataClaimName(config.paths.dataDir, bind.hostPath);
     if (claim) {
-      mounts.push({ volume: claim, source: { kind: "claim", claim: `${prefix}${claim}` }, containerPath: bind.containerPath, readOnly: bind.readOnly });
+      mounts.push({
+        volume: claim,
+        source: { kind: "claim", claim: `${prefix}${claim}` },
+        containerPath: bind.containerPath,
+        readOnly: bind.readOnly,
+      });
     } else {
       mounts.push({
         volume: `host-${hostIndex++}`,
@@ -79,7 +84,12 @@ export function mountsOf(spec: ServiceSpec, config: StackConfig): MountPlan[] {
     }
   }
   for (const v of spec.volumes) {
-    mounts.push({ volume: slug(v.volume), source: { kind: "claim", claim: `${prefix}${v.volume}` }, containerPath: v.containerPath, readOnly: v.readOnly });
+    mounts.push({
+      volume: slug(v.volume),
+      source: { kind: "claim", claim: `${prefix}${v.volume}` },
+      containerPath: v.containerPath,
+      readOnly: v.readOnly,
+    });
   }
   Object.entries(spec.tmpfs ?? {}).forEach(([containerPath, options], i) => {
     const sizeLimit = tmpfsSize(options);

@@ -87,7 +87,9 @@ export class ModelLockError extends Error {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file} is not a valid model lock (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}\n  fix: restore it from git, or re-create the entry: npm run models -- add <hf-repo> <file> [--revision R]`);
+    super(
+      `${file} is not a valid model lock (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}\n  fix: restore it from git, or re-create the entry: npm run models -- add <hf-repo> <file> [--revision R]`,
+    );
   }
 }
 
@@ -109,7 +111,10 @@ export function parseModelLock(text: string, file = MODEL_LOCK_FILE): ModelLock 
 export function validateModelLock(data: unknown, file = MODEL_LOCK_FILE): ModelLock {
   const result = lockSchema.safeParse(data);
   if (!result.success) {
-    throw new ModelLockError(file, result.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`));
+    throw new ModelLockError(
+      file,
+      result.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`),
+    );
   }
   const problems = Object.entries(result.data.models).flatMap(([name, entry]) => entryProblems(name, entry));
   if (problems.length) throw new ModelLockError(file, problems);
@@ -125,7 +130,8 @@ function entryProblems(name: string, entry: LockedModel): string[] {
   if (entry.gguf) {
     try {
       const tensors = expandTensors(entry.gguf.tensors);
-      if (tensors.length !== entry.gguf.tensorCount) problems.push(`${at}.gguf: tensors expand to ${tensors.length} tensors, tensorCount says ${entry.gguf.tensorCount}`);
+      if (tensors.length !== entry.gguf.tensorCount)
+        problems.push(`${at}.gguf: tensors expand to ${tensors.length} tensors, tensorCount says ${entry.gguf.tensorCount}`);
       const names = new Set<string>();
       for (const t of tensors) {
         if (names.has(t.name)) problems.push(`${at}.gguf: tensor ${t.name} appears twice`);
@@ -205,7 +211,11 @@ export function lockedFacts(lock: ModelLock): Record<string, ModelFacts> {
 
 /** The VRAM model's lookup over the lock: by the --model value's file name. */
 export function lockLookup(lock: ModelLock): ModelLookup {
-  return lookupByFileName(lockedFacts(lock), MODEL_LOCK_FILE, "add the model to the lock: npm run models -- add <hf-repo> <file> [--revision R]");
+  return lookupByFileName(
+    lockedFacts(lock),
+    MODEL_LOCK_FILE,
+    "add the model to the lock: npm run models -- add <hf-repo> <file> [--revision R]",
+  );
 }
 
 const BLOCK = /^blk\.(\d+)\.(.+)$/;
@@ -253,7 +263,7 @@ export function expandTensors(lines: readonly string[]): TensorFact[] {
 function ranges(values: number[]): string {
   const sorted = [...new Set(values)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
@@ -283,7 +293,18 @@ export function tensorDataBytes(tensors: readonly TensorFact[], alignment = 32):
 // ---------------------------------------------------------------------------
 // Comparing a file's header with the lock
 
-const HYPER: (keyof Omit<ModelFacts, "tensors">)[] = ["architecture", "nLayer", "nEmbd", "nHead", "nHeadKv", "headDimK", "headDimV", "nFf", "nVocab", "nCtxTrain"];
+const HYPER: (keyof Omit<ModelFacts, "tensors">)[] = [
+  "architecture",
+  "nLayer",
+  "nEmbd",
+  "nHead",
+  "nHeadKv",
+  "headDimK",
+  "headDimV",
+  "nFf",
+  "nVocab",
+  "nCtxTrain",
+];
 
 /** What differs between the lock's facts and a file's header, in words ([] when they agree). Tensor order does not matter. */
 export function factsDifferences(locked: ModelFacts, actual: ModelFacts): string[] {
@@ -298,7 +319,10 @@ export function factsDifferences(locked: ModelFacts, actual: ModelFacts): string
     else if (describe(l) !== describe(t)) tensorDiffs.push(`${name} ${describe(t)} (lock ${describe(l)})`);
   }
   for (const [name, l] of lockedByName) if (!actualByName.has(name)) tensorDiffs.push(`${name} missing (lock ${describe(l)})`);
-  if (tensorDiffs.length) out.push(`${tensorDiffs.length} tensor${tensorDiffs.length === 1 ? "" : "s"} differ: ${tensorDiffs.slice(0, 5).join("; ")}${tensorDiffs.length > 5 ? "; ..." : ""}`);
+  if (tensorDiffs.length)
+    out.push(
+      `${tensorDiffs.length} tensor${tensorDiffs.length === 1 ? "" : "s"} differ: ${tensorDiffs.slice(0, 5).join("; ")}${tensorDiffs.length > 5 ? "; ..." : ""}`,
+    );
   return out;
 }
 

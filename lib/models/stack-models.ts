@@ -38,20 +38,24 @@ export function modelLockProblems(config: StackConfig, lock: ModelLock): ConfigP
   return stackModels(config).flatMap((m): ConfigProblem[] => {
     const entry = Object.hasOwn(lock.models, m.file) ? lock.models[m.file] : undefined;
     if (!entry) {
-      return [{
-        key: m.key,
-        value: m.file,
-        allowed: `the model is not in ${MODEL_LOCK_FILE}, so the stack can neither plan nor fetch it (the lock has ${locked.length ? locked.join(", ") : "no models"})`,
-        fix: `${ADD_COMMAND.replace("<file>", m.file)}, then commit ${MODEL_LOCK_FILE} (or pick a locked file: pulumi config set --path '${m.key}' <file.gguf>)`,
-      }];
+      return [
+        {
+          key: m.key,
+          value: m.file,
+          allowed: `the model is not in ${MODEL_LOCK_FILE}, so the stack can neither plan nor fetch it (the lock has ${locked.length ? locked.join(", ") : "no models"})`,
+          fix: `${ADD_COMMAND.replace("<file>", m.file)}, then commit ${MODEL_LOCK_FILE} (or pick a locked file: pulumi config set --path '${m.key}' <file.gguf>)`,
+        },
+      ];
     }
     if (m.planned && !entry.gguf) {
-      return [{
-        key: m.key,
-        value: m.file,
-        allowed: `${MODEL_LOCK_FILE} has no GGUF facts for it, so its VRAM cannot be planned`,
-        fix: `re-create the entry from the file's header: npm run models -- add ${entry.source.repo} ${entry.source.file} --revision ${entry.source.revision}`,
-      }];
+      return [
+        {
+          key: m.key,
+          value: m.file,
+          allowed: `${MODEL_LOCK_FILE} has no GGUF facts for it, so its VRAM cannot be planned`,
+          fix: `re-create the entry from the file's header: npm run models -- add ${entry.source.repo} ${entry.source.file} --revision ${entry.source.revision}`,
+        },
+      ];
     }
     return [];
   });

@@ -21,7 +21,13 @@ export interface RuleGroup {
 export interface RuleFile {
   groups: {
     name: string;
-    rules: { alert: string; expr: string; for: string; labels: { severity: Severity }; annotations: { summary: string; description: string } }[];
+    rules: {
+      alert: string;
+      expr: string;
+      for: string;
+      labels: { severity: Severity };
+      annotations: { summary: string; description: string };
+    }[];
   }[];
 }
 

@@ -88,7 +88,8 @@ function healing(inputs: AlertInputs): AlertRule[] {
       forSec: 0,
       severity: "warning",
       summary: "{{ $labels.service }} was unhealthy and has been restarted",
-      description: "The healer restarted {{ $labels.service }} {{ $value | humanize }} time(s) in 15 minutes after its healthcheck failed (e.g. a wedged inference loop). Look at its logs from before the restart.",
+      description:
+        "The healer restarted {{ $labels.service }} {{ $value | humanize }} time(s) in 15 minutes after its healthcheck failed (e.g. a wedged inference loop). Look at its logs from before the restart.",
     },
     {
       alert: "ContainerLeftUnhealthy",

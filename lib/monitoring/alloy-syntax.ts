@@ -22,7 +22,13 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BLOCK_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 function isRef(value: AlloyValue): value is AlloyRef {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as AlloyRef).ref === "string" && Object.keys(value).length === 1;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as AlloyRef).ref === "string" &&
+    Object.keys(value).length === 1
+  );
 }
 
 function renderValue(value: AlloyValue, indent: string): string {

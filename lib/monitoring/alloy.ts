@@ -32,7 +32,10 @@ export function buildAlloyConfig(settings: AlloySettings): AlloyBlock[] {
       attrs: { forward_to: [{ ref: "loki.write.loki.receiver" }] },
       blocks: [
         // JMESPath: quote the attribute because its name contains dots and dashes.
-        { name: "stage.json", attrs: { expressions: { output: "log", stream: "stream", time: "time", service: `attrs."${settings.serviceAttr}"` } } },
+        {
+          name: "stage.json",
+          attrs: { expressions: { output: "log", stream: "stream", time: "time", service: `attrs."${settings.serviceAttr}"` } },
+        },
         { name: "stage.labels", attrs: { values: { service: "", stream: "" } } },
         { name: "stage.timestamp", attrs: { source: "time", format: "RFC3339Nano" } },
         { name: "stage.output", attrs: { source: "output" } },

@@ -24,7 +24,9 @@ export function buildLokiConfig(settings: LokiSettings) {
       ring: { kvstore: { store: "inmemory" } },
     },
     schema_config: {
-      configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } }],
+      configs: [
+        { from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } },
+      ],
     },
     limits_config: {
       retention_period: retention,

@@ -17,7 +17,14 @@ export interface BuildContext {
 export function buildContexts(plan: StackPlan): BuildContext[] {
   return plan.services.flatMap((s) =>
     s.image.kind === "build"
-      ? [{ service: s.service, context: s.image.context, dockerfile: path.resolve(s.image.context, s.image.dockerfile), configKey: s.image.configKey }]
+      ? [
+          {
+            service: s.service,
+            context: s.image.context,
+            dockerfile: path.resolve(s.image.context, s.image.dockerfile),
+            configKey: s.image.configKey,
+          },
+        ]
       : [],
   );
 }

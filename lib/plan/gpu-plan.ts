@@ -114,7 +114,13 @@ export function planGpus(config: StackConfig, lock: ModelLock): GpuPlan {
   return { gpus, layers, cpuServers };
 }
 
-function overBudgetProblem(gpuId: string, budgetMiB: number, totalMiB: number, assignments: GpuAssignment[], fixedClaims: FixedClaim[]): ConfigProblem {
+function overBudgetProblem(
+  gpuId: string,
+  budgetMiB: number,
+  totalMiB: number,
+  assignments: GpuAssignment[],
+  fixedClaims: FixedClaim[],
+): ConfigProblem {
   const biggest = [...assignments].sort((a, b) => b.estimate.totalMiB - a.estimate.totalMiB)[0];
   const breakdown = [
     ...assignments.map((a) => `${a.service} ${describeEstimate(a.estimate)}`),
@@ -133,10 +139,11 @@ function overBudgetProblem(gpuId: string, budgetMiB: number, totalMiB: number, a
 /** GPU containers the VRAM model does not estimate, with the claim their config states. */
 function fixedClaimsOn(config: StackConfig, gpuId: string): FixedClaim[] {
   const server = config.embedding.server;
-  return server.mode === "gpu" && server.gpu === gpuId ? [{ service: EMBEDDING_SERVER_SERVICE, mib: server.vramMiB, source: "embedding.server.vramMiB" }] : [];
+  return server.mode === "gpu" && server.gpu === gpuId
+    ? [{ service: EMBEDDING_SERVER_SERVICE, mib: server.vramMiB, source: "embedding.server.vramMiB" }]
+    : [];
 }
 
 export function describeEstimate(e: VramEstimate): string {
   return `${round(e.totalMiB)} MiB = weights ${round(e.weightsMiB)} + KV ${round(e.kvMiB)} + compute ${round(e.computeMiB)} + overhead ${round(e.overheadMiB)} (${e.layersOnGpu}/${e.totalLayers} layers)`;
 }
-

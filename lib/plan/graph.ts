@@ -44,7 +44,8 @@ export interface CriticalPath {
 export function criticalPath(nodes: GraphNode[], cost: (id: string) => number): CriticalPath {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const best = new Map<string, CriticalPath>();
-  const longer = (a: CriticalPath, b: CriticalPath) => (b.seconds > a.seconds || (b.seconds === a.seconds && b.chain.join("\0") < a.chain.join("\0")) ? b : a);
+  const longer = (a: CriticalPath, b: CriticalPath) =>
+    b.seconds > a.seconds || (b.seconds === a.seconds && b.chain.join("\0") < a.chain.join("\0")) ? b : a;
   for (const id of topologicalOrder(nodes)) {
     const deps = (byId.get(id)?.dependsOn ?? []).filter((d) => best.has(d)).map((d) => best.get(d)!);
     const longest = deps.reduce<CriticalPath | undefined>((a, b) => (a ? longer(a, b) : b), undefined) ?? { chain: [], seconds: 0 };

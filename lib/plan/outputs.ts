@@ -24,9 +24,13 @@ export function stackOutputs(plan: StackPlan) {
         computeMiB: Math.round(a.estimate.computeMiB),
         overheadMiB: Math.round(a.estimate.overheadMiB),
       })),
-      ...(gpu.fixedClaims.length ? { fixedClaims: gpu.fixedClaims.map((c) => ({ service: c.service, estimatedMiB: c.mib, source: c.source })) } : {}),
+      ...(gpu.fixedClaims.length
+        ? { fixedClaims: gpu.fixedClaims.map((c) => ({ service: c.service, estimatedMiB: c.mib, source: c.source })) }
+        : {}),
     })),
     keysSent: keysSentBy(plan.services),
-    ...(plan.gpuPlan.cpuServers.length ? { cpuServers: plan.gpuPlan.cpuServers.map((c) => ({ service: c.service, reason: c.reason })) } : {}),
+    ...(plan.gpuPlan.cpuServers.length
+      ? { cpuServers: plan.gpuPlan.cpuServers.map((c) => ({ service: c.service, reason: c.reason })) }
+      : {}),
   };
 }

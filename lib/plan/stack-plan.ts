@@ -89,7 +89,12 @@ export function planStack(config: StackConfig, options: PlanOptions): StackPlan 
     services: order.map((name) => byName.get(name)!),
     gpuPlan,
     endpoints: services.flatMap((s) =>
-      s.ports.map((p, i) => ({ name: portEndpointName(s.service, i, p.internal), service: s.service, url: `http://${host}:${p.external}`, configKey: p.configKey })),
+      s.ports.map((p, i) => ({
+        name: portEndpointName(s.service, i, p.internal),
+        service: s.service,
+        url: `http://${host}:${p.external}`,
+        configKey: p.configKey,
+      })),
     ),
   };
 }
@@ -114,7 +119,12 @@ function checkPlan(services: ServiceSpec[], problems: ConfigProblem[]): void {
   for (const s of services) {
     for (const dep of s.dependsOn) {
       if (!names.has(dep)) {
-        problems.push({ key: s.service, value: dep, allowed: `${s.service} depends on ${dep}, which this stack does not deploy`, fix: `enable ${dep} in the config` });
+        problems.push({
+          key: s.service,
+          value: dep,
+          allowed: `${s.service} depends on ${dep}, which this stack does not deploy`,
+          fix: `enable ${dep} in the config`,
+        });
       }
     }
   }

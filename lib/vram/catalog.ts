@@ -38,8 +38,18 @@ export interface CatalogEntry {
 }
 
 const QWEN25_7B: ArchitectureSpec = {
-  architecture: "qwen2", nLayer: 28, nEmbd: 3584, nHead: 28, nHeadKv: 4, headDim: 128, nFf: 18944,
-  nVocab: 152064, nCtxTrain: 32768, tiedEmbeddings: false, qkvBias: true, ropeFreqs: false,
+  architecture: "qwen2",
+  nLayer: 28,
+  nEmbd: 3584,
+  nHead: 28,
+  nHeadKv: 4,
+  headDim: 128,
+  nFf: 18944,
+  nVocab: 152064,
+  nCtxTrain: 32768,
+  tiedEmbeddings: false,
+  qkvBias: true,
+  ropeFreqs: false,
 };
 
 /**
@@ -52,8 +62,18 @@ export const CATALOG: CatalogEntry[] = [
     name: "Qwen2.5-3B-Instruct",
     aliases: [],
     spec: {
-      architecture: "qwen2", nLayer: 36, nEmbd: 2048, nHead: 16, nHeadKv: 2, headDim: 128, nFf: 11008,
-      nVocab: 151936, nCtxTrain: 32768, tiedEmbeddings: true, qkvBias: true, ropeFreqs: false,
+      architecture: "qwen2",
+      nLayer: 36,
+      nEmbd: 2048,
+      nHead: 16,
+      nHeadKv: 2,
+      headDim: 128,
+      nFf: 11008,
+      nVocab: 151936,
+      nCtxTrain: 32768,
+      tiedEmbeddings: true,
+      qkvBias: true,
+      ropeFreqs: false,
     },
   },
   { name: "Qwen2.5-7B-Instruct", aliases: [], spec: QWEN25_7B },
@@ -62,8 +82,18 @@ export const CATALOG: CatalogEntry[] = [
     name: "Meta-Llama-3.1-8B-Instruct",
     aliases: ["Llama-3.1-8B-Instruct"],
     spec: {
-      architecture: "llama", nLayer: 32, nEmbd: 4096, nHead: 32, nHeadKv: 8, headDim: 128, nFf: 14336,
-      nVocab: 128256, nCtxTrain: 131072, tiedEmbeddings: false, qkvBias: false, ropeFreqs: true,
+      architecture: "llama",
+      nLayer: 32,
+      nEmbd: 4096,
+      nHead: 32,
+      nHeadKv: 8,
+      headDim: 128,
+      nFf: 14336,
+      nVocab: 128256,
+      nCtxTrain: 131072,
+      tiedEmbeddings: false,
+      qkvBias: false,
+      ropeFreqs: true,
     },
   },
 ];
@@ -137,7 +167,16 @@ export function factsFromSpec(spec: ArchitectureSpec, recipe: QuantRecipe): Mode
     type: ggmlType(recipe({ name, layer, nLayer, rowLength: shape[0]!, tiedOutput: spec.tiedEmbeddings })),
   }));
   return {
-    architecture: spec.architecture, nLayer, nEmbd, nHead, nHeadKv, headDimK: headDim, headDimV: headDim,
-    nFf, nVocab, nCtxTrain: spec.nCtxTrain, tensors,
+    architecture: spec.architecture,
+    nLayer,
+    nEmbd,
+    nHead,
+    nHeadKv,
+    headDimK: headDim,
+    headDimV: headDim,
+    nFf,
+    nVocab,
+    nCtxTrain: spec.nCtxTrain,
+    tensors,
   };
 }

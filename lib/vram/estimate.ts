@@ -78,7 +78,9 @@ export function lookupByFileName(facts: Readonly<Record<string, ModelFacts>>, so
     const found = Object.hasOwn(facts, file) ? facts[file] : undefined;
     if (!found) {
       const known = Object.keys(facts);
-      throw new Error(`VRAM estimate: model "${model}" is not in ${source} (${known.length ? `it has ${known.join(", ")}` : "it is empty"}). Fix: ${fix}`);
+      throw new Error(
+        `VRAM estimate: model "${model}" is not in ${source} (${known.length ? `it has ${known.join(", ")}` : "it is empty"}). Fix: ${fix}`,
+      );
     }
     return { facts: found, source };
   };
@@ -110,7 +112,8 @@ export function estimateVram(
 
   let nCtx = args.ctxSize ?? 0;
   if (nCtx === 0) {
-    if (args.ctxSize === undefined) warnings.push(`no -c: assuming the model's training context ${facts.nCtxTrain} (newer builds' default; set it explicitly)`);
+    if (args.ctxSize === undefined)
+      warnings.push(`no -c: assuming the model's training context ${facts.nCtxTrain} (newer builds' default; set it explicitly)`);
     nCtx = facts.nCtxTrain;
   }
   // "auto" (the default since ~Sept 2025) enables flash attention on CUDA for these head sizes.

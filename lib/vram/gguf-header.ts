@@ -43,7 +43,19 @@ export type GgufParse = { complete: true; header: GgufHeader } | { complete: fal
 
 /** GGUF metadata value types (the on-disk ids). */
 export const GgufValueType = {
-  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
+  UINT8: 0,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 3,
+  UINT32: 4,
+  INT32: 5,
+  FLOAT32: 6,
+  BOOL: 7,
+  STRING: 8,
+  ARRAY: 9,
+  UINT64: 10,
+  INT64: 11,
+  FLOAT64: 12,
 } as const;
 export type GgufValueType = (typeof GgufValueType)[keyof typeof GgufValueType];
 
@@ -52,8 +64,17 @@ const KEEP_ARRAY_MAX = 4096;
 /** Sanity limits: a header beyond them is not a model file (the same order as llama.cpp's and @huggingface/gguf's). */
 const LIMITS = { tensors: 1_000_000, kvs: 100_000, stringBytes: 64 * 1024 * 1024, dims: 8, arrayLength: 100_000_000 };
 const FIXED_SIZE: Partial<Record<number, number>> = {
-  [GgufValueType.UINT8]: 1, [GgufValueType.INT8]: 1, [GgufValueType.UINT16]: 2, [GgufValueType.INT16]: 2, [GgufValueType.UINT32]: 4,
-  [GgufValueType.INT32]: 4, [GgufValueType.FLOAT32]: 4, [GgufValueType.BOOL]: 1, [GgufValueType.UINT64]: 8, [GgufValueType.INT64]: 8, [GgufValueType.FLOAT64]: 8,
+  [GgufValueType.UINT8]: 1,
+  [GgufValueType.INT8]: 1,
+  [GgufValueType.UINT16]: 2,
+  [GgufValueType.INT16]: 2,
+  [GgufValueType.UINT32]: 4,
+  [GgufValueType.INT32]: 4,
+  [GgufValueType.FLOAT32]: 4,
+  [GgufValueType.BOOL]: 1,
+  [GgufValueType.UINT64]: 8,
+  [GgufValueType.INT64]: 8,
+  [GgufValueType.FLOAT64]: 8,
 };
 
 /** Thrown inside the parser when the buffer ends; carries the offset it needs to reach. */
@@ -87,7 +108,9 @@ function parse(bytes: Uint8Array): GgufHeader {
   };
   need(8);
   if (bytes[0] !== 0x47 || bytes[1] !== 0x47 || bytes[2] !== 0x55 || bytes[3] !== 0x46) {
-    throw new GgufFormatError(`not a GGUF file (the first bytes are ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 4)))}, not "GGUF")`);
+    throw new GgufFormatError(
+      `not a GGUF file (the first bytes are ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 4)))}, not "GGUF")`,
+    );
   }
   const rawVersion = view.getUint32(4, true);
   // A big-endian file reads as 0x03000000 in little-endian: the version lives in the high bytes.
@@ -118,17 +141,28 @@ function parse(bytes: Uint8Array): GgufHeader {
     at += size;
     const o = at - size;
     switch (type) {
-      case GgufValueType.UINT8: return view.getUint8(o);
-      case GgufValueType.INT8: return view.getInt8(o);
-      case GgufValueType.UINT16: return view.getUint16(o, littleEndian);
-      case GgufValueType.INT16: return view.getInt16(o, littleEndian);
-      case GgufValueType.UINT32: return view.getUint32(o, littleEndian);
-      case GgufValueType.INT32: return view.getInt32(o, littleEndian);
-      case GgufValueType.FLOAT32: return view.getFloat32(o, littleEndian);
-      case GgufValueType.BOOL: return view.getUint8(o) !== 0;
-      case GgufValueType.UINT64: return smallest(view.getBigUint64(o, littleEndian));
-      case GgufValueType.INT64: return smallest(view.getBigInt64(o, littleEndian));
-      default: return view.getFloat64(o, littleEndian);
+      case GgufValueType.UINT8:
+        return view.getUint8(o);
+      case GgufValueType.INT8:
+        return view.getInt8(o);
+      case GgufValueType.UINT16:
+        return view.getUint16(o, littleEndian);
+      case GgufValueType.INT16:
+        return view.getInt16(o, littleEndian);
+      case GgufValueType.UINT32:
+        return view.getUint32(o, littleEndian);
+      case GgufValueType.INT32:
+        return view.getInt32(o, littleEndian);
+      case GgufValueType.FLOAT32:
+        return view.getFloat32(o, littleEndian);
+      case GgufValueType.BOOL:
+        return view.getUint8(o) !== 0;
+      case GgufValueType.UINT64:
+        return smallest(view.getBigUint64(o, littleEndian));
+      case GgufValueType.INT64:
+        return smallest(view.getBigInt64(o, littleEndian));
+      default:
+        return view.getFloat64(o, littleEndian);
     }
   };
   const value = (type: GgufValueType, key: string, depth = 0): GgufValue => {
@@ -180,7 +214,15 @@ function parse(bytes: Uint8Array): GgufHeader {
   }
   const alignmentValue = metadata["general.alignment"];
   const alignment = typeof alignmentValue === "number" && alignmentValue > 0 ? alignmentValue : 32;
-  return { version, littleEndian, metadata, tensors, tensorInfoEnd: at, tensorDataOffset: Math.ceil(at / alignment) * alignment, alignment };
+  return {
+    version,
+    littleEndian,
+    metadata,
+    tensors,
+    tensorInfoEnd: at,
+    tensorDataOffset: Math.ceil(at / alignment) * alignment,
+    alignment,
+  };
 }
 
 /** A 64-bit integer as a number when it is exact, else the bigint. */

@@ -51,7 +51,15 @@ const FLAGS: FlagSpec[] = [
 
 const FLASH_ATTN_NAMES = ["-fa", "--flash-attn"];
 const FLASH_ATTN_VALUES: Record<string, FlashAttnMode> = {
-  on: "on", off: "off", auto: "auto", true: "on", false: "off", enabled: "on", disabled: "off", "1": "on", "0": "off",
+  on: "on",
+  off: "off",
+  auto: "auto",
+  true: "on",
+  false: "off",
+  enabled: "on",
+  disabled: "off",
+  "1": "on",
+  "0": "off",
 };
 
 const GPU_LAYER_FLAGS = new Set(FLAGS[1]!.names);

@@ -28,8 +28,13 @@ export const Q4_K_M: QuantRecipe = (t) => {
   if (t.name.endsWith("_norm.weight") || t.name.endsWith(".bias") || t.name.startsWith("rope_freqs")) return "f32";
   let type = "q4_k";
   if (t.name === "output.weight" || (t.tiedOutput && t.name === "token_embd.weight")) type = "q6_k";
-  else if ((t.name.endsWith("attn_v.weight") || t.name.endsWith("ffn_down.weight")) && t.layer !== undefined && useMoreBits(t.layer, t.nLayer)) type = "q6_k";
-  return t.rowLength % 256 === 0 ? type : K_QUANT_FALLBACK[type] ?? type;
+  else if (
+    (t.name.endsWith("attn_v.weight") || t.name.endsWith("ffn_down.weight")) &&
+    t.layer !== undefined &&
+    useMoreBits(t.layer, t.nLayer)
+  )
+    type = "q6_k";
+  return t.rowLength % 256 === 0 ? type : (K_QUANT_FALLBACK[type] ?? type);
 };
 
 /** llama.cpp's fallback when a row is not a multiple of the 256-element K-quant block. */

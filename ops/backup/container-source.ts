@@ -35,7 +35,9 @@ export function containerBackup(inspect: ContainerInspect, expectedStack: string
   const stack = labels[STACK_LABEL];
   const service = labels[SERVICE_LABEL];
   if (stack !== expectedStack || !service) {
-    throw new Error(`${name} is not a service of stack ${expectedStack} (its labels say stack ${stack ?? "none"}, service ${service ?? "none"}); nothing backed up`);
+    throw new Error(
+      `${name} is not a service of stack ${expectedStack} (its labels say stack ${stack ?? "none"}, service ${service ?? "none"}); nothing backed up`,
+    );
   }
   const env = Object.fromEntries(
     (inspect.Config?.Env ?? []).map((entry) => {
@@ -63,6 +65,9 @@ function qdrantUrlOf(inspect: ContainerInspect, name: string): string {
     return `http://${ip}:${published.HostPort}`;
   }
   const address = Object.values(inspect.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
-  if (!address) throw new Error(`${name} publishes no port ${QDRANT_HTTP_PORT} and has no network address: Qdrant cannot be reached to take a snapshot`);
+  if (!address)
+    throw new Error(
+      `${name} publishes no port ${QDRANT_HTTP_PORT} and has no network address: Qdrant cannot be reached to take a snapshot`,
+    );
   return `http://${address}:${QDRANT_HTTP_PORT}`;
 }

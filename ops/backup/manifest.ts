@@ -28,10 +28,10 @@ export const ManifestSchema = z.strictObject({
   /** Absent: the backup holds no Qdrant snapshots (a database owner's pre-change backup). */
   qdrant: z
     .strictObject({
-    url: z.string(),
-    collections: z.array(z.string()),
-    /** Points in each collection when its snapshot was taken (a restore checks them; older manifests lack them). */
-    points: z.record(z.string(), z.int().min(0)).optional(),
+      url: z.string(),
+      collections: z.array(z.string()),
+      /** Points in each collection when its snapshot was taken (a restore checks them; older manifests lack them). */
+      points: z.record(z.string(), z.int().min(0)).optional(),
     })
     .optional(),
   /** The services this backup covers ("qdrant", a database owner); absent: all of them. */
@@ -51,6 +51,7 @@ export function readManifest(folder: string): Manifest {
   const file = path.join(folder, MANIFEST_FILE);
   if (!fs.existsSync(file)) throw new Error(`${folder} is not a backup folder: it has no ${MANIFEST_FILE}`);
   const parsed = ManifestSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
-  if (!parsed.success) throw new Error(`${file} is not a valid manifest: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(`${file} is not a valid manifest: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
 }

@@ -38,7 +38,11 @@ async function call(q: QdrantTarget, method: string, path: string, timeoutMs: nu
   const url = `${q.url.replace(/\/$/, "")}${path}`;
   let response: Response;
   try {
-    response = await (q.fetch ?? fetch)(url, { method, headers: q.apiKey ? { "api-key": q.apiKey } : {}, signal: AbortSignal.timeout(timeoutMs) });
+    response = await (q.fetch ?? fetch)(url, {
+      method,
+      headers: q.apiKey ? { "api-key": q.apiKey } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
     throw new QdrantError(`Qdrant at ${q.url} is not reachable (${method} ${path}): ${describeFetchError(error)}`);
   }
@@ -69,7 +73,10 @@ export async function collectionPoints(q: QdrantTarget, collection: string): Pro
     throw new QdrantError(`Qdrant at ${q.url} is not reachable (GET /collections/${collection}): ${describeFetchError(error)}`);
   }
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new QdrantError(`Qdrant refused GET /collections/${collection}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
+  if (!response.ok)
+    throw new QdrantError(
+      `Qdrant refused GET /collections/${collection}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`,
+    );
   return ((await response.json()) as { result: { points_count?: number } }).result.points_count ?? 0;
 }
 
@@ -92,7 +99,8 @@ export async function uploadSnapshot(q: QdrantTarget, collection: string, file: 
   } catch (error) {
     throw new QdrantError(`Qdrant at ${q.url} is not reachable (POST ${path}): ${describeFetchError(error)}`);
   }
-  if (!response.ok) throw new QdrantError(`Qdrant refused to recover ${collection}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
+  if (!response.ok)
+    throw new QdrantError(`Qdrant refused to recover ${collection}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
 }
 
 /** Creates a snapshot and waits for it (`wait=true`). */
@@ -101,15 +109,26 @@ export async function createSnapshot(q: QdrantTarget, collection?: string): Prom
 }
 
 /** Streams the snapshot to `file`; returns its size and sha256, checked against Qdrant's checksum when given. */
-export async function downloadSnapshot(q: QdrantTarget, snapshot: SnapshotInfo, file: string, collection?: string): Promise<{ size: number; sha256: string }> {
+export async function downloadSnapshot(
+  q: QdrantTarget,
+  snapshot: SnapshotInfo,
+  file: string,
+  collection?: string,
+): Promise<{ size: number; sha256: string }> {
   const path = `${scope(collection)}/snapshots/${encodeURIComponent(snapshot.name)}`;
   const response = await call(q, "GET", path, q.snapshotTimeoutMs ?? 30 * 60_000);
   if (!response.body) throw new QdrantError(`Qdrant sent an empty body for ${path}`);
   const digest = hashingStream();
-  await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), digest.stream, fs.createWriteStream(file, { flags: "wx" }));
+  await pipeline(
+    Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
+    digest.stream,
+    fs.createWriteStream(file, { flags: "wx" }),
+  );
   const { size, sha256 } = digest.result();
-  if (snapshot.checksum && snapshot.checksum !== sha256) throw new QdrantError(`snapshot ${snapshot.name} arrived damaged: sha256 ${sha256}, Qdrant says ${snapshot.checksum}`);
-  if (snapshot.size !== undefined && snapshot.size !== size) throw new QdrantError(`snapshot ${snapshot.name} arrived truncated: ${size} of ${snapshot.size} bytes`);
+  if (snapshot.checksum && snapshot.checksum !== sha256)
+    throw new QdrantError(`snapshot ${snapshot.name} arrived damaged: sha256 ${sha256}, Qdrant says ${snapshot.checksum}`);
+  if (snapshot.size !== undefined && snapshot.size !== size)
+    throw new QdrantError(`snapshot ${snapshot.name} arrived truncated: ${size} of ${snapshot.size} bytes`);
   return { size, sha256 };
 }
 

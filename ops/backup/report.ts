@@ -18,7 +18,13 @@ export function formatBytes(n: number): string {
 export function backupTable(manifest: Manifest): string {
   return renderTable(
     ["KIND", "WHAT", "FILE", "SIZE", "SHA256"],
-    manifest.files.map((f) => [f.kind, f.collection ?? f.source ?? "all collections", f.path, formatBytes(f.size), `${f.sha256.slice(0, 12)}...`]),
+    manifest.files.map((f) => [
+      f.kind,
+      f.collection ?? f.source ?? "all collections",
+      f.path,
+      formatBytes(f.size),
+      `${f.sha256.slice(0, 12)}...`,
+    ]),
   );
 }
 

@@ -25,7 +25,8 @@ export interface QdrantRestoreRow {
 
 export async function restoreQdrant(options: QdrantRestoreOptions): Promise<QdrantRestoreRow[]> {
   const manifest = readManifest(options.folder);
-  if (!manifest.complete) throw new Error(`${options.folder} is an incomplete backup (${manifest.error ?? "no error recorded"}); pick another`);
+  if (!manifest.complete)
+    throw new Error(`${options.folder} is an incomplete backup (${manifest.error ?? "no error recorded"}); pick another`);
   const rows: QdrantRestoreRow[] = [];
   for (const entry of manifest.files.filter((f) => f.kind === "qdrant-collection" && f.collection !== undefined)) {
     const collection = entry.collection!;
@@ -34,7 +35,11 @@ export async function restoreQdrant(options: QdrantRestoreOptions): Promise<Qdra
       const file = path.join(options.folder, ...entry.path.split("/"));
       const digest = await fileDigest(file);
       if (digest.sha256 !== entry.sha256 || digest.size !== entry.size) {
-        rows.push({ collection, status: "failed", detail: `snapshot is damaged (sha256 ${digest.sha256.slice(0, 12)}, manifest ${entry.sha256.slice(0, 12)}); nothing changed` });
+        rows.push({
+          collection,
+          status: "failed",
+          detail: `snapshot is damaged (sha256 ${digest.sha256.slice(0, 12)}, manifest ${entry.sha256.slice(0, 12)}); nothing changed`,
+        });
         continue;
       }
       const live = await collectionPoints(options.qdrant, collection);
@@ -49,10 +54,18 @@ export async function restoreQdrant(options: QdrantRestoreOptions): Promise<Qdra
       await uploadSnapshot(options.qdrant, collection, file, entry.sha256);
       const restored = (await collectionPoints(options.qdrant, collection)) ?? 0;
       if (expected !== undefined && restored !== expected) {
-        rows.push({ collection, status: "failed", detail: `recovered, but it holds ${restored} point(s) where the backup recorded ${expected}` });
+        rows.push({
+          collection,
+          status: "failed",
+          detail: `recovered, but it holds ${restored} point(s) where the backup recorded ${expected}`,
+        });
         continue;
       }
-      rows.push({ collection, status: "restored", detail: `${restored} point(s)${expected !== undefined ? ", as the backup recorded" : " (the backup recorded no count)"}${live ? `; replaced ${live}` : ""}` });
+      rows.push({
+        collection,
+        status: "restored",
+        detail: `${restored} point(s)${expected !== undefined ? ", as the backup recorded" : " (the backup recorded no count)"}${live ? `; replaced ${live}` : ""}`,
+      });
     } catch (error) {
       rows.push({ collection, status: "failed", detail: (error as Error).message });
     }

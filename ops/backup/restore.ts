@@ -30,7 +30,8 @@ export interface RestoreRow {
 
 export async function restoreSqlite(options: RestoreOptions): Promise<RestoreRow[]> {
   const manifest = readManifest(options.folder);
-  if (!manifest.complete) throw new Error(`${options.folder} is an incomplete backup (${manifest.error ?? "no error recorded"}); pick another`);
+  if (!manifest.complete)
+    throw new Error(`${options.folder} is an incomplete backup (${manifest.error ?? "no error recorded"}); pick another`);
   const stamp = backupStamp(options.now ?? new Date());
   const rows: RestoreRow[] = [];
   for (const entry of manifest.files.filter((f) => f.kind === "sqlite")) {
@@ -50,11 +51,19 @@ function targetOf(entry: BackupFile, to: string | undefined): string {
   return entry.source;
 }
 
-async function restoreOne(options: RestoreOptions, entry: BackupFile, target: string, stamp: string): Promise<Omit<RestoreRow, "file" | "target">> {
+async function restoreOne(
+  options: RestoreOptions,
+  entry: BackupFile,
+  target: string,
+  stamp: string,
+): Promise<Omit<RestoreRow, "file" | "target">> {
   const copy = path.join(options.folder, ...entry.path.split("/"));
   const digest = await fileDigest(copy);
   if (digest.sha256 !== entry.sha256 || digest.size !== entry.size) {
-    return { status: "failed", detail: `backup copy is damaged (sha256 ${digest.sha256.slice(0, 12)}, manifest ${entry.sha256.slice(0, 12)}); nothing changed` };
+    return {
+      status: "failed",
+      detail: `backup copy is damaged (sha256 ${digest.sha256.slice(0, 12)}, manifest ${entry.sha256.slice(0, 12)}); nothing changed`,
+    };
   }
   let previous: string | undefined;
   if (fs.existsSync(target)) {

@@ -84,7 +84,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       const after = await collectionPoints(qdrant!, collection);
       // A restore checks this count; it is only known when nothing was written during the snapshot.
       if (before === after) manifest.qdrant!.points![collection] = after ?? 0;
-      else manifest.notes.push(`${collection} changed while its snapshot was taken (${before} then ${after} points): a restore cannot check its count`);
+      else
+        manifest.notes.push(
+          `${collection} changed while its snapshot was taken (${before} then ${after} points): a restore cannot check its count`,
+        );
     }
     if (withQdrant) {
       step("full-storage snapshot of Qdrant");
@@ -96,7 +99,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       const target = path.join(work, database.backupPath);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       await sqliteOnlineCopy(database.hostPath, target, "new", options.python);
-      manifest.files.push({ path: database.backupPath, kind: "sqlite", service: database.service, source: database.hostPath, ...(await fileDigest(target)) });
+      manifest.files.push({
+        path: database.backupPath,
+        kind: "sqlite",
+        service: database.service,
+        source: database.hostPath,
+        ...(await fileDigest(target)),
+      });
     }
     manifest.complete = true;
     writeManifest(work, manifest);
@@ -113,7 +122,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 async function pullSnapshot(options: BackupOptions, work: string, collection: string | undefined): Promise<BackupFile> {
   const qdrant = options.qdrant!;
   const snapshot = await createSnapshot(qdrant, collection);
-  const relative = collection === undefined ? `qdrant/full/${snapshot.name}` : `qdrant/collections/${encodeURIComponent(collection)}/${snapshot.name}`;
+  const relative =
+    collection === undefined ? `qdrant/full/${snapshot.name}` : `qdrant/collections/${encodeURIComponent(collection)}/${snapshot.name}`;
   const file = path.join(work, relative);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const digest = await downloadSnapshot(qdrant, snapshot, file, collection);

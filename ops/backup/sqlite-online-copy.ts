@@ -43,9 +43,17 @@ export function pythonBinary(): string {
   return process.env.PYTHON ?? "python3";
 }
 
-export async function sqliteOnlineCopy(source: string, destination: string, mode: "new" | "replace", python = pythonBinary()): Promise<OnlineCopyResult> {
+export async function sqliteOnlineCopy(
+  source: string,
+  destination: string,
+  mode: "new" | "replace",
+  python = pythonBinary(),
+): Promise<OnlineCopyResult> {
   const run = await runCommand(python, ["-c", SCRIPT, source, destination, mode], { timeoutMs: 30 * 60_000 });
-  if (run.notFound) throw new Error(`${python} is not installed; the SQLite backup runs through Python's sqlite3 module (set PYTHON to another interpreter)`);
+  if (run.notFound)
+    throw new Error(
+      `${python} is not installed; the SQLite backup runs through Python's sqlite3 module (set PYTHON to another interpreter)`,
+    );
   const out = (() => {
     try {
       return JSON.parse(run.stdout.trim().split("\n").pop() ?? "") as { integrity: string; pages: number };
@@ -53,6 +61,9 @@ export async function sqliteOnlineCopy(source: string, destination: string, mode
       return undefined;
     }
   })();
-  if (!run.ok || !out) throw new Error(`SQLite copy ${source} -> ${destination} failed: ${out ? `integrity_check says ${out.integrity}` : run.stderr.trim().split("\n").pop()}`);
+  if (!run.ok || !out)
+    throw new Error(
+      `SQLite copy ${source} -> ${destination} failed: ${out ? `integrity_check says ${out.integrity}` : run.stderr.trim().split("\n").pop()}`,
+    );
   return { pages: out.pages };
 }

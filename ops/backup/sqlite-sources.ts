@@ -71,7 +71,8 @@ export function findSqliteSources(from: { services: DataService[] }): SqliteDisc
         const real = fs.realpathSync(file);
         if (seen.has(real)) continue; // memory-api and memory-maintainer share the memory dir
         seen.add(real);
-        const containerFile = kind === "file" ? inContainer : path.posix.join(inContainer, path.relative(onHost, file).split(path.sep).join("/"));
+        const containerFile =
+          kind === "file" ? inContainer : path.posix.join(inContainer, path.relative(onHost, file).split(path.sep).join("/"));
         sources.push({ service: spec.service, hostPath: file, backupPath: path.posix.join("sqlite", spec.service, containerFile) });
       }
     }

@@ -11,8 +11,13 @@ export async function buildContextChecks(plan: StackPlan, probe: HostProbe): Pro
       const check = `build context (${b.service})`;
       const context = await probe.stat(b.context);
       const dockerfile = await probe.stat(b.dockerfile);
-      if (context.exists && context.isDirectory && dockerfile.exists) return { check, target: b.context, status: "ok", detail: `${path.relative(b.context, b.dockerfile)} (${b.configKey})` };
-      const what = !context.exists ? "missing" : !context.isDirectory ? "not a directory" : `has no ${path.relative(b.context, b.dockerfile)}`;
+      if (context.exists && context.isDirectory && dockerfile.exists)
+        return { check, target: b.context, status: "ok", detail: `${path.relative(b.context, b.dockerfile)} (${b.configKey})` };
+      const what = !context.exists
+        ? "missing"
+        : !context.isDirectory
+          ? "not a directory"
+          : `has no ${path.relative(b.context, b.dockerfile)}`;
       return { check, target: b.context, status: "fail", detail: `${what} (${b.configKey})`, fix: missingContextFix(b) };
     }),
   );

@@ -21,8 +21,20 @@ export async function dockerChecks(probe: HostProbe): Promise<CheckResult[]> {
   } catch (error) {
     const message = (error as Error).message;
     return [
-      { check: "docker", target: "Docker daemon", status: "fail", detail: `not reachable: ${message}`, fix: "start Docker (sudo systemctl start docker, or Docker Desktop's WSL integration) and make sure your user may use it (docker group)" },
-      { check: "nvidia runtime", target: "NVIDIA container runtime", status: "fail", detail: "cannot tell: the Docker daemon is not reachable", fix: "fix the docker check first" },
+      {
+        check: "docker",
+        target: "Docker daemon",
+        status: "fail",
+        detail: `not reachable: ${message}`,
+        fix: "start Docker (sudo systemctl start docker, or Docker Desktop's WSL integration) and make sure your user may use it (docker group)",
+      },
+      {
+        check: "nvidia runtime",
+        target: "NVIDIA container runtime",
+        status: "fail",
+        detail: "cannot tell: the Docker daemon is not reachable",
+        fix: "fix the docker check first",
+      },
     ];
   }
   return [versionCheck(info.serverVersion, info.apiVersion), await runtimeCheck(info.runtimes, probe)];
@@ -32,10 +44,24 @@ function versionCheck(serverVersion: string, apiVersion: string): CheckResult {
   const target = "Docker daemon";
   const v = parseDockerVersion(serverVersion);
   const detail = `Engine ${serverVersion} (API ${apiVersion})`;
-  if (!v) return { check: "docker", target, status: "warn", detail: `${detail}: version not understood`, fix: "use Docker Engine 25 or newer" };
-  if (!atLeast(v, MIN_DOCKER)) return { check: "docker", target, status: "fail", detail: `${detail} is older than 20.10`, fix: "upgrade Docker Engine to 25 or newer" };
+  if (!v)
+    return { check: "docker", target, status: "warn", detail: `${detail}: version not understood`, fix: "use Docker Engine 25 or newer" };
+  if (!atLeast(v, MIN_DOCKER))
+    return {
+      check: "docker",
+      target,
+      status: "fail",
+      detail: `${detail} is older than 20.10`,
+      fix: "upgrade Docker Engine to 25 or newer",
+    };
   if (!atLeast(v, START_INTERVAL_MIN_DOCKER)) {
-    return { check: "docker", target, status: "warn", detail: `${detail}: no healthcheck start_interval (needs 25.0), so readiness is seen a whole interval late`, fix: "upgrade Docker Engine to 25 or newer" };
+    return {
+      check: "docker",
+      target,
+      status: "warn",
+      detail: `${detail}: no healthcheck start_interval (needs 25.0), so readiness is seen a whole interval late`,
+      fix: "upgrade Docker Engine to 25 or newer",
+    };
   }
   return { check: "docker", target, status: "ok", detail: `${detail}, start_interval supported` };
 }

@@ -20,35 +20,63 @@ export async function gpuChecks(plan: StackPlan, probe: HostProbe, runningContai
     }));
   }
   // Only the llama.cpp servers hold the planned VRAM; other GPU containers (the DCGM exporter) do not.
-  const inferenceRunning = plan.services.filter((s) => s.group === "inference" && runningContainers.includes(s.containerName)).map((s) => s.containerName);
+  const inferenceRunning = plan.services
+    .filter((s) => s.group === "inference" && runningContainers.includes(s.containerName))
+    .map((s) => s.containerName);
   return plan.gpuPlan.gpus.map((gpu, i): CheckResult => {
     const target = describe(gpu.id, gpu.name);
     const found = readings.find((r) => r.index === gpu.id || r.uuid === gpu.id);
     if (!found) {
       return {
-        check: "gpu", target, status: "fail",
+        check: "gpu",
+        target,
+        status: "fail",
         detail: `nvidia-smi lists ${readings.map((r) => `${r.index} (${r.name})`).join(", ") || "no GPU"}, not "${gpu.id}"`,
         fix: `set gpus[${i}].id to one of them: pulumi config set --path 'gpus[${i}].id' <index or UUID>`,
       };
     }
     const budget = `plan ${gpu.estimatedMiB} MiB of budget ${gpu.budgetMiB} MiB`;
     if (found.totalMiB < gpu.budgetMiB) {
-      return { check: "gpu", target, status: "fail", detail: `${found.name} has ${found.totalMiB} MiB, less than the budget ${gpu.budgetMiB} MiB`, fix: `pulumi config set --path 'gpus[${i}].totalMiB' ${found.totalMiB}` };
+      return {
+        check: "gpu",
+        target,
+        status: "fail",
+        detail: `${found.name} has ${found.totalMiB} MiB, less than the budget ${gpu.budgetMiB} MiB`,
+        fix: `pulumi config set --path 'gpus[${i}].totalMiB' ${found.totalMiB}`,
+      };
     }
     if (Math.abs(found.totalMiB - gpu.totalMiB) > gpu.totalMiB * TOTAL_TOLERANCE) {
-      return { check: "gpu", target, status: "warn", detail: `${found.name} has ${found.totalMiB} MiB; config says ${gpu.totalMiB} MiB (${budget})`, fix: `pulumi config set --path 'gpus[${i}].totalMiB' ${found.totalMiB}` };
+      return {
+        check: "gpu",
+        target,
+        status: "warn",
+        detail: `${found.name} has ${found.totalMiB} MiB; config says ${gpu.totalMiB} MiB (${budget})`,
+        fix: `pulumi config set --path 'gpus[${i}].totalMiB' ${found.totalMiB}`,
+      };
     }
     if (inferenceRunning.length) {
-      return { check: "gpu", target, status: "ok", detail: `${found.name}, ${found.totalMiB} MiB total, ${found.freeMiB} MiB free with ${inferenceRunning.join(", ")} running; ${budget}` };
+      return {
+        check: "gpu",
+        target,
+        status: "ok",
+        detail: `${found.name}, ${found.totalMiB} MiB total, ${found.freeMiB} MiB free with ${inferenceRunning.join(", ")} running; ${budget}`,
+      };
     }
     if (found.freeMiB < gpu.estimatedMiB) {
       return {
-        check: "gpu", target, status: "fail",
+        check: "gpu",
+        target,
+        status: "fail",
         detail: `${found.name}: ${found.freeMiB} MiB free, but the ${budget}`,
-        fix: "close what else uses the GPU (nvidia-smi lists the processes), or lower nGpuLayers / ctxSize (or use \"auto\")",
+        fix: 'close what else uses the GPU (nvidia-smi lists the processes), or lower nGpuLayers / ctxSize (or use "auto")',
       };
     }
-    return { check: "gpu", target, status: "ok", detail: `${found.name}, ${found.totalMiB} MiB total, ${found.freeMiB} MiB free; ${budget}` };
+    return {
+      check: "gpu",
+      target,
+      status: "ok",
+      detail: `${found.name}, ${found.totalMiB} MiB total, ${found.freeMiB} MiB free; ${budget}`,
+    };
   });
 }
 

@@ -18,12 +18,21 @@ export async function portChecks(plan: StackPlan, probe: HostProbe, runningConta
       try {
         inUse = await probe.portInUse(port.ip, port.external);
       } catch (error) {
-        return { check, target, status: "fail", detail: `cannot bind: ${(error as Error).message}`, fix: `check bindAddress (${port.ip}) is an address of this host` };
+        return {
+          check,
+          target,
+          status: "fail",
+          detail: `cannot bind: ${(error as Error).message}`,
+          fix: `check bindAddress (${port.ip}) is an address of this host`,
+        };
       }
       if (!inUse) return { check, target, status: "ok", detail: `free (${port.configKey})` };
-      if (runningContainers.includes(service.containerName)) return { check, target, status: "ok", detail: `held by this stack's ${service.containerName}` };
+      if (runningContainers.includes(service.containerName))
+        return { check, target, status: "ok", detail: `held by this stack's ${service.containerName}` };
       return {
-        check, target, status: "fail",
+        check,
+        target,
+        status: "fail",
         detail: `in use by another process (${port.configKey})`,
         fix: `stop it (ss -ltnp 'sport = :${port.external}' shows which) or move the service: pulumi config set --path '${port.configKey}' <free port>`,
       };
@@ -56,7 +65,13 @@ export async function directoryChecks(config: StackConfig, plan: StackPlan, prob
         return { check, target: hostPath, status: "fail", detail: `missing (${users})`, fix };
       }
       if (writable && stat.isDirectory && !stat.writable) {
-        return { check, target: hostPath, status: "fail", detail: `not writable (${users})`, fix: `sudo chown -R $(id -u):$(id -g) ${hostPath}` };
+        return {
+          check,
+          target: hostPath,
+          status: "fail",
+          detail: `not writable (${users})`,
+          fix: `sudo chown -R $(id -u):$(id -g) ${hostPath}`,
+        };
       }
       return { check, target: hostPath, status: "ok", detail: `${writable ? "writable" : "present"} (${users})` };
     }),
@@ -69,14 +84,21 @@ export async function diskCheck(config: StackConfig, probe: HostProbe, minFreeGi
   const free = (await probe.freeBytes(existing)) / 1024 ** 3;
   const where = existing === dataDir ? dataDir : `${dataDir} (measured on ${existing})`;
   const detail = `${free.toFixed(1)} GiB free, need ${minFreeGiB} GiB`;
-  if (free < minFreeGiB) return { check: "disk", target: where, status: "fail", detail, fix: "free space there, or move paths.dataDir to a larger disk" };
+  if (free < minFreeGiB)
+    return { check: "disk", target: where, status: "fail", detail, fix: "free space there, or move paths.dataDir to a larger disk" };
   return { check: "disk", target: where, status: "ok", detail };
 }
 
 export async function pulumiCheck(probe: HostProbe): Promise<CheckResult> {
   const found = await probe.which("pulumi");
   if (found) return { check: "pulumi", target: "pulumi CLI", status: "ok", detail: found };
-  return { check: "pulumi", target: "pulumi CLI", status: "fail", detail: "not on PATH", fix: "install the Pulumi CLI (https://www.pulumi.com/docs/install/) and open a new shell" };
+  return {
+    check: "pulumi",
+    target: "pulumi CLI",
+    status: "fail",
+    detail: "not on PATH",
+    fix: "install the Pulumi CLI (https://www.pulumi.com/docs/install/) and open a new shell",
+  };
 }
 
 async function nearestExisting(p: string, probe: HostProbe): Promise<string> {

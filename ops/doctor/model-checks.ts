@@ -12,7 +12,12 @@ import type { HostProbe } from "./host-probe";
 /** "inference.chat.model" -> "chat", "embedding.server.model" -> "embedding". */
 const roleOf = (key: string) => (key.startsWith("inference.") ? key.split(".")[1]! : key.split(".")[0]!);
 
-export async function modelChecks(config: StackConfig, lock: ModelLock, probe: HostProbe, options: { stack?: string; skipHash?: boolean } = {}): Promise<CheckResult[]> {
+export async function modelChecks(
+  config: StackConfig,
+  lock: ModelLock,
+  probe: HostProbe,
+  options: { stack?: string; skipHash?: boolean } = {},
+): Promise<CheckResult[]> {
   const verdicts = await verifyStackModels(config, lock, probe.modelFiles, { stack: options.stack, skipHash: options.skipHash });
   return verdicts.map((v) => ({
     check: `model (${v.keys.map(roleOf).join(", ")})`,

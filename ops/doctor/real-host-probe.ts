@@ -13,7 +13,10 @@ export const realHostProbe: HostProbe = {
   modelFiles: localModelFiles,
 
   async nvidiaGpus() {
-    const result = await runCommand("nvidia-smi", ["--query-gpu=index,uuid,name,memory.total,memory.free", "--format=csv,noheader,nounits"]);
+    const result = await runCommand("nvidia-smi", [
+      "--query-gpu=index,uuid,name,memory.total,memory.free",
+      "--format=csv,noheader,nounits",
+    ]);
     if (result.notFound) throw new Error("nvidia-smi not found (no NVIDIA driver installed)");
     if (!result.ok) throw new Error(`nvidia-smi failed: ${firstLine(result.stderr)}`);
     return parseNvidiaSmi(result.stdout);
@@ -31,7 +34,10 @@ export const realHostProbe: HostProbe = {
   async stat(p) {
     try {
       const s = await fs.promises.stat(p);
-      const writable = await fs.promises.access(p, fs.constants.W_OK).then(() => true, () => false);
+      const writable = await fs.promises.access(p, fs.constants.W_OK).then(
+        () => true,
+        () => false,
+      );
       return { exists: true, isDirectory: s.isDirectory(), writable };
     } catch {
       return { exists: false, isDirectory: false, writable: false };
@@ -46,7 +52,13 @@ export const realHostProbe: HostProbe = {
   async which(command) {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
       const candidate = path.join(dir, command);
-      if (await fs.promises.access(candidate, fs.constants.X_OK).then(() => true, () => false)) return candidate;
+      if (
+        await fs.promises.access(candidate, fs.constants.X_OK).then(
+          () => true,
+          () => false,
+        )
+      )
+        return candidate;
     }
     return undefined;
   },
@@ -58,5 +70,11 @@ export function parseNvidiaSmi(csv: string): GpuReading[] {
     .split("\n")
     .map((line) => line.split(",").map((f) => f.trim()))
     .filter((f) => f.length >= 5 && f[0] !== "")
-    .map(([index, uuid, name, total, free]) => ({ index: index!, uuid: uuid!, name: name!, totalMiB: Number(total), freeMiB: Number(free) }));
+    .map(([index, uuid, name, total, free]) => ({
+      index: index!,
+      uuid: uuid!,
+      name: name!,
+      totalMiB: Number(total),
+      freeMiB: Number(free),
+    }));
 }

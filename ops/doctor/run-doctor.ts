@@ -17,7 +17,11 @@ export interface DoctorOptions {
   skipModelHash?: boolean;
 }
 
-export async function runDoctor({ config, lock, plan }: LoadedStack, probe: HostProbe, options: DoctorOptions = {}): Promise<CheckResult[]> {
+export async function runDoctor(
+  { config, lock, plan }: LoadedStack,
+  probe: HostProbe,
+  options: DoctorOptions = {},
+): Promise<CheckResult[]> {
   const running = await probe.runningContainers(plan.stack).catch(() => [] as string[]);
   const groups: [string, () => Promise<CheckResult | CheckResult[]>][] = [
     ["docker", () => dockerChecks(probe)],
@@ -33,7 +37,15 @@ export async function runDoctor({ config, lock, plan }: LoadedStack, probe: Host
     groups.map(([name, run]) =>
       run().then(
         (r) => (Array.isArray(r) ? r : [r]),
-        (error: unknown): CheckResult[] => [{ check: name, target: name, status: "fail", detail: `the check itself failed: ${(error as Error).message}`, fix: "report this; the other checks still ran" }],
+        (error: unknown): CheckResult[] => [
+          {
+            check: name,
+            target: name,
+            status: "fail",
+            detail: `the check itself failed: ${(error as Error).message}`,
+            fix: "report this; the other checks still ran",
+          },
+        ],
       ),
     ),
   );

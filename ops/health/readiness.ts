@@ -9,7 +9,16 @@ import { GATEWAY_SERVICE } from "../../lib/plan/gateway";
 import { INFERENCE_SERVICE } from "../../lib/plan/inference";
 import { MCP_ADMIN_PORT, MCP_SERVICE } from "../../lib/plan/mcp";
 import { MEMORY_API_SERVICE } from "../../lib/plan/memory";
-import { ALERTMANAGER, ALLOY, CADVISOR, DCGM_EXPORTER, GRAFANA, LOKI, NODE_EXPORTER, PROMETHEUS } from "../../lib/plan/monitoring/service-addresses";
+import {
+  ALERTMANAGER,
+  ALLOY,
+  CADVISOR,
+  DCGM_EXPORTER,
+  GRAFANA,
+  LOKI,
+  NODE_EXPORTER,
+  PROMETHEUS,
+} from "../../lib/plan/monitoring/service-addresses";
 import { QDRANT_SERVICE } from "../../lib/plan/qdrant";
 import { EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVICE } from "../../lib/plan/embedding";
 import { RAG_SERVICE } from "../../lib/plan/rag";

@@ -42,7 +42,14 @@ async function checkTarget(target: HealthTarget, deps: HealthDeps): Promise<Heal
     return { service: target.service, checked: `docker healthcheck (${target.containerName})`, ...verdict, blocks: [] };
   }
   const base = deps.urls[target.endpoint];
-  if (!base) return { service: target.service, checked: target.endpoint, state: "down", detail: `no URL for endpoint ${target.endpoint}`, blocks: [] };
+  if (!base)
+    return {
+      service: target.service,
+      checked: target.endpoint,
+      state: "down",
+      detail: `no URL for endpoint ${target.endpoint}`,
+      blocks: [],
+    };
   const url = `${base.replace(/\/$/, "")}${target.readiness.path}`;
   const now = deps.now ?? (() => performance.now());
   const started = now();
@@ -50,9 +57,23 @@ async function checkTarget(target: HealthTarget, deps: HealthDeps): Promise<Heal
     const response = await (deps.fetch ?? fetch)(url, { signal: AbortSignal.timeout(deps.timeoutMs ?? 5000) });
     const body = await response.text();
     const latencyMs = Math.round(now() - started);
-    return { service: target.service, checked: url, httpStatus: response.status, latencyMs, ...target.readiness.judge(response.status, body), blocks: [] };
+    return {
+      service: target.service,
+      checked: url,
+      httpStatus: response.status,
+      latencyMs,
+      ...target.readiness.judge(response.status, body),
+      blocks: [],
+    };
   } catch (error) {
-    return { service: target.service, checked: url, state: "down", latencyMs: Math.round(now() - started), detail: describeFetchError(error), blocks: [] };
+    return {
+      service: target.service,
+      checked: url,
+      state: "down",
+      latencyMs: Math.round(now() - started),
+      detail: describeFetchError(error),
+      blocks: [],
+    };
   }
 }
 

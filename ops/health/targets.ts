@@ -4,8 +4,7 @@ import { portEndpointName, type StackPlan } from "../../lib/plan/stack-plan";
 import { httpOk, READINESS, type Readiness } from "./readiness";
 
 export type HealthTarget =
-  | { kind: "http"; service: string; endpoint: string; readiness: Readiness }
-  | { kind: "container"; service: string; containerName: string };
+  { kind: "http"; service: string; endpoint: string; readiness: Readiness } | { kind: "container"; service: string; containerName: string };
 
 /** The container healthcheck's probe as (container port, path), when it is an HTTP probe. */
 export function healthcheckHttpPath(spec: ServiceSpec): { port: number; path: string } | undefined {

@@ -36,7 +36,9 @@ export async function addModel(options: AddOptions): Promise<AddResult> {
   const name = path.posix.basename(file);
   if (!/\.gguf$/i.test(name)) throw new HubError(`${file}: not a .gguf file`);
   if (/-\d{5}-of-\d{5}\.gguf$/i.test(name)) {
-    throw new HubError(`${file} is one part of a split GGUF; llama-server loads one file here: merge the parts with llama-gguf-split --merge, or pick a single-file quantisation`);
+    throw new HubError(
+      `${file} is one part of a split GGUF; llama-server loads one file here: merge the parts with llama-gguf-split --merge, or pick a single-file quantisation`,
+    );
   }
   const lock = readLockFile(options.lockFile, { allowMissing: true });
   const requested = options.revision ?? "main";
@@ -47,7 +49,9 @@ export async function addModel(options: AddOptions): Promise<AddResult> {
   const facts = factsOfHeader(header, `${repo}/${file}`);
   const dataEnd = header.tensors.reduce((max, t) => Math.max(max, t.offset + tensorBytes(ggmlType(t.type), t.shape)), 0);
   if (header.tensorDataOffset + dataEnd > info.size) {
-    throw new HubError(`${repo}/${file}: its header places tensor data up to byte ${header.tensorDataOffset + dataEnd}, past the file's ${info.size} bytes`);
+    throw new HubError(
+      `${repo}/${file}: its header places tensor data up to byte ${header.tensorDataOffset + dataEnd}, past the file's ${info.size} bytes`,
+    );
   }
   const entry: LockedModel = {
     source: pinned,

@@ -70,7 +70,9 @@ export async function runModelsCli(argv: string[], io: ModelsCliIo): Promise<num
       if (!values.stack) return usage(`${command} needs --stack <name>`);
       const config = loadStackFile(values.stack, projectDir, values.set ?? []);
       const lock = readLockFile(lockFile);
-      return command === "pull" ? await pull(values.stack, config, lock, baseUrl, io) : await verify(values.stack, config, lock, values.quick ?? false, values.json ?? false, io);
+      return command === "pull"
+        ? await pull(values.stack, config, lock, baseUrl, io)
+        : await verify(values.stack, config, lock, values.quick ?? false, values.json ?? false, io);
     }
     return usage(command ? `unknown command "${command}"` : "no command");
   } catch (error) {
@@ -105,7 +107,14 @@ function parse(argv: string[]) {
   });
 }
 
-async function add(repo: string, file: string, revision: string | undefined, lockFile: string, baseUrl: string, io: ModelsCliIo): Promise<number> {
+async function add(
+  repo: string,
+  file: string,
+  revision: string | undefined,
+  lockFile: string,
+  baseUrl: string,
+  io: ModelsCliIo,
+): Promise<number> {
   const result = await addModel({ repo, file, revision, lockFile, baseUrl, fetch: io.fetch });
   const e = result.entry;
   const g = e.gguf!;
@@ -117,7 +126,9 @@ async function add(repo: string, file: string, revision: string | undefined, loc
       `  sha256   ${e.sha256}`,
       `  gguf     ${g.architecture}, ${g.nLayer} layers, n_embd ${g.nEmbd}, heads ${g.nHead}/${g.nHeadKv}, vocab ${g.nVocab}, ctx ${g.nCtxTrain}, ${g.tensorCount} tensors`,
       `  header   ${result.headerBytes} bytes; read ${result.bytesRead} bytes (${formatBytes(result.bytesRead)}) in ${result.reads} range requests, no tensor data`,
-      ...(result.replaced && result.replaced.sha256 !== e.sha256 ? [`  was      ${result.replaced.source.repo} @ ${result.replaced.source.revision}, sha256 ${result.replaced.sha256}`] : []),
+      ...(result.replaced && result.replaced.sha256 !== e.sha256
+        ? [`  was      ${result.replaced.source.repo} @ ${result.replaced.source.revision}, sha256 ${result.replaced.sha256}`]
+        : []),
       "Review and commit the lock; then `npm run models -- pull --stack <name>` fetches the file.",
     ].join("\n") + "\n",
   );
@@ -151,11 +162,23 @@ async function pull(stack: string, config: StackConfig, lock: ModelLock, baseUrl
       }
     },
   });
-  io.stdout.write(`${renderTable(["model", "status", "detail"], results.map((r) => [r.file, r.status, r.fix ? `${r.detail}\nfix: ${r.fix}` : r.detail]))}\n`);
+  io.stdout.write(
+    `${renderTable(
+      ["model", "status", "detail"],
+      results.map((r) => [r.file, r.status, r.fix ? `${r.detail}\nfix: ${r.fix}` : r.detail]),
+    )}\n`,
+  );
   return results.some((r) => r.status === "failed") ? 1 : 0;
 }
 
-async function verify(stack: string, config: StackConfig, lock: ModelLock, quick: boolean, json: boolean, io: ModelsCliIo): Promise<number> {
+async function verify(
+  stack: string,
+  config: StackConfig,
+  lock: ModelLock,
+  quick: boolean,
+  json: boolean,
+  io: ModelsCliIo,
+): Promise<number> {
   const bars = new Map<string, ProgressBar>();
   const verdicts = await verifyStackModels(config, lock, undefined, {
     stack,
@@ -173,7 +196,12 @@ async function verify(stack: string, config: StackConfig, lock: ModelLock, quick
   if (json) io.stdout.write(`${JSON.stringify({ stack, verdicts }, null, 2)}\n`);
   else {
     io.stdout.write(`Models of stack ${stack} in ${config.paths.modelsDir}${quick ? " (quick: no sha256)" : ""}:\n`);
-    io.stdout.write(`${renderTable(["model", "status", "detail"], verdicts.map((v) => [v.file, v.status.toUpperCase(), v.fix ? `${v.detail}\nfix: ${v.fix}` : v.detail]))}\n`);
+    io.stdout.write(
+      `${renderTable(
+        ["model", "status", "detail"],
+        verdicts.map((v) => [v.file, v.status.toUpperCase(), v.fix ? `${v.detail}\nfix: ${v.fix}` : v.detail]),
+      )}\n`,
+    );
   }
   return verdicts.every((v) => v.status === "ok") ? 0 : 1;
 }

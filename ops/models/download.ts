@@ -53,7 +53,9 @@ export class ChecksumMismatchError extends Error {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`${file}: sha256 ${actual} does not match the lock's ${expected}; the download was deleted (the hub's file is not the locked one, or it was corrupted on the way)`);
+    super(
+      `${file}: sha256 ${actual} does not match the lock's ${expected}; the download was deleted (the hub's file is not the locked one, or it was corrupted on the way)`,
+    );
   }
 }
 
@@ -91,7 +93,10 @@ export async function downloadVerified(target: DownloadTarget, options: Download
         if (error instanceof FatalDownloadError || error instanceof HubError) throw error;
         fruitless = have > before ? 1 : fruitless + 1;
         if (fruitless > (options.retries ?? 5)) {
-          throw new Error(`${name}: download failed after ${attempts} attempts (${(error as Error).message}); ${have} of ${size} bytes are kept in ${partial}: run pull again to resume`, { cause: error });
+          throw new Error(
+            `${name}: download failed after ${attempts} attempts (${(error as Error).message}); ${have} of ${size} bytes are kept in ${partial}: run pull again to resume`,
+            { cause: error },
+          );
         }
         event(`${name}: ${(error as Error).message} at ${have} of ${size} bytes; resuming in ${(delay / 1000).toFixed(1)} s`);
         await new Promise((r) => setTimeout(r, delay));
@@ -130,15 +135,22 @@ export async function downloadVerified(target: DownloadTarget, options: Download
     };
     arm();
     try {
-      const headers: Record<string, string> = { ...authHeaders(options), "Accept-Encoding": "identity", ...(have > 0 ? { Range: `bytes=${have}-` } : {}) };
+      const headers: Record<string, string> = {
+        ...authHeaders(options),
+        "Accept-Encoding": "identity",
+        ...(have > 0 ? { Range: `bytes=${have}-` } : {}),
+      };
       const response = await doFetch(target.url, { headers, signal: controller.signal });
       if (response.status === 206) {
         const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
-        if (!m || Number(m[1]) !== have) throw new Error(`the server answered the range from ${have} with ${JSON.stringify(response.headers.get("content-range"))}`);
-        if (m[3] !== "*" && Number(m[3]) !== size) throw new FatalDownloadError(`${name}: the server's file has ${m[3]} bytes, the lock says ${size}: it is not the locked file`);
+        if (!m || Number(m[1]) !== have)
+          throw new Error(`the server answered the range from ${have} with ${JSON.stringify(response.headers.get("content-range"))}`);
+        if (m[3] !== "*" && Number(m[3]) !== size)
+          throw new FatalDownloadError(`${name}: the server's file has ${m[3]} bytes, the lock says ${size}: it is not the locked file`);
       } else if (response.status === 200) {
         const length = response.headers.get("content-length");
-        if (length !== null && Number(length) !== size) throw new FatalDownloadError(`${name}: the server's file has ${length} bytes, the lock says ${size}: it is not the locked file`);
+        if (length !== null && Number(length) !== size)
+          throw new FatalDownloadError(`${name}: the server's file has ${length} bytes, the lock says ${size}: it is not the locked file`);
         if (have > 0) {
           event(`${name}: the server ignored the range request; starting over`);
           fs.ftruncateSync(fd, 0);
@@ -146,14 +158,17 @@ export async function downloadVerified(target: DownloadTarget, options: Download
           hash = createHash("sha256");
         }
       } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-        throw new FatalDownloadError(`${name}: HTTP ${response.status} from ${new URL(target.url).origin}${response.headers.get("x-error-code") ? ` (${response.headers.get("x-error-code")})` : ""}`);
+        throw new FatalDownloadError(
+          `${name}: HTTP ${response.status} from ${new URL(target.url).origin}${response.headers.get("x-error-code") ? ` (${response.headers.get("x-error-code")})` : ""}`,
+        );
       } else if (response.status !== 200) {
         throw new Error(`HTTP ${response.status}`);
       }
       if (!response.body) throw new Error("the response has no body");
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         arm();
-        if (have + chunk.byteLength > size) throw new FatalDownloadError(`${name}: the server sent more than the lock's ${size} bytes: it is not the locked file`);
+        if (have + chunk.byteLength > size)
+          throw new FatalDownloadError(`${name}: the server sent more than the lock's ${size} bytes: it is not the locked file`);
         fs.writeSync(fd, chunk, 0, chunk.byteLength, have);
         hash.update(chunk);
         have += chunk.byteLength;
@@ -199,7 +214,11 @@ async function hashPrefix(file: string, bytes: number, onProgress?: (done: numbe
   const hash = createHash("sha256");
   if (bytes === 0) return hash;
   let done = 0;
-  for await (const chunk of fs.createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of fs.createReadStream(file, {
+    start: 0,
+    end: bytes - 1,
+    highWaterMark: 4 * 1024 * 1024,
+  }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     done += chunk.length;
     onProgress?.(done, bytes);

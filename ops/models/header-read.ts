@@ -25,7 +25,11 @@ export interface HeaderRead {
   reads: number;
 }
 
-export async function readHeader(read: RangeReader, what: string, options: { firstReadBytes?: number; maxBytes?: number } = {}): Promise<HeaderRead> {
+export async function readHeader(
+  read: RangeReader,
+  what: string,
+  options: { firstReadBytes?: number; maxBytes?: number } = {},
+): Promise<HeaderRead> {
   const maxBytes = options.maxBytes ?? MAX_HEADER_BYTES;
   let buffer = new Uint8Array(0);
   let reads = 0;
@@ -41,7 +45,8 @@ export async function readHeader(read: RangeReader, what: string, options: { fir
     const parsed = parseGgufHeader(buffer);
     if (parsed.complete) return { header: parsed.header, bytesRead: buffer.byteLength, reads };
     if (ended) throw new Error(`${what}: the file ends after ${buffer.byteLength} bytes, inside its GGUF header (a truncated download?)`);
-    if (parsed.needBytes > maxBytes) throw new Error(`${what}: its GGUF header claims more than ${maxBytes} bytes; not a model header this tool reads`);
+    if (parsed.needBytes > maxBytes)
+      throw new Error(`${what}: its GGUF header claims more than ${maxBytes} bytes; not a model header this tool reads`);
     want = Math.min(maxBytes, Math.max(parsed.needBytes, Math.ceil(buffer.byteLength * 1.5), buffer.byteLength + FIRST_READ_BYTES));
   }
 }

@@ -88,16 +88,21 @@ export async function hubFileInfo(target: HubFile, options: HubOptions = {}): Pr
     const etag = (h.get("x-linked-etag") ?? h.get("etag") ?? "").replace(/^W\//, "").replace(/"/g, "");
     const sizeText = h.get("x-linked-size") ?? (response.status < 300 ? h.get("content-length") : null);
     if (!/^[0-9a-f]{40}$/.test(commit)) {
-      throw new HubError(`${describe(target)}: the hub sent no commit id (X-Repo-Commit ${JSON.stringify(commit || null)}), so the revision cannot be pinned`);
+      throw new HubError(
+        `${describe(target)}: the hub sent no commit id (X-Repo-Commit ${JSON.stringify(commit || null)}), so the revision cannot be pinned`,
+      );
     }
     if (!/^[0-9a-f]{64}$/.test(etag)) {
       throw new HubError(
         `${describe(target)}: the hub sent no sha256 (X-Linked-Etag ${JSON.stringify(etag || null)}); ` +
-          (/^[0-9a-f]{40}$/.test(etag) ? "that is a git blob id: the file is not stored in LFS, so it is no model file" : "is it an LFS file?"),
+          (/^[0-9a-f]{40}$/.test(etag)
+            ? "that is a git blob id: the file is not stored in LFS, so it is no model file"
+            : "is it an LFS file?"),
       );
     }
     const size = Number(sizeText);
-    if (!sizeText || !Number.isSafeInteger(size) || size <= 0) throw new HubError(`${describe(target)}: the hub sent no file size (X-Linked-Size ${JSON.stringify(sizeText)})`);
+    if (!sizeText || !Number.isSafeInteger(size) || size <= 0)
+      throw new HubError(`${describe(target)}: the hub sent no file size (X-Linked-Size ${JSON.stringify(sizeText)})`);
     return { commit, size, sha256: etag };
   }
   throw new HubError(`${describe(target)}: more than 5 redirects`);
@@ -119,22 +124,35 @@ export function statusError(target: HubFile, response: Response): HubError {
   };
   const reason =
     (code && why[code]) ??
-    (response.status === 404 ? `not found (${target.repo}, ${target.file}, revision ${target.revision})` : response.status === 401 || response.status === 403 ? "not allowed (private or gated: set HF_TOKEN)" : "the hub refused the request");
-  return new HubError(`${describe(target)}: HTTP ${response.status}${code ? ` ${code}` : ""}: ${reason}${message ? ` (${message})` : ""}`, response.status);
+    (response.status === 404
+      ? `not found (${target.repo}, ${target.file}, revision ${target.revision})`
+      : response.status === 401 || response.status === 403
+        ? "not allowed (private or gated: set HF_TOKEN)"
+        : "the hub refused the request");
+  return new HubError(
+    `${describe(target)}: HTTP ${response.status}${code ? ` ${code}` : ""}: ${reason}${message ? ` (${message})` : ""}`,
+    response.status,
+  );
 }
 
 /**
  * Range reads of a hub file for the header parser, counting the bytes that
  * arrive. A server that ignores Range (200) is read only as far as needed.
  */
-export function hubRangeReader(target: HubFile, options: HubOptions = {}): { read: RangeReader; stats: { bytes: number; requests: number } } {
+export function hubRangeReader(
+  target: HubFile,
+  options: HubOptions = {},
+): { read: RangeReader; stats: { bytes: number; requests: number } } {
   const doFetch = options.fetch ?? fetch;
   const url = resolveUrl(options.baseUrl ?? DEFAULT_HUB_URL, target);
   const stats = { bytes: 0, requests: 0 };
   const read: RangeReader = async (start, end) => {
     stats.requests++;
     const signal = AbortSignal.timeout(options.timeoutMs ?? 60_000);
-    const response = await doFetch(url, { headers: { ...authHeaders(options), Range: `bytes=${start}-${end - 1}`, "Accept-Encoding": "identity" }, signal }).catch((error: unknown) => {
+    const response = await doFetch(url, {
+      headers: { ...authHeaders(options), Range: `bytes=${start}-${end - 1}`, "Accept-Encoding": "identity" },
+      signal,
+    }).catch((error: unknown) => {
       throw new HubError(`${describe(target)}: range ${start}-${end - 1} failed: ${(error as Error).message}`);
     });
     if (response.status === 416) return new Uint8Array(0);
@@ -142,7 +160,8 @@ export function hubRangeReader(target: HubFile, options: HubOptions = {}): { rea
     const skip = response.status === 200 ? start : 0;
     if (response.status === 206) {
       const from = /^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1];
-      if (from !== undefined && Number(from) !== start) throw new HubError(`${describe(target)}: asked for bytes from ${start}, got a range from ${from}`);
+      if (from !== undefined && Number(from) !== start)
+        throw new HubError(`${describe(target)}: asked for bytes from ${start}, got a range from ${from}`);
     }
     const wanted = end - start;
     const out = new Uint8Array(wanted);

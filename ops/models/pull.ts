@@ -48,7 +48,10 @@ export async function pullModels(config: StackConfig, lock: ModelLock, options: 
     }
     let replacing = false;
     if (fs.existsSync(target)) {
-      const verdict = await verifyFile(target, entry, localModelFiles, { stack: options.stack, onHashProgress: (f, d, t) => options.onProgress?.(f, "check", d, t) });
+      const verdict = await verifyFile(target, entry, localModelFiles, {
+        stack: options.stack,
+        onHashProgress: (f, d, t) => options.onProgress?.(f, "check", d, t),
+      });
       if (verdict.status === "ok") {
         done({ file, target, status: "present", detail: verdict.detail });
         continue;
@@ -64,25 +67,55 @@ export async function pullModels(config: StackConfig, lock: ModelLock, options: 
     const free = await (options.freeBytes ?? statfsFree)(modelsDir);
     const needed = entry.size - have;
     if (free < needed) {
-      done({ file, target, status: "failed", detail: `needs ${needed} more bytes in ${modelsDir}, which has ${free} free`, fix: `free space, or point the stack elsewhere: --set paths.modelsDir=<dir>` });
+      done({
+        file,
+        target,
+        status: "failed",
+        detail: `needs ${needed} more bytes in ${modelsDir}, which has ${free} free`,
+        fix: `free space, or point the stack elsewhere: --set paths.modelsDir=<dir>`,
+      });
       continue;
     }
     try {
       const url = resolveUrl(options.baseUrl ?? DEFAULT_HUB_URL, entry.source);
       const run = await downloadVerified(
         { url, dest: target, size: entry.size, sha256: entry.sha256 },
-        { ...options, onProgress: (d, t) => options.onProgress?.(file, "download", d, t), onHashProgress: (d, t) => options.onProgress?.(file, "check", d, t) },
+        {
+          ...options,
+          onProgress: (d, t) => options.onProgress?.(file, "download", d, t),
+          onHashProgress: (d, t) => options.onProgress?.(file, "check", d, t),
+        },
       );
       const how = `${run.transferred} bytes in ${run.attempts} attempt${run.attempts === 1 ? "" : "s"}${run.resumedFrom ? `, resumed at ${run.resumedFrom}` : ""}`;
       const headerProblem = entry.gguf ? await headerMismatch(target, entry.gguf) : undefined;
       if (headerProblem) {
-        done({ file, target, status: "failed", detail: `downloaded and sha256-verified (${how}), but ${headerProblem}`, fix: `re-create the entry from the file: npm run models -- add ${entry.source.repo} ${entry.source.file} --revision ${entry.source.revision}` });
+        done({
+          file,
+          target,
+          status: "failed",
+          detail: `downloaded and sha256-verified (${how}), but ${headerProblem}`,
+          fix: `re-create the entry from the file: npm run models -- add ${entry.source.repo} ${entry.source.file} --revision ${entry.source.revision}`,
+        });
         continue;
       }
-      done({ file, target, status: replacing ? "replaced" : "downloaded", detail: `${how}; size, sha256${entry.gguf ? " and header" : ""} match the lock` });
+      done({
+        file,
+        target,
+        status: replacing ? "replaced" : "downloaded",
+        detail: `${how}; size, sha256${entry.gguf ? " and header" : ""} match the lock`,
+      });
     } catch (error) {
       const e = error as Error;
-      done({ file, target, status: "failed", detail: e.message, fix: e instanceof ChecksumMismatchError ? "check the lock entry against the hub (npm run models -- add ... re-reads it); pull again" : "run pull again (it resumes)" });
+      done({
+        file,
+        target,
+        status: "failed",
+        detail: e.message,
+        fix:
+          e instanceof ChecksumMismatchError
+            ? "check the lock entry against the hub (npm run models -- add ... re-reads it); pull again"
+            : "run pull again (it resumes)",
+      });
     }
   }
   return results;

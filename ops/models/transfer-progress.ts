@@ -58,7 +58,11 @@ export interface ProgressBar {
   finish(summary: string): void;
 }
 
-export function progressBar(label: string, total: number, options: { stream?: ProgressStream; now?: () => number; redrawMs?: number; logEveryMs?: number } = {}): ProgressBar {
+export function progressBar(
+  label: string,
+  total: number,
+  options: { stream?: ProgressStream; now?: () => number; redrawMs?: number; logEveryMs?: number } = {},
+): ProgressBar {
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? Date.now;
   const meter = new TransferMeter(total);

@@ -59,19 +59,32 @@ export interface VerifyOptions {
 const pullFix = (stack?: string) => `npm run models -- pull --stack ${stack ?? "<stack>"}`;
 
 /** One file against its lock entry. */
-export async function verifyFile(target: string, entry: LockedModel, files: ModelFiles, options: VerifyOptions = {}): Promise<Omit<FileVerdict, "file" | "keys">> {
+export async function verifyFile(
+  target: string,
+  entry: LockedModel,
+  files: ModelFiles,
+  options: VerifyOptions = {},
+): Promise<Omit<FileVerdict, "file" | "keys">> {
   const fix = pullFix(options.stack);
   const stat = await files.stat(target);
   if (!stat.exists || !stat.isFile) {
     const partial = await files.stat(partialPath(target));
     return {
-      target, status: "fail", failed: "missing",
+      target,
+      status: "fail",
+      failed: "missing",
       detail: `${stat.exists ? "not a regular file" : "missing"}${partial.exists ? ` (a partial download of ${partial.size} of ${entry.size} bytes is next to it)` : ""}`,
       fix,
     };
   }
   if (stat.size !== entry.size) {
-    return { target, status: "fail", failed: "size", detail: `${stat.size} bytes, the lock says ${entry.size}: not the locked file (or an incomplete copy)`, fix: `${fix} (replaces it)` };
+    return {
+      target,
+      status: "fail",
+      failed: "size",
+      detail: `${stat.size} bytes, the lock says ${entry.size}: not the locked file (or an incomplete copy)`,
+      fix: `${fix} (replaces it)`,
+    };
   }
   const confirmed: string[] = [`size ${entry.size}`];
   if (entry.gguf) {
@@ -79,13 +92,21 @@ export async function verifyFile(target: string, entry: LockedModel, files: Mode
     try {
       facts = await files.readFacts(target);
     } catch (error) {
-      return { target, status: "fail", failed: "header", detail: `not a readable GGUF header: ${(error as Error).message}`, fix: `${fix} (replaces it)` };
+      return {
+        target,
+        status: "fail",
+        failed: "header",
+        detail: `not a readable GGUF header: ${(error as Error).message}`,
+        fix: `${fix} (replaces it)`,
+      };
     }
     const differences = factsDifferences(factsOfLocked(entry.gguf), facts);
     if (differences.length) {
       const lockWrong = !isVerified(entry.provenance.gguf!);
       return {
-        target, status: "fail", failed: "header",
+        target,
+        status: "fail",
+        failed: "header",
         detail: `its GGUF header differs from the lock: ${differences.join("; ")}`,
         fix: lockWrong
           ? `the lock's facts came from the ${entry.provenance.gguf!.from}, not this file: if the file's sha256 matches, re-create the entry from its header: npm run models -- add ${entry.source.repo} ${entry.source.file} --revision ${entry.source.revision}`
@@ -97,22 +118,45 @@ export async function verifyFile(target: string, entry: LockedModel, files: Mode
   if (!options.skipHash) {
     const actual = await files.sha256(target, (done, total) => options.onHashProgress?.(path.basename(target), done, total));
     if (actual !== entry.sha256) {
-      return { target, status: "fail", failed: "sha256", detail: `sha256 ${actual} does not match the lock's ${entry.sha256}`, fix: `${fix} (replaces it)` };
+      return {
+        target,
+        status: "fail",
+        failed: "sha256",
+        detail: `sha256 ${actual} does not match the lock's ${entry.sha256}`,
+        fix: `${fix} (replaces it)`,
+      };
     }
     confirmed.push("sha256");
   }
-  const unverified = (["size", "sha256", "gguf"] as const).filter((k) => entry.provenance[k] && !isVerified(entry.provenance[k]!) && (k !== "sha256" || !options.skipHash));
-  const note = unverified.length ? `; this confirms the lock's ${unverified.map((k) => `${k === "gguf" ? "GGUF facts" : k} (${entry.provenance[k]!.from})`).join(", ")}` : "";
+  const unverified = (["size", "sha256", "gguf"] as const).filter(
+    (k) => entry.provenance[k] && !isVerified(entry.provenance[k]!) && (k !== "sha256" || !options.skipHash),
+  );
+  const note = unverified.length
+    ? `; this confirms the lock's ${unverified.map((k) => `${k === "gguf" ? "GGUF facts" : k} (${entry.provenance[k]!.from})`).join(", ")}`
+    : "";
   return { target, status: "ok", detail: `matches the lock: ${confirmed.join(", ")}${note}` };
 }
 
 /** Every model file the stack uses, in its modelsDir, against the lock. */
-export async function verifyStackModels(config: StackConfig, lock: ModelLock, files: ModelFiles = localModelFiles, options: VerifyOptions = {}): Promise<FileVerdict[]> {
+export async function verifyStackModels(
+  config: StackConfig,
+  lock: ModelLock,
+  files: ModelFiles = localModelFiles,
+  options: VerifyOptions = {},
+): Promise<FileVerdict[]> {
   const verdicts: FileVerdict[] = [];
   for (const { file, keys, entry } of stackFiles(config, lock)) {
     const target = path.join(config.paths.modelsDir, file);
     if (!entry) {
-      verdicts.push({ file, keys, target, status: "fail", failed: "lock", detail: "not in models.lock.json", fix: ADD_COMMAND.replace("<file>", file) });
+      verdicts.push({
+        file,
+        keys,
+        target,
+        status: "fail",
+        failed: "lock",
+        detail: "not in models.lock.json",
+        fix: ADD_COMMAND.replace("<file>", file),
+      });
       continue;
     }
     verdicts.push({ file, keys, ...(await verifyFile(target, entry, files, options)) });

@@ -23,7 +23,8 @@ export function gpuRequestOf(c: ContainerView): GpuRequest {
   const runtime = c.props.runtime;
   const problems: string[] = [];
   if (requests.length === 0 && gpus === undefined) {
-    if (runtime) problems.push(`runtime "${runtime}" is set but no GPU is requested, so the GPU depends on the image's NVIDIA_VISIBLE_DEVICES`);
+    if (runtime)
+      problems.push(`runtime "${runtime}" is set but no GPU is requested, so the GPU depends on the image's NVIDIA_VISIBLE_DEVICES`);
     return { requested: false, problems };
   }
   if (requests.length > 0 && gpus !== undefined) {
@@ -41,15 +42,19 @@ export function gpuRequestOf(c: ContainerView): GpuRequest {
     const deviceIds = r.deviceIds ?? [];
     const cdi = driver === "cdi" && deviceIds.length > 0 && deviceIds.every((id) => id.startsWith(CDI_PREFIX));
     if (driver !== "nvidia" && !cdi) {
-      problems.push(`deviceRequests driver is ${driver ? `"${driver}"` : "unset"}, not "nvidia" (or "cdi" with nvidia.com/gpu=<id> devices)`);
+      problems.push(
+        `deviceRequests driver is ${driver ? `"${driver}"` : "unset"}, not "nvidia" (or "cdi" with nvidia.com/gpu=<id> devices)`,
+      );
     }
-    if (!(r.capabilities ?? []).includes("gpu")) problems.push(`deviceRequests has no capabilities ["gpu"], so the NVIDIA runtime does not attach the GPU`);
+    if (!(r.capabilities ?? []).includes("gpu"))
+      problems.push(`deviceRequests has no capabilities ["gpu"], so the NVIDIA runtime does not attach the GPU`);
     if (deviceIds.length > 0) ids.push(...deviceIds.map((id) => (id.startsWith(CDI_PREFIX) ? id.slice(CDI_PREFIX.length) : id)));
     else if (r.count === -1) count = -1;
     else if (r.count !== undefined && r.count > 0) count = count === -1 ? -1 : Math.max(count, r.count);
     else problems.push(`deviceRequests has count ${r.count ?? "unset"} and no deviceIds, so Docker attaches no GPU`);
   }
-  const selection: GpuSelection | undefined = ids.length > 0 ? { ids: [...new Set(ids)] } : count === -1 ? "all" : count > 0 ? { count } : undefined;
+  const selection: GpuSelection | undefined =
+    ids.length > 0 ? { ids: [...new Set(ids)] } : count === -1 ? "all" : count > 0 ? { count } : undefined;
   return { requested: true, selection, problems };
 }
 
@@ -58,7 +63,14 @@ function parseGpusFlag(gpus: string): GpuSelection | undefined {
   if (text === "all") return "all";
   if (/^\d+$/.test(text)) return Number(text) > 0 ? { count: Number(text) } : undefined;
   const devices = /^device=(.+)$/.exec(text);
-  return devices ? { ids: devices[1]!.split(",").map((s) => s.trim()).filter(Boolean) } : undefined;
+  return devices
+    ? {
+        ids: devices[1]!
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      }
+    : undefined;
 }
 
 /** Configured GPU ids a selection lands on, and the ids it names that the config does not know. */

@@ -9,7 +9,10 @@ import { podView, type PodView } from "./kubernetes-view";
 
 export type PodCheck<C> = (pod: PodView, config: C) => string[];
 
-export function podCheck<C extends object>(check: PodCheck<C>, reads: readonly string[] = ["spec", "metadata"]): NonNullable<ResourceValidationPolicy["validateResource"]> {
+export function podCheck<C extends object>(
+  check: PodCheck<C>,
+  reads: readonly string[] = ["spec", "metadata"],
+): NonNullable<ResourceValidationPolicy["validateResource"]> {
   return (args, reportViolation) => {
     const pod = podView(args);
     if (!pod) return args.notApplicable("applies to Kubernetes objects that run pods only");

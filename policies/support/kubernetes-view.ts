@@ -98,7 +98,9 @@ export interface K8sPodSpec {
   nodeName?: string;
   affinity?: {
     nodeAffinity?: {
-      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: { matchExpressions?: { key?: string; operator?: string; values?: string[] }[] }[] };
+      requiredDuringSchedulingIgnoredDuringExecution?: {
+        nodeSelectorTerms?: { matchExpressions?: { key?: string; operator?: string; values?: string[] }[] }[];
+      };
     };
   };
   hostNetwork?: boolean;
@@ -167,7 +169,7 @@ export function podView(input: Input): PodView | undefined {
   const template = (path.length ? at(value, path) : value) as { metadata?: K8sMeta; spec?: K8sPodSpec } | undefined;
   const meta = ((value as { metadata?: K8sMeta }).metadata ?? {}) as K8sMeta;
   const pod = template?.spec ?? {};
-  const podLabels = template?.metadata?.labels ?? (input.type === K8S.POD ? meta.labels ?? {} : {});
+  const podLabels = template?.metadata?.labels ?? (input.type === K8S.POD ? (meta.labels ?? {}) : {});
   const mainContainers = pod.containers ?? [];
   const spec = (value as { spec?: { replicas?: number; strategy?: { type?: string }; progressDeadlineSeconds?: number } }).spec ?? {};
   return {
@@ -182,7 +184,9 @@ export function podView(input: Input): PodView | undefined {
     containers: [...mainContainers, ...(pod.initContainers ?? [])],
     mainContainers,
     replicas: [K8S.DEPLOYMENT, K8S.STATEFULSET, K8S.REPLICASET].includes(input.type as never) ? (spec.replicas ?? 1) : 1,
-    ...(input.type === K8S.DEPLOYMENT ? { strategy: spec.strategy?.type ?? "RollingUpdate", progressDeadlineSeconds: spec.progressDeadlineSeconds ?? 600 } : {}),
+    ...(input.type === K8S.DEPLOYMENT
+      ? { strategy: spec.strategy?.type ?? "RollingUpdate", progressDeadlineSeconds: spec.progressDeadlineSeconds ?? 600 }
+      : {}),
     skipAwait: meta.annotations?.[SKIP_AWAIT_ANNOTATION] === "true",
     opts: input.opts,
     unknown,
@@ -233,7 +237,9 @@ export function stackPods(resources: readonly PolicyResource[]): StackPods {
   return {
     views: all.filter((v) => !v.outsideOperation),
     outside: all.filter((v) => v.outsideOperation),
-    dependsOn: new Map(pods.map((r, i) => [all[i]!, [...new Set(r.dependencies.map((d) => byUrn.get(d.urn)).filter((d): d is PodView => d !== undefined))]])),
+    dependsOn: new Map(
+      pods.map((r, i) => [all[i]!, [...new Set(r.dependencies.map((d) => byUrn.get(d.urn)).filter((d): d is PodView => d !== undefined))]]),
+    ),
     resources: new Map(pods.map((r, i) => [all[i]!, r])),
   };
 }

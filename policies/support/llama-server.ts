@@ -26,7 +26,7 @@ export function llamaServerArgv(c: ContainerView): string[] | undefined {
   const binaryAt = entrypoint.findIndex(isServerBinary);
   if (binaryAt >= 0) return [...entrypoint.slice(binaryAt + 1), ...command];
   if (isServerBinary(command[0])) return command.slice(1);
-  const tag = c.imageRef ? parseImageRef(c.imageRef).tag ?? "" : "";
+  const tag = c.imageRef ? (parseImageRef(c.imageRef).tag ?? "") : "";
   if (isLlamaCppImage(c.imageRef) && tag.startsWith("server") && entrypoint.length === 0) return command;
   const loadsGguf = command.some(
     (t, i) => /^(-m|--model)=.*\.gguf$/i.test(t) || (/\.gguf$/i.test(t) && ["-m", "--model"].includes(command[i - 1] ?? "")),

@@ -26,8 +26,27 @@ const SECRET_NAME_SHAPE = /(^|_)(API_KEY|MASTER_KEY|PASSWORD|PASSWD|SECRET|SECRE
 
 /** Defaults and placeholders seen in the reference stack and its ecosystem. */
 export const WEAK_VALUES = [
-  "admin", "password", "changeme", "change-me", "secret", "root", "test", "default", "letmein", "123456", "12345678",
-  "sk-noop", "sk-1234", "sk-12345", "sk-123456", "sk-test", "sk-xxx", "ai_secure_pass", "approval-admin-001", "none", "null",
+  "admin",
+  "password",
+  "changeme",
+  "change-me",
+  "secret",
+  "root",
+  "test",
+  "default",
+  "letmein",
+  "123456",
+  "12345678",
+  "sk-noop",
+  "sk-1234",
+  "sk-12345",
+  "sk-123456",
+  "sk-test",
+  "sk-xxx",
+  "ai_secure_pass",
+  "approval-admin-001",
+  "none",
+  "null",
 ];
 
 /** Keys in uploaded config files whose value is a secret. */
@@ -81,7 +100,8 @@ export function secretArgs(argv: readonly string[], placeholders: readonly strin
     const eq = token.indexOf("=");
     const flag = eq > 0 ? token.slice(0, eq) : token;
     const value = eq > 0 ? token.slice(eq + 1) : argv[i + 1];
-    if (SECRET_FLAG.test(flag) && value !== undefined && !REFERENCE.test(value) && !placeholders.includes(value)) found.push(`${flag} ${redact(value)}`);
+    if (SECRET_FLAG.test(flag) && value !== undefined && !REFERENCE.test(value) && !placeholders.includes(value))
+      found.push(`${flag} ${redact(value)}`);
   });
   return found;
 }

@@ -20,7 +20,10 @@ export function stackContainers(resources: readonly PolicyResource[]): StackCont
   const all = containers.map(containerViewInStack);
   const byUrn = new Map(all.map((v) => [v.urn, v]));
   const dependsOn = new Map(
-    containers.map((r, i) => [all[i]!, [...new Set(r.dependencies.map((d) => byUrn.get(d.urn)).filter((d): d is ContainerView => d !== undefined))]]),
+    containers.map((r, i) => [
+      all[i]!,
+      [...new Set(r.dependencies.map((d) => byUrn.get(d.urn)).filter((d): d is ContainerView => d !== undefined))],
+    ]),
   );
   return {
     views: all.filter((v) => !v.outsideOperation),

@@ -44,11 +44,18 @@ const name = (service: string) => `${e2e.prefix}${service}`;
 const container = (service: string) => e2e.plan.services.find((s) => s.service === service)!;
 
 async function up(extra: string[] = []): Promise<EngineRun> {
-  return runWithEvents(project, ["up"], ["--stack", e2e.stack, "--yes", "--skip-preview", ...packArgs(e2e.stack, { config: policyConfig }), ...extra], { timeoutMs: UP_TIMEOUT_MS });
+  return runWithEvents(
+    project,
+    ["up"],
+    ["--stack", e2e.stack, "--yes", "--skip-preview", ...packArgs(e2e.stack, { config: policyConfig }), ...extra],
+    { timeoutMs: UP_TIMEOUT_MS },
+  );
 }
 
 function preview(extra: string[] = []): Promise<EngineRun> {
-  return runWithEvents(project, ["preview"], ["--stack", e2e.stack, ...packArgs(e2e.stack, { config: policyConfig }), ...extra], { timeoutMs: 300_000 });
+  return runWithEvents(project, ["preview"], ["--stack", e2e.stack, ...packArgs(e2e.stack, { config: policyConfig }), ...extra], {
+    timeoutMs: 300_000,
+  });
 }
 
 /** Changes one `local-ai-suite:` config value (a dotted path) in the stack file. */
@@ -114,7 +121,10 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
       expect(created, `${spec.service} was created`).toBeDefined();
       for (const dep of spec.dependsOn) {
         const healthy = events.firstHealthy(name(dep));
-        if (healthy === undefined || created! < healthy) late.push(`${spec.service} created ${healthy === undefined ? "before any healthy" : `${Math.round(healthy - created!)} ms before`} ${dep}`);
+        if (healthy === undefined || created! < healthy)
+          late.push(
+            `${spec.service} created ${healthy === undefined ? "before any healthy" : `${Math.round(healthy - created!)} ms before`} ${dep}`,
+          );
       }
     }
     figures.created_in_order = late.length === 0;
@@ -122,15 +132,24 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
   });
 
   it("serves a RAG query over the stack network: RAG, our embedding service and its llama.cpp server, Qdrant, the gateway with its key, inference-chat", async () => {
-    fs.writeFileSync(path.join(e2e.dataDir, "documents", "pets.md"), "Cats purr when they are content. Dogs wag their tails when they are happy.\n");
+    fs.writeFileSync(
+      path.join(e2e.dataDir, "documents", "pets.md"),
+      "Cats purr when they are content. Dogs wag their tails when they are happy.\n",
+    );
     const rag = `http://127.0.0.1:${e2e.ports["rag.hostPort"]}`;
     const indexed = await fetch(`${rag}/index?collection=e2e`, { method: "POST" }).then((r) => r.json());
     expect(indexed).toMatchObject({ collection: "e2e", chunks: 1, embedding_model: "BAAI/bge-small-en-v1.5", embedding_dim: 384 });
-    const answer = await fetch(`${rag}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "why do cats purr", collection: "e2e" }) });
+    const answer = await fetch(`${rag}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "why do cats purr", collection: "e2e" }),
+    });
     expect(answer.status).toBe(200);
     const body = (await answer.json()) as { answer: string; context: { doc_id: string }[] };
     // The inference stand-in answers with its --alias: the chat model's server answered, through the gateway.
-    expect(body.answer.split(/\s/)[0]).toBe(`served-by:${e2e.plan.services.find((s) => s.service === "inference-chat")!.command![e2e.plan.services.find((s) => s.service === "inference-chat")!.command!.indexOf("--alias") + 1]}`);
+    expect(body.answer.split(/\s/)[0]).toBe(
+      `served-by:${e2e.plan.services.find((s) => s.service === "inference-chat")!.command![e2e.plan.services.find((s) => s.service === "inference-chat")!.command!.indexOf("--alias") + 1]}`,
+    );
     expect(body.context[0]!.doc_id).toBe("pets.md");
     // Without the key the gateway refuses: RAG got through because it sent the key the plan gave it.
     const gateway = `http://127.0.0.1:${e2e.ports["gateway.hostPort"]}`;
@@ -146,7 +165,10 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     const password = grafanaEnv.find((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))!.split("=")[1]!;
     expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
     const exported = (await pulumi(project, ["stack", "export", "--stack", e2e.stack])).stdout;
-    const stateFiles = fs.readdirSync(path.join(project.work, "state"), { recursive: true }).map(String).filter((f) => f.endsWith(".json"));
+    const stateFiles = fs
+      .readdirSync(path.join(project.work, "state"), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".json"));
     for (const text of [exported, ...stateFiles.map((f) => fs.readFileSync(path.join(project.work, "state", f), "utf8"))]) {
       expect(text.includes(key), "master key in plaintext").toBe(false);
       expect(text.includes(password), "Grafana password in plaintext").toBe(false);
@@ -157,7 +179,12 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
       if (env.some((e) => e.endsWith(`=${key}`))) holders.key.push(spec.service);
       if (env.some((e) => e.endsWith(`=${password}`))) holders.password.push(spec.service);
     }
-    expect(holders).toEqual({ key: ["api-gateway", "rag", "mcp-server"].sort((a, b) => e2e.plan.services.findIndex((s) => s.service === a) - e2e.plan.services.findIndex((s) => s.service === b)), password: ["grafana"] });
+    expect(holders).toEqual({
+      key: ["api-gateway", "rag", "mcp-server"].sort(
+        (a, b) => e2e.plan.services.findIndex((s) => s.service === a) - e2e.plan.services.findIndex((s) => s.service === b),
+      ),
+      password: ["grafana"],
+    });
   }, 600_000);
 
   it("shows no change on a second preview, nor on one after a refresh", async () => {
@@ -186,11 +213,21 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     const after = await inspect(name("inference-chat"));
     expect(after.Id).not.toBe(before.Id);
     expect(after.Config.Healthcheck.StartPeriod).toBe(12e9);
-    expect(changedSteps(run).filter((s) => s.type === "docker:index/container:Container").map((s) => [urnName(s.urn), s.op])).toEqual([
-      ["suite-llm-inference-chat-container", "delete-replaced"],
-      ["suite-llm-inference-chat-container", "replace"],
-      ["suite-llm-inference-chat-container", "create-replacement"],
-    ].sort((a, b) => ["delete-replaced", "replace", "create-replacement"].indexOf(a[1]!) - ["delete-replaced", "replace", "create-replacement"].indexOf(b[1]!)));
+    expect(
+      changedSteps(run)
+        .filter((s) => s.type === "docker:index/container:Container")
+        .map((s) => [urnName(s.urn), s.op]),
+    ).toEqual(
+      [
+        ["suite-llm-inference-chat-container", "delete-replaced"],
+        ["suite-llm-inference-chat-container", "replace"],
+        ["suite-llm-inference-chat-container", "create-replacement"],
+      ].sort(
+        (a, b) =>
+          ["delete-replaced", "replace", "create-replacement"].indexOf(a[1]!) -
+          ["delete-replaced", "replace", "create-replacement"].indexOf(b[1]!),
+      ),
+    );
   }, 600_000);
 
   it("changing inference.code.ctxSize replaces that container only, delete-first, and its dependents keep running", async () => {
@@ -242,8 +279,12 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     const stoppedAt = events.of(qdrant, "kill", since)[0]!.at;
     expect(fs.statSync(path.join(preChangeDir, folder!, "manifest.json")).mtimeMs).toBeLessThan(stoppedAt);
     // The engine agrees: the backup's step finished before the container's delete began.
-    const backupDone = run.events.find((e) => e.resOutputsEvent && urnName(e.resOutputsEvent.metadata.urn).endsWith("qdrant-pre-change-backup"))!;
-    const deleteStarted = run.events.find((e) => e.resourcePreEvent?.metadata.op === "delete-replaced" && urnName(e.resourcePreEvent.metadata.urn).endsWith("qdrant-container"))!;
+    const backupDone = run.events.find(
+      (e) => e.resOutputsEvent && urnName(e.resOutputsEvent.metadata.urn).endsWith("qdrant-pre-change-backup"),
+    )!;
+    const deleteStarted = run.events.find(
+      (e) => e.resourcePreEvent?.metadata.op === "delete-replaced" && urnName(e.resourcePreEvent.metadata.urn).endsWith("qdrant-container"),
+    )!;
     expect(backupDone.sequence).toBeLessThan(deleteStarted.sequence);
     figures.backup_before_replace = true;
 
@@ -265,15 +306,25 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     const unblocked = await up();
     expect(unblocked.code, unblocked.output).toBe(0);
     expect((await inspect(qdrant)).Id).not.toBe(after.Id);
-    expect(fs.readdirSync(path.join(project.work, "backups-elsewhere", e2e.stack, "pre-change", "qdrant")).filter((f) => !f.endsWith(".partial"))).toHaveLength(1);
+    expect(
+      fs
+        .readdirSync(path.join(project.work, "backups-elsewhere", e2e.stack, "pre-change", "qdrant"))
+        .filter((f) => !f.endsWith(".partial")),
+    ).toHaveLength(1);
   }, 900_000);
 
   it("stops every replaced container gracefully: SIGTERM, a clean exit after its flush, never SIGKILL", () => {
     for (const service of ["inference-chat", "inference-code"]) {
       const kills = events.of(name(service), "kill");
       const dies = events.of(name(service), "die");
-      expect(kills.map((k) => k.signal), service).toEqual(["15"]);
-      expect(dies.map((d) => d.exitCode), service).toEqual([0]);
+      expect(
+        kills.map((k) => k.signal),
+        service,
+      ).toEqual(["15"]);
+      expect(
+        dies.map((d) => d.exitCode),
+        service,
+      ).toEqual([0]);
       // The stand-in flushes for 1.5 s; a SIGKILL 10 ms after SIGTERM would have cut it.
       expect(dies[0]!.at - kills[0]!.at).toBeGreaterThan(1000);
       expect(container(service).lifecycle.stopGraceSec).toBeGreaterThan(1.5);
@@ -290,7 +341,11 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     const broken = await up();
     expect(broken.code).not.toBe(0);
     expect(broken.ms / 1000).toBeLessThan(code.lifecycle.waitTimeoutSec + 120);
-    expect(broken.output).toMatch(new RegExp(`inference-code \\(container ${name("inference-code")}\\) is not healthy: health (unhealthy|starting)[^;]*; last probe \\(exit \\d+\\): curl: \\(22\\) The requested URL returned error: 503`));
+    expect(broken.output).toMatch(
+      new RegExp(
+        `inference-code \\(container ${name("inference-code")}\\) is not healthy: health (unhealthy|starting)[^;]*; last probe \\(exit \\d+\\): curl: \\(22\\) The requested URL returned error: 503`,
+      ),
+    );
     const again = await up();
     expect(again.code, "an up must not report success while inference-code is unhealthy").not.toBe(0);
     expect(again.output).toMatch(/inference-code \(container .*\) is not healthy/);

@@ -87,10 +87,14 @@ export async function e2eStack(work: string): Promise<E2eStack> {
   fs.chmodSync(dataDir, 0o777);
 
   const p3 = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p3.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
-  const raw: Record<string, any> = Object.fromEntries(Object.entries(p3).map(([k, v]) => [k.replace(/^local-ai-suite:/, ""), structuredClone(v)]));
+  const raw: Record<string, any> = Object.fromEntries(
+    Object.entries(p3).map(([k, v]) => [k.replace(/^local-ai-suite:/, ""), structuredClone(v)]),
+  );
   const defaults = parseStackConfig({});
   const nodeBase = await ensureNodeBaseImage();
-  const ownBuild = (dockerfile: string) => ({ build: { context: "services", dockerfile, tag: `e2e-${id}`, args: { BASE_IMAGE: nodeBase } } });
+  const ownBuild = (dockerfile: string) => ({
+    build: { context: "services", dockerfile, tag: `e2e-${id}`, args: { BASE_IMAGE: nodeBase } },
+  });
 
   raw.containerPrefix = `e2e${id}-`;
   raw.paths = { modelsDir, dataDir };
@@ -125,7 +129,10 @@ export async function e2eStack(work: string): Promise<E2eStack> {
     enabled: true,
     dcgmExporter: { enabled: false },
     ...Object.fromEntries(
-      (["prometheus", "alertmanager", "grafana", "loki", "alloy", "nodeExporter", "cadvisor"] as const).map((name) => [name, { image: monitoringImage(name), ...small }]),
+      (["prometheus", "alertmanager", "grafana", "loki", "alloy", "nodeExporter", "cadvisor"] as const).map((name) => [
+        name,
+        { image: monitoringImage(name), ...small },
+      ]),
     ),
   };
   const ports: Record<string, number> = {};

@@ -13,7 +13,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerOk } from "../support/docker-cli";
-import { cleanup, initStack, REPO_DIR, runWithEvents, steps, tempProject, urnName, writeStackFile, type EngineRun, type Project } from "../support/pulumi-cli";
+import {
+  cleanup,
+  initStack,
+  REPO_DIR,
+  runWithEvents,
+  steps,
+  tempProject,
+  urnName,
+  writeStackFile,
+  type EngineRun,
+  type Project,
+} from "../support/pulumi-cli";
 import { buildStandInImages } from "../support/standin/images";
 import { e2eStack, type E2eStack } from "./e2e-stack";
 
@@ -34,7 +45,9 @@ function checkOut(ref: string | "working-tree"): void {
   fs.rmSync(program, { recursive: true, force: true });
   fs.mkdirSync(program, { recursive: true });
   if (ref === "working-tree") {
-    const files = git(["ls-files", "-co", "--exclude-standard", "-z"]).split("\0").filter((f) => f && fs.existsSync(path.join(REPO_DIR, f)));
+    const files = git(["ls-files", "-co", "--exclude-standard", "-z"])
+      .split("\0")
+      .filter((f) => f && fs.existsSync(path.join(REPO_DIR, f)));
     for (const file of files) fs.cpSync(path.join(REPO_DIR, file), path.join(program, file), { recursive: true });
   } else {
     execFileSync("bash", ["-c", `git -C "${REPO_DIR}" archive "${ref}" | tar -x -C "${program}"`]);
@@ -50,7 +63,9 @@ beforeAll(async () => {
   try {
     git(["cat-file", "-e", `${LAYOUT_BASELINE}^{commit}`]);
   } catch {
-    throw new Error(`The layout test needs commit ${LAYOUT_BASELINE} in this clone's history; a shallow clone lacks it: git fetch --unshallow`);
+    throw new Error(
+      `The layout test needs commit ${LAYOUT_BASELINE} in this clone's history; a shallow clone lacks it: git fetch --unshallow`,
+    );
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "layout-"));
   program = path.join(work, "program");
@@ -94,7 +109,12 @@ describe(`a stack deployed with the layout of ${LAYOUT_BASELINE.slice(0, 7)}`, (
         (changed.length ? ` changed=${changed.map((s) => `${urnName(s.urn)}:${s.op}:${(s.diffs ?? []).join("+")}`).join(",")}` : ""),
     );
     expect(all.filter((s) => s.type === "docker:index/container:Container").length).toBe(e2e.plan.services.length);
-    expect({ create: byOp("create"), delete: byOp("delete"), replace: byOp("replace"), "create-replacement": byOp("create-replacement") }).toEqual({
+    expect({
+      create: byOp("create"),
+      delete: byOp("delete"),
+      replace: byOp("replace"),
+      "create-replacement": byOp("create-replacement"),
+    }).toEqual({
       create: [],
       delete: [],
       replace: [],

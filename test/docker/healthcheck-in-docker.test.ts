@@ -15,7 +15,15 @@ import { bashHttpProbe, curlProbe } from "../../lib/plan/health";
 import { planInferenceServer } from "../../lib/plan/inference";
 import { planQdrant } from "../../lib/plan/qdrant";
 import { PROJECT_DIR } from "../support/pulumi-harness";
-import { engine, engineReachable, healthStatus, removeContainer, startWithHealthcheck, waitForStatus, type HealthConfig } from "./docker-engine";
+import {
+  engine,
+  engineReachable,
+  healthStatus,
+  removeContainer,
+  startWithHealthcheck,
+  waitForStatus,
+  type HealthConfig,
+} from "./docker-engine";
 
 let image: string;
 let server: http.Server;
@@ -26,7 +34,9 @@ const started: string[] = [];
 beforeAll(async () => {
   const version = await engineReachable();
   if (!version) {
-    throw new Error("No Docker daemon at /var/run/docker.sock. Install and start one (as root): apt-get install -y docker.io debootstrap && dockerd &  (.ci/run does this)");
+    throw new Error(
+      "No Docker daemon at /var/run/docker.sock. Install and start one (as root): apt-get install -y docker.io debootstrap && dockerd &  (.ci/run does this)",
+    );
   }
   console.log(`docker engine ${version}`);
   image = execFileSync("bash", [path.join(PROJECT_DIR, "scripts/ensure-test-image.sh")], { encoding: "utf8", timeout: 600_000 }).trim();
@@ -87,8 +97,15 @@ describe("healthchecks in a real container", () => {
   it("llama.cpp's probe turns a wedged server unhealthy: /health still answers 200, /metrics (answered by the inference loop) never does", async () => {
     status.set("/health", 200);
     status.set("/metrics", 0);
-    const probe = planInferenceServer(planContext(defaultStackConfig(), { stack: "test", projectDir: PROJECT_DIR }), "chat", 999).healthcheck.test;
-    const id = await start("llama-wedge", quick(probe.map((t) => t.replace("127.0.0.1:8001", `127.0.0.1:${port}`)), 1000));
+    const probe = planInferenceServer(planContext(defaultStackConfig(), { stack: "test", projectDir: PROJECT_DIR }), "chat", 999)
+      .healthcheck.test;
+    const id = await start(
+      "llama-wedge",
+      quick(
+        probe.map((t) => t.replace("127.0.0.1:8001", `127.0.0.1:${port}`)),
+        1000,
+      ),
+    );
     await waitForStatus(id, "unhealthy", 30_000);
     const { body } = await engine("GET", `/containers/${id}/json`);
     expect(body.State.Health.Log.at(-1).Output).toMatch(/timed out|exceeded timeout/i);

@@ -50,10 +50,14 @@ describe("gateway with p2's rendered config", () => {
   afterAll(async () => {
     await rig?.stop();
   });
-  retryOnlyProxyCrashes(() => rig?.proxy, async () => {
-    await rig.stop();
-    rig = await startFailoverRig({ install });
-  }, RIG_TIMEOUT_MS);
+  retryOnlyProxyCrashes(
+    () => rig?.proxy,
+    async () => {
+      await rig.stop();
+      rig = await startFailoverRig({ install });
+    },
+    RIG_TIMEOUT_MS,
+  );
 
   it("sends chat requests to inference-chat only and code requests to inference-code only while both are up", { retry: 1 }, async () => {
     const since = Date.now();
@@ -70,7 +74,10 @@ describe("gateway with p2's rendered config", () => {
     // The stand-ins saw the same: 20 each, half streamed, named by their llama-server alias
     // (the gateway's background health checks, which ask something else, aside).
     const config = stackContext().config;
-    for (const [server, alias] of [[rig.chatServer, config.inference.chat.alias], [rig.codeServer, config.inference.code.alias]] as const) {
+    for (const [server, alias] of [
+      [rig.chatServer, config.inference.chat.alias],
+      [rig.codeServer, config.inference.code.alias],
+    ] as const) {
       const hits = server.hitsSince(since).filter((h) => h.prompt === CLIENT_PROMPT);
       expect(hits).toHaveLength(20);
       expect(hits.filter((h) => h.stream)).toHaveLength(10);
@@ -78,40 +85,58 @@ describe("gateway with p2's rendered config", () => {
     }
   });
 
-  it("loses no request when inference-chat is killed mid-stream, moves chat to inference-code, and moves it back once inference-chat returns", { retry: 1 }, async () => {
-    let killingAt = 0;
-    let killedAt = 0;
-    let restartingAt = 0;
-    let restoredAt = 0;
-    const { outcomes } = await runSteadyStream({
-      total: 120,
-      concurrency: 4,
-      send: (i) => rig.request(rig.chatModel, { stream: i % 3 === 0 }),
-      actions: [
-        { beforeRequest: 40, run: async () => { killingAt = Date.now(); await rig.chatServer.kill(); killedAt = Date.now(); } },
-        { beforeRequest: 80, run: async () => { restartingAt = Date.now(); await rig.chatServer.start(); restoredAt = Date.now(); } },
-      ],
-    });
-    expect(failures(outcomes)).toEqual([]);
-    // Requests wholly inside the outage were all answered by inference-code.
-    const duringOutage = outcomes.filter((o) => o.startedAt >= killedAt && o.startedAt + o.ms < restartingAt);
-    expect(duringOutage.length).toBeGreaterThan(20);
-    expect(new Set(duringOutage.map((o) => o.servedBy))).toEqual(new Set([CODE]));
-    const beforeKill = outcomes.filter((o) => o.startedAt + o.ms < killingAt);
-    expect(new Set(beforeKill.map((o) => o.servedBy))).toEqual(new Set([CHAT]));
+  it(
+    "loses no request when inference-chat is killed mid-stream, moves chat to inference-code, and moves it back once inference-chat returns",
+    { retry: 1 },
+    async () => {
+      let killingAt = 0;
+      let killedAt = 0;
+      let restartingAt = 0;
+      let restoredAt = 0;
+      const { outcomes } = await runSteadyStream({
+        total: 120,
+        concurrency: 4,
+        send: (i) => rig.request(rig.chatModel, { stream: i % 3 === 0 }),
+        actions: [
+          {
+            beforeRequest: 40,
+            run: async () => {
+              killingAt = Date.now();
+              await rig.chatServer.kill();
+              killedAt = Date.now();
+            },
+          },
+          {
+            beforeRequest: 80,
+            run: async () => {
+              restartingAt = Date.now();
+              await rig.chatServer.start();
+              restoredAt = Date.now();
+            },
+          },
+        ],
+      });
+      expect(failures(outcomes)).toEqual([]);
+      // Requests wholly inside the outage were all answered by inference-code.
+      const duringOutage = outcomes.filter((o) => o.startedAt >= killedAt && o.startedAt + o.ms < restartingAt);
+      expect(duringOutage.length).toBeGreaterThan(20);
+      expect(new Set(duringOutage.map((o) => o.servedBy))).toEqual(new Set([CODE]));
+      const beforeKill = outcomes.filter((o) => o.startedAt + o.ms < killingAt);
+      expect(new Set(beforeKill.map((o) => o.servedBy))).toEqual(new Set([CHAT]));
 
-    // Back once a health check has seen it again: within one round (interval + timeout), plus scheduling slack.
-    const { intervalSec, timeoutSec } = rig.settings.healthCheck!;
-    const roundMs = (intervalSec + timeoutSec) * 1000 + 3000;
-    const backInStream = outcomes.find((o) => o.startedAt >= restoredAt && o.servedBy === CHAT);
-    const back = backInStream ?? (await firstServedBy(rig, CHAT, restoredAt + roundMs + 2000));
-    expect(back, `chat traffic did not return to ${CHAT} within one round of health checks`).toBeDefined();
-    expect(back!.startedAt - restoredAt).toBeLessThanOrEqual(roundMs);
-    console.log(`gateway e2e: kill -> chat traffic on ${CODE}; restart -> back on ${CHAT} ${back!.startedAt - restoredAt} ms later`);
-    const after = [];
-    for (let i = 0; i < 10; i++) after.push(await rig.request(rig.chatModel));
-    expect(new Set(after.map((o) => o.servedBy))).toEqual(new Set([CHAT]));
-  });
+      // Back once a health check has seen it again: within one round (interval + timeout), plus scheduling slack.
+      const { intervalSec, timeoutSec } = rig.settings.healthCheck!;
+      const roundMs = (intervalSec + timeoutSec) * 1000 + 3000;
+      const backInStream = outcomes.find((o) => o.startedAt >= restoredAt && o.servedBy === CHAT);
+      const back = backInStream ?? (await firstServedBy(rig, CHAT, restoredAt + roundMs + 2000));
+      expect(back, `chat traffic did not return to ${CHAT} within one round of health checks`).toBeDefined();
+      expect(back!.startedAt - restoredAt).toBeLessThanOrEqual(roundMs);
+      console.log(`gateway e2e: kill -> chat traffic on ${CODE}; restart -> back on ${CHAT} ${back!.startedAt - restoredAt} ms later`);
+      const after = [];
+      for (let i = 0; i < 10; i++) after.push(await rig.request(rig.chatModel));
+      expect(new Set(after.map((o) => o.servedBy))).toEqual(new Set([CHAT]));
+    },
+  );
 
   it("answers a clear 5xx at once, not a hang, when both servers are down", { retry: 1 }, async () => {
     await rig.chatServer.kill();
@@ -172,10 +197,14 @@ describe("gateway without health checks when inference-chat hangs (accepts, neve
   afterAll(async () => {
     await rig?.stop();
   });
-  retryOnlyProxyCrashes(() => rig?.proxy, async () => {
-    await rig.stop();
-    rig = await startHangRig();
-  }, RIG_TIMEOUT_MS);
+  retryOnlyProxyCrashes(
+    () => rig?.proxy,
+    async () => {
+      await rig.stop();
+      rig = await startHangRig();
+    },
+    RIG_TIMEOUT_MS,
+  );
 
   it("fails chat requests over to inference-code after the configured timeout, and returns after the cooldown", { retry: 1 }, async () => {
     expect((await rig.request(rig.chatModel)).servedBy).toBe(CHAT);
@@ -191,7 +220,9 @@ describe("gateway without health checks when inference-chat hangs (accepts, neve
     expect(rig.chatServer.hungRequests).toBeGreaterThan(0);
     // (the close may reach the stand-in just after the backup's answer reached the client)
     await vi.waitFor(() => expect(rig.chatServer.abandonedRequests).toBe(rig.chatServer.hungRequests), { timeout: 5000 });
-    console.log(`gateway e2e: hang -> served by ${CODE} in ${outcomes.map((o) => Math.round(o.ms)).join(", ")} ms (timeout ${REQUEST_TIMEOUT_SEC} s)`);
+    console.log(
+      `gateway e2e: hang -> served by ${CODE} in ${outcomes.map((o) => Math.round(o.ms)).join(", ")} ms (timeout ${REQUEST_TIMEOUT_SEC} s)`,
+    );
 
     rig.chatServer.recover();
     const recoveredAt = Date.now();
@@ -200,36 +231,40 @@ describe("gateway without health checks when inference-chat hangs (accepts, neve
     console.log(`gateway e2e: hang ended -> back on ${CHAT} ${back!.startedAt - recoveredAt} ms later (cooldown ${COOLDOWN_SEC} s)`);
   });
 
-  it("bounds a stream's wait for each chunk, the first token included, but not the stream; a non-streamed answer is bounded as a whole", { retry: 1, timeout: 90_000 }, async () => {
-    // Enough successes this minute that the timeouts (the hang's and the two below) stay under LiteLLM's
-    // 50 % cooldown ratio, so the second timeout still reaches inference-chat.
-    for (let i = 0; i < 10; i++) expect((await rig.request(rig.chatModel)).servedBy).toBe(CHAT);
-    const limitMs = REQUEST_TIMEOUT_SEC * 1000;
-    try {
-      // Twice the timeout in all, a token every 50 ms: every read is quick, so the stream runs to its end.
-      rig.chatServer.pace(50);
-      const longStream = await rig.request(rig.chatModel, { stream: true, maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
-      // The first token later than the timeout: llama-server sends no headers before it, so the stream fails over.
-      rig.chatServer.pace(limitMs + 1000);
-      const lateFirstToken = await rig.request(rig.chatModel, { stream: true, maxTokens: 2, timeoutMs: 30_000 });
-      // The same generation not streamed: no byte before it is done, so the timeout cuts it and it fails over.
-      rig.chatServer.pace(50);
-      const longPlain = await rig.request(rig.chatModel, { maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
-      console.log(
-        `gateway e2e: stream_timeout ${REQUEST_TIMEOUT_SEC} s: ${2 * REQUEST_TIMEOUT_SEC} s stream served by ${longStream.servedBy} in ${Math.round(longStream.ms)} ms; ` +
-          `late first token served by ${lateFirstToken.servedBy} in ${Math.round(lateFirstToken.ms)} ms; ` +
-          `${2 * REQUEST_TIMEOUT_SEC} s non-streamed answer served by ${longPlain.servedBy} in ${Math.round(longPlain.ms)} ms`,
-      );
-      expect(failures([longStream, lateFirstToken, longPlain])).toEqual([]);
-      expect(longStream.servedBy).toBe(CHAT);
-      expect(longStream.ms).toBeGreaterThanOrEqual(2 * limitMs);
-      expect(lateFirstToken.servedBy).toBe(CODE);
-      expect(lateFirstToken.ms).toBeGreaterThanOrEqual(limitMs);
-      expect(longPlain.servedBy).toBe(CODE);
-      expect(longPlain.ms).toBeGreaterThanOrEqual(limitMs);
-      expect(longPlain.ms).toBeLessThan(2 * limitMs);
-    } finally {
-      rig.chatServer.pace(0);
-    }
-  });
+  it(
+    "bounds a stream's wait for each chunk, the first token included, but not the stream; a non-streamed answer is bounded as a whole",
+    { retry: 1, timeout: 90_000 },
+    async () => {
+      // Enough successes this minute that the timeouts (the hang's and the two below) stay under LiteLLM's
+      // 50 % cooldown ratio, so the second timeout still reaches inference-chat.
+      for (let i = 0; i < 10; i++) expect((await rig.request(rig.chatModel)).servedBy).toBe(CHAT);
+      const limitMs = REQUEST_TIMEOUT_SEC * 1000;
+      try {
+        // Twice the timeout in all, a token every 50 ms: every read is quick, so the stream runs to its end.
+        rig.chatServer.pace(50);
+        const longStream = await rig.request(rig.chatModel, { stream: true, maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
+        // The first token later than the timeout: llama-server sends no headers before it, so the stream fails over.
+        rig.chatServer.pace(limitMs + 1000);
+        const lateFirstToken = await rig.request(rig.chatModel, { stream: true, maxTokens: 2, timeoutMs: 30_000 });
+        // The same generation not streamed: no byte before it is done, so the timeout cuts it and it fails over.
+        rig.chatServer.pace(50);
+        const longPlain = await rig.request(rig.chatModel, { maxTokens: (2 * limitMs) / 50, timeoutMs: 30_000 });
+        console.log(
+          `gateway e2e: stream_timeout ${REQUEST_TIMEOUT_SEC} s: ${2 * REQUEST_TIMEOUT_SEC} s stream served by ${longStream.servedBy} in ${Math.round(longStream.ms)} ms; ` +
+            `late first token served by ${lateFirstToken.servedBy} in ${Math.round(lateFirstToken.ms)} ms; ` +
+            `${2 * REQUEST_TIMEOUT_SEC} s non-streamed answer served by ${longPlain.servedBy} in ${Math.round(longPlain.ms)} ms`,
+        );
+        expect(failures([longStream, lateFirstToken, longPlain])).toEqual([]);
+        expect(longStream.servedBy).toBe(CHAT);
+        expect(longStream.ms).toBeGreaterThanOrEqual(2 * limitMs);
+        expect(lateFirstToken.servedBy).toBe(CODE);
+        expect(lateFirstToken.ms).toBeGreaterThanOrEqual(limitMs);
+        expect(longPlain.servedBy).toBe(CODE);
+        expect(longPlain.ms).toBeGreaterThanOrEqual(limitMs);
+        expect(longPlain.ms).toBeLessThan(2 * limitMs);
+      } finally {
+        rig.chatServer.pace(0);
+      }
+    },
+  );
 });

@@ -16,7 +16,18 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPolicyPack } from "../../scripts/pack-build";
-import { cleanup, diagnostics, initStack, policyEvents, preview, REPO_DIR, tempProject, urnName, type EngineRun, type Project } from "../support/pulumi-cli";
+import {
+  cleanup,
+  diagnostics,
+  initStack,
+  policyEvents,
+  preview,
+  REPO_DIR,
+  tempProject,
+  urnName,
+  type EngineRun,
+  type Project,
+} from "../support/pulumi-cli";
 
 const P2_PACK_CONFIG = path.join(REPO_DIR, "policies", "config", "p2.json");
 /** What the repository's node_modules has and the built pack must not need: lib/'s dependencies. */
@@ -32,7 +43,8 @@ function isolatedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
 function run(command: string, args: string[], cwd: string): string {
   const result = spawnSync(command, args, { cwd, env: isolatedEnv(), encoding: "utf8", timeout: 180_000 });
   const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed (${result.status ?? result.error?.message}):\n${output}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed (${result.status ?? result.error?.message}):\n${output}`);
   return output;
 }
 
@@ -62,7 +74,10 @@ beforeAll(() => {
   try {
     run("npm", ["ci", "--offline", "--no-audit", "--no-fund"], packDir);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nThe built pack installs from the npm cache; run \`npm ci --prefix policies\` once (it fills the cache with the same packages).`, { cause: error });
+    throw new Error(
+      `${(error as Error).message}\nThe built pack installs from the npm cache; run \`npm ci --prefix policies\` once (it fills the cache with the same packages).`,
+      { cause: error },
+    );
   }
 }, 240_000);
 afterAll(() => {
@@ -82,11 +97,19 @@ describe("the pack built by npm run pack:build, installed on its own outside the
   it("lies outside the repository with no node_modules above it, and ships only the Pulumi SDKs as dependencies", () => {
     expect(path.relative(REPO_DIR, packDir).startsWith("..")).toBe(true);
     expect(node_modulesAbove(packDir)).toEqual([]);
-    const built = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as { main: string; dependencies: Record<string, string> };
-    const source = JSON.parse(fs.readFileSync(path.join(REPO_DIR, "policies", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const built = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as {
+      main: string;
+      dependencies: Record<string, string>;
+    };
+    const source = JSON.parse(fs.readFileSync(path.join(REPO_DIR, "policies", "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
     expect(built.dependencies).toEqual(source.dependencies);
     expect(built.main).toBe("index.js");
-    expect(parseYaml(fs.readFileSync(path.join(packDir, "PulumiPolicy.yaml"), "utf8"))).toMatchObject({ name: "local-ai-suite-guard", runtime: "nodejs" });
+    expect(parseYaml(fs.readFileSync(path.join(packDir, "PulumiPolicy.yaml"), "utf8"))).toMatchObject({
+      name: "local-ai-suite-guard",
+      runtime: "nodejs",
+    });
     // Everything index.js requires is a Node built-in or one of those dependencies.
     const required = [...fs.readFileSync(path.join(packDir, "index.js"), "utf8").matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!);
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
@@ -98,14 +121,20 @@ describe("the pack built by npm run pack:build, installed on its own outside the
       let at = null; try { at = require.resolve(m, { paths: [process.cwd()] }); } catch {}
       console.log(JSON.stringify([m, at]));
     }`;
-    const resolved = Object.fromEntries(run(process.execPath, ["-e", probe], packDir).trim().split("\n").map((l) => JSON.parse(l) as [string, string | null]));
+    const resolved = Object.fromEntries(
+      run(process.execPath, ["-e", probe], packDir)
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as [string, string | null]),
+    );
     expect(resolved["@pulumi/policy"]).toMatch(new RegExp(`^${packDir}/node_modules/`));
     expect(resolved["@pulumi/pulumi"]).toMatch(new RegExp(`^${packDir}/node_modules/`));
     for (const m of REPO_ONLY_MODULES) expect(resolved[m], m).toBeNull();
   });
 
   describe("under the real engine, beside the in-repo pack", () => {
-    const p2Config = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    const p2Config = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> })
+      .config;
 
     it("p2: loads, and reports exactly what --policy-pack policies reports (no mandatory violation)", async () => {
       const p = await project({ stacks: { p2: path.join(REPO_DIR, "Pulumi.p2.yaml") } }, ["p2"]);
@@ -125,18 +154,24 @@ describe("the pack built by npm run pack:build, installed on its own outside the
     it.each([
       ["code-server-over-vram", "suite-llm-inference-code-container", "gpu-vram-budget"],
       ["rag-forgets-qdrant", "suite-rag-rag-container", "health-gated-ordering"],
-    ])("tampered-suite %s: rejected by both, with the same verdicts and messages", async (tamper, resource, policy) => {
-      const p = await project({ fixture: "tampered-suite", stacks: { [tamper]: { ...p2Config, "tampered-suite:tamper": tamper } } }, [tamper]);
-      const [inRepo, built] = await Promise.all([
-        preview(p, { stack: tamper, pack: { config: P2_PACK_CONFIG } }),
-        preview(p, { stack: tamper, pack: { config: P2_PACK_CONFIG, dir: packDir } }),
-      ]);
-      expect(inRepo.code, inRepo.output).not.toBe(0);
-      expect(built.code, built.output).not.toBe(0);
-      const mandatory = verdicts(built).filter((v) => v.level === "mandatory");
-      expect(mandatory.map((v) => [v.resource, v.policy])).toEqual([[resource, policy]]);
-      expect(verdicts(built)).toEqual(verdicts(inRepo));
-    }, 180_000);
+    ])(
+      "tampered-suite %s: rejected by both, with the same verdicts and messages",
+      async (tamper, resource, policy) => {
+        const p = await project({ fixture: "tampered-suite", stacks: { [tamper]: { ...p2Config, "tampered-suite:tamper": tamper } } }, [
+          tamper,
+        ]);
+        const [inRepo, built] = await Promise.all([
+          preview(p, { stack: tamper, pack: { config: P2_PACK_CONFIG } }),
+          preview(p, { stack: tamper, pack: { config: P2_PACK_CONFIG, dir: packDir } }),
+        ]);
+        expect(inRepo.code, inRepo.output).not.toBe(0);
+        expect(built.code, built.output).not.toBe(0);
+        const mandatory = verdicts(built).filter((v) => v.level === "mandatory");
+        expect(mandatory.map((v) => [v.resource, v.policy])).toEqual([[resource, policy]]);
+        expect(verdicts(built)).toEqual(verdicts(inRepo));
+      },
+      180_000,
+    );
 
     it("negative control: the same build with zod left out of the bundle fails to load, naming the module", async () => {
       const broken = path.join(work, "broken-pack");

@@ -53,7 +53,9 @@ describe("detecting the engine's API version", () => {
   it("reads ApiVersion from /version over a unix socket, and gives up quietly where it cannot ask", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-dockerd-"));
     const socket = path.join(dir, "docker.sock");
-    const server = http.createServer((req, res) => res.end(JSON.stringify(req.url === "/version" ? { Version: "27.3.1", ApiVersion: "1.47" } : {})));
+    const server = http.createServer((req, res) =>
+      res.end(JSON.stringify(req.url === "/version" ? { Version: "27.3.1", ApiVersion: "1.47" } : {})),
+    );
     await new Promise<void>((r) => server.listen(socket, r));
     try {
       expect(await detectEngineApiVersion(`unix://${socket}`)).toBe("1.47");

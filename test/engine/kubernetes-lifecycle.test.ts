@@ -57,7 +57,10 @@ interface Captured {
 
 function stackConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { config } = parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.k8s.yaml"), "utf8")) as { config: Record<string, any> };
-  const merged: Record<string, unknown> = { ...config, "local-ai-suite:kubernetes": { ...config["local-ai-suite:kubernetes"], skipAwait: true } };
+  const merged: Record<string, unknown> = {
+    ...config,
+    "local-ai-suite:kubernetes": { ...config["local-ai-suite:kubernetes"], skipAwait: true },
+  };
   for (const [key, value] of Object.entries(extra)) merged[key] = { ...(merged[key] as object), ...(value as object) };
   return merged;
 }
@@ -93,7 +96,13 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
   let packConfig: string;
   let emptyConfig: string;
   const capture = (name: string) => path.join(project.work, `${name}.json`);
-  const withPacks = () => [...packArgs(STACK, { config: packConfig }), "--policy-pack", path.join(FIXTURES_DIR, "capture-pack"), "--policy-pack-config", emptyConfig];
+  const withPacks = () => [
+    ...packArgs(STACK, { config: packConfig }),
+    "--policy-pack",
+    path.join(FIXTURES_DIR, "capture-pack"),
+    "--policy-pack-config",
+    emptyConfig,
+  ];
   const env = (name: string) => ({ ENGINE_CAPTURE_FILE: capture(name) });
   const captured = (name: string) => JSON.parse(fs.readFileSync(capture(name), "utf8")) as { resources: Captured[]; stack: Captured[] };
   const get = (kind: string) => kubeGet<KubeObject>(cluster, NS, kind);
@@ -133,7 +142,16 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
       configMaps: count("kubernetes:core/v1:ConfigMap"),
       secrets: count("kubernetes:core/v1:Secret"),
       networkPolicies: count("kubernetes:networking.k8s.io/v1:NetworkPolicy"),
-    }).toEqual({ namespaces: 1, claims: 10, deployments: 14, statefulSets: 4, services: 17, configMaps: 6, secrets: 1, networkPolicies: 17 });
+    }).toEqual({
+      namespaces: 1,
+      claims: 10,
+      deployments: 14,
+      statefulSets: 4,
+      services: 17,
+      configMaps: 6,
+      secrets: 1,
+      networkPolicies: 17,
+    });
   }, 240_000);
 
   it("first preview: the engine hands policies the program's objects (no server defaults yet: the namespace does not exist), a generated secret unknown", () => {
@@ -147,7 +165,9 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     expect(chat(stack).props.spec).toEqual(chat(resources).props.spec);
     // Autonamed ConfigMaps are named at check time, so references to them are known.
     const gateway = resources.find((r) => urnName(r.urn) === "suite-api-gateway-workload")!;
-    expect(gateway.props.spec.template.spec.volumes.find((v: any) => v.name === "config").configMap.name).toMatch(/^suite-api-gateway-config-[0-9a-f]{8}$/);
+    expect(gateway.props.spec.template.spec.volumes.find((v: any) => v.name === "config").configMap.name).toMatch(
+      /^suite-api-gateway-config-[0-9a-f]{8}$/,
+    );
     expect(podRuleProblems(resources)).toEqual([]);
     expect(podRuleProblems(stack)).toEqual([]);
   });
@@ -173,21 +193,42 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
       expect(stored.metadata.annotations?.[SKIP_AWAIT_ANNOTATION], s.service).toBe("true");
     }
     const chat = workloads.find((w) => w.metadata.name === "inference-chat")!.spec.template.spec;
-    expect(chat.containers[0].resources).toEqual({ limits: { cpu: "4", memory: "6Gi", "nvidia.com/gpu": "1" }, requests: { cpu: "1", memory: "6Gi", "nvidia.com/gpu": "1" } });
+    expect(chat.containers[0].resources).toEqual({
+      limits: { cpu: "4", memory: "6Gi", "nvidia.com/gpu": "1" },
+      requests: { cpu: "1", memory: "6Gi", "nvidia.com/gpu": "1" },
+    });
     expect(chat.nodeSelector).toEqual({ "kubernetes.io/hostname": "gpu-box-1" });
 
     const policies = get("networkpolicies");
-    const admitted = (name: string) => policies.find((p) => p.metadata.name === name)!.spec.ingress.map((r: any) => [r.from.map((f: any) => f.podSelector.matchLabels["local-ai-suite.service"]), r.ports.map((p: any) => p.port)]);
-    expect(admitted("qdrant-ingress")).toEqual([[["rag", "memory-api", "memory-maintainer"], [6333, 6334]], [["prometheus"], [6333]]]);
+    const admitted = (name: string) =>
+      policies
+        .find((p) => p.metadata.name === name)!
+        .spec.ingress.map((r: any) => [
+          r.from.map((f: any) => f.podSelector.matchLabels["local-ai-suite.service"]),
+          r.ports.map((p: any) => p.port),
+        ]);
+    expect(admitted("qdrant-ingress")).toEqual([
+      [
+        ["rag", "memory-api", "memory-maintainer"],
+        [6333, 6334],
+      ],
+      [["prometheus"], [6333]],
+    ]);
     expect(admitted("api-gateway-ingress")).toEqual([[["rag", "mcp-server"], [8000]]]);
-    expect(policies.find((p) => p.metadata.name === "default-deny-ingress")!.spec).toMatchObject({ policyTypes: ["Ingress"], podSelector: { matchLabels: { "local-ai-suite.stack": STACK } } });
+    expect(policies.find((p) => p.metadata.name === "default-deny-ingress")!.spec).toMatchObject({
+      policyTypes: ["Ingress"],
+      podSelector: { matchLabels: { "local-ai-suite.stack": STACK } },
+    });
     expect(policies).toHaveLength(17);
 
     const [secret] = get("secrets");
     expect(Object.keys(secret!.data!)).toEqual(["GF_SECURITY_ADMIN_PASSWORD"]);
     expect(Buffer.from(secret!.data!.GF_SECURITY_ADMIN_PASSWORD!, "base64").toString()).toMatch(/^[A-Za-z0-9]{40}$/);
     const grafana = workloads.find((w) => w.metadata.name === "grafana")!.spec.template.spec.containers[0];
-    expect(grafana.env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toEqual({ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secret!.metadata.name, key: "GF_SECURITY_ADMIN_PASSWORD" } } });
+    expect(grafana.env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toEqual({
+      name: "GF_SECURITY_ADMIN_PASSWORD",
+      valueFrom: { secretKeyRef: { name: secret!.metadata.name, key: "GF_SECURITY_ADMIN_PASSWORD" } },
+    });
 
     const claims = get("persistentvolumeclaims");
     expect(claims.map((c) => c.metadata.name).sort()).toEqual(planned.k.claims.map((c) => c.name).sort());
@@ -219,9 +260,27 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     const packSays = (mutate: (d: any) => void) => {
       const d = fresh();
       mutate(d);
-      return podRuleProblems([{ urn: "urn:dry-run", type: "kubernetes:apps/v1:Deployment", props: d, unknown: [], opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 1200, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] } }]).join("\n");
+      return podRuleProblems([
+        {
+          urn: "urn:dry-run",
+          type: "kubernetes:apps/v1:Deployment",
+          props: d,
+          unknown: [],
+          opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 1200, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+          },
+        },
+      ]).join("\n");
     };
-    const fractional = (d: any) => (d.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] = d.spec.template.spec.containers[0].resources.requests["nvidia.com/gpu"] = "500m");
+    const fractional = (d: any) =>
+      (d.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] = d.spec.template.spec.containers[0].resources.requests[
+        "nvidia.com/gpu"
+      ] =
+        "500m");
     const unequal = (d: any) => (d.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] = "2");
     const noHandler = (d: any) => delete d.spec.template.spec.containers[0].readinessProbe.exec;
     const requestOnly = (d: any) => delete d.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"];
@@ -234,7 +293,9 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     expect(refused(noHandler)).toMatch(/readinessProbe: Required value: must specify a handler type/);
     expect(packSays(noHandler)).toMatch(/readinessProbe has no handler/);
     // A field the API does not know: TypeScript's @pulumi/kubernetes types refuse it first.
-    expect(refused((d) => (d.spec.template.spec.containers[0].gpus = 1))).toMatch(/strict decoding error: unknown field "spec.template.spec.containers\[0\].gpus"/);
+    expect(refused((d) => (d.spec.template.spec.containers[0].gpus = 1))).toMatch(
+      /strict decoding error: unknown field "spec.template.spec.containers\[0\].gpus"/,
+    );
     // The unchanged object is accepted.
     expect(kubectl(cluster, ["create", "--dry-run=server", "-f", "-"], { input: JSON.stringify(fresh()) }).status).toBe(0);
   });
@@ -248,7 +309,10 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     const chat = stack.find((r) => urnName(r.urn) === "suite-inference-chat-workload")!;
     // Server-side: status, managedFields and every default.
     expect(chat.props.status).toBeDefined();
-    expect(chat.props.spec.template.spec.containers[0]).toMatchObject({ terminationMessagePath: "/dev/termination-log", imagePullPolicy: "IfNotPresent" });
+    expect(chat.props.spec.template.spec.containers[0]).toMatchObject({
+      terminationMessagePath: "/dev/termination-log",
+      imagePullPolicy: "IfNotPresent",
+    });
     expect(podRuleProblems(stack)).toEqual([]);
   }, 240_000);
 
@@ -256,8 +320,15 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     writeStackFile(project, STACK, stackConfig({ "local-ai-suite:gateway": { numRetries: 1 } }));
     const run = await runWithEvents(project, ["up", "--yes"], ["--stack", STACK, ...packArgs(STACK, { config: packConfig })]);
     expect(run.code, run.output).toBe(0);
-    expect(changed(run)).toEqual(["create-replacement suite-api-gateway-config", "delete-replaced suite-api-gateway-config", "replace suite-api-gateway-config", "update suite-api-gateway-workload"]);
-    const revisions = Object.fromEntries(get("deployments").map((d) => [d.metadata.name, d.metadata.annotations?.["deployment.kubernetes.io/revision"]]));
+    expect(changed(run)).toEqual([
+      "create-replacement suite-api-gateway-config",
+      "delete-replaced suite-api-gateway-config",
+      "replace suite-api-gateway-config",
+      "update suite-api-gateway-workload",
+    ]);
+    const revisions = Object.fromEntries(
+      get("deployments").map((d) => [d.metadata.name, d.metadata.annotations?.["deployment.kubernetes.io/revision"]]),
+    );
     expect(Object.entries(revisions).filter(([, r]) => r !== "1")).toEqual([["api-gateway", "2"]]);
     expect(get("statefulsets").map((s) => s.metadata.generation)).toEqual([1, 1, 1, 1]);
   }, 300_000);
@@ -265,11 +336,18 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
   it("pulumi destroy removes the workloads and keeps the claims and the namespace", async () => {
     const run = await runWithEvents(project, ["destroy", "--yes"], ["--stack", STACK]);
     expect(run.code, run.output).toBe(0);
-    expect(get("persistentvolumeclaims").map((c) => c.metadata.name).sort()).toEqual(planned.k.claims.map((c) => c.name).sort());
+    expect(
+      get("persistentvolumeclaims")
+        .map((c) => c.metadata.name)
+        .sort(),
+    ).toEqual(planned.k.claims.map((c) => c.name).sort());
     expect(kubectl(cluster, ["get", "namespace", NS, "-o", "name"]).stdout.trim()).toBe(`namespace/${NS}`);
     // With skipAwait the provider does not wait for a deletion either: the controller manager's garbage
     // collector finishes the workloads' foreground deletion (their pods first) a moment later.
-    const left = () => ["deployments", "statefulsets", "services", "networkpolicies", "secrets", "pods"].flatMap((kind) => get(kind).map((o) => `${kind}/${o.metadata.name}`));
+    const left = () =>
+      ["deployments", "statefulsets", "services", "networkpolicies", "secrets", "pods"].flatMap((kind) =>
+        get(kind).map((o) => `${kind}/${o.metadata.name}`),
+      );
     for (let i = 0; i < 60 && left().length; i++) await new Promise((r) => setTimeout(r, 1000));
     expect(left()).toEqual([]);
     expect(get("configmaps").map((c) => c.metadata.name)).toEqual(["kube-root-ca.crt"]);

@@ -22,7 +22,10 @@ describe("pulumi up waits for readiness before creating dependents", () => {
   let run: EngineRun;
   beforeAll(async () => {
     cluster = await startCluster();
-    project = tempProject({ fixture: "tampered-kubernetes-suite", stacks: { gate: { ...p2OnKubernetes(), "tampered-kubernetes-suite:tamper": "short-timeouts" } } });
+    project = tempProject({
+      fixture: "tampered-kubernetes-suite",
+      stacks: { gate: { ...p2OnKubernetes(), "tampered-kubernetes-suite:tamper": "short-timeouts" } },
+    });
     project.env.KUBECONFIG = cluster.kubeconfig;
     await initStack(project, "gate");
     run = await runWithEvents(project, ["up", "--yes"], ["--stack", "gate"]);
@@ -40,7 +43,9 @@ describe("pulumi up waits for readiness before creating dependents", () => {
 
   it("fails on the workloads that never become ready, saying why", () => {
     expect(run.code).not.toBe(0);
-    const failed = run.events.flatMap((e) => (e.resOpFailedEvent ? [urnName(e.resOpFailedEvent.metadata.urn).replace(/^suite-|-workload$/g, "")] : [])).sort();
+    const failed = run.events
+      .flatMap((e) => (e.resOpFailedEvent ? [urnName(e.resOpFailedEvent.metadata.urn).replace(/^suite-|-workload$/g, "")] : []))
+      .sort();
     expect(failed).toEqual(["embedding-server", "inference-chat", "inference-code", "qdrant"]);
     expect(run.output).toMatch(/'inference-chat' timed out waiting to be Ready/);
     expect(run.output).toMatch(/Minimum number of live Pods was not attained/);
@@ -48,7 +53,9 @@ describe("pulumi up waits for readiness before creating dependents", () => {
 
   it("creates the dependencies first and never their dependents", () => {
     expect(workloads(["create"])).toEqual(["embedding-server", "inference-chat", "inference-code", "qdrant"]);
-    const stored = [...kubeGet(cluster, "local-ai-suite", "deployments"), ...kubeGet(cluster, "local-ai-suite", "statefulsets")].map((w) => w.metadata.name).sort();
+    const stored = [...kubeGet(cluster, "local-ai-suite", "deployments"), ...kubeGet(cluster, "local-ai-suite", "statefulsets")]
+      .map((w) => w.metadata.name)
+      .sort();
     expect(stored).toEqual(["embedding-server", "inference-chat", "inference-code", "qdrant"]);
     // The pods exist and wait for a node.
     expect(kubeGet(cluster, "local-ai-suite", "pods").map((p) => p.status.phase)).toEqual(["Pending", "Pending", "Pending", "Pending"]);

@@ -13,11 +13,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubernetesPolicies } from "../../policies/policies";
 import { p2OnKubernetes } from "../kubernetes/support";
 import { startCluster, type Cluster } from "../support/kube-cluster";
-import { cleanup, FIXTURES_DIR, initStack, policyEvents, preview, REPO_DIR, tempProject, urnName, type EngineRun, type Project } from "../support/pulumi-cli";
+import {
+  cleanup,
+  FIXTURES_DIR,
+  initStack,
+  policyEvents,
+  preview,
+  REPO_DIR,
+  tempProject,
+  urnName,
+  type EngineRun,
+  type Project,
+} from "../support/pulumi-cli";
 
 function mandatoryVerdicts(run: EngineRun): [string, string][] {
   const seen = new Set<string>();
-  for (const e of policyEvents(run)) if (e.enforcementLevel === "mandatory") seen.add(JSON.stringify([urnName(e.resourceUrn), e.policyName]));
+  for (const e of policyEvents(run))
+    if (e.enforcementLevel === "mandatory") seen.add(JSON.stringify([urnName(e.resourceUrn), e.policyName]));
   return [...seen].map((s) => JSON.parse(s) as [string, string]).sort();
 }
 
@@ -38,7 +50,10 @@ describe("Kubernetes objects written with @pulumi/kubernetes directly", () => {
   beforeAll(async () => {
     project = onCluster(tempProject({ fixture: "raw-kubernetes-violations", stacks: { dev: {} } }));
     await initStack(project, "dev");
-    run = await preview(project, { stack: "dev", pack: { config: path.join(FIXTURES_DIR, "raw-kubernetes-violations", "policy-config.json") } });
+    run = await preview(project, {
+      stack: "dev",
+      pack: { config: path.join(FIXTURES_DIR, "raw-kubernetes-violations", "policy-config.json") },
+    });
   }, 180_000);
   afterAll(() => project && cleanup(project));
 
@@ -71,7 +86,9 @@ describe("Kubernetes objects written with @pulumi/kubernetes directly", () => {
     const message = (policy: string) => policyEvents(run).find((e) => e.policyName === policy)!.message;
     expect(message("kubernetes-host-paths")).toMatch(/\/var\/run\/docker.sock .*runtime's socket.*Fix: remove it/s);
     expect(message("kubernetes-gpu-vram-budget")).toMatch(/Fix:/);
-    expect(message("kubernetes-health-gated-ordering")).toMatch(/calls case-server \(env SERVER_URL=http:\/\/case-server:80\) but does not depend on/);
+    expect(message("kubernetes-health-gated-ordering")).toMatch(
+      /calls case-server \(env SERVER_URL=http:\/\/case-server:80\) but does not depend on/,
+    );
   });
 });
 
@@ -95,15 +112,24 @@ describe("the project's own Kubernetes components with one spec or decision tamp
   let project: Project;
   beforeAll(async () => {
     const base = p2OnKubernetes();
-    project = onCluster(tempProject({ fixture: "tampered-kubernetes-suite", stacks: Object.fromEntries(CASES.map(([tamper]) => [tamper, { ...base, "tampered-kubernetes-suite:tamper": tamper }])) }));
+    project = onCluster(
+      tempProject({
+        fixture: "tampered-kubernetes-suite",
+        stacks: Object.fromEntries(CASES.map(([tamper]) => [tamper, { ...base, "tampered-kubernetes-suite:tamper": tamper }])),
+      }),
+    );
     for (const [tamper] of CASES) await initStack(project, tamper);
   }, 180_000);
   afterAll(() => project && cleanup(project));
 
-  it.each(CASES)("%s: the preview gives exactly the expected verdicts", async (tamper, expected) => {
-    const run = await preview(project, { stack: tamper, pack: { config: path.join(REPO_DIR, "policies", "config", "k8s.json") } });
-    expect(run.code === 0, run.output).toBe(expected.length === 0);
-    expect(mandatoryVerdicts(run)).toEqual([...expected].sort());
-    expect(policyEvents(run).filter((e) => /can't run policy/.test(e.message))).toEqual([]);
-  }, 120_000);
+  it.each(CASES)(
+    "%s: the preview gives exactly the expected verdicts",
+    async (tamper, expected) => {
+      const run = await preview(project, { stack: tamper, pack: { config: path.join(REPO_DIR, "policies", "config", "k8s.json") } });
+      expect(run.code === 0, run.output).toBe(expected.length === 0);
+      expect(mandatoryVerdicts(run)).toEqual([...expected].sort());
+      expect(policyEvents(run).filter((e) => /can't run policy/.test(e.message))).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -11,14 +11,25 @@ import { parse as parseYaml } from "yaml";
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerPolicies } from "../../policies/policies";
-import { cleanup, initStack, policyEvents, preview, REPO_DIR, tempProject, urnName, type EngineRun, type Project } from "../support/pulumi-cli";
+import {
+  cleanup,
+  initStack,
+  policyEvents,
+  preview,
+  REPO_DIR,
+  tempProject,
+  urnName,
+  type EngineRun,
+  type Project,
+} from "../support/pulumi-cli";
 
 const P2_PACK_CONFIG = path.join(REPO_DIR, "policies", "config", "p2.json");
 
 /** Mandatory verdicts as [resource name, policy], sorted. */
 function mandatoryVerdicts(run: EngineRun): [string, string][] {
   const seen = new Set<string>();
-  for (const e of policyEvents(run)) if (e.enforcementLevel === "mandatory") seen.add(JSON.stringify([urnName(e.resourceUrn), e.policyName]));
+  for (const e of policyEvents(run))
+    if (e.enforcementLevel === "mandatory") seen.add(JSON.stringify([urnName(e.resourceUrn), e.policyName]));
   return [...seen].map((s) => JSON.parse(s) as [string, string]).sort();
 }
 
@@ -63,14 +74,17 @@ describe("containers written with @pulumi/docker directly", () => {
 
   it("exercises every policy the p2 config makes mandatory", () => {
     const config = JSON.parse(fs.readFileSync(P2_PACK_CONFIG, "utf8")) as Record<string, unknown>;
-    const advisory = Object.entries(config).filter(([, v]) => v === "advisory" || (typeof v === "object" && (v as { enforcementLevel?: string }).enforcementLevel === "advisory"));
+    const advisory = Object.entries(config).filter(
+      ([, v]) => v === "advisory" || (typeof v === "object" && (v as { enforcementLevel?: string }).enforcementLevel === "advisory"),
+    );
     const mandatoryPolicies = dockerPolicies.map((p) => p.name).filter((n) => !advisory.some(([k]) => k === n));
     expect([...new Set(mandatoryVerdicts(run).map(([, p]) => p))].sort()).toEqual(mandatoryPolicies.sort());
   });
 });
 
 describe("the project's own components with one spec tampered with", () => {
-  const p2Config = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+  const p2Config = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> })
+    .config;
   const CASES: [string, [string, string][]][] = [
     ["rag-forgets-qdrant", [["suite-rag-rag-container", "health-gated-ordering"]]],
     [
@@ -87,14 +101,21 @@ describe("the project's own components with one spec tampered with", () => {
   ];
   let project: Project;
   beforeAll(async () => {
-    project = tempProject({ fixture: "tampered-suite", stacks: Object.fromEntries(CASES.map(([tamper]) => [tamper, { ...p2Config, "tampered-suite:tamper": tamper }])) });
+    project = tempProject({
+      fixture: "tampered-suite",
+      stacks: Object.fromEntries(CASES.map(([tamper]) => [tamper, { ...p2Config, "tampered-suite:tamper": tamper }])),
+    });
     for (const [tamper] of CASES) await initStack(project, tamper);
   }, 120_000);
   afterAll(() => project && cleanup(project));
 
-  it.each(CASES)("%s: the preview fails with exactly the expected verdicts", async (tamper, expected) => {
-    const run = await preview(project, { stack: tamper, pack: { config: P2_PACK_CONFIG } });
-    expect(run.code, run.output).not.toBe(0);
-    expect(mandatoryVerdicts(run)).toEqual([...expected].sort());
-  }, 120_000);
+  it.each(CASES)(
+    "%s: the preview fails with exactly the expected verdicts",
+    async (tamper, expected) => {
+      const run = await preview(project, { stack: tamper, pack: { config: P2_PACK_CONFIG } });
+      expect(run.code, run.output).not.toBe(0);
+      expect(mandatoryVerdicts(run)).toEqual([...expected].sort());
+    },
+    120_000,
+  );
 });

@@ -18,16 +18,35 @@ import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../models/support/tiny-models";
 import { REPO_LOCK } from "../support/model-lock";
-import { cleanup, diagnostics, initStack, policyEvents, preview, pulumi, REPO_DIR, runWithEvents, steps, tempProject, writeStackFile, type EngineRun, type Project } from "../support/pulumi-cli";
+import {
+  cleanup,
+  diagnostics,
+  initStack,
+  policyEvents,
+  preview,
+  pulumi,
+  REPO_DIR,
+  runWithEvents,
+  steps,
+  tempProject,
+  writeStackFile,
+  type EngineRun,
+  type Project,
+} from "../support/pulumi-cli";
 
-const p2Config = () => (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const p2Config = () =>
+  (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
 const projects: Project[] = [];
 afterAll(() => projects.forEach(cleanup));
 
 /** A stack file whose modelsDir is `modelsDir`, everything else as committed. */
 function stackWithModelsDir(project: Project, modelsDir: string, extra: Record<string, unknown> = {}): void {
   const config = p2Config();
-  writeStackFile(project, "p2", { ...config, "local-ai-suite:paths": { ...(config["local-ai-suite:paths"] as object), modelsDir }, ...extra });
+  writeStackFile(project, "p2", {
+    ...config,
+    "local-ai-suite:paths": { ...(config["local-ai-suite:paths"] as object), modelsDir },
+    ...extra,
+  });
 }
 
 /** Other models under every locked name: if anything read them, the plan would change. */
@@ -37,10 +56,19 @@ function fillModelsDir(dir: string): void {
 }
 
 /** Every planned step with its inputs, by URN (the engine registers resources concurrently, so event order varies). */
-const planned = (run: EngineRun) => steps(run).map((s) => ({ op: s.op, urn: s.urn, inputs: s.new?.inputs })).sort((a, b) => a.urn.localeCompare(b.urn));
+const planned = (run: EngineRun) =>
+  steps(run)
+    .map((s) => ({ op: s.op, urn: s.urn, inputs: s.new?.inputs }))
+    .sort((a, b) => a.urn.localeCompare(b.urn));
 /** The stack's outputs as the program registered them last. */
-const stackOutputs = (run: EngineRun) => run.events.flatMap((e) => (e.resOutputsEvent?.metadata.type === "pulumi:pulumi:Stack" ? [e.resOutputsEvent.metadata.new?.outputs] : [])).at(-1);
-const verdicts = (run: EngineRun) => policyEvents(run).map((e) => JSON.stringify([e.policyName, e.enforcementLevel, e.resourceUrn ?? "", e.message])).sort();
+const stackOutputs = (run: EngineRun) =>
+  run.events
+    .flatMap((e) => (e.resOutputsEvent?.metadata.type === "pulumi:pulumi:Stack" ? [e.resOutputsEvent.metadata.new?.outputs] : []))
+    .at(-1);
+const verdicts = (run: EngineRun) =>
+  policyEvents(run)
+    .map((e) => JSON.stringify([e.policyName, e.enforcementLevel, e.resourceUrn ?? "", e.message]))
+    .sort();
 
 describe("the program's preview with and without the model files", () => {
   let withFiles: EngineRun;
@@ -75,7 +103,11 @@ describe("the program's preview with and without the model files", () => {
     expect(JSON.stringify(stackOutputs(withoutDir))).toBe(JSON.stringify(outputs));
     expect(JSON.stringify(outputs?.gpuPlan)).toContain('"estimatedMiB":5642');
     expect(verdicts(withoutDir)).toEqual(verdicts(withFiles));
-    const warnings = (run: EngineRun) => diagnostics(run).filter((d) => d.severity === "warning" || d.severity === "error").map((d) => d.message).sort();
+    const warnings = (run: EngineRun) =>
+      diagnostics(run)
+        .filter((d) => d.severity === "warning" || d.severity === "error")
+        .map((d) => d.message)
+        .sort();
     expect(warnings(withoutDir)).toEqual(warnings(withFiles));
   });
 });
@@ -101,7 +133,9 @@ describe("a stack deployed where the model files are, previewed where modelsDir 
     const summary = run.events.find((e) => e.summaryEvent)!.summaryEvent!;
     expect(Object.keys(summary.resourceChanges)).toEqual(["same"]);
     expect(summary.resourceChanges.same).toBeGreaterThan(8);
-    const outputs = JSON.parse((await pulumi(project, ["stack", "output", "--json", "--stack", "p2"])).stdout) as { layers: Record<string, number> };
+    const outputs = JSON.parse((await pulumi(project, ["stack", "output", "--json", "--stack", "p2"])).stdout) as {
+      layers: Record<string, number>;
+    };
     expect(outputs.layers).toEqual({ chat: 37, code: 20 });
   }, 120_000);
 
@@ -114,7 +148,10 @@ describe("a stack deployed where the model files are, previewed where modelsDir 
     });
     const run = await runWithEvents(project, ["preview"], ["--stack", "p2", "--expect-no-changes"]);
     expect(run.code).not.toBe(0);
-    const changed = steps(run).filter((s) => s.op !== "same").map((s) => s.urn.slice(s.urn.lastIndexOf("::") + 2)).sort();
+    const changed = steps(run)
+      .filter((s) => s.op !== "same")
+      .map((s) => s.urn.slice(s.urn.lastIndexOf("::") + 2))
+      .sort();
     expect(changed).toEqual(expect.arrayContaining(["gpu-plan", "inference-code"]));
   }, 120_000);
 });

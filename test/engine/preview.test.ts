@@ -25,7 +25,9 @@ describe.each(["p2", "p3"] as const)("pulumi preview --stack %s with the pack", 
     expect(run.code, run.output).toBe(0);
     const events = policyEvents(run);
     // The policy section as a reviewer reads it (the session note quotes it).
-    console.log(`${stack} policy events:\n${events.map((e) => `  [${e.enforcementLevel}] ${e.policyName}: ${e.message.trim().split("\n").pop()}`).join("\n")}`);
+    console.log(
+      `${stack} policy events:\n${events.map((e) => `  [${e.enforcementLevel}] ${e.policyName}: ${e.message.trim().split("\n").pop()}`).join("\n")}`,
+    );
     expect(events.filter((e) => e.enforcementLevel === "mandatory")).toEqual([]);
     expect(events.filter((e) => /can't run policy/.test(e.message))).toEqual([]);
     expect(events.map((e) => e.policyName)).toEqual(["startup-critical-path-report"]);
@@ -35,7 +37,8 @@ describe.each(["p2", "p3"] as const)("pulumi preview --stack %s with the pack", 
 
 describe("a bad config value", () => {
   it("gives the clean block (key, value, allowed, fix) and no stack trace", async () => {
-    const config = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    const config = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> })
+      .config;
     const project = await freshStack("p2", { ...config, "local-ai-suite:gateway": { hostPort: "eighty" } });
     const run = await preview(project, { stack: "p2", pack: true });
     expect(run.code).not.toBe(0);

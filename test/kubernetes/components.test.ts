@@ -22,7 +22,8 @@ describe("KubernetesSuite under mocks (Pulumi.k8s.yaml)", () => {
     run = await runStackFile("k8s");
   });
   const ofType = (type: string) => run.resources.filter((r) => r.type === type);
-  const workload = (service: string) => run.resources.find((r) => (r.type === T.deployment || r.type === T.statefulset) && r.name === `suite-${service}-workload`)!;
+  const workload = (service: string) =>
+    run.resources.find((r) => (r.type === T.deployment || r.type === T.statefulset) && r.name === `suite-${service}-workload`)!;
 
   it("registers no Docker resource, one component per service under the suite, children named <component>-<part>", () => {
     expect(run.resources.filter((r) => r.type.startsWith("docker:"))).toEqual([]);
@@ -73,10 +74,16 @@ describe("KubernetesSuite under mocks (Pulumi.k8s.yaml)", () => {
     expect(secret!.name).toBe("suite-grafana-secret");
     expect(secret!.secretPaths).toContain("stringData");
     expect(secret!.inputs.metadata).not.toHaveProperty("name");
-    expect(secret!.inputs).toMatchObject({ type: "Opaque", metadata: { namespace: "local-ai-suite", labels: { "local-ai-suite.stack": "k8s", "app.kubernetes.io/name": "grafana" } } });
+    expect(secret!.inputs).toMatchObject({
+      type: "Opaque",
+      metadata: { namespace: "local-ai-suite", labels: { "local-ai-suite.stack": "k8s", "app.kubernetes.io/name": "grafana" } },
+    });
     const env = workload("grafana").inputs.spec.template.spec.containers[0].env;
     // Under mocks the autoname is not computed; the reference is still the Secret's, as a property dependency.
-    expect(env.find((e: { name: string }) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toMatchObject({ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { key: "GF_SECURITY_ADMIN_PASSWORD" } } });
+    expect(env.find((e: { name: string }) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toMatchObject({
+      name: "GF_SECURITY_ADMIN_PASSWORD",
+      valueFrom: { secretKeyRef: { key: "GF_SECURITY_ADMIN_PASSWORD" } },
+    });
     expect(workload("grafana").propertyDependencies.spec).toContain(secret!.urn);
     expect(JSON.stringify(workload("grafana").inputs)).not.toContain("generatedsuitegrafanaAdminPassword");
   });
@@ -86,8 +93,13 @@ describe("KubernetesSuite under mocks (Pulumi.k8s.yaml)", () => {
       target: "kubernetes",
       namespace: "local-ai-suite",
       services: { "api-gateway": "http://api-gateway.local-ai-suite.svc:8000" },
-      portForward: { "api-gateway": "kubectl -n local-ai-suite port-forward svc/api-gateway 8000:8000", "inference-code": "kubectl -n local-ai-suite port-forward svc/inference-code 8004:8001" },
-      gpuSharing: [{ gpu: "0", node: "gpu-box-1", mode: "time-slicing", slots: 4, pods: ["inference-chat", "inference-code", "dcgm-exporter"] }],
+      portForward: {
+        "api-gateway": "kubectl -n local-ai-suite port-forward svc/api-gateway 8000:8000",
+        "inference-code": "kubectl -n local-ai-suite port-forward svc/inference-code 8004:8001",
+      },
+      gpuSharing: [
+        { gpu: "0", node: "gpu-box-1", mode: "time-slicing", slots: 4, pods: ["inference-chat", "inference-code", "dcgm-exporter"] },
+      ],
     });
   });
 });

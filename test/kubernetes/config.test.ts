@@ -15,7 +15,12 @@ describe("the Kubernetes config keys", () => {
   it("default to the Docker target, which ignores them", () => {
     const config = defaultStackConfig();
     expect(config.target).toBe("docker");
-    expect(config.kubernetes).toMatchObject({ namespace: "local-ai-suite", gpuSharing: { mode: "time-slicing", replicas: 4 }, skipAwait: false, cpuRequestFraction: 0.25 });
+    expect(config.kubernetes).toMatchObject({
+      namespace: "local-ai-suite",
+      gpuSharing: { mode: "time-slicing", replicas: 4 },
+      skipAwait: false,
+      cpuRequestFraction: 0.25,
+    });
     expect(config.gpus[0]).not.toHaveProperty("node");
   });
 
@@ -75,12 +80,20 @@ describe("policies/config/k8s.json", () => {
 
   it("makes every Kubernetes policy mandatory and never allows skipAwait (tests pass their own copy)", () => {
     for (const p of kubernetesPolicies) expect(enforcementLevel(p, config), p.name).toBe("mandatory");
-    expect(policyConfig(kubernetesPolicies.find((p) => p.name === "kubernetes-health-gated-ordering")!, config)).toEqual({ allowSkipAwait: false });
+    expect(
+      policyConfig(
+        kubernetesPolicies.find((p) => p.name === "kubernetes-health-gated-ordering")!,
+        config,
+      ),
+    ).toEqual({ allowSkipAwait: false });
   });
 
   it("budgets the stack file's GPUs, on their nodes, with its overhead", () => {
     const stack = loadStackFile("k8s", PROJECT_DIR);
-    const budget = policyConfig(kubernetesPolicies.find((p) => p.name === "kubernetes-gpu-vram-budget")!, config) as { gpus: unknown[]; perProcessOverheadMiB: number };
+    const budget = policyConfig(
+      kubernetesPolicies.find((p) => p.name === "kubernetes-gpu-vram-budget")!,
+      config,
+    ) as { gpus: unknown[]; perProcessOverheadMiB: number };
     expect(budget.gpus).toEqual(stack.gpus);
     expect(budget.perProcessOverheadMiB).toBe(stack.inference.perProcessOverheadMiB);
   });
@@ -94,13 +107,19 @@ describe("policies/config/k8s.json", () => {
       }
     }
     const allow = (config["kubernetes-host-paths"] as { allow: Record<string, string[]> }).allow;
-    expect(Object.fromEntries(Object.entries(allow).map(([s, paths]) => [s, [...paths].sort()]))).toEqual(Object.fromEntries(Object.entries(mounted).map(([s, paths]) => [s, [...paths].sort()])));
+    expect(Object.fromEntries(Object.entries(allow).map(([s, paths]) => [s, [...paths].sort()]))).toEqual(
+      Object.fromEntries(Object.entries(mounted).map(([s, paths]) => [s, [...paths].sort()])),
+    );
   });
 
   it("a stack with the Docker socket for cAdvisor (the Docker p3 default) has no place on a cluster", async () => {
     const { k } = await planK8s({ monitoring: { cadvisor: { dockerSocket: true } } });
     const cadvisor = k.services.find((s) => s.service === "cadvisor")!;
-    expect(cadvisor.mounts.map((m) => (m.source.kind === "hostPath" ? m.source : undefined)).filter(Boolean)).toContainEqual({ kind: "hostPath", path: "/var/run/docker.sock", type: "Socket" });
+    expect(cadvisor.mounts.map((m) => (m.source.kind === "hostPath" ? m.source : undefined)).filter(Boolean)).toContainEqual({
+      kind: "hostPath",
+      path: "/var/run/docker.sock",
+      type: "Socket",
+    });
     expect(k8sRawConfig()["monitoring"]).toMatchObject({ cadvisor: { dockerSocket: false } });
   });
 });

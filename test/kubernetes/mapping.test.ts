@@ -1,6 +1,13 @@
 /** The object mapping, field by field, on the committed Kubernetes stack (the p3 service set). */
 import { beforeAll, describe, expect, it } from "vitest";
-import { configMapObject, DEFAULT_KEPT_CAPS, defaultDenyObject, networkPolicyObject, serviceObject, workloadObject } from "../../lib/kubernetes/objects";
+import {
+  configMapObject,
+  DEFAULT_KEPT_CAPS,
+  defaultDenyObject,
+  networkPolicyObject,
+  serviceObject,
+  workloadObject,
+} from "../../lib/kubernetes/objects";
 import { GPU_RESOURCE, HOSTNAME_LABEL, SERVICE_LABEL, SKIP_AWAIT_ANNOTATION, STACK_LABEL } from "../../lib/kubernetes/labels";
 import { probesFor, startupBudgetSec } from "../../lib/kubernetes/probes";
 import { planK8s, svc, type Planned } from "./support";
@@ -24,8 +31,16 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
 
   it("StatefulSets where the service writes data the stack keeps (Qdrant, memory, the MCP security db), Deployments elsewhere", () => {
     const kinds = Object.fromEntries(p.k.services.map((s) => [s.service, s.kind]));
-    expect(Object.entries(kinds).filter(([, k]) => k === "StatefulSet").map(([s]) => s).sort()).toEqual(["mcp-server", "memory-api", "memory-maintainer", "qdrant"]);
-    expect(workload("qdrant")).toMatchObject({ kind: "StatefulSet", spec: { serviceName: "qdrant", podManagementPolicy: "OrderedReady", replicas: 1 } });
+    expect(
+      Object.entries(kinds)
+        .filter(([, k]) => k === "StatefulSet")
+        .map(([s]) => s)
+        .sort(),
+    ).toEqual(["mcp-server", "memory-api", "memory-maintainer", "qdrant"]);
+    expect(workload("qdrant")).toMatchObject({
+      kind: "StatefulSet",
+      spec: { serviceName: "qdrant", podManagementPolicy: "OrderedReady", replicas: 1 },
+    });
     // No port, no Service: serviceName is optional (the API server accepted it, see the engine test).
     expect(workload("memory-maintainer").spec).not.toHaveProperty("serviceName");
   });
@@ -41,24 +56,41 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
   it("built images come from kubernetes.imageRegistry when set, else their local tag", async () => {
     expect(container("rag").image).toBe("local-ai-suite/rag:0.2.0");
     const withRegistry = await planK8s({ kubernetes: { imageRegistry: "registry.lan:5000/ai" } });
-    expect(workloadObject(withRegistry.k, svc(withRegistry.k, "rag"), refs).spec.template.spec.containers[0]!.image).toBe("registry.lan:5000/ai/local-ai-suite/rag:0.2.0");
-    expect(workloadObject(withRegistry.k, svc(withRegistry.k, "qdrant"), refs).spec.template.spec.containers[0]!.image).toBe("qdrant/qdrant:v1.16.3");
+    expect(workloadObject(withRegistry.k, svc(withRegistry.k, "rag"), refs).spec.template.spec.containers[0]!.image).toBe(
+      "registry.lan:5000/ai/local-ai-suite/rag:0.2.0",
+    );
+    expect(workloadObject(withRegistry.k, svc(withRegistry.k, "qdrant"), refs).spec.template.spec.containers[0]!.image).toBe(
+      "qdrant/qdrant:v1.16.3",
+    );
   });
 
   it("env stays plain; secretEnv comes from the service's Secret, never as a value", () => {
     const env = container("grafana").env;
     expect(env.find((e) => e.name === "GF_SECURITY_ADMIN_USER")).toEqual({ name: "GF_SECURITY_ADMIN_USER", value: "admin" });
-    expect(env.find((e) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toEqual({ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "the-secret", key: "GF_SECURITY_ADMIN_PASSWORD" } } });
+    expect(env.find((e) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toEqual({
+      name: "GF_SECURITY_ADMIN_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "the-secret", key: "GF_SECURITY_ADMIN_PASSWORD" } },
+    });
     for (const s of p.k.services) {
       const names = Object.keys(s.spec.secretEnv);
-      for (const e of workloadObject(p.k, s, refs).spec.template.spec.containers[0]!.env.filter((e) => names.includes(e.name))) expect(e.value, `${s.service} ${e.name}`).toBeUndefined();
+      for (const e of workloadObject(p.k, s, refs).spec.template.spec.containers[0]!.env.filter((e) => names.includes(e.name)))
+        expect(e.value, `${s.service} ${e.name}`).toBeUndefined();
     }
   });
 
   it("ports and the metrics port become container ports and a ClusterIP Service named after the service (the Docker alias)", () => {
-    expect(serviceObject(p.k, svc(p.k, "qdrant"))!.spec).toMatchObject({ type: "ClusterIP", ports: [{ port: 6333, targetPort: 6333 }, { port: 6334, targetPort: 6334 }] });
+    expect(serviceObject(p.k, svc(p.k, "qdrant"))!.spec).toMatchObject({
+      type: "ClusterIP",
+      ports: [
+        { port: 6333, targetPort: 6333 },
+        { port: 6334, targetPort: 6334 },
+      ],
+    });
     // The node exporter publishes no port on Docker; Prometheus still scrapes node-exporter:9100.
-    expect(serviceObject(p.k, svc(p.k, "node-exporter"))!).toMatchObject({ metadata: { name: "node-exporter" }, spec: { ports: [{ port: 9100 }] } });
+    expect(serviceObject(p.k, svc(p.k, "node-exporter"))!).toMatchObject({
+      metadata: { name: "node-exporter" },
+      spec: { ports: [{ port: 9100 }] },
+    });
     expect(serviceObject(p.k, svc(p.k, "memory-maintainer"))).toBeUndefined();
     expect(container("mcp-server").ports.map((x) => x.containerPort)).toEqual([8020, 8021]);
   });
@@ -89,7 +121,10 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
     expect(chat.volumes).toEqual([{ name: "host-0", hostPath: { path: "/mnt/e/ai-models", type: "Directory" } }]);
     expect(chat.containers[0]!.volumeMounts).toEqual([{ name: "host-0", mountPath: "/models", readOnly: true }]);
     // RAG's documents: read-only on both sides.
-    expect(workload("rag").spec.template.spec.volumes).toContainEqual({ name: "data-documents", persistentVolumeClaim: { claimName: "data-documents", readOnly: true } });
+    expect(workload("rag").spec.template.spec.volumes).toContainEqual({
+      name: "data-documents",
+      persistentVolumeClaim: { claimName: "data-documents", readOnly: true },
+    });
     expect(p.k.claims.every((c) => c.sizeGiB === 10)).toBe(true);
   });
 
@@ -103,8 +138,16 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
     const cm = configMapObject(p.k, prometheus)!;
     expect(Object.keys(cm.data)).toEqual(["etc-prometheus-prometheus.yml", "etc-prometheus-rules-alert-rules.yml"]);
     expect(cm.data["etc-prometheus-prometheus.yml"]).toBe(prometheus.spec.files[0]!.content);
-    expect(container("prometheus").volumeMounts).toContainEqual({ name: "config", mountPath: "/etc/prometheus/prometheus.yml", subPath: "etc-prometheus-prometheus.yml", readOnly: true });
-    expect(workload("prometheus").spec.template.spec.volumes).toContainEqual({ name: "config", configMap: { name: "the-config", defaultMode: 0o644 } });
+    expect(container("prometheus").volumeMounts).toContainEqual({
+      name: "config",
+      mountPath: "/etc/prometheus/prometheus.yml",
+      subPath: "etc-prometheus-prometheus.yml",
+      readOnly: true,
+    });
+    expect(workload("prometheus").spec.template.spec.volumes).toContainEqual({
+      name: "config",
+      configMap: { name: "the-config", defaultMode: 0o644 },
+    });
     expect(configMapObject(p.k, svc(p.k, "qdrant"))).toBeUndefined();
   });
 
@@ -114,15 +157,30 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
     // memory's services cannot send Qdrant's key; without them the stack may set one.
     const config = (await import("./support")).k8sConfig({ memory: { enabled: false } });
     const { REPO_LOCK } = await import("../support/model-lock");
-    const plan = planStack(kubernetesPlanConfig(config), { stack: "k8s", projectDir: ".", lock: REPO_LOCK, secrets: { qdrantApiKey: true } });
+    const plan = planStack(kubernetesPlanConfig(config), {
+      stack: "k8s",
+      projectDir: ".",
+      lock: REPO_LOCK,
+      secrets: { qdrantApiKey: true },
+    });
     const k = planKubernetes(plan, config);
     const prometheus = svc(k, "prometheus");
-    expect(prometheus.secrets).toEqual([{ key: "etc-prometheus-secrets-qdrantApiKey", secret: "qdrantApiKey", path: "/etc/prometheus/secrets/qdrantApiKey" }]);
+    expect(prometheus.secrets).toEqual([
+      { key: "etc-prometheus-secrets-qdrantApiKey", secret: "qdrantApiKey", path: "/etc/prometheus/secrets/qdrantApiKey" },
+    ]);
     expect(Object.keys(configMapObject(k, prometheus)!.data)).not.toContain("etc-prometheus-secrets-qdrantApiKey");
     const spec = workloadObject(k, prometheus, refs).spec.template.spec;
     expect(spec.volumes).toContainEqual({ name: "secrets", secret: { secretName: "the-secret", defaultMode: 0o444 } });
-    expect(spec.containers[0]!.volumeMounts).toContainEqual({ name: "secrets", mountPath: "/etc/prometheus/secrets/qdrantApiKey", subPath: "etc-prometheus-secrets-qdrantApiKey", readOnly: true });
-    expect(workloadObject(k, svc(k, "qdrant"), refs).spec.template.spec.containers[0]!.env).toContainEqual({ name: "QDRANT__SERVICE__API_KEY", valueFrom: { secretKeyRef: { name: "the-secret", key: "QDRANT__SERVICE__API_KEY" } } });
+    expect(spec.containers[0]!.volumeMounts).toContainEqual({
+      name: "secrets",
+      mountPath: "/etc/prometheus/secrets/qdrantApiKey",
+      subPath: "etc-prometheus-secrets-qdrantApiKey",
+      readOnly: true,
+    });
+    expect(workloadObject(k, svc(k, "qdrant"), refs).spec.template.spec.containers[0]!.env).toContainEqual({
+      name: "QDRANT__SERVICE__API_KEY",
+      valueFrom: { secretKeyRef: { name: "the-secret", key: "QDRANT__SERVICE__API_KEY" } },
+    });
   });
 
   it("the healthcheck becomes startup, readiness and liveness probes on every container", () => {
@@ -149,7 +207,9 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
     expect(chat.spec).toMatchObject({ strategy: { type: "Recreate" } });
     expect(chat.spec.template.spec).not.toHaveProperty("runtimeClassName");
     expect(container("api-gateway").resources.limits).not.toHaveProperty(GPU_RESOURCE);
-    expect(workload("api-gateway").spec).toMatchObject({ strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } });
+    expect(workload("api-gateway").spec).toMatchObject({
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+    });
   });
 
   it("gpuRuntimeClass goes on GPU pods only", async () => {
@@ -159,21 +219,43 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
   });
 
   it("memory: limit = request (no swap; the scheduler reserves it); CPU: the limit caps, the request is a fraction", () => {
-    expect(container("inference-chat").resources).toEqual({ limits: { cpu: "4", memory: "6Gi", [GPU_RESOURCE]: "1" }, requests: { cpu: "1", memory: "6Gi", [GPU_RESOURCE]: "1" } });
-    expect(container("alertmanager").resources).toEqual({ limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "125m", memory: "256Mi" } });
+    expect(container("inference-chat").resources).toEqual({
+      limits: { cpu: "4", memory: "6Gi", [GPU_RESOURCE]: "1" },
+      requests: { cpu: "1", memory: "6Gi", [GPU_RESOURCE]: "1" },
+    });
+    expect(container("alertmanager").resources).toEqual({
+      limits: { cpu: "500m", memory: "256Mi" },
+      requests: { cpu: "125m", memory: "256Mi" },
+    });
   });
 
   it("security context: no escalation, capabilities dropped, user and read-only root as planned, seccomp, no token, no service links", () => {
     const mcp = workload("mcp-server").spec.template.spec;
-    expect(mcp.containers[0]!.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: false, runAsUser: 1000, runAsGroup: 1000, capabilities: { drop: ["ALL"] } });
-    expect(mcp.securityContext).toEqual({ seccompProfile: { type: "RuntimeDefault" }, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch" });
+    expect(mcp.containers[0]!.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: false,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(mcp.securityContext).toEqual({
+      seccompProfile: { type: "RuntimeDefault" },
+      fsGroup: 1000,
+      fsGroupChangePolicy: "OnRootMismatch",
+    });
     expect(container("qdrant").securityContext.capabilities).toEqual({ drop: ["ALL"], add: [...DEFAULT_KEPT_CAPS] });
     expect(container("node-exporter").securityContext.readOnlyRootFilesystem).toBe(true);
     // Grafana runs as 472: its fresh claim is made group-writable for it.
     expect(workload("grafana").spec.template.spec.securityContext).toMatchObject({ fsGroup: 472 });
     for (const s of p.k.services) {
       const spec = workloadObject(p.k, s, refs).spec.template.spec;
-      expect(spec).toMatchObject({ automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: "Always", terminationGracePeriodSeconds: s.spec.lifecycle.stopGraceSec });
+      expect(spec).toMatchObject({
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        restartPolicy: "Always",
+        terminationGracePeriodSeconds: s.spec.lifecycle.stopGraceSec,
+      });
     }
   });
 

@@ -34,19 +34,34 @@ describe("placement", () => {
   it("what shares each GPU: pods, slots, and the GPU plan's estimate against the budget", async () => {
     const { k, plan } = await planK8s();
     expect(k.gpus).toEqual([
-      { gpu: "0", node: "gpu-box-1", services: ["inference-chat", "inference-code", "dcgm-exporter"], slots: 4, mode: "time-slicing", budgetMiB: 5741, estimatedMiB: plan.gpuPlan.gpus[0]!.estimatedMiB },
+      {
+        gpu: "0",
+        node: "gpu-box-1",
+        services: ["inference-chat", "inference-code", "dcgm-exporter"],
+        slots: 4,
+        mode: "time-slicing",
+        budgetMiB: 5741,
+        estimatedMiB: plan.gpuPlan.gpus[0]!.estimatedMiB,
+      },
     ]);
     expect(k.gpus[0]!.estimatedMiB).toBeLessThanOrEqual(k.gpus[0]!.budgetMiB);
   });
 
   it("a GPU without a node", async () => {
     const [problem] = await problemsOf({ gpus: [{ ...GPU0, node: undefined }] });
-    expect(problem).toMatchObject({ key: "gpus[0].node", fix: "pulumi config set --path 'gpus[0].node' <node name from kubectl get nodes>" });
+    expect(problem).toMatchObject({
+      key: "gpus[0].node",
+      fix: "pulumi config set --path 'gpus[0].node' <node name from kubectl get nodes>",
+    });
     expect(problem!.allowed).toMatch(/inference-chat runs on GPU "0".*by count, not by id/);
   });
 
   it("two of the stack's GPUs on one node (the device plugin picks the device inside a node)", async () => {
-    const problems = await problemsOf({ gpus: [GPU0, { ...GPU0, id: "1" }], inference: { code: { gpu: "1" } }, monitoring: { dcgmExporter: { enabled: false } } });
+    const problems = await problemsOf({
+      gpus: [GPU0, { ...GPU0, id: "1" }],
+      inference: { code: { gpu: "1" } },
+      monitoring: { dcgmExporter: { enabled: false } },
+    });
     expect(problems.map((p) => p.key)).toEqual(["gpus[1].node"]);
     expect(problems[0]!.allowed).toMatch(/both on node gpu-box-1/);
   });
@@ -57,9 +72,17 @@ describe("placement", () => {
     expect(exclusive[0]).toMatchObject({ key: "kubernetes.gpuSharing.mode", value: "exclusive" });
     expect(exclusive[0]!.allowed).toMatch(/3 pods \(inference-chat, inference-code, dcgm-exporter\).*1 slot .*2 would stay Pending/);
     const few = await problemsOf({ kubernetes: { gpuSharing: { replicas: 2 } } });
-    expect(few[0]).toMatchObject({ key: "kubernetes.gpuSharing.replicas", value: 2, fix: expect.stringContaining("'kubernetes.gpuSharing.replicas' 3") });
+    expect(few[0]).toMatchObject({
+      key: "kubernetes.gpuSharing.replicas",
+      value: 2,
+      fix: expect.stringContaining("'kubernetes.gpuSharing.replicas' 3"),
+    });
     // Without the exporter and with one server on the CPU, one exclusive GPU is enough.
-    const { k } = await planK8s({ kubernetes: { gpuSharing: { mode: "exclusive" } }, monitoring: { dcgmExporter: { enabled: false } }, inference: { code: { mode: "cpu" } } });
+    const { k } = await planK8s({
+      kubernetes: { gpuSharing: { mode: "exclusive" } },
+      monitoring: { dcgmExporter: { enabled: false } },
+      inference: { code: { mode: "cpu" } },
+    });
     expect(k.gpus[0]).toMatchObject({ services: ["inference-chat"], slots: 1 });
   });
 
@@ -67,10 +90,26 @@ describe("placement", () => {
     const problems = await problemsOf({ gpus: [GPU0, { ...GPU0, id: "1", node: "gpu-box-2" }], inference: { code: { gpu: "1" } } });
     expect([...new Set(problems.map((p) => p.key))].sort()).toEqual(["gpus", "kubernetes.hostPathNode"]);
     expect(problems.find((p) => p.key === "gpus")!.fix).toMatch(/monitoring.dcgmExporter.enabled' false/);
-    expect(problems.filter((p) => p.key === "kubernetes.hostPathNode").map((p) => p.allowed.split(" ")[0])).toEqual(["embedding-server", "mcp-server", "memory-api", "memory-maintainer", "node-exporter", "cadvisor", "alloy"]);
+    expect(problems.filter((p) => p.key === "kubernetes.hostPathNode").map((p) => p.allowed.split(" ")[0])).toEqual([
+      "embedding-server",
+      "mcp-server",
+      "memory-api",
+      "memory-maintainer",
+      "node-exporter",
+      "cadvisor",
+      "alloy",
+    ]);
     // Named, it plans: the servers on their own GPU nodes, the host-path pods on the named node.
-    const { k } = await planK8s({ gpus: [GPU0, { ...GPU0, id: "1", node: "gpu-box-2" }], inference: { code: { gpu: "1" } }, monitoring: { dcgmExporter: { enabled: false } }, kubernetes: { hostPathNode: "gpu-box-1" } });
-    expect(k.gpus.map((g) => [g.gpu, g.node, g.services])).toEqual([["0", "gpu-box-1", ["inference-chat"]], ["1", "gpu-box-2", ["inference-code"]]]);
+    const { k } = await planK8s({
+      gpus: [GPU0, { ...GPU0, id: "1", node: "gpu-box-2" }],
+      inference: { code: { gpu: "1" } },
+      monitoring: { dcgmExporter: { enabled: false } },
+      kubernetes: { hostPathNode: "gpu-box-1" },
+    });
+    expect(k.gpus.map((g) => [g.gpu, g.node, g.services])).toEqual([
+      ["0", "gpu-box-1", ["inference-chat"]],
+      ["1", "gpu-box-2", ["inference-code"]],
+    ]);
   });
 
   it("a stack name that cannot be a label value", async () => {
@@ -84,8 +123,13 @@ describe("NetworkPolicies admit exactly the callers the plan declares, plus Prom
     const { k } = await planK8s();
     const policy = networkPolicyObject(k, svc(k, "qdrant"))!;
     expect(policy.spec.podSelector.matchLabels).toEqual({ "local-ai-suite.stack": "k8s", "local-ai-suite.service": "qdrant" });
-    expect(policy.spec.ingress.map((r) => [r.from.map((f) => f.podSelector.matchLabels["local-ai-suite.service"]), r.ports.map((p) => p.port)])).toEqual([
-      [["rag", "memory-api", "memory-maintainer"], [6333, 6334]],
+    expect(
+      policy.spec.ingress.map((r) => [r.from.map((f) => f.podSelector.matchLabels["local-ai-suite.service"]), r.ports.map((p) => p.port)]),
+    ).toEqual([
+      [
+        ["rag", "memory-api", "memory-maintainer"],
+        [6333, 6334],
+      ],
       [["prometheus"], [6333]],
     ]);
   });
@@ -93,12 +137,23 @@ describe("NetworkPolicies admit exactly the callers the plan declares, plus Prom
   it("for every service: the admitted set is its dependents (dependsOn) and the scraper, nothing else", async () => {
     const { k, plan } = await planK8s();
     for (const s of k.services) {
-      const admitted = (networkPolicyObject(k, s)?.spec.ingress ?? []).flatMap((r) => r.from.map((f) => f.podSelector.matchLabels["local-ai-suite.service"])).sort();
-      const expected = [...new Set([...callersOf(plan.services, s.service), ...(s.spec.metrics && s.service !== PROMETHEUS.service ? [PROMETHEUS.service] : [])])].sort();
+      const admitted = (networkPolicyObject(k, s)?.spec.ingress ?? [])
+        .flatMap((r) => r.from.map((f) => f.podSelector.matchLabels["local-ai-suite.service"]))
+        .sort();
+      const expected = [
+        ...new Set([
+          ...callersOf(plan.services, s.service),
+          ...(s.spec.metrics && s.service !== PROMETHEUS.service ? [PROMETHEUS.service] : []),
+        ]),
+      ].sort();
       expect(admitted, s.service).toEqual(expected);
     }
     // Nobody declares the memory API (the host reaches it with kubectl port-forward): no policy, the default deny holds.
     expect(networkPolicyObject(k, svc(k, "memory-api"))).toBeUndefined();
-    expect(defaultDenyObject(k).spec).toEqual({ podSelector: { matchLabels: { "local-ai-suite.stack": "k8s", "app.kubernetes.io/part-of": "local-ai-suite" } }, policyTypes: ["Ingress"], ingress: [] });
+    expect(defaultDenyObject(k).spec).toEqual({
+      podSelector: { matchLabels: { "local-ai-suite.stack": "k8s", "app.kubernetes.io/part-of": "local-ai-suite" } },
+      policyTypes: ["Ingress"],
+      ingress: [],
+    });
   });
 });

@@ -36,11 +36,19 @@ describe("quantities in the API server's canonical form", () => {
 });
 
 describe("one healthcheck, three probes", () => {
-  const model: HealthcheckSpec = { test: ["CMD", "curl", "-fsS", "http://127.0.0.1:8001/health"], intervalSec: 20, timeoutSec: 5, retries: 5, startPeriodSec: 600, startIntervalSec: 2 };
+  const model: HealthcheckSpec = {
+    test: ["CMD", "curl", "-fsS", "http://127.0.0.1:8001/health"],
+    intervalSec: 20,
+    timeoutSec: 5,
+    retries: 5,
+    startPeriodSec: 600,
+    startIntervalSec: 2,
+  };
 
   it("runs the healthcheck's own command in the container", () => {
     const probes = probesFor(model)!;
-    for (const p of [probes.startupProbe, probes.readinessProbe, probes.livenessProbe]) expect(p.exec.command).toEqual(["curl", "-fsS", "http://127.0.0.1:8001/health"]);
+    for (const p of [probes.startupProbe, probes.readinessProbe, probes.livenessProbe])
+      expect(p.exec.command).toEqual(["curl", "-fsS", "http://127.0.0.1:8001/health"]);
     expect(execCommand(["CMD-SHELL", "test -f /ready"])).toEqual(["/bin/sh", "-c", "test -f /ready"]);
     expect(execCommand(["NONE"])).toBeUndefined();
     expect(probesFor({ ...model, test: ["NONE"] })).toBeUndefined();

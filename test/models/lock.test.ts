@@ -29,7 +29,11 @@ const sorted = (f: ModelFacts) => ({ ...f, tensors: [...f.tensors].sort((a, b) =
 describe("the committed models.lock.json", () => {
   it("covers the p2 and p3 default models, pinned to commits, with size and sha256", () => {
     expect(Object.keys(REPO_LOCK.models).sort()).toEqual([CHAT, EMBEDDING, CODE].sort());
-    expect(REPO_LOCK.models[CODE]!.source).toEqual({ repo: "Qwen/Qwen2.5-Coder-7B-Instruct-GGUF", file: CODE, revision: "13fb94bfda8c8cf22497dc57b78f391a9acb426a" });
+    expect(REPO_LOCK.models[CODE]!.source).toEqual({
+      repo: "Qwen/Qwen2.5-Coder-7B-Instruct-GGUF",
+      file: CODE,
+      revision: "13fb94bfda8c8cf22497dc57b78f391a9acb426a",
+    });
     expect(REPO_LOCK.models[CHAT]!.source.repo).toBe("bartowski/Qwen2.5-3B-Instruct-GGUF");
     expect(REPO_LOCK.models[EMBEDDING]!.source.repo).toBe("CompendiumLabs/bge-small-en-v1.5-gguf");
     expect(REPO_LOCK.models[EMBEDDING]!.gguf).toBeUndefined(); // the embedding server states its VRAM (embedding.server.vramMiB)
@@ -43,7 +47,9 @@ describe("the committed models.lock.json", () => {
   it.each([CHAT, CODE])("%s: the lock's facts are the catalog's, so the estimates are the ones published figures checked", (file) => {
     expect(sorted(factsOfLocked(REPO_LOCK.models[file]!.gguf!))).toEqual(sorted(findInCatalog(file)!.facts));
     const argv = ["-m", `/models/${file}`, "-c", "1024", "-b", "128", "-ngl", "20"];
-    expect(estimateFromArgs(argv, lockLookup(REPO_LOCK))).toEqual({ ...estimateFromArgs(argv, (m) => ({ facts: findInCatalog(m)!.facts, source: "models.lock.json" })) });
+    expect(estimateFromArgs(argv, lockLookup(REPO_LOCK))).toEqual({
+      ...estimateFromArgs(argv, (m) => ({ facts: findInCatalog(m)!.facts, source: "models.lock.json" })),
+    });
   });
 
   it("the Qwen files' published sizes leave ~6 MB for the header after their tensors (the same tokenizer, two sources)", () => {
@@ -55,7 +61,8 @@ describe("the committed models.lock.json", () => {
     for (const entry of Object.values(REPO_LOCK.models)) {
       expect(entry.provenance.sha256).toMatchObject({ from: "published", note: expect.stringMatching(/public GitHub file/) });
       expect(entry.provenance.size.from).toBe("published");
-      if (entry.gguf) expect(entry.provenance.gguf).toMatchObject({ from: "catalog", note: expect.stringContaining("lib/vram/catalog.ts") });
+      if (entry.gguf)
+        expect(entry.provenance.gguf).toMatchObject({ from: "catalog", note: expect.stringContaining("lib/vram/catalog.ts") });
     }
   });
 });
@@ -107,7 +114,9 @@ describe("validation", () => {
     const small = code();
     small.size = 1000;
     const renamed = code();
-    expect(problemsOf({ [CODE]: fewer, "other.gguf": renamed, "small.gguf": { ...small, source: { ...small.source, file: "small.gguf" } } })).toEqual([
+    expect(
+      problemsOf({ [CODE]: fewer, "other.gguf": renamed, "small.gguf": { ...small, source: { ...small.source, file: "small.gguf" } } }),
+    ).toEqual([
       `models.${CODE}.gguf: tensors expand to 339 tensors, tensorCount says 338`,
       `models.other.gguf: source.file "${CODE}" does not end in "other.gguf"`,
       "models.small.gguf: its tensors hold 4677120000 bytes, more than the file's 1000",
@@ -115,12 +124,16 @@ describe("validation", () => {
   });
 
   it("a lock that is not JSON names the file and the fix", () => {
-    expect(() => parseModelLock("{", "x/models.lock.json")).toThrow(/^x\/models\.lock\.json is not a valid model lock \(1 problem\):\n {2}- not JSON: .*\n {2}fix: restore it from git, or re-create the entry: npm run models -- add <hf-repo> <file> \[--revision R\]$/);
+    expect(() => parseModelLock("{", "x/models.lock.json")).toThrow(
+      /^x\/models\.lock\.json is not a valid model lock \(1 problem\):\n {2}- not JSON: .*\n {2}fix: restore it from git, or re-create the entry: npm run models -- add <hf-repo> <file> \[--revision R\]$/,
+    );
   });
 
   it("the program reads it from the project directory and names the file when it cannot", () => {
     expect(readProgramModelLock(path.dirname(REPO_LOCK_FILE))).toEqual(REPO_LOCK);
-    expect(() => readProgramModelLock("/nonexistent")).toThrow(/^\/nonexistent\/models\.lock\.json is not a valid model lock \(1 problem\):\n {2}- cannot read it \(ENOENT\); it is committed at the repository root/);
+    expect(() => readProgramModelLock("/nonexistent")).toThrow(
+      /^\/nonexistent\/models\.lock\.json is not a valid model lock \(1 problem\):\n {2}- cannot read it \(ENOENT\); it is committed at the repository root/,
+    );
   });
 
   it("the lookup names the command that adds a model it lacks", () => {

@@ -31,7 +31,10 @@ interface Captured {
   stderr: string;
 }
 
-async function models(argv: string[], options: { tty?: boolean; download?: Parameters<typeof runModelsCli>[1]["download"] } = {}): Promise<Captured> {
+async function models(
+  argv: string[],
+  options: { tty?: boolean; download?: Parameters<typeof runModelsCli>[1]["download"] } = {},
+): Promise<Captured> {
   let stdout = "";
   let stderr = "";
   const code = await runModelsCli([...argv, "--base-url", hub.url, "--lock", lockFile], {
@@ -44,8 +47,11 @@ async function models(argv: string[], options: { tty?: boolean; download?: Param
 }
 
 const stackArgs = () => [
-  "--stack", "p2",
-  ...tinyStackSets(modelsDir, { chat: published.chat.file, code: published.code.file, embedding: published.embedding.file }).flatMap((s) => ["--set", s]),
+  "--stack",
+  "p2",
+  ...tinyStackSets(modelsDir, { chat: published.chat.file, code: published.code.file, embedding: published.embedding.file }).flatMap(
+    (s) => ["--set", s],
+  ),
 ];
 const pull = (options?: Parameters<typeof models>[1]) => models(["pull", ...stackArgs()], options);
 const verify = (...extra: string[]) => models(["verify", ...stackArgs(), ...extra]);
@@ -75,7 +81,17 @@ beforeEach(() => {
 
 /** The lock `add` writes for all three files. */
 function writeLock(): void {
-  writeLockFile(lockFile, lockOf(Object.fromEntries((Object.keys(REPOS) as (keyof typeof REPOS)[]).map((role, i) => [published[role].file, hubEntry(published[role], REPOS[role], COMMIT(i + 1))]))));
+  writeLockFile(
+    lockFile,
+    lockOf(
+      Object.fromEntries(
+        (Object.keys(REPOS) as (keyof typeof REPOS)[]).map((role, i) => [
+          published[role].file,
+          hubEntry(published[role], REPOS[role], COMMIT(i + 1)),
+        ]),
+      ),
+    ),
+  );
 }
 
 describe("models add", () => {
@@ -100,7 +116,11 @@ describe("models add", () => {
     const heads = hub.requests.filter((r) => r.method === "HEAD");
     expect(heads.map((r) => [r.path, r.status, r.bodyBytes])).toEqual([[`/${REPOS.code}/resolve/main/${published.code.file}`, 302, 0]]);
     const gets = hub.requests.filter((r) => r.method === "GET");
-    expect(gets.every((r) => r.range?.startsWith("bytes=") && (r.path.includes(`/resolve/${COMMIT(2)}/`) || r.path.startsWith(`/cdn/${COMMIT(2)}/`)))).toBe(true);
+    expect(
+      gets.every(
+        (r) => r.range?.startsWith("bytes=") && (r.path.includes(`/resolve/${COMMIT(2)}/`) || r.path.startsWith(`/cdn/${COMMIT(2)}/`)),
+      ),
+    ).toBe(true);
     const bodyBytes = hub.bodyRequests().reduce((s, r) => s + r.bodyBytes, 0);
     expect(bodyBytes).toBeLessThan(published.code.size / 2);
     expect(run.stdout).toContain(`read ${bodyBytes} bytes`);
@@ -113,14 +133,18 @@ describe("models add", () => {
     const first = fs.readFileSync(lockFile, "utf8");
     const again = await models(["add", REPOS.code, published.code.file]);
     expect(again.stdout).toMatch(/^replaced tiny-code-Q4_K_M.gguf/);
-    expect(fs.readFileSync(lockFile, "utf8")).toBe(first.replace('X-Repo-Commit for revision \\"' + COMMIT(2) + '\\"', 'X-Repo-Commit for revision \\"main\\"'));
+    expect(fs.readFileSync(lockFile, "utf8")).toBe(
+      first.replace('X-Repo-Commit for revision \\"' + COMMIT(2) + '\\"', 'X-Repo-Commit for revision \\"main\\"'),
+    );
     expect(Object.keys(parseModelLock(first).models)).toEqual([published.chat.file, published.code.file]);
   });
 
   it("a missing file, repo or revision is the hub's 404 with its error code, and writes nothing", async () => {
     const file = await models(["add", REPOS.code, "nope-Q4_K_M.gguf"]);
     expect(file.code).toBe(1);
-    expect(file.stderr).toContain(`error: ${REPOS.code}/nope-Q4_K_M.gguf at main: HTTP 404 EntryNotFound: ${REPOS.code} has no file nope-Q4_K_M.gguf at main`);
+    expect(file.stderr).toContain(
+      `error: ${REPOS.code}/nope-Q4_K_M.gguf at main: HTTP 404 EntryNotFound: ${REPOS.code} has no file nope-Q4_K_M.gguf at main`,
+    );
     const repo = await models(["add", "test/none", "x.gguf"]);
     expect(repo.stderr).toContain("HTTP 404 RepoNotFound: no repository test/none (or it is private: set HF_TOKEN)");
     const revision = await models(["add", REPOS.code, published.code.file, "--revision", "v9"]);
@@ -152,7 +176,11 @@ describe("models pull and verify", () => {
     expect(first.code, first.stdout + first.stderr).toBe(0);
     for (const m of Object.values(published)) expect(sha(path.join(modelsDir, m.file))).toBe(m.sha256);
     expect(first.stdout).toMatch(/tiny-chat-Q4_K_M\.gguf │ downloaded/);
-    expect(fs.readdirSync(modelsDir).sort()).toEqual(Object.values(published).map((m) => m.file).sort()); // no partials left
+    expect(fs.readdirSync(modelsDir).sort()).toEqual(
+      Object.values(published)
+        .map((m) => m.file)
+        .sort(),
+    ); // no partials left
     const before = hub.bodyRequests().length;
     const second = await pull();
     expect(second.code).toBe(0);
@@ -172,7 +200,9 @@ describe("models pull and verify", () => {
     const gets = hub.bodyRequests(published.chat.file);
     expect(gets.map((r) => r.range)).toEqual([undefined, `bytes=${cut}-`]);
     expect(gets[0]!.bodyBytes).toBe(cut);
-    expect(run.stderr).toMatch(new RegExp(`tiny-chat-Q4_K_M\\.gguf: connection lost .* at ${cut} of ${published.chat.size} bytes; resuming`));
+    expect(run.stderr).toMatch(
+      new RegExp(`tiny-chat-Q4_K_M\\.gguf: connection lost .* at ${cut} of ${published.chat.size} bytes; resuming`),
+    );
     expect(sha(path.join(modelsDir, published.chat.file))).toBe(published.chat.sha256);
   });
 
@@ -208,7 +238,9 @@ describe("models pull and verify", () => {
     expect(run.code).toBe(1);
     const target = path.join(modelsDir, published.embedding.file);
     const actual = createHash("sha256").update(wrong).digest("hex");
-    expect(run.stdout.replace(/\s*│\s*/g, " ")).toContain(`${target}: sha256 ${actual} does not match the lock's ${published.embedding.sha256}`);
+    expect(run.stdout.replace(/\s*│\s*/g, " ")).toContain(
+      `${target}: sha256 ${actual} does not match the lock's ${published.embedding.sha256}`,
+    );
     expect(fs.existsSync(target)).toBe(false);
     expect(fs.existsSync(`${target}.partial`)).toBe(false);
   });
@@ -283,7 +315,9 @@ describe("models pull and verify", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`npm run models -- add <hf-repo> ${published.code.file} [--revision R]`);
     const check = await verify("--json");
-    expect(JSON.parse(check.stdout).verdicts.map((v: { file: string; status: string; failed?: string }) => [v.file, v.status, v.failed])).toEqual([
+    expect(
+      JSON.parse(check.stdout).verdicts.map((v: { file: string; status: string; failed?: string }) => [v.file, v.status, v.failed]),
+    ).toEqual([
       [published.chat.file, "ok", undefined],
       [published.code.file, "fail", "lock"],
       [published.embedding.file, "fail", "lock"],

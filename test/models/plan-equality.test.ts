@@ -23,7 +23,11 @@ const VARIANTS: [string, string, string[]][] = [
   ["p3 as committed", "p3", []],
   ["p2, code auto", "p2", ['inference.code.nGpuLayers="auto"']],
   ["p2, both auto", "p2", ['inference.code.nGpuLayers="auto"', 'inference.chat.nGpuLayers="auto"']],
-  ["p2, both auto, code first", "p2", ['inference.code.nGpuLayers="auto"', 'inference.chat.nGpuLayers="auto"', 'inference.preferOnGpu="code"']],
+  [
+    "p2, both auto, code first",
+    "p2",
+    ['inference.code.nGpuLayers="auto"', 'inference.chat.nGpuLayers="auto"', 'inference.preferOnGpu="code"'],
+  ],
   ["p3, code auto at ctx 4096", "p3", ['inference.code.nGpuLayers="auto"', "inference.code.ctxSize=4096"]],
 ];
 
@@ -38,15 +42,19 @@ function writeLockedHeaders(dir: string): void {
       continue;
     }
     const g = entry.gguf;
-    writeGguf(path.join(dir, file), {
-      "general.architecture": g.architecture,
-      [`${g.architecture}.block_count`]: g.nLayer,
-      [`${g.architecture}.embedding_length`]: g.nEmbd,
-      [`${g.architecture}.attention.head_count`]: g.nHead,
-      [`${g.architecture}.attention.head_count_kv`]: g.nHeadKv,
-      [`${g.architecture}.feed_forward_length`]: g.nFf,
-      [`${g.architecture}.context_length`]: g.nCtxTrain,
-    }, expandTensors(g.tensors).map((t) => ({ name: t.name, type: t.type.id, shape: t.shape })));
+    writeGguf(
+      path.join(dir, file),
+      {
+        "general.architecture": g.architecture,
+        [`${g.architecture}.block_count`]: g.nLayer,
+        [`${g.architecture}.embedding_length`]: g.nEmbd,
+        [`${g.architecture}.attention.head_count`]: g.nHead,
+        [`${g.architecture}.attention.head_count_kv`]: g.nHeadKv,
+        [`${g.architecture}.feed_forward_length`]: g.nFf,
+        [`${g.architecture}.context_length`]: g.nCtxTrain,
+      },
+      expandTensors(g.tensors).map((t) => ({ name: t.name, type: t.type.id, shape: t.shape })),
+    );
   }
 }
 
@@ -95,12 +103,18 @@ describe("a model the lock does not have", () => {
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
     expect(message).toContain('Invalid models of stack "p2" (1 problem):');
-    expect(message).toContain('local-ai-suite:inference.code.model = "llama-3.1-8b-instruct-q4_k_m.gguf": the model is not in models.lock.json, so the stack can neither plan nor fetch it');
-    expect(message).toContain("fix: npm run models -- add <hf-repo> llama-3.1-8b-instruct-q4_k_m.gguf [--revision R], then commit models.lock.json");
+    expect(message).toContain(
+      'local-ai-suite:inference.code.model = "llama-3.1-8b-instruct-q4_k_m.gguf": the model is not in models.lock.json, so the stack can neither plan nor fetch it',
+    );
+    expect(message).toContain(
+      "fix: npm run models -- add <hf-repo> llama-3.1-8b-instruct-q4_k_m.gguf [--revision R], then commit models.lock.json",
+    );
   });
 
   it("covers the embedding server too (pull and verify fetch and check it)", () => {
-    expect(() => planIn("p2", ["embedding.server.model=nomic-embed-text-v1.5.Q4_K_M.gguf"], "/srv/models")).toThrow(/embedding\.server\.model = "nomic-embed-text-v1\.5\.Q4_K_M\.gguf": the model is not in models\.lock\.json/);
+    expect(() => planIn("p2", ["embedding.server.model=nomic-embed-text-v1.5.Q4_K_M.gguf"], "/srv/models")).toThrow(
+      /embedding\.server\.model = "nomic-embed-text-v1\.5\.Q4_K_M\.gguf": the model is not in models\.lock\.json/,
+    );
   });
 
   it("a planned server's entry without GGUF facts cannot be planned", () => {

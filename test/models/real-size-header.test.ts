@@ -49,7 +49,11 @@ function realSizedHeader(dataOffset: number): Buffer {
     "tokenizer.ggml.model": "gpt2",
     "tokenizer.ggml.pre": "qwen2",
     "tokenizer.ggml.tokens": tokens,
-    "tokenizer.ggml.token_type": { type: GGUFValueType.ARRAY, subType: GGUFValueType.INT32, value: Array.from({ length: TOKENS }, (_, i) => (i < 151_643 ? 1 : 3)) },
+    "tokenizer.ggml.token_type": {
+      type: GGUFValueType.ARRAY,
+      subType: GGUFValueType.INT32,
+      value: Array.from({ length: TOKENS }, (_, i) => (i < 151_643 ? 1 : 3)),
+    },
     "tokenizer.ggml.merges": merges,
     "tokenizer.ggml.eos_token_id": 151645,
     "tokenizer.ggml.padding_token_id": 151643,
@@ -70,7 +74,13 @@ const dataOffset = LOCKED.size - tensorDataBytes(expandTensors(LOCKED.gguf!.tens
 beforeAll(async () => {
   hub = await FakeHub.start();
   header = realSizedHeader(dataOffset);
-  hub.serve({ repo: LOCKED.source.repo, file: FILE, commit: LOCKED.source.revision, body: { head: header, size: LOCKED.size }, sha256: LOCKED.sha256 });
+  hub.serve({
+    repo: LOCKED.source.repo,
+    file: FILE,
+    commit: LOCKED.source.revision,
+    body: { head: header, size: LOCKED.size },
+    sha256: LOCKED.sha256,
+  });
 });
 afterAll(() => hub.close());
 
@@ -89,14 +99,26 @@ describe("models add on the 7B coder's real-sized header", () => {
     expect(code, stdout).toBe(0);
     const bodies = hub.bodyRequests();
     const transferred = bodies.reduce((s, r) => s + r.bodyBytes, 0);
-    console.log(`7B coder header: ${dataOffset} bytes; add transferred ${transferred} bytes in ${bodies.length} range requests (${bodies.map((r) => r.range).join(", ")})`);
+    console.log(
+      `7B coder header: ${dataOffset} bytes; add transferred ${transferred} bytes in ${bodies.length} range requests (${bodies.map((r) => r.range).join(", ")})`,
+    );
     expect(transferred).toBeLessThan(1.5 * dataOffset + 1024 * 1024);
     expect(transferred).toBeLessThan(LOCKED.size / 500);
     expect(bodies.length).toBeLessThanOrEqual(6);
     expect(stdout).toContain(`header   ${dataOffset} bytes; read ${transferred} bytes`);
 
     const entry = parseModelLock(fs.readFileSync(lockFile, "utf8")).models[FILE]!;
-    expect({ source: entry.source, size: entry.size, sha256: entry.sha256, gguf: entry.gguf }).toEqual({ source: LOCKED.source, size: LOCKED.size, sha256: LOCKED.sha256, gguf: LOCKED.gguf });
-    expect(entry.provenance).toMatchObject({ source: { from: "hub" }, size: { from: "hub" }, sha256: { from: "hub" }, gguf: { from: "header" } });
+    expect({ source: entry.source, size: entry.size, sha256: entry.sha256, gguf: entry.gguf }).toEqual({
+      source: LOCKED.source,
+      size: LOCKED.size,
+      sha256: LOCKED.sha256,
+      gguf: LOCKED.gguf,
+    });
+    expect(entry.provenance).toMatchObject({
+      source: { from: "hub" },
+      size: { from: "hub" },
+      sha256: { from: "hub" },
+      gguf: { from: "header" },
+    });
   });
 });

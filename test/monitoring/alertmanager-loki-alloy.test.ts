@@ -54,7 +54,14 @@ describe("Alloy", () => {
   });
 
   it("writes balanced blocks with quoted strings, and refuses names Alloy would not parse", () => {
-    const text = renderAlloy([{ name: "a.b", label: 'x"y', attrs: { s: 'q"\\', n: 2, list: [{ ref: "c.d.e" }], obj: { "k.k": true } }, blocks: [{ name: "inner", attrs: {} }] }]);
+    const text = renderAlloy([
+      {
+        name: "a.b",
+        label: 'x"y',
+        attrs: { s: 'q"\\', n: 2, list: [{ ref: "c.d.e" }], obj: { "k.k": true } },
+        blocks: [{ name: "inner", attrs: {} }],
+      },
+    ]);
     expect(text).toBe(
       'a.b "x\\"y" {\n  s = "q\\"\\\\"\n  n = 2\n  list = [c.d.e]\n  obj = {\n    "k.k" = true,\n  }\n  inner {\n\n  }\n}\n',
     );

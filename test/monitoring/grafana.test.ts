@@ -97,6 +97,13 @@ describe("Grafana provisioning", () => {
 
   it("rejects a dashboard uid Grafana would not accept", () => {
     expect(() => dashboard("has space", "t", [], [])).toThrow(/uid/);
-    expect(() => dashboard("ok", "t", [], [{ type: "stat", title: "wide", datasource: PROMETHEUS_DATASOURCE, queries: [{ expr: "up" }], w: 25, h: 4 }])).toThrow(/width/);
+    expect(() =>
+      dashboard(
+        "ok",
+        "t",
+        [],
+        [{ type: "stat", title: "wide", datasource: PROMETHEUS_DATASOURCE, queries: [{ expr: "up" }], w: 25, h: 4 }],
+      ),
+    ).toThrow(/width/);
   });
 });

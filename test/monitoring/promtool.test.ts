@@ -55,7 +55,11 @@ describe("Pulumi.p3.yaml's monitoring files", () => {
     ["as committed, with a Qdrant API key", {}, { qdrantApiKey: true }],
     ["without a Qdrant API key", {}, {}],
     ["with a webhook receiver", { monitoring: { alertmanager: { webhookUrl: "http://127.0.0.1:9999/alerts" } } }, { qdrantApiKey: true }],
-    ["without DCGM and without cAdvisor's Docker socket", { monitoring: { dcgmExporter: { enabled: false }, cadvisor: { dockerSocket: false } } }, {}],
+    [
+      "without DCGM and without cAdvisor's Docker socket",
+      { monitoring: { dcgmExporter: { enabled: false }, cadvisor: { dockerSocket: false } } },
+      {},
+    ],
     ["with MCP and memory off", { mcp: { enabled: false }, memory: { enabled: false } }, {}],
   ])("pass promtool check config/rules and amtool check-config: %s", async (_name, overrides, secrets) => {
     const result = await checkAll(overrides, secrets);

@@ -35,20 +35,41 @@ describe("scrape jobs", () => {
     // The gateway (no OSS /metrics) and memory-api (its /metrics answers 503) are not scraped.
     expect(jobs).not.toContain("api-gateway");
     expect(jobs).not.toContain("memory-api");
-    expect(jobs).toEqual(expect.arrayContaining(["inference-chat", "inference-code", "qdrant", "rag", "embedding", "mcp-server", "prometheus", "dcgm-exporter"]));
+    expect(jobs).toEqual(
+      expect.arrayContaining([
+        "inference-chat",
+        "inference-code",
+        "qdrant",
+        "rag",
+        "embedding",
+        "mcp-server",
+        "prometheus",
+        "dcgm-exporter",
+      ]),
+    );
   });
 
   it("adds a job when a service with metrics is added", async () => {
     const config = p3Config();
     const ctx = planContext(config, { stack: "p3", projectDir: PROJECT_DIR });
-    const base = planStack(p3Config({ monitoring: { enabled: false } }), { stack: "p3", projectDir: PROJECT_DIR, lock: REPO_LOCK }).services;
+    const base = planStack(p3Config({ monitoring: { enabled: false } }), {
+      stack: "p3",
+      projectDir: PROJECT_DIR,
+      lock: REPO_LOCK,
+    }).services;
     const extra = defineService(ctx, {
-      service: "reranker", group: "rag", image: { kind: "registry", ref: "example/reranker:1.0.0" },
-      healthcheck: curlProbe("http://127.0.0.1:9000/health"), metrics: { port: 9000, path: "/prom" }, limits: { memoryMiB: 256, cpus: 1 },
+      service: "reranker",
+      group: "rag",
+      image: { kind: "registry", ref: "example/reranker:1.0.0" },
+      healthcheck: curlProbe("http://127.0.0.1:9000/health"),
+      metrics: { port: 9000, path: "/prom" },
+      limits: { memoryMiB: 256, cpus: 1 },
     });
     const jobsOf = (services: typeof base) => {
       const prometheus = planMonitoringStack(ctx, services).find((s) => s.service === "prometheus")!;
-      return parseYaml(prometheus.files[0].content).scrape_configs.map((j: any) => `${j.job_name} ${j.static_configs[0].targets[0]}${j.metrics_path}`);
+      return parseYaml(prometheus.files[0].content).scrape_configs.map(
+        (j: any) => `${j.job_name} ${j.static_configs[0].targets[0]}${j.metrics_path}`,
+      );
     };
     const before = jobsOf(base);
     const after = jobsOf([...base, extra]);
@@ -106,7 +127,10 @@ describe("alert rules", () => {
 
   it("selects a GPU named by UUID by its UUID label", async () => {
     const uuid = "GPU-0a1b2c3d-0000-1111-2222-333344445555";
-    const { rules } = await prometheusFiles({ gpus: [{ id: uuid, totalMiB: 6141 }], inference: { chat: { gpu: uuid }, code: { gpu: uuid } } });
+    const { rules } = await prometheusFiles({
+      gpus: [{ id: uuid, totalMiB: 6141 }],
+      inference: { chat: { gpu: uuid }, code: { gpu: uuid } },
+    });
     expect(allRules(rules).some((r: any) => r.expr.includes(`UUID="${uuid}"`))).toBe(true);
   });
 
@@ -122,7 +146,16 @@ describe("alert rules", () => {
   it("covers inference speed and backlog, HTTP errors and latency, restarts and disk, each with a severity and a summary", async () => {
     const { rules } = await prometheusFiles();
     const names = allRules(rules).map((r: any) => r.alert);
-    expect(names).toEqual(expect.arrayContaining(["InferenceSlow", "InferenceBacklog", "HttpErrorRate", "HttpLatencyHigh", "ContainerRestarting", "DiskAlmostFull"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "InferenceSlow",
+        "InferenceBacklog",
+        "HttpErrorRate",
+        "HttpLatencyHigh",
+        "ContainerRestarting",
+        "DiskAlmostFull",
+      ]),
+    );
     for (const r of allRules(rules)) {
       expect(["warning", "critical"]).toContain(r.labels.severity);
       expect(r.annotations.summary.length).toBeGreaterThan(0);

@@ -41,10 +41,27 @@ async function p3LikePlan(): Promise<StackPlan> {
   const workspace = { hostPath: path.join(data, "workspace"), containerPath: "/mnt/workspace", readOnly: false };
   const memoryEnv = { AI_MEMORY_DIR: "/app/memory" };
   return withServices(p2, [
-    await handBuiltService(p2, { service: "memory-api", group: "memory", env: memoryEnv, binds: [memoryBind], dependsOn: ["qdrant"], port: { internal: 8005, external: 8005 } }),
-    await handBuiltService(p2, { service: "memory-maintainer", group: "memory", env: memoryEnv, binds: [memoryBind], dependsOn: ["memory-api"] }),
     await handBuiltService(p2, {
-      service: "mcp-server", group: "mcp", binds: [workspace, mcpBind], dependsOn: ["rag"], port: { internal: 8020, external: 8020 },
+      service: "memory-api",
+      group: "memory",
+      env: memoryEnv,
+      binds: [memoryBind],
+      dependsOn: ["qdrant"],
+      port: { internal: 8005, external: 8005 },
+    }),
+    await handBuiltService(p2, {
+      service: "memory-maintainer",
+      group: "memory",
+      env: memoryEnv,
+      binds: [memoryBind],
+      dependsOn: ["memory-api"],
+    }),
+    await handBuiltService(p2, {
+      service: "mcp-server",
+      group: "mcp",
+      binds: [workspace, mcpBind],
+      dependsOn: ["rag"],
+      port: { internal: 8020, external: 8020 },
       env: { WORKSPACE_DIR: "/mnt/workspace", SECURITY_DB_PATH: "/data/sqlite/security.db" },
     }),
   ]);
@@ -72,8 +89,14 @@ describe("finding the SQLite databases from the plan", () => {
     sqlite(dbs.live, "create table notes(text);");
     const { sources, missing } = findSqliteSources(await p3LikePlan());
     expect(sources.map((s) => s.hostPath).sort()).toEqual([dbs.live, dbs.other, dbs.security].sort());
-    expect(sources.find((s) => s.hostPath === dbs.live)).toMatchObject({ service: "memory-api", backupPath: "sqlite/memory-api/app/memory/projects/default-project/memory.db" });
-    expect(sources.find((s) => s.hostPath === dbs.security)).toMatchObject({ service: "mcp-server", backupPath: "sqlite/mcp-server/data/sqlite/security.db" });
+    expect(sources.find((s) => s.hostPath === dbs.live)).toMatchObject({
+      service: "memory-api",
+      backupPath: "sqlite/memory-api/app/memory/projects/default-project/memory.db",
+    });
+    expect(sources.find((s) => s.hostPath === dbs.security)).toMatchObject({
+      service: "mcp-server",
+      backupPath: "sqlite/mcp-server/data/sqlite/security.db",
+    });
     expect(missing).toEqual([]);
   });
 
@@ -87,8 +110,14 @@ describe("finding the SQLite databases from the plan", () => {
     const plan = await planOf("p3", [`paths.dataDir=${data}`, `mcp.workspaceDir=${workspace}`, `memory.scriptsDir=${workspace}`]);
     const owners = plan.services.filter((s) => ["memory-api", "memory-maintainer", "mcp-server"].includes(s.service));
     expect(owners).toHaveLength(3);
-    const memoryDir = hostPathOf(owners.find((s) => s.service === "memory-api")!, "/app/memory")!;
-    const securityDb = hostPathOf(owners.find((s) => s.service === "mcp-server")!, owners.find((s) => s.service === "mcp-server")!.env.SECURITY_DB_PATH!)!;
+    const memoryDir = hostPathOf(
+      owners.find((s) => s.service === "memory-api")!,
+      "/app/memory",
+    )!;
+    const securityDb = hostPathOf(
+      owners.find((s) => s.service === "mcp-server")!,
+      owners.find((s) => s.service === "mcp-server")!.env.SECURITY_DB_PATH!,
+    )!;
     expect(memoryDir.startsWith(data)).toBe(true);
     expect(securityDb.startsWith(data)).toBe(true);
     const memoryDb = path.join(memoryDir, "projects", "default-project", "memory.db");
@@ -97,7 +126,11 @@ describe("finding the SQLite databases from the plan", () => {
       sqlite(f, "create table t(x);");
     }
     sqlite(path.join(workspace, "not-ours.db"), "create table t(x);");
-    expect(findSqliteSources(plan).sources.map((s) => s.hostPath).sort()).toEqual([memoryDb, securityDb].sort());
+    expect(
+      findSqliteSources(plan)
+        .sources.map((s) => s.hostPath)
+        .sort(),
+    ).toEqual([memoryDb, securityDb].sort());
   });
 });
 
@@ -119,7 +152,14 @@ describe("backup", () => {
     expect(folder).toBe(path.join(root, "p2-20250131T030005Z"));
     expect(fs.existsSync(`${folder}.partial`)).toBe(false);
     expect(readManifest(folder)).toEqual(manifest);
-    expect(manifest).toMatchObject({ format: 1, stack: "p2", phase: "p2", createdAt: NOW.toISOString(), complete: true, qdrant: { url: qdrant.url, collections: ["memory_default-", "myproj"] } });
+    expect(manifest).toMatchObject({
+      format: 1,
+      stack: "p2",
+      phase: "p2",
+      createdAt: NOW.toISOString(),
+      complete: true,
+      qdrant: { url: qdrant.url, collections: ["memory_default-", "myproj"] },
+    });
 
     expect(manifest.files.map((f) => [f.kind, f.collection ?? f.source ?? "full"])).toEqual([
       ["qdrant-collection", "memory_default-"],
@@ -149,23 +189,46 @@ describe("backup", () => {
     const older = ["p2-20240101T000000Z", "p2-20240201T000000Z", "p2-20240301T000000Z"];
     const others = ["p3-20230101T000000Z", "p2-20230101T000000Z.partial", "notes"];
     for (const name of [...older, ...others]) fs.mkdirSync(path.join(root, name), { recursive: true });
-    const { pruned } = await runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 2, now: NOW, keepServerSnapshots: true });
+    const { pruned } = await runBackup({
+      source: await planOf("p2"),
+      qdrant: { url: qdrant.url },
+      root,
+      keep: 2,
+      now: NOW,
+      keepServerSnapshots: true,
+    });
     expect(pruned.sort()).toEqual(["p2-20240101T000000Z", "p2-20240201T000000Z"]);
-    expect(fs.readdirSync(root).sort()).toEqual(["notes", "p2-20230101T000000Z.partial", "p2-20240301T000000Z", "p2-20250131T030005Z", "p3-20230101T000000Z"]);
+    expect(fs.readdirSync(root).sort()).toEqual([
+      "notes",
+      "p2-20230101T000000Z.partial",
+      "p2-20240301T000000Z",
+      "p2-20250131T030005Z",
+      "p3-20230101T000000Z",
+    ]);
     expect(qdrant.stored()).toHaveLength(2);
   });
 
   it("with Qdrant down, fails naming Qdrant and writes nothing", async () => {
     const [port] = await closedPorts(1);
-    const error = await runBackup({ source: await planOf("p2"), qdrant: { url: `http://127.0.0.1:${port}` }, root, keep: 7, now: NOW }).catch((e: unknown) => e);
+    const error = await runBackup({
+      source: await planOf("p2"),
+      qdrant: { url: `http://127.0.0.1:${port}` },
+      root,
+      keep: 7,
+      now: NOW,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QdrantError);
-    expect((error as Error).message).toBe(`Qdrant at http://127.0.0.1:${port} is not reachable (GET /collections): connection refused (not running?)`);
+    expect((error as Error).message).toBe(
+      `Qdrant at http://127.0.0.1:${port} is not reachable (GET /collections): connection refused (not running?)`,
+    );
     expect(fs.existsSync(root)).toBe(false);
   });
 
   it("a failing step leaves only a .partial folder whose manifest records the error", async () => {
     qdrant = await fakeQdrant({ collections: ["myproj"], failOn: ["POST /snapshots"] });
-    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("Qdrant refused POST /snapshots?wait=true: HTTP 500");
+    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow(
+      "Qdrant refused POST /snapshots?wait=true: HTTP 500",
+    );
     const name = backupFolderName("p2", NOW);
     expect(fs.readdirSync(root)).toEqual([`${name}.partial`]);
     const manifest = readManifest(path.join(root, `${name}.partial`));
@@ -176,21 +239,37 @@ describe("backup", () => {
 
   it("sends the api-key header when the stack has one, and says what to set when refused", async () => {
     qdrant = await fakeQdrant({ collections: ["myproj"], apiKey: "s3cret" });
-    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("HTTP 401 (set QDRANT_API_KEY");
-    const { manifest } = await runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url, apiKey: "s3cret" }, root, keep: 7, now: NOW });
+    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow(
+      "HTTP 401 (set QDRANT_API_KEY",
+    );
+    const { manifest } = await runBackup({
+      source: await planOf("p2"),
+      qdrant: { url: qdrant.url, apiKey: "s3cret" },
+      root,
+      keep: 7,
+      now: NOW,
+    });
     expect(manifest.complete).toBe(true);
   });
 
   it("rejects a snapshot whose bytes do not match Qdrant's checksum", async () => {
     qdrant = await fakeQdrant({ collections: ["myproj"], wrongChecksum: true });
-    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("arrived damaged");
+    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow(
+      "arrived damaged",
+    );
   });
 });
 
 describe("retention", () => {
   it("stamps sort in time order and only this stack's complete folders expire", () => {
     expect(backupStamp(NOW)).toBe("20250131T030005Z");
-    const names = ["p2-20250101T000000Z", "p2-20250301T000000Z", "p2-20250201T000000Z", "p2x-20200101T000000Z", "p2-20200101T000000Z.partial"];
+    const names = [
+      "p2-20250101T000000Z",
+      "p2-20250301T000000Z",
+      "p2-20250201T000000Z",
+      "p2x-20200101T000000Z",
+      "p2-20200101T000000Z.partial",
+    ];
     expect(expiredBackups(names, "p2", 1)).toEqual(["p2-20250201T000000Z", "p2-20250101T000000Z"]);
     expect(expiredBackups(names, "p2", 7)).toEqual([]);
     expect(() => expiredBackups(names, "p2", 0)).toThrow("keep must be at least 1");

@@ -28,14 +28,22 @@ describe("npm run doctor", () => {
     expect(r.stdout).toMatch(/model \(chat\)\s*│ \S+Qwen2\.5-3B-Instruct-Q4_K_M\.gguf\s*│ FAIL\s*│ missing/);
     expect(r.stdout).toContain("npm run models -- pull --stack p2");
     expect(r.stdout).toContain("GPU 0 (NVIDIA GeForce RTX 4050 Laptop GPU)");
-    if (!hasNvidiaSmi) expect(r.stdout).toMatch(/GPU 0 \(NVIDIA GeForce RTX 4050 Laptop GPU\)\s*│ FAIL\s*│ not found: nvidia-smi not found/);
+    if (!hasNvidiaSmi)
+      expect(r.stdout).toMatch(/GPU 0 \(NVIDIA GeForce RTX 4050 Laptop GPU\)\s*│ FAIL\s*│ not found: nvidia-smi not found/);
     expect(r.stdout).toMatch(/\d+ checks: \d+ ok, \d+ warning\(s\), \d+ failed/);
   });
 });
 
 describe("npm run health", () => {
   it("with nothing running exits 1 and names every service as down", async () => {
-    const keys = ["inference.chat.hostPort", "inference.code.hostPort", "gateway.hostPort", "qdrant.httpPort", "embedding.hostPort", "rag.hostPort"];
+    const keys = [
+      "inference.chat.hostPort",
+      "inference.code.hostPort",
+      "gateway.hostPort",
+      "qdrant.httpPort",
+      "embedding.hostPort",
+      "rag.hostPort",
+    ];
     const ports = await closedPorts(keys.length);
     const sets = keys.flatMap((k, i) => ["--set", `${k}=${ports[i]}`]);
     const r = task("health", ["--stack", "p2", "--from", "config", ...sets]);

@@ -23,10 +23,18 @@ describe("containerBackup", () => {
       source: {
         stack: "p2",
         phase: "p2",
-        services: [{ service: "qdrant", env: { QDRANT__SERVICE__API_KEY: "old-key=with-equals", PATH: "/usr/bin" }, binds: [{ hostPath: "/srv/old-data/qdrant", containerPath: "/qdrant/storage", readOnly: false }] }],
+        services: [
+          {
+            service: "qdrant",
+            env: { QDRANT__SERVICE__API_KEY: "old-key=with-equals", PATH: "/usr/bin" },
+            binds: [{ hostPath: "/srv/old-data/qdrant", containerPath: "/qdrant/storage", readOnly: false }],
+          },
+        ],
       },
     });
-    expect(containerBackup(qdrantInspect({ "6333/tcp": [{ HostIp: "0.0.0.0", HostPort: "6333" }] }), "p2").qdrant?.url).toBe("http://127.0.0.1:6333");
+    expect(containerBackup(qdrantInspect({ "6333/tcp": [{ HostIp: "0.0.0.0", HostPort: "6333" }] }), "p2").qdrant?.url).toBe(
+      "http://127.0.0.1:6333",
+    );
   });
 
   it("falls back to the container's network address when the port is not published", () => {
@@ -53,6 +61,8 @@ describe("containerBackup", () => {
   });
 
   it("refuses a container of another stack", () => {
-    expect(() => containerBackup(qdrantInspect({}), "p3")).toThrow("p2-qdrant is not a service of stack p3 (its labels say stack p2, service qdrant); nothing backed up");
+    expect(() => containerBackup(qdrantInspect({}), "p3")).toThrow(
+      "p2-qdrant is not a service of stack p3 (its labels say stack p2, service qdrant); nothing backed up",
+    );
   });
 });

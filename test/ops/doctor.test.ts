@@ -27,7 +27,9 @@ let dataDir: string;
 async function readyStack(sets: string[] = [], lockFile?: string): Promise<LoadedStack> {
   const stack = loadStack("p2", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, ...sets], {}, lockFile);
   // The stack's own directories; system paths (the healer's Docker socket) are the host's.
-  for (const s of stack.plan.services) for (const b of s.binds) if (b.hostPath.startsWith(dataDir) || b.hostPath.startsWith(modelsDir)) fs.mkdirSync(b.hostPath, { recursive: true });
+  for (const s of stack.plan.services)
+    for (const b of s.binds)
+      if (b.hostPath.startsWith(dataDir) || b.hostPath.startsWith(modelsDir)) fs.mkdirSync(b.hostPath, { recursive: true });
   return stack;
 }
 
@@ -45,10 +47,16 @@ describe("doctor on a ready host", () => {
     const failing = results.filter((r) => r.status !== "ok");
     expect(failing).toEqual([]);
     expect(doctorPassed(results)).toBe(true);
-    expect(rowsOf(results, "model (chat)")[0]!.detail).toMatch(/^matches the lock: size 1929903264, header \(qwen2, 36 layers, 434 tensors\), sha256; this confirms the lock's size \(published\), sha256 \(published\), GGUF facts \(catalog\)$/);
+    expect(rowsOf(results, "model (chat)")[0]!.detail).toMatch(
+      /^matches the lock: size 1929903264, header \(qwen2, 36 layers, 434 tensors\), sha256; this confirms the lock's size \(published\), sha256 \(published\), GGUF facts \(catalog\)$/,
+    );
     expect(rowsOf(results, "model (code)")[0]!.detail).toContain("header (qwen2, 28 layers, 339 tensors)");
-    expect(rowsOf(results, "model (embedding)")[0]!.detail).toBe("matches the lock: size 36806944, sha256; this confirms the lock's size (published), sha256 (published)");
-    expect(results.map((r) => r.check)).toEqual(expect.arrayContaining(["docker", "nvidia runtime", "gpu", "disk", "pulumi", "port (qdrant)", "data dir"]));
+    expect(rowsOf(results, "model (embedding)")[0]!.detail).toBe(
+      "matches the lock: size 36806944, sha256; this confirms the lock's size (published), sha256 (published)",
+    );
+    expect(results.map((r) => r.check)).toEqual(
+      expect.arrayContaining(["docker", "nvidia runtime", "gpu", "disk", "pulumi", "port (qdrant)", "data dir"]),
+    );
     expect(doctorReport(results)).not.toContain("To fix");
   });
 });
@@ -58,7 +66,10 @@ describe("doctor on a host without GPU and models", () => {
     fs.rmSync(path.join(modelsDir, CHAT));
     fs.rmSync(path.join(modelsDir, CODE));
     const stack = await readyStack();
-    const results = await runDoctor(stack, fakeProbe({ nvidiaGpus: async () => Promise.reject(new Error("nvidia-smi not found (no NVIDIA driver installed)")) }));
+    const results = await runDoctor(
+      stack,
+      fakeProbe({ nvidiaGpus: async () => Promise.reject(new Error("nvidia-smi not found (no NVIDIA driver installed)")) }),
+    );
     expect(doctorPassed(results)).toBe(false);
 
     const gpu = rowsOf(results, "gpu");
@@ -67,7 +78,10 @@ describe("doctor on a host without GPU and models", () => {
     expect(gpu[0]!.detail).toContain("nvidia-smi not found");
     expect(gpu[0]!.fix).toContain("NVIDIA driver");
 
-    for (const [role, file] of [["chat", CHAT], ["code", CODE]] as const) {
+    for (const [role, file] of [
+      ["chat", CHAT],
+      ["code", CODE],
+    ] as const) {
       const model = rowsOf(results, `model (${role})`)[0]!;
       expect(model).toMatchObject({ status: "fail", target: path.join(modelsDir, file), detail: "missing" });
       expect(model.fix).toBe("npm run models -- pull --stack p2");
@@ -87,7 +101,10 @@ describe("gpu check", () => {
   it("fails when the GPU has less free memory than the plan puts on it, naming both numbers", async () => {
     const stack = await readyStack();
     const planned = stack.plan.gpuPlan.gpus[0]!.estimatedMiB;
-    const results = await runDoctor(stack, fakeProbe({ nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 1200 }] }));
+    const results = await runDoctor(
+      stack,
+      fakeProbe({ nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 1200 }] }),
+    );
     const gpu = rowsOf(results, "gpu")[0]!;
     expect(gpu.status).toBe("fail");
     expect(gpu.detail).toContain("1200 MiB free");
@@ -95,29 +112,46 @@ describe("gpu check", () => {
   });
 
   it("does not count VRAM held by the stack's own running inference containers", async () => {
-    const results = await runDoctor(await readyStack(), fakeProbe({
-      nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 300 }],
-      runningContainers: async () => ["inference-chat", "inference-code"],
-    }));
+    const results = await runDoctor(
+      await readyStack(),
+      fakeProbe({
+        nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 300 }],
+        runningContainers: async () => ["inference-chat", "inference-code"],
+      }),
+    );
     expect(rowsOf(results, "gpu")[0]).toMatchObject({ status: "ok" });
   });
 
   it("still checks free VRAM when only a GPU container that holds none of the plan runs (the DCGM exporter)", async () => {
     // Only the gpu row matters here, so the exporters' host paths are not created.
-    const stack = loadStack("p3", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, "mcp.enabled=false", "memory.enabled=false"]);
+    const stack = loadStack("p3", PROJECT_DIR, [
+      `paths.modelsDir=${modelsDir}`,
+      `paths.dataDir=${dataDir}`,
+      "mcp.enabled=false",
+      "memory.enabled=false",
+    ]);
     const gpuOnly = stack.plan.services.find((s) => s.gpuDeviceIds?.length && s.group !== "inference");
     expect(gpuOnly?.service).toBe("dcgm-exporter");
-    const results = await runDoctor(stack, fakeProbe({
-      nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 300 }],
-      runningContainers: async () => [gpuOnly!.containerName],
-    }));
+    const results = await runDoctor(
+      stack,
+      fakeProbe({
+        nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX", totalMiB: 6141, freeMiB: 300 }],
+        runningContainers: async () => [gpuOnly!.containerName],
+      }),
+    );
     expect(rowsOf(results, "gpu")[0]).toMatchObject({ status: "fail" });
   });
 
   it("warns when the config's totalMiB is not the card's, and fails when the configured GPU id is absent", async () => {
-    const bigger = await runDoctor(await readyStack(), fakeProbe({ nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX 4090", totalMiB: 24564, freeMiB: 24000 }] }));
+    const bigger = await runDoctor(
+      await readyStack(),
+      fakeProbe({ nvidiaGpus: async () => [{ index: "0", uuid: "GPU-x", name: "RTX 4090", totalMiB: 24564, freeMiB: 24000 }] }),
+    );
     expect(rowsOf(bigger, "gpu")[0]).toMatchObject({ status: "warn", fix: "pulumi config set --path 'gpus[0].totalMiB' 24564" });
-    const other = await runDoctor(await readyStack(), fakeProbe({ nvidiaGpus: async () => [{ index: "1", uuid: "GPU-y", name: "RTX", totalMiB: 6141, freeMiB: 6000 }] }));
+    const other = await runDoctor(
+      await readyStack(),
+      fakeProbe({ nvidiaGpus: async () => [{ index: "1", uuid: "GPU-y", name: "RTX", totalMiB: 6141, freeMiB: 6000 }] }),
+    );
     expect(rowsOf(other, "gpu")[0]).toMatchObject({ status: "fail" });
     expect(rowsOf(other, "gpu")[0]!.detail).toContain('not "0"');
   });
@@ -130,7 +164,10 @@ describe("model check (real files against a lock of their own)", () => {
     const code = writeTinyModel(modelsDir, "tiny-code-Q4_K_M.gguf", 3, 2);
     const embedding = writeTinyModel(modelsDir, "tiny-embed-q8_0.gguf", 1, 3);
     const lockFile = path.join(tempDir("doctor-lock-"), "models.lock.json");
-    writeLockFile(lockFile, lockOf(Object.fromEntries([chat, code, embedding].map((m) => [m.file, hubEntry(m, "test/tiny", "a".repeat(40))]))));
+    writeLockFile(
+      lockFile,
+      lockOf(Object.fromEntries([chat, code, embedding].map((m) => [m.file, hubEntry(m, "test/tiny", "a".repeat(40))]))),
+    );
     const sets = tinyStackSets(modelsDir, { chat: chat.file, code: code.file, embedding: embedding.file });
     return { chat, code, embedding, stack: () => readyStack(sets, lockFile) };
   }
@@ -139,7 +176,11 @@ describe("model check (real files against a lock of their own)", () => {
   it("passes files that are the locked ones, reading their headers and hashing them", async () => {
     const host = tinyHost();
     const rows = (await runDoctor(await host.stack(), realFiles())).filter((r) => r.check.startsWith("model"));
-    expect(rows.map((r) => [r.check, r.status])).toEqual([["model (chat)", "ok"], ["model (code)", "ok"], ["model (embedding)", "ok"]]);
+    expect(rows.map((r) => [r.check, r.status])).toEqual([
+      ["model (chat)", "ok"],
+      ["model (code)", "ok"],
+      ["model (embedding)", "ok"],
+    ]);
     expect(rows[1]!.detail).toBe(`matches the lock: size ${host.code.size}, header (llama, 3 layers, 30 tensors), sha256`);
   });
 
@@ -164,8 +205,12 @@ describe("model check (real files against a lock of their own)", () => {
     fs.writeFileSync(host.chat.path, bytes);
     const results = await runDoctor(stack, realFiles());
     expect(rowsOf(results, "model (code)")[0]!.detail).toContain("not a readable GGUF header: not a GGUF file");
-    expect(rowsOf(results, "model (embedding)")[0]!.detail).toBe(`${host.embedding.size + 1} bytes, the lock says ${host.embedding.size}: not the locked file (or an incomplete copy)`);
-    expect(rowsOf(results, "model (chat)")[0]!.detail).toMatch(new RegExp(`^sha256 [0-9a-f]{64} does not match the lock's ${host.chat.sha256}$`));
+    expect(rowsOf(results, "model (embedding)")[0]!.detail).toBe(
+      `${host.embedding.size + 1} bytes, the lock says ${host.embedding.size}: not the locked file (or an incomplete copy)`,
+    );
+    expect(rowsOf(results, "model (chat)")[0]!.detail).toMatch(
+      new RegExp(`^sha256 [0-9a-f]{64} does not match the lock's ${host.chat.sha256}$`),
+    );
   });
 
   it("--quick skips the sha256", async () => {
@@ -181,10 +226,13 @@ describe("model check (real files against a lock of their own)", () => {
 
 describe("host checks", () => {
   it("fails a port another process holds, with the config key to move it; a port the stack's own container holds is fine", async () => {
-    const results = await runDoctor(await readyStack(), fakeProbe({
-      portInUse: async (_host, port) => port === 8000 || port === 6333,
-      runningContainers: async () => ["qdrant"],
-    }));
+    const results = await runDoctor(
+      await readyStack(),
+      fakeProbe({
+        portInUse: async (_host, port) => port === 8000 || port === 6333,
+        runningContainers: async () => ["qdrant"],
+      }),
+    );
     const gateway = results.find((r) => r.target === "127.0.0.1:8000")!;
     expect(gateway.status).toBe("fail");
     expect(gateway.fix).toContain("pulumi config set --path 'gateway.hostPort'");
@@ -195,9 +243,12 @@ describe("host checks", () => {
     const stack = await readyStack();
     const [qdrantDir, snapshotsDir] = stack.plan.services.find((s) => s.service === "qdrant")!.binds.map((b) => b.hostPath);
     fs.rmSync(qdrantDir!, { recursive: true });
-    const results = await runDoctor(stack, fakeProbe({
-      stat: async (p) => (p === snapshotsDir ? { exists: true, isDirectory: true, writable: false } : realHostProbe.stat(p)),
-    }));
+    const results = await runDoctor(
+      stack,
+      fakeProbe({
+        stat: async (p) => (p === snapshotsDir ? { exists: true, isDirectory: true, writable: false } : realHostProbe.stat(p)),
+      }),
+    );
     expect(results.find((r) => r.target === qdrantDir)).toMatchObject({ status: "fail", fix: `mkdir -p ${qdrantDir}` });
     expect(results.find((r) => r.target === snapshotsDir)!.fix).toContain("chown");
     expect(results.find((r) => r.target === modelsDir)).toMatchObject({ check: "mounted path", status: "ok" });
@@ -205,10 +256,16 @@ describe("host checks", () => {
 
   it("checks p2's build contexts in this repository, and names a missing one with the fix", async () => {
     const ok = await runDoctor(await readyStack(), fakeProbe());
-    expect(rowsOf(ok, "build context (rag)")).toMatchObject([{ status: "ok", target: path.join(PROJECT_DIR, "services"), detail: "rag/Dockerfile (rag.source)" }]);
+    expect(rowsOf(ok, "build context (rag)")).toMatchObject([
+      { status: "ok", target: path.join(PROJECT_DIR, "services"), detail: "rag/Dockerfile (rag.source)" },
+    ]);
     const reference = await runDoctor(await readyStack(["rag.implementation=reference", "gateway.requireKey=false"]), fakeProbe());
     const [row] = rowsOf(reference, "build context (rag)");
-    expect(row).toMatchObject({ status: "fail", target: path.resolve(PROJECT_DIR, "../local-ai-suite/services/rag"), detail: "missing (rag.source)" });
+    expect(row).toMatchObject({
+      status: "fail",
+      target: path.resolve(PROJECT_DIR, "../local-ai-suite/services/rag"),
+      detail: "missing (rag.source)",
+    });
     expect(row!.fix).toContain(`git clone https://github.com/sunbangamen/local-ai-suite ${path.resolve(PROJECT_DIR, "../local-ai-suite")}`);
     expect(doctorPassed(reference)).toBe(false);
   });
@@ -227,12 +284,15 @@ describe("host checks", () => {
     const stack = await readyStack([`paths.dataDir=${missing}`]);
     fs.rmSync(path.join(dataDir, "not"), { recursive: true });
     const measured: string[] = [];
-    const results = await runDoctor(stack, fakeProbe({
-      freeBytes: async (p) => {
-        measured.push(p);
-        return 5 * GIB;
-      },
-    }));
+    const results = await runDoctor(
+      stack,
+      fakeProbe({
+        freeBytes: async (p) => {
+          measured.push(p);
+          return 5 * GIB;
+        },
+      }),
+    );
     expect(measured).toEqual([dataDir]);
     expect(rowsOf(results, "disk")[0]).toMatchObject({ status: "fail", detail: "5.0 GiB free, need 20 GiB" });
   });
@@ -245,20 +305,32 @@ describe("host checks", () => {
 
 describe("docker checks", () => {
   it("warns on an Engine without start_interval and fails below 20.10", async () => {
-    const old = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => ({ serverVersion: "24.0.7", apiVersion: "1.43", runtimes: ["nvidia"] }) }));
+    const old = await runDoctor(
+      await readyStack(),
+      fakeProbe({ dockerInfo: async () => ({ serverVersion: "24.0.7", apiVersion: "1.43", runtimes: ["nvidia"] }) }),
+    );
     expect(rowsOf(old, "docker")[0]!.status).toBe("warn");
     expect(rowsOf(old, "docker")[0]!.detail).toContain("start_interval");
-    const ancient = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => ({ serverVersion: "19.03.15", apiVersion: "1.40", runtimes: ["nvidia"] }) }));
+    const ancient = await runDoctor(
+      await readyStack(),
+      fakeProbe({ dockerInfo: async () => ({ serverVersion: "19.03.15", apiVersion: "1.40", runtimes: ["nvidia"] }) }),
+    );
     expect(rowsOf(ancient, "docker")[0]!.status).toBe("fail");
     expect(parseDockerVersion("25.0.3")).toEqual([25, 0]);
   });
 
   it("fails both Docker rows when the daemon is unreachable, and the runtime row without the NVIDIA toolkit", async () => {
-    const down = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => Promise.reject(new Error("Cannot connect to the Docker daemon")) }));
+    const down = await runDoctor(
+      await readyStack(),
+      fakeProbe({ dockerInfo: async () => Promise.reject(new Error("Cannot connect to the Docker daemon")) }),
+    );
     expect(rowsOf(down, "docker")[0]).toMatchObject({ status: "fail" });
     expect(rowsOf(down, "docker")[0]!.detail).toContain("Cannot connect");
     expect(rowsOf(down, "nvidia runtime")[0]!.status).toBe("fail");
-    const noToolkit = await runDoctor(await readyStack(), fakeProbe({ dockerInfo: async () => ({ serverVersion: "27.0.1", apiVersion: "1.46", runtimes: ["runc"] }) }));
+    const noToolkit = await runDoctor(
+      await readyStack(),
+      fakeProbe({ dockerInfo: async () => ({ serverVersion: "27.0.1", apiVersion: "1.46", runtimes: ["runc"] }) }),
+    );
     expect(rowsOf(noToolkit, "nvidia runtime")[0]).toMatchObject({ status: "fail" });
     expect(rowsOf(noToolkit, "nvidia runtime")[0]!.fix).toContain("nvidia-ctk runtime configure");
   });

@@ -25,11 +25,24 @@ const WITHOUT_HEALER = ["healer.enabled=false"];
 const HEALTHY: Record<string, Record<string, [number, unknown]>> = {
   "inference-chat": { "/health": [200, { status: "ok" }] },
   "inference-code": { "/health": [200, { status: "ok" }] },
-  "api-gateway": { "/health/liveliness": [200, "\"I'm alive!\""] },
+  "api-gateway": { "/health/liveliness": [200, '"I\'m alive!"'] },
   qdrant: { "/readyz": [200, "all shards are ready"] },
   "embedding-server": { "/health": [200, { status: "ok" }] },
   embedding: { "/health": [200, { ok: true, model: "BAAI/bge-small-en-v1.5", dim: 384, loading: false }] },
-  rag: { "/health": [200, { status: "healthy", dependencies: { qdrant: { status: "healthy" }, embedding: { status: "healthy" }, api_gateway: { status: "healthy" }, llm: { status: "not_checked" } } }] },
+  rag: {
+    "/health": [
+      200,
+      {
+        status: "healthy",
+        dependencies: {
+          qdrant: { status: "healthy" },
+          embedding: { status: "healthy" },
+          api_gateway: { status: "healthy" },
+          llm: { status: "not_checked" },
+        },
+      },
+    ],
+  },
 };
 
 let servers: StandIn[] = [];
@@ -39,7 +52,9 @@ afterEach(async () => {
 });
 
 /** One stand-in per p2 service, and the p2 plan with each host port set to its stand-in's port. */
-async function p2Against(answers: Record<string, Record<string, [number, unknown]>>): Promise<{ plan: StackPlan; byService: Record<string, StandIn> }> {
+async function p2Against(
+  answers: Record<string, Record<string, [number, unknown]>>,
+): Promise<{ plan: StackPlan; byService: Record<string, StandIn> }> {
   const byService: Record<string, StandIn> = {};
   for (const service of Object.keys(P2_PORT_KEYS)) byService[service] = await standIn(routes(answers[service] ?? {}));
   servers.push(...Object.values(byService));
@@ -75,7 +90,20 @@ describe("health", () => {
       ...HEALTHY,
       "inference-chat": { "/health": [503, { error: { code: 503, message: "Loading model", type: "unavailable_error" } }] },
       embedding: { "/health": [200, { ok: false, loading: true, model: "BAAI/bge-small-en-v1.5" }] },
-      rag: { "/health": [503, { status: "degraded", dependencies: { qdrant: { status: "unhealthy", error: "connection refused" }, embedding: { status: "healthy" }, api_gateway: { status: "healthy" }, llm: { status: "not_checked" } } }] },
+      rag: {
+        "/health": [
+          503,
+          {
+            status: "degraded",
+            dependencies: {
+              qdrant: { status: "unhealthy", error: "connection refused" },
+              embedding: { status: "healthy" },
+              api_gateway: { status: "healthy" },
+              llm: { status: "not_checked" },
+            },
+          },
+        ],
+      },
     });
     await byService.qdrant!.close();
     servers = servers.filter((s) => s !== byService.qdrant);
@@ -115,7 +143,10 @@ describe("health", () => {
       urls: await urlsOf(plan),
       containerHealth: async (name) => {
         asked.push(name);
-        return verdictFromState({ Running: true, Health: { Status: name === "memory-maintainer" ? "unhealthy" : "healthy", Log: [{ Output: "schedule not installed" }] } });
+        return verdictFromState({
+          Running: true,
+          Health: { Status: name === "memory-maintainer" ? "unhealthy" : "healthy", Log: [{ Output: "schedule not installed" }] },
+        });
       },
     });
     expect(asked.sort()).toEqual(["memory-maintainer", "watcher"]);

@@ -27,7 +27,10 @@ const workflow = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, ".github/workf
 };
 const job = workflow.jobs.preview!;
 const pulumiStep = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-const stacksInRepo = fs.readdirSync(PROJECT_DIR).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+const stacksInRepo = fs
+  .readdirSync(PROJECT_DIR)
+  .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => s !== undefined);
 
 describe("PR preview workflow", () => {
   it("runs on pull requests and may comment on them", () => {
@@ -42,7 +45,13 @@ describe("PR preview workflow", () => {
 
   it("runs pulumi/actions v7 preview with upsert, a diff comment and the passphrase from secrets", () => {
     expect(pulumiStep.uses).toBe("pulumi/actions@v7");
-    expect(pulumiStep.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", upsert: true, "comment-on-pr": true, diff: true });
+    expect(pulumiStep.with).toMatchObject({
+      command: "preview",
+      "stack-name": "${{ matrix.stack }}",
+      upsert: true,
+      "comment-on-pr": true,
+      diff: true,
+    });
     expect(String(pulumiStep.with!["cloud-url"])).toContain("secrets.PULUMI_BACKEND_URL");
     expect(String(pulumiStep.with!["cloud-url"])).toContain("runner.temp");
     expect(job.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");

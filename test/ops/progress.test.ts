@@ -45,7 +45,11 @@ describe("withProgress", () => {
   it("on a terminal, redraws a spinner with the elapsed seconds and clears it at the end, also on failure", async () => {
     const out = stream(true);
     const task = pending();
-    const run = withProgress("checking", () => task.done.then(() => Promise.reject(new Error("boom"))), { stream: out, delayMs: 1000, intervalMs: 500 });
+    const run = withProgress("checking", () => task.done.then(() => Promise.reject(new Error("boom"))), {
+      stream: out,
+      delayMs: 1000,
+      intervalMs: 500,
+    });
     await vi.advanceTimersByTimeAsync(2000);
     task.finish("");
     await expect(run).rejects.toThrow("boom");

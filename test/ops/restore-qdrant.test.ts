@@ -20,12 +20,19 @@ let folder: string;
 
 const points = (collection: string) => qdrant.qdrant.collections.get(collection)?.points.size;
 const upsert = (collection: string, ids: number[]) => {
-  for (const id of ids) qdrant.qdrant.collections.get(collection)!.points.set(String(id), { id, vector: [0, 0, 1, 0], payload: { added: "after the backup" } });
+  for (const id of ids)
+    qdrant.qdrant.collections.get(collection)!.points.set(String(id), { id, vector: [0, 0, 1, 0], payload: { added: "after the backup" } });
 };
 
 beforeEach(async () => {
   qdrant = await fakeQdrant({ collections: ["docs", "notes"], points: 4, apiKey: "k" });
-  ({ folder } = await runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url, apiKey: "k" }, root: tempDir("qdrant-restore-"), keep: 3, now: new Date("2025-03-01T00:00:00Z") }));
+  ({ folder } = await runBackup({
+    source: await planOf("p2"),
+    qdrant: { url: qdrant.url, apiKey: "k" },
+    root: tempDir("qdrant-restore-"),
+    keep: 3,
+    now: new Date("2025-03-01T00:00:00Z"),
+  }));
 });
 afterEach(() => qdrant.close());
 
@@ -57,7 +64,9 @@ describe("restoreQdrant", () => {
       ["docs", "restored"],
       ["notes", "refused"],
     ]);
-    expect(refused[1]!.detail).toBe("holds 6 point(s) now (the backup has 4, from 2025-03-01T00:00:00.000Z): it may hold newer data; pass --overwrite to replace it");
+    expect(refused[1]!.detail).toBe(
+      "holds 6 point(s) now (the backup has 4, from 2025-03-01T00:00:00.000Z): it may hold newer data; pass --overwrite to replace it",
+    );
     expect(points("notes")).toBe(6);
 
     const overwritten = await restoreQdrant({ folder, qdrant: { url: qdrant.url, apiKey: "k" }, overwrite: true });
@@ -80,7 +89,11 @@ describe("restoreQdrant", () => {
     writeManifest(folder, { ...manifest, qdrant: { ...manifest.qdrant!, points: { docs: 4, notes: 9 } } });
     qdrant.qdrant.collections.get("notes")!.points.clear();
     const [, notes] = await restoreQdrant({ folder, qdrant: { url: qdrant.url, apiKey: "k" } });
-    expect(notes).toEqual({ collection: "notes", status: "failed", detail: "recovered, but it holds 4 point(s) where the backup recorded 9" });
+    expect(notes).toEqual({
+      collection: "notes",
+      status: "failed",
+      detail: "recovered, but it holds 4 point(s) where the backup recorded 9",
+    });
   });
 
   it("names Qdrant's refusal (a wrong key) without touching anything", async () => {

@@ -20,7 +20,9 @@ let folder: string;
 async function memoryPlan(): Promise<StackPlan> {
   const p2 = await planOf("p2");
   const bind = { hostPath: path.join(data, "memory"), containerPath: "/app/memory", readOnly: false };
-  return withServices(p2, [await handBuiltService(p2, { service: "memory-api", group: "memory", env: { AI_MEMORY_DIR: "/app/memory" }, binds: [bind] })]);
+  return withServices(p2, [
+    await handBuiltService(p2, { service: "memory-api", group: "memory", env: { AI_MEMORY_DIR: "/app/memory" }, binds: [bind] }),
+  ]);
 }
 
 const rows = (file: string) => sqlite(file, "", "select text from notes order by text");
@@ -31,7 +33,13 @@ beforeEach(async () => {
   fs.mkdirSync(path.dirname(db), { recursive: true });
   sqlite(db, "pragma journal_mode=wal; create table notes(text); insert into notes values ('kept'), ('also kept');");
   qdrant = await fakeQdrant({ collections: [] });
-  ({ folder } = await runBackup({ source: await memoryPlan(), qdrant: { url: qdrant.url }, root: tempDir("restore-root-"), keep: 3, now: new Date("2025-02-01T00:00:00Z") }));
+  ({ folder } = await runBackup({
+    source: await memoryPlan(),
+    qdrant: { url: qdrant.url },
+    root: tempDir("restore-root-"),
+    keep: 3,
+    now: new Date("2025-02-01T00:00:00Z"),
+  }));
   // Life goes on after the backup: a row lost, a row added.
   sqlite(db, "delete from notes where text = 'kept'; insert into notes values ('after backup');");
 });
@@ -41,7 +49,13 @@ describe("restoreSqlite", () => {
   it("writes the backup back over the live database and keeps the previous one beside it", async () => {
     const result = await restoreSqlite({ folder, now: new Date("2025-02-02T10:00:00Z") });
     expect(result).toEqual([
-      { file: "sqlite/memory-api/app/memory/projects/default-project/memory.db", target: db, status: "restored", detail: expect.stringContaining("integrity ok"), previous: `${db}.pre-restore-20250202T100000Z` },
+      {
+        file: "sqlite/memory-api/app/memory/projects/default-project/memory.db",
+        target: db,
+        status: "restored",
+        detail: expect.stringContaining("integrity ok"),
+        previous: `${db}.pre-restore-20250202T100000Z`,
+      },
     ]);
     expect(rows(db)).toEqual([["also kept"], ["kept"]]);
     expect(rows(`${db}.pre-restore-20250202T100000Z`)).toEqual([["after backup"], ["also kept"]]);
@@ -75,7 +89,11 @@ describe("restoreSqlite", () => {
 describe("npm run restore", () => {
   it("restores into --to and prints the table; refuses a backup of another stack", () => {
     const to = tempDir("restore-cli-");
-    const run = (stack: string) => spawnSync("npx", ["tsx", "scripts/restore.ts", "--stack", stack, "--from", folder, "--to", to], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const run = (stack: string) =>
+      spawnSync("npx", ["tsx", "scripts/restore.ts", "--stack", stack, "--from", folder, "--to", to], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+      });
     const ok = run("p2");
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain("RESTORED");

@@ -20,7 +20,9 @@ async function healthViolations(mutate: (s: CapturedStack) => void): Promise<str
 describe("container-healthchecks on mutated p2", () => {
   it("a removed healthcheck", async () => {
     const messages = await healthViolations((s) => delete container(s, "qdrant").inputs.healthcheck);
-    expect(messages).toEqual([expect.stringMatching(/^container "qdrant": it has no healthcheck, so nothing can wait for it to be ready\. Fix: /)]);
+    expect(messages).toEqual([
+      expect.stringMatching(/^container "qdrant": it has no healthcheck, so nothing can wait for it to be ready\. Fix: /),
+    ]);
   });
 
   it.each([
@@ -38,9 +40,13 @@ describe("container-healthchecks on mutated p2", () => {
 
   it("a duration Docker would read back differently", async () => {
     const messages = await healthViolations((s) => (container(s, "rag").inputs.healthcheck.interval = "90s"));
-    expect(messages).toContainEqual(expect.stringMatching(/^container "rag": healthcheck\.interval "90s" is not the canonical Go duration .*"1m30s"/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^container "rag": healthcheck\.interval "90s" is not the canonical Go duration .*"1m30s"/),
+    );
     // A longer interval also outgrows the waitTimeout the program derived from the old one.
-    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`waitTimeout ${container(p2, "rag").inputs.waitTimeout}s is shorter than the 360s Docker needs`)));
+    expect(messages).toContainEqual(
+      expect.stringMatching(new RegExp(`waitTimeout ${container(p2, "rag").inputs.waitTimeout}s is shorter than the 360s Docker needs`)),
+    );
     expect(messages).toHaveLength(2);
   });
 
@@ -52,12 +58,16 @@ describe("container-healthchecks on mutated p2", () => {
   it("a timeout as long as the interval", async () => {
     const messages = await healthViolations((s) => (container(s, "rag").inputs.healthcheck.timeout = "30s"));
     expect(messages).toContainEqual(expect.stringMatching(/timeout 30s is not shorter than its interval 30s/));
-    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`waitTimeout ${container(p2, "rag").inputs.waitTimeout}s is shorter than the 240s Docker needs`)));
+    expect(messages).toContainEqual(
+      expect.stringMatching(new RegExp(`waitTimeout ${container(p2, "rag").inputs.waitTimeout}s is shorter than the 240s Docker needs`)),
+    );
   });
 
   it("a model server whose start period is shorter than a model load", async () => {
     const messages = await healthViolations((s) => (container(s, "inference-code").inputs.healthcheck.startPeriod = "30s"));
-    expect(messages).toEqual([expect.stringMatching(/^container "inference-code" loads a model at start-up, but its healthcheck start period is 30s \(< 120s\)/)]);
+    expect(messages).toEqual([
+      expect.stringMatching(/^container "inference-code" loads a model at start-up, but its healthcheck start period is 30s \(< 120s\)/),
+    ]);
   });
 
   it("a service counts as a model loader through the policy config", async () => {
@@ -83,14 +93,24 @@ describe("container-healthchecks on mutated p2", () => {
   });
 
   it("a create timeout that ends before the health wait", async () => {
-    const messages = await healthViolations((s) => (container(s, "inference-code").options.customTimeouts = { create: "5m0s", update: "", delete: "" }));
-    expect(messages).toEqual([expect.stringMatching(/^container "inference-code": its create timeout \(300s\) is not longer than its waitTimeout/)]);
+    const messages = await healthViolations(
+      (s) => (container(s, "inference-code").options.customTimeouts = { create: "5m0s", update: "", delete: "" }),
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/^container "inference-code": its create timeout \(300s\) is not longer than its waitTimeout/),
+    ]);
   });
 });
 
 describe("probe rule", () => {
   it("accepts every probe builder the program uses", () => {
-    for (const probe of [curlProbe("http://127.0.0.1:8001/health"), pythonProbe("http://x/"), pythonJsonProbe("http://x/", "ok"), bashHttpProbe(6333, "/readyz"), wgetProbe("http://x/")]) {
+    for (const probe of [
+      curlProbe("http://127.0.0.1:8001/health"),
+      pythonProbe("http://x/"),
+      pythonJsonProbe("http://x/", "ok"),
+      bashHttpProbe(6333, "/readyz"),
+      wgetProbe("http://x/"),
+    ]) {
       expect(probeProblem(probe.test), probe.test.join(" ")).toBeUndefined();
     }
   });

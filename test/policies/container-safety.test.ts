@@ -10,7 +10,12 @@ beforeAll(async () => {
   p3 = await runStackFile("p3");
 });
 
-async function violations(base: CapturedStack, policy: string, mutate: (s: CapturedStack) => void, config: PackConfig = loadPackConfig(base.stack)): Promise<string[]> {
+async function violations(
+  base: CapturedStack,
+  policy: string,
+  mutate: (s: CapturedStack) => void,
+  config: PackConfig = loadPackConfig(base.stack),
+): Promise<string[]> {
   const mutated = copyStack(base);
   mutate(mutated);
   return ofPolicy(mandatory(await runPolicies(mutated, config, { only: [policy] })), policy).map((v) => v.message);
@@ -29,7 +34,13 @@ describe("container-image-pinned", () => {
     ["ghcr.io/ggml-org/llama.cpp:server-cuda", /llama\.cpp tag "server-cuda" is rolling/],
   ])("flags the image resource pulling %s", async (ref, expected) => {
     const found = await violations(p2, "container-image-pinned", (s) => (imageResource(s, "qdrant").inputs.name = ref));
-    expect(found).toEqual([expect.stringMatching(new RegExp(`^suite-vectors-qdrant-image: image "${ref.replace(/[.]/g, "\\.")}" \\(name\\) is not pinned: ${expected.source}.*Fix: pin a version tag or a sha256 digest`))]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^suite-vectors-qdrant-image: image "${ref.replace(/[.]/g, "\\.")}" \\(name\\) is not pinned: ${expected.source}.*Fix: pin a version tag or a sha256 digest`,
+        ),
+      ),
+    ]);
   });
 
   it("flags a container whose image is a literal floating reference, and accepts image ids and digests", async () => {
@@ -54,15 +65,24 @@ describe("container-privileges", () => {
   });
 
   it("host network and PID namespaces", async () => {
-    const found = await violations(p3, "container-privileges", (s) => Object.assign(container(s, "node-exporter").inputs, { networkMode: "host", pidMode: "host" }));
-    expect(found).toEqual([expect.stringMatching(/shares the host's network namespace/), expect.stringMatching(/shares the host's PID namespace/)]);
+    const found = await violations(p3, "container-privileges", (s) =>
+      Object.assign(container(s, "node-exporter").inputs, { networkMode: "host", pidMode: "host" }),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/shares the host's network namespace/),
+      expect.stringMatching(/shares the host's PID namespace/),
+    ]);
   });
 
   it("an added SYS_ADMIN, unless allowlisted for that service", async () => {
     const addSysAdmin = (s: CapturedStack) => (container(s, "dcgm-exporter").inputs.capabilities = { adds: ["SYS_ADMIN"], drops: [] });
-    expect(await violations(p3, "container-privileges", addSysAdmin)).toEqual([expect.stringMatching(/^container "dcgm-exporter" adds capability SYS_ADMIN/)]);
+    expect(await violations(p3, "container-privileges", addSysAdmin)).toEqual([
+      expect.stringMatching(/^container "dcgm-exporter" adds capability SYS_ADMIN/),
+    ]);
     const config = loadPackConfig("p3");
-    (config["container-privileges"] as { capabilityAllowlist: Record<string, string[]> }).capabilityAllowlist = { "dcgm-exporter": ["CAP_SYS_ADMIN"] };
+    (config["container-privileges"] as { capabilityAllowlist: Record<string, string[]> }).capabilityAllowlist = {
+      "dcgm-exporter": ["CAP_SYS_ADMIN"],
+    };
     expect(await violations(p3, "container-privileges", addSysAdmin, config)).toEqual([]);
   });
 
@@ -76,38 +96,61 @@ describe("container-privileges", () => {
 describe("container-host-mounts", () => {
   it("docker.sock into the MCP server (as in the reference)", async () => {
     const found = await violations(p3, "container-host-mounts", (s) =>
-      container(s, "mcp-server").inputs.volumes.push({ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: false }),
+      container(s, "mcp-server").inputs.volumes.push({
+        hostPath: "/var/run/docker.sock",
+        containerPath: "/var/run/docker.sock",
+        readOnly: false,
+      }),
     );
     expect(found).toEqual([
-      expect.stringMatching(/^container "mcp-server" mounts the container runtime socket \(root on the host\): \/var\/run\/docker\.sock:\/var\/run\/docker\.sock \(volumes\[3\]\)\. Fix: remove the mount, or allowlist/),
+      expect.stringMatching(
+        /^container "mcp-server" mounts the container runtime socket \(root on the host\): \/var\/run\/docker\.sock:\/var\/run\/docker\.sock \(volumes\[3\]\)\. Fix: remove the mount, or allowlist/,
+      ),
     ]);
   });
 
   it("the host root into RAG (as in the reference)", async () => {
-    const found = await violations(p2, "container-host-mounts", (s) => container(s, "rag").inputs.volumes.push({ hostPath: "/", containerPath: "/mnt/host", readOnly: true }));
+    const found = await violations(p2, "container-host-mounts", (s) =>
+      container(s, "rag").inputs.volumes.push({ hostPath: "/", containerPath: "/mnt/host", readOnly: true }),
+    );
     expect(found).toEqual([expect.stringMatching(/^container "rag" mounts the host root filesystem: \/:\/mnt\/host/)]);
   });
 
   it("a bind mount of /etc through mounts", async () => {
-    const found = await violations(p2, "container-host-mounts", (s) => container(s, "embedding").inputs.mounts.push({ type: "bind", source: "/etc/ssl", target: "/etc/ssl", readOnly: true }));
+    const found = await violations(p2, "container-host-mounts", (s) =>
+      container(s, "embedding").inputs.mounts.push({ type: "bind", source: "/etc/ssl", target: "/etc/ssl", readOnly: true }),
+    );
     expect(found).toEqual([expect.stringMatching(/mounts host system directory \/etc: \/etc\/ssl:\/etc\/ssl \(mounts\[0\]\)/)]);
   });
 
   it("an allowlisted mount made writable", async () => {
     const found = await violations(p3, "container-host-mounts", (s) => {
-      const sock = (container(s, "cadvisor").inputs.volumes as { hostPath: string; readOnly: boolean }[]).find((v) => v.hostPath === "/var/run/docker.sock")!;
+      const sock = (container(s, "cadvisor").inputs.volumes as { hostPath: string; readOnly: boolean }[]).find(
+        (v) => v.hostPath === "/var/run/docker.sock",
+      )!;
       sock.readOnly = false;
     });
-    expect(found).toEqual([expect.stringMatching(/^container "cadvisor" mounts allowlisted the container runtime socket .* read-write.*Fix: set readOnly: true/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^container "cadvisor" mounts allowlisted the container runtime socket .* read-write.*Fix: set readOnly: true/),
+    ]);
   });
 
   it("the p3 allowlist is what lets the exporters pass", async () => {
     const config = loadPackConfig("p3");
     (config["container-host-mounts"] as { allow: Record<string, string[]> }).allow = {};
     const found = await violations(p3, "container-host-mounts", () => {}, config);
-    expect(found.map((m) => m.match(/^container "([^"]+)"/)![1]).sort()).toEqual(
-      ["alloy", "cadvisor", "cadvisor", "cadvisor", "cadvisor", "cadvisor", "healer", "node-exporter", "node-exporter", "node-exporter"],
-    );
+    expect(found.map((m) => m.match(/^container "([^"]+)"/)![1]).sort()).toEqual([
+      "alloy",
+      "cadvisor",
+      "cadvisor",
+      "cadvisor",
+      "cadvisor",
+      "cadvisor",
+      "healer",
+      "node-exporter",
+      "node-exporter",
+      "node-exporter",
+    ]);
   });
 });
 
@@ -118,7 +161,9 @@ describe("container-ports-loopback", () => {
       delete container(s, "qdrant").inputs.ports[1].ip;
     });
     expect(found).toEqual([
-      expect.stringMatching(/^container "qdrant" publishes host port 6333 -> 6333 on 0\.0\.0\.0, reachable from the network\. Fix: bind it to 127\.0\.0\.1/),
+      expect.stringMatching(
+        /^container "qdrant" publishes host port 6333 -> 6333 on 0\.0\.0\.0, reachable from the network\. Fix: bind it to 127\.0\.0\.1/,
+      ),
       expect.stringMatching(/^container "qdrant" publishes host port 6334 -> 6334 on 0\.0\.0\.0 \(no ip: Docker binds every interface\)/),
     ]);
   });
@@ -126,7 +171,9 @@ describe("container-ports-loopback", () => {
   it("an allowlisted port may bind elsewhere", async () => {
     const config = loadPackConfig("p2");
     (config["container-ports-loopback"] as { allow: Record<string, number[]> }).allow = { "api-gateway": [8000] };
-    expect(await violations(p2, "container-ports-loopback", (s) => (container(s, "api-gateway").inputs.ports[0].ip = "0.0.0.0"), config)).toEqual([]);
+    expect(
+      await violations(p2, "container-ports-loopback", (s) => (container(s, "api-gateway").inputs.ports[0].ip = "0.0.0.0"), config),
+    ).toEqual([]);
   });
 });
 
@@ -136,7 +183,10 @@ describe("container-limits-and-restart", () => {
       delete container(s, "embedding").inputs.memory;
       container(s, "embedding").inputs.restart = "no";
     });
-    expect(found).toEqual([expect.stringMatching(/^container "embedding" has no memory limit/), expect.stringMatching(/^container "embedding" has restart policy "no"/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^container "embedding" has no memory limit/),
+      expect.stringMatching(/^container "embedding" has restart policy "no"/),
+    ]);
   });
 
   it("a limit above the stack's ceiling", async () => {
@@ -148,7 +198,9 @@ describe("container-limits-and-restart", () => {
 
 describe("container-delete-before-replace", () => {
   it("a named container with host ports replaced create-first", async () => {
-    expect(await violations(p2, "container-delete-before-replace", (s) => (container(s, "qdrant").options.deleteBeforeReplace = false))).toEqual([
+    expect(
+      await violations(p2, "container-delete-before-replace", (s) => (container(s, "qdrant").options.deleteBeforeReplace = false)),
+    ).toEqual([
       'suite-vectors-qdrant-container has fixed name "qdrant", host port 6333, host port 6334, but deleteBeforeReplace is not set, so a replacement fails on the name or port the old container still holds. ' +
         "Fix: pass { deleteBeforeReplace: true } in its resource options (components/service.ts does).",
     ]);

@@ -27,29 +27,43 @@ describe("container-secrets", () => {
   it("a well-known master key set in the stack config reaches the gateway and RAG", async () => {
     const weak = await runStackFile("p2", {}, { gatewayMasterKey: "sk-1234" });
     const found = await secretViolations(weak);
-    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway": secret LITELLM_MASTER_KEY is weak: "sk-1234" is a well-known default\. Fix: pulumi config set --secret/));
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^container "api-gateway": secret LITELLM_MASTER_KEY is weak: "sk-1234" is a well-known default\. Fix: pulumi config set --secret/,
+      ),
+    );
     expect(found).toContainEqual(expect.stringMatching(/^container "rag": secret RAG_LLM_API_KEY is weak/));
   });
 
   it("a short Qdrant API key", async () => {
     const short = await runStackFile("p2", {}, { qdrantApiKey: "qdrant-key" });
-    expect(await secretViolations(short)).toContainEqual(expect.stringMatching(/^container "qdrant": secret QDRANT__SERVICE__API_KEY is weak: it is only 10 characters \(minimum 16\)/));
+    expect(await secretViolations(short)).toContainEqual(
+      expect.stringMatching(/^container "qdrant": secret QDRANT__SERVICE__API_KEY is weak: it is only 10 characters \(minimum 16\)/),
+    );
   });
 
   it("p3: Grafana's admin/admin (as in the reference)", async () => {
     const found = await secretViolations(await runStackFile("p3", {}, { grafanaAdminPassword: "admin" }));
-    expect(found).toContainEqual(expect.stringMatching(/^container "grafana": secret GF_SECURITY_ADMIN_PASSWORD is weak: "admin" is a well-known default/));
+    expect(found).toContainEqual(
+      expect.stringMatching(/^container "grafana": secret GF_SECURITY_ADMIN_PASSWORD is weak: "admin" is a well-known default/),
+    );
   });
 
   it("a secret env var on a container whose envs is not a secret output", async () => {
     const configured = await runStackFile("p2", {}, { gatewayMasterKey: STRONG_KEY });
     const found = await secretViolations(mutate(configured, (s) => (container(s, "api-gateway").options.additionalSecretOutputs = [])));
-    expect(found).toEqual([expect.stringMatching(/^container "api-gateway" passes secret LITELLM_MASTER_KEY in envs, but envs is not an additional secret output/)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^container "api-gateway" passes secret LITELLM_MASTER_KEY in envs, but envs is not an additional secret output/,
+      ),
+    ]);
   });
 
   it("a generated key (unknown at preview) on a container whose envs is not a secret output", async () => {
     const found = await secretViolations(mutate(p2, (s) => (container(s, "api-gateway").options.additionalSecretOutputs = [])));
-    expect(found).toEqual([expect.stringMatching(/^container "api-gateway" passes a generated password in envs, but envs is not an additional secret output/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^container "api-gateway" passes a generated password in envs, but envs is not an additional secret output/),
+    ]);
   });
 
   it("a secret env var added as plain config to a container without secrets", async () => {
@@ -69,20 +83,36 @@ describe("container-secrets", () => {
       upload.content = upload.content.replace("os.environ/LITELLM_MASTER_KEY", key);
     });
     const found = await secretViolations(stack);
-    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway": the value of secret LITELLM_MASTER_KEY \(sk-\*\*\*xx \(43 chars\)\) also appears in upload \/app\/config\.yaml/));
-    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway": uploaded file \/app\/config\.yaml holds a secret literal at line \d+ \(master_key: sk-\*\*\*/));
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^container "api-gateway": the value of secret LITELLM_MASTER_KEY \(sk-\*\*\*xx \(43 chars\)\) also appears in upload \/app\/config\.yaml/,
+      ),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^container "api-gateway": uploaded file \/app\/config\.yaml holds a secret literal at line \d+ \(master_key: sk-\*\*\*/,
+      ),
+    );
   });
 
   it("an sk- key literal in an uploaded file of a container with no secret env", async () => {
     const found = await secretViolations(
       mutate(p3, (s) => (container(s, "prometheus").inputs.uploads[0].content += "\n# token for later: sk-abcdefghijklmnopqrstuvwx\n")),
     );
-    expect(found).toEqual([expect.stringMatching(/^container "prometheus": uploaded file \/etc\/prometheus\/prometheus\.yml holds a secret literal at line \d+ \(sk-\*\*\*wx/)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^container "prometheus": uploaded file \/etc\/prometheus\/prometheus\.yml holds a secret literal at line \d+ \(sk-\*\*\*wx/,
+      ),
+    ]);
   });
 
   it("a secret passed on the command line", async () => {
-    const found = await secretViolations(mutate(p2, (s) => container(s, "api-gateway").inputs.command.push("--master-key", "sk-0123456789abcdefghij")));
-    expect(found).toContainEqual(expect.stringMatching(/^container "api-gateway" passes a secret on the command line \(--master-key sk-\*\*\*ij \(23 chars\)\)/));
+    const found = await secretViolations(
+      mutate(p2, (s) => container(s, "api-gateway").inputs.command.push("--master-key", "sk-0123456789abcdefghij")),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(/^container "api-gateway" passes a secret on the command line \(--master-key sk-\*\*\*ij \(23 chars\)\)/),
+    );
   });
 
   it("LiteLLM's documented placeholder for a keyless upstream is not a secret", async () => {

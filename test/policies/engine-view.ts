@@ -94,7 +94,22 @@ const CONTAINER_OUTPUT_DEFAULTS: Record<string, unknown> = {
 };
 
 /** Computed container outputs: unknown until the container exists. */
-const CONTAINER_COMPUTED = ["bridge", "containerLogs", "exitCode", "hostname", "id", "image", "init", "ipcMode", "networkDatas", "platform", "runtime", "shmSize", "stopSignal", "stopTimeout"];
+const CONTAINER_COMPUTED = [
+  "bridge",
+  "containerLogs",
+  "exitCode",
+  "hostname",
+  "id",
+  "image",
+  "init",
+  "ipcMode",
+  "networkDatas",
+  "platform",
+  "runtime",
+  "shmSize",
+  "stopSignal",
+  "stopTimeout",
+];
 /** Read back from the image when the program sets none (or, for envs, an empty list). */
 const CONTAINER_COMPUTED_UNLESS_SET = ["command", "entrypoints", "envs"];
 
@@ -112,7 +127,22 @@ const ENTRY_DEFAULTS: Record<string, Record<string, unknown>> = {
  * (by element hash), which no policy relies on. Compare them as sets.
  */
 export const SET_FIELDS: Record<string, readonly string[]> = {
-  [CONTAINER]: ["envs", "labels", "volumes", "uploads", "mounts", "ports", "devices", "groupAdds", "securityOpts", "dns", "dnsOpts", "dnsSearches", "hosts", "ulimits"],
+  [CONTAINER]: [
+    "envs",
+    "labels",
+    "volumes",
+    "uploads",
+    "mounts",
+    "ports",
+    "devices",
+    "groupAdds",
+    "securityOpts",
+    "dns",
+    "dnsOpts",
+    "dnsSearches",
+    "hosts",
+    "ulimits",
+  ],
 };
 
 const REMOTE_IMAGE_OUTPUT_DEFAULTS = { build: null, forceRemove: null, platform: null, pullTriggers: null, triggers: null };
@@ -121,7 +151,16 @@ const NETWORK_OUTPUT_DEFAULTS = { attachable: null, ingress: null, ipamOptions: 
 const NETWORK_COMPUTED = ["id", "internal", "ipamConfigs", "options", "scope"];
 const VOLUME_OUTPUT_DEFAULTS = { cluster: null, driverOpts: null };
 const VOLUME_COMPUTED = ["driver", "id", "mountpoint"];
-const RANDOM_PASSWORD_OUTPUT_DEFAULTS = { lower: true, minLower: 0, minNumeric: 0, minSpecial: 0, minUpper: 0, number: true, numeric: true, upper: true };
+const RANDOM_PASSWORD_OUTPUT_DEFAULTS = {
+  lower: true,
+  minLower: 0,
+  minNumeric: 0,
+  minSpecial: 0,
+  minUpper: 0,
+  number: true,
+  numeric: true,
+  upper: true,
+};
 const RANDOM_PASSWORD_COMPUTED = ["bcryptHash", "id", "result"];
 
 /** Resources whose outputs are unknown on a first preview (none exists yet): all of them, by URN. */
@@ -135,7 +174,14 @@ function unknownInputPaths(r: CapturedResource, all: readonly CapturedResource[]
   const later = createdLater(r, all);
   const paths: string[] = [];
   for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
-    const fedByUnknown = urns.some((u) => later(u) && producesUnknown(all.find((x) => x.urn === u)!, prop));
+    const fedByUnknown = urns.some(
+      (u) =>
+        later(u) &&
+        producesUnknown(
+          all.find((x) => x.urn === u)!,
+          prop,
+        ),
+    );
     if (!fedByUnknown) continue;
     // A list that mixes plain entries and one entry from another resource: only that entry (a secret) is unknown.
     const entries = r.secretPaths.filter((p) => p.startsWith(`${prop}[`));
@@ -158,7 +204,8 @@ export function resourcePolicyProps(r: CapturedResource, all: readonly CapturedR
     for (const [k, v] of Object.entries(CONTAINER_CHECK_DEFAULTS)) if (props[k] === undefined) props[k] = v;
     if (props.build === undefined) delete props.build;
     // A healthcheck without start_interval (engines before API 1.44) gets "0s", which the daemon treats as unset.
-    if (props.healthcheck && typeof props.healthcheck === "object") props.healthcheck = { startInterval: "0s", ...(props.healthcheck as object) };
+    if (props.healthcheck && typeof props.healthcheck === "object")
+      props.healthcheck = { startInterval: "0s", ...(props.healthcheck as object) };
   }
   if (r.type === NETWORK && props.ipamDriver === undefined) props.ipamDriver = "default";
   if (r.type === REMOTE_IMAGE && props.build && typeof props.build === "object") {
@@ -178,7 +225,8 @@ export function stackPolicyProps(r: CapturedResource, all: readonly CapturedReso
         if (Array.isArray(props[field])) props[field] = (props[field] as Record<string, unknown>[]).map((e) => ({ ...defaults, ...e }));
       }
       // A list holding one unknown entry is planned as unknown as a whole.
-      for (const field of Object.keys(props)) if (Array.isArray(props[field]) && (props[field] as unknown[]).includes(UNKNOWN)) props[field] = UNKNOWN;
+      for (const field of Object.keys(props))
+        if (Array.isArray(props[field]) && (props[field] as unknown[]).includes(UNKNOWN)) props[field] = UNKNOWN;
       // Computed fields the program set stay as set (image: an id from a RemoteImage not pulled yet is unknown anyway).
       for (const field of CONTAINER_COMPUTED) if (inputs[field] === undefined || field === "image") props[field] = UNKNOWN;
       for (const field of CONTAINER_COMPUTED_UNLESS_SET) {
@@ -268,7 +316,11 @@ function setUnknown(props: Record<string, unknown>, path: string): void {
  * Replaces UNKNOWN markers with the policy SDK's sentinels and wraps the result
  * in its unknown-checking proxy, exactly as the analyzer does.
  */
-export function asEngineProps(props: Record<string, unknown>, sdk: { unknownCheckingProxy: (o: any) => any }, sentinels: { unknownStringValue: string }): Record<string, any> {
+export function asEngineProps(
+  props: Record<string, unknown>,
+  sdk: { unknownCheckingProxy: (o: any) => any },
+  sentinels: { unknownStringValue: string },
+): Record<string, any> {
   const replace = (v: unknown): unknown => {
     if (v === UNKNOWN) return sentinels.unknownStringValue;
     if (Array.isArray(v)) return v.map(replace);
@@ -286,7 +338,8 @@ export function knownAndUnknown(value: unknown, at = "", unknown: string[] = [])
       return undefined;
     }
     if (v === null || typeof v !== "object") return v;
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, path ? `${path}.${i}` : String(i))).filter((_, i) => (v as unknown[])[i] !== UNKNOWN);
+    if (Array.isArray(v))
+      return v.map((x, i) => walk(x, path ? `${path}.${i}` : String(i))).filter((_, i) => (v as unknown[])[i] !== UNKNOWN);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       const r = walk(x, path ? `${path}.${k}` : k);

@@ -10,7 +10,18 @@ import { stackContainers } from "../../policies/support/stack-containers";
 import { writeTinyModel } from "../models/support/tiny-models";
 import { REPO_LOCK } from "../support/model-lock";
 import { PROJECT_DIR, runStackFile, type CapturedStack } from "../support/pulumi-harness";
-import { container, copyStack, loadPackConfig, mandatory, ofPolicy, policyConfig, runPolicies, setFlag, stackArgs, type PackConfig } from "./harness";
+import {
+  container,
+  copyStack,
+  loadPackConfig,
+  mandatory,
+  ofPolicy,
+  policyConfig,
+  runPolicies,
+  setFlag,
+  stackArgs,
+  type PackConfig,
+} from "./harness";
 
 const POLICY = "gpu-vram-budget";
 const CODE_MODEL = "qwen2.5-coder-7b-instruct-q4_k_m.gguf";
@@ -48,7 +59,9 @@ describe("over-budget llama-server argv", () => {
     setFlag(argv, "--ctx-size", "32768");
     const [message, ...rest] = await vram(mutated, p2Config());
     expect(rest).toEqual([]);
-    expect(message).toMatch(/^GPU "0" \(NVIDIA GeForce RTX 4050 Laptop GPU\) is over budget: its containers need ~\d+(\.\d)? MiB but the budget is 5741 MiB \(totalMiB 6141 - reserveMiB 400\)/);
+    expect(message).toMatch(
+      /^GPU "0" \(NVIDIA GeForce RTX 4050 Laptop GPU\) is over budget: its containers need ~\d+(\.\d)? MiB but the budget is 5741 MiB \(totalMiB 6141 - reserveMiB 400\)/,
+    );
     for (const service of ["inference-code", "inference-chat"]) {
       expect(message).toMatch(new RegExp(`${service}: [\\d.]+ MiB = weights [\\d.]+ \\+ KV [\\d.]+ \\+ compute [\\d.]+ \\+ overhead 300`));
     }
@@ -80,7 +93,9 @@ describe("over-budget llama-server argv", () => {
     const config = policyConfig(gpuVramBudget, p2Config()) as unknown as VramBudgetConfig;
     const { claims, findings } = await vramClaims(stackContainers(stackArgs(p2, {}).resources).views, config);
     expect(findings).toEqual([]);
-    const planned = (p2.outputs.gpuPlan as { containers: { service: string; estimatedMiB: number; weightsMiB: number; kvMiB: number }[] }[])[0]!.containers;
+    const planned = (
+      p2.outputs.gpuPlan as { containers: { service: string; estimatedMiB: number; weightsMiB: number; kvMiB: number }[] }[]
+    )[0]!.containers;
     expect(claims.map((c) => c.container.service).sort()).toEqual(planned.map((c) => c.service).sort());
     for (const plan of planned) {
       const claim = claims.find((c) => c.container.service === plan.service)!;
@@ -97,7 +112,9 @@ describe("GPU containers that would not really use the GPU", () => {
     const mutated = copyStack(p2);
     imageOf(mutated, "inference-chat").inputs.name = "ghcr.io/ggml-org/llama.cpp:server-b9851";
     expect(await vram(mutated, p2Config())).toEqual([
-      expect.stringMatching(/^container "inference-chat" asks llama-server for GPU layers, but its image ghcr\.io\/ggml-org\/llama\.cpp:server-b9851 is not a CUDA build/),
+      expect.stringMatching(
+        /^container "inference-chat" asks llama-server for GPU layers, but its image ghcr\.io\/ggml-org\/llama\.cpp:server-b9851 is not a CUDA build/,
+      ),
     ]);
   });
 
@@ -105,25 +122,40 @@ describe("GPU containers that would not really use the GPU", () => {
     const mutated = copyStack(p2);
     delete container(mutated, "inference-code").inputs.deviceRequests;
     expect(await vram(mutated, p2Config())).toEqual([
-      expect.stringMatching(/^container "inference-code" is a GPU container \(CUDA image ghcr\.io\/ggml-org\/llama\.cpp:server-cuda-b9851\) but requests no NVIDIA device/),
+      expect.stringMatching(
+        /^container "inference-code" is a GPU container \(CUDA image ghcr\.io\/ggml-org\/llama\.cpp:server-cuda-b9851\) but requests no NVIDIA device/,
+      ),
     ]);
   });
 
   it.each([
-    ["count 0 and no deviceIds", [{ driver: "nvidia", count: 0, capabilities: ["gpu"] }], /count 0 and no deviceIds, so Docker attaches no GPU/],
+    [
+      "count 0 and no deviceIds",
+      [{ driver: "nvidia", count: 0, capabilities: ["gpu"] }],
+      /count 0 and no deviceIds, so Docker attaches no GPU/,
+    ],
     ["a non-NVIDIA driver", [{ driver: "amd", deviceIds: ["0"], capabilities: ["gpu"] }], /driver is "amd", not "nvidia"/],
     ["no gpu capability", [{ driver: "nvidia", deviceIds: ["0"], capabilities: ["utility"] }], /no capabilities \["gpu"\]/],
-    ["a GPU the config does not list", [{ driver: "nvidia", deviceIds: ["1"], capabilities: ["gpu"] }], /requests GPU "1", which the policy config's gpus \(0\) does not list/],
+    [
+      "a GPU the config does not list",
+      [{ driver: "nvidia", deviceIds: ["1"], capabilities: ["gpu"] }],
+      /requests GPU "1", which the policy config's gpus \(0\) does not list/,
+    ],
   ])("flags deviceRequests with %s", async (_what, deviceRequests, expected) => {
     const mutated = copyStack(p2);
     container(mutated, "inference-chat").inputs.deviceRequests = deviceRequests;
     const messages = await vram(mutated, p2Config());
-    expect(messages.some((m) => expected.test(m) && m.startsWith('container "inference-chat"')), messages.join("\n")).toBe(true);
+    expect(
+      messages.some((m) => expected.test(m) && m.startsWith('container "inference-chat"')),
+      messages.join("\n"),
+    ).toBe(true);
   });
 
   it("accepts an NVIDIA CDI request for the configured GPU", async () => {
     const mutated = copyStack(p2);
-    container(mutated, "inference-chat").inputs.deviceRequests = [{ driver: "cdi", deviceIds: ["nvidia.com/gpu=0"], capabilities: ["gpu"] }];
+    container(mutated, "inference-chat").inputs.deviceRequests = [
+      { driver: "cdi", deviceIds: ["nvidia.com/gpu=0"], capabilities: ["gpu"] },
+    ];
     expect(await vram(mutated, p2Config())).toEqual([]);
   });
 
@@ -136,14 +168,18 @@ describe("GPU containers that would not really use the GPU", () => {
   it("flags runtime nvidia without a device request", async () => {
     const mutated = copyStack(p2);
     container(mutated, "rag").inputs.runtime = "nvidia";
-    expect(await vram(mutated, p2Config())).toEqual([expect.stringMatching(/^container "rag" is a GPU container but runtime "nvidia" is set but no GPU is requested/)]);
+    expect(await vram(mutated, p2Config())).toEqual([
+      expect.stringMatching(/^container "rag" is a GPU container but runtime "nvidia" is set but no GPU is requested/),
+    ]);
   });
 
   it("flags a model it cannot estimate: one the model lock does not have, naming the command that adds it", async () => {
     const mutated = copyStack(p2);
     setFlag(container(mutated, "inference-chat").inputs.command, "--model", "/models/mystery-70b.gguf");
     expect(await vram(mutated, p2Config())).toEqual([
-      expect.stringMatching(/^container "inference-chat": cannot estimate its VRAM .*model "\/models\/mystery-70b\.gguf" is not in models\.lock\.json .*Fix: add the model to the lock: npm run models -- add <hf-repo> <file>/),
+      expect.stringMatching(
+        /^container "inference-chat": cannot estimate its VRAM .*model "\/models\/mystery-70b\.gguf" is not in models\.lock\.json .*Fix: add the model to the lock: npm run models -- add <hf-repo> <file>/,
+      ),
     ]);
   });
 });
@@ -151,7 +187,12 @@ describe("GPU containers that would not really use the GPU", () => {
 describe("model facts come from the model lock only", () => {
   it("estimates from the lock, whatever the mounted models directory holds (no GGUF file is read)", async () => {
     const config = policyConfig(gpuVramBudget, p2Config()) as unknown as VramBudgetConfig;
-    const claimsOf = (stack: CapturedStack) => vramClaims(stackContainers(stackArgs(stack, {}).resources).views, config).claims.map((c) => [c.container.service, c.mib, c.breakdown]);
+    const claimsOf = (stack: CapturedStack) =>
+      vramClaims(stackContainers(stackArgs(stack, {}).resources).views, config).claims.map((c) => [
+        c.container.service,
+        c.mib,
+        c.breakdown,
+      ]);
     const before = claimsOf(p2);
     // Point the models bind at a directory with other models under the locked names: the old header read would change every estimate.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-models-"));
@@ -168,7 +209,11 @@ describe("model facts come from the model lock only", () => {
     const config = policyConfig(gpuVramBudget, p2Config()) as unknown as VramBudgetConfig;
     const { [CODE_MODEL]: _dropped, ...rest } = REPO_LOCK.models;
     const { findings } = vramClaims(stackContainers(stackArgs(p2, {}).resources).views, config, { ...REPO_LOCK, models: rest });
-    expect(findings.map((f) => f.message)).toEqual([expect.stringContaining(`container "inference-code": cannot estimate its VRAM from its llama-server arguments, so the GPU budget cannot be proven: VRAM estimate: model "/models/${CODE_MODEL}" is not in models.lock.json`)]);
+    expect(findings.map((f) => f.message)).toEqual([
+      expect.stringContaining(
+        `container "inference-code": cannot estimate its VRAM from its llama-server arguments, so the GPU budget cannot be proven: VRAM estimate: model "/models/${CODE_MODEL}" is not in models.lock.json`,
+      ),
+    ]);
   });
 });
 
@@ -193,7 +238,9 @@ describe("p3: the DCGM exporter shares the GPU", () => {
     entry.gpus[0]!.totalMiB = 4096;
     entry.fixedClaimsMiB = {};
     const [message] = await vram(withoutVramLabel(p3), config);
-    expect(message).toContain("dcgm-exporter: 0 MiB (not llama-server and no local-ai-suite.vram-mib label or fixedClaimsMiB entry: counted as 0");
+    expect(message).toContain(
+      "dcgm-exporter: 0 MiB (not llama-server and no local-ai-suite.vram-mib label or fixedClaimsMiB entry: counted as 0",
+    );
   });
 
   it("reads a vram-mib label and counts it against the budget", async () => {
@@ -209,10 +256,14 @@ describe("the policy config matches the stack files", () => {
   it.each(["p2", "p3"])("%s: gpus, overhead and fixed claims agree with Pulumi.%s.yaml and its plan", async (stack) => {
     const stackConfig = loadStackFile(stack, PROJECT_DIR);
     const entry = loadPackConfig(stack)[POLICY] as unknown as VramBudgetConfig;
-    expect(entry.gpus).toEqual(stackConfig.gpus.map((g) => ({ id: g.id, ...(g.name ? { name: g.name } : {}), totalMiB: g.totalMiB, reserveMiB: g.reserveMiB })));
+    expect(entry.gpus).toEqual(
+      stackConfig.gpus.map((g) => ({ id: g.id, ...(g.name ? { name: g.name } : {}), totalMiB: g.totalMiB, reserveMiB: g.reserveMiB })),
+    );
     expect(entry.perProcessOverheadMiB).toBe(stackConfig.inference.perProcessOverheadMiB);
     const plan = planStack(stackConfig, { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK });
-    const fixed = Object.fromEntries(plan.services.filter((s) => s.gpuDeviceIds && s.group !== "inference").map((s) => [s.service, s.vramMiB]));
+    const fixed = Object.fromEntries(
+      plan.services.filter((s) => s.gpuDeviceIds && s.group !== "inference").map((s) => [s.service, s.vramMiB]),
+    );
     expect(entry.fixedClaimsMiB).toEqual(fixed);
   });
 });

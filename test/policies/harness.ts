@@ -106,11 +106,15 @@ export function policyOptions(r: CapturedResource): PolicyResourceOptions {
   };
 }
 
-const isTypeOf = (type: string) => (cls: { new (...rest: any[]): unknown }) => (cls as unknown as { __pulumiType?: string }).__pulumiType === type;
+const isTypeOf = (type: string) => (cls: { new (...rest: any[]): unknown }) =>
+  (cls as unknown as { __pulumiType?: string }).__pulumiType === type;
 
 /** Props as a policy receives them, given the whole captured stack. */
 export type PropsView = (r: CapturedResource, all: readonly CapturedResource[]) => Record<string, any>;
-const engineProps = (shape: typeof resourcePolicyProps): PropsView => (r, all) => asEngineProps(shape(r, all), packSdk(), packUnknowns());
+const engineProps =
+  (shape: typeof resourcePolicyProps): PropsView =>
+  (r, all) =>
+    asEngineProps(shape(r, all), packSdk(), packUnknowns());
 /** What resource policies get on a first preview. */
 export const resourcePolicyView: PropsView = engineProps(resourcePolicyProps);
 /** What stack policies get on a first preview. */
@@ -130,7 +134,12 @@ function policyView(r: CapturedResource, all: readonly CapturedResource[], props
   };
 }
 
-export function resourceArgs(r: CapturedResource, all: readonly CapturedResource[], config: Record<string, unknown>, props: PropsView = resourcePolicyView): ResourceValidationArgs {
+export function resourceArgs(
+  r: CapturedResource,
+  all: readonly CapturedResource[],
+  config: Record<string, unknown>,
+  props: PropsView = resourcePolicyView,
+): ResourceValidationArgs {
   return {
     ...policyView(r, all, props),
     stackTags: new Map(),
@@ -141,21 +150,33 @@ export function resourceArgs(r: CapturedResource, all: readonly CapturedResource
 
 /** The stack as the analyzer resolves it: parent, dependencies and propertyDependencies as object references. */
 export function policyResources(captured: CapturedStack, props: PropsView = stackPolicyView): PolicyResource[] {
-  const resources = captured.resources.map<PolicyResource>((r) => ({ ...policyView(r, captured.resources, props), dependencies: [], propertyDependencies: {} }));
+  const resources = captured.resources.map<PolicyResource>((r) => ({
+    ...policyView(r, captured.resources, props),
+    dependencies: [],
+    propertyDependencies: {},
+  }));
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   captured.resources.forEach((r, i) => {
     const resource = resources[i]!;
     resource.parent = byUrn.get(r.parent);
     resource.dependencies = r.dependencies.map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
     resource.propertyDependencies = Object.fromEntries(
-      Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined)]),
+      Object.entries(r.propertyDependencies).map(([k, urns]) => [
+        k,
+        urns.map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined),
+      ]),
     );
   });
   return resources;
 }
 
 export function stackArgs(captured: CapturedStack, config: Record<string, unknown>, props?: PropsView): StackValidationArgs {
-  return { resources: policyResources(captured, props), stackTags: new Map(), getConfig: <T extends object>() => structuredClone(config) as T, notApplicable };
+  return {
+    resources: policyResources(captured, props),
+    stackTags: new Map(),
+    getConfig: <T extends object>() => structuredClone(config) as T,
+    notApplicable,
+  };
 }
 
 const isStackPolicy = (p: Policy): p is StackValidationPolicy => "validateStack" in p;
@@ -172,7 +193,11 @@ export async function runPolicies(captured: CapturedStack, config: PackConfig, o
   const enabled = policies
     .map((policy) => ({ policy, level: enforcementLevel(policy, config) }))
     .filter(({ level }) => level !== "disabled")
-    .map(({ policy, level }) => ({ policy, level: (level === "remediate" ? "mandatory" : level) as EnforcementLevel, settings: policyConfig(policy, config) }));
+    .map(({ policy, level }) => ({
+      policy,
+      level: (level === "remediate" ? "mandatory" : level) as EnforcementLevel,
+      settings: policyConfig(policy, config),
+    }));
   const report = (policy: Policy, violation: Violation) => {
     if (!options.only || options.only.includes(policy.name)) out.push(violation);
   };
@@ -182,7 +207,12 @@ export async function runPolicies(captured: CapturedStack, config: PackConfig, o
     } catch (error) {
       if (error instanceof NotApplicable) return;
       if (error instanceof packSdk().UnknownValueError) {
-        report(policy, { policy: policy.name, level: "advisory", message: `can't run policy '${policy.name}' during preview: ${(error as Error).message}`, urn });
+        report(policy, {
+          policy: policy.name,
+          level: "advisory",
+          message: `can't run policy '${policy.name}' during preview: ${(error as Error).message}`,
+          urn,
+        });
         return;
       }
       throw error;
@@ -192,13 +222,22 @@ export async function runPolicies(captured: CapturedStack, config: PackConfig, o
   for (const r of captured.resources) {
     for (const { policy, level, settings } of enabled.filter(({ policy }) => !isStackPolicy(policy))) {
       for (const validate of [(policy as ResourceValidationPolicy).validateResource ?? []].flat()) {
-        await run(policy, () => validate(resourceArgs(r, captured.resources, settings), (message) => report(policy, { policy: policy.name, level, message, urn: r.urn })), r.urn);
+        await run(
+          policy,
+          () =>
+            validate(resourceArgs(r, captured.resources, settings), (message) =>
+              report(policy, { policy: policy.name, level, message, urn: r.urn }),
+            ),
+          r.urn,
+        );
       }
     }
   }
   for (const { policy, level, settings } of enabled.filter(({ policy }) => isStackPolicy(policy))) {
     await run(policy, () =>
-      (policy as StackValidationPolicy).validateStack(stackArgs(captured, settings), (message, urn) => report(policy, { policy: policy.name, level, message, urn })),
+      (policy as StackValidationPolicy).validateStack(stackArgs(captured, settings), (message, urn) =>
+        report(policy, { policy: policy.name, level, message, urn }),
+      ),
     );
   }
   return out;

@@ -21,7 +21,8 @@ function dropDependency(stack: CapturedStack, from: string, to: string): void {
   const target = container(stack, to).urn;
   const source = container(stack, from);
   source.dependencies = source.dependencies.filter((u) => u !== target);
-  for (const k of Object.keys(source.propertyDependencies)) source.propertyDependencies[k] = source.propertyDependencies[k]!.filter((u) => u !== target);
+  for (const k of Object.keys(source.propertyDependencies))
+    source.propertyDependencies[k] = source.propertyDependencies[k]!.filter((u) => u !== target);
 }
 
 describe("health-gated-ordering", () => {
@@ -37,33 +38,49 @@ describe("health-gated-ordering", () => {
   it("p3: the memory API without its embedding dependency", async () => {
     const mutated = copyStack(p3);
     dropDependency(mutated, "memory-api", "embedding");
-    expect(await messages(mutated, "health-gated-ordering")).toEqual([expect.stringMatching(/^container "memory-api" talks to embedding \(env EMBEDDING_URL=http:\/\/embedding:8003\)/)]);
+    expect(await messages(mutated, "health-gated-ordering")).toEqual([
+      expect.stringMatching(/^container "memory-api" talks to embedding \(env EMBEDDING_URL=http:\/\/embedding:8003\)/),
+    ]);
   });
 
   it("a dependency that is not waited for", async () => {
     const mutated = copyStack(p2);
     container(mutated, "qdrant").inputs.wait = false;
-    expect(await messages(mutated, "health-gated-ordering")).toEqual([expect.stringMatching(/^container "rag" depends on qdrant, which is not created with wait: true/)]);
+    expect(await messages(mutated, "health-gated-ordering")).toEqual([
+      expect.stringMatching(/^container "rag" depends on qdrant, which is not created with wait: true/),
+    ]);
   });
 
   it("a dependency without a healthcheck", async () => {
     const mutated = copyStack(p2);
     delete container(mutated, "embedding").inputs.healthcheck;
-    expect(await messages(mutated, "health-gated-ordering")).toEqual([expect.stringMatching(/^container "rag" depends on embedding, which has no real healthcheck, so Pulumi starts rag as soon as embedding exists/)]);
+    expect(await messages(mutated, "health-gated-ordering")).toEqual([
+      expect.stringMatching(
+        /^container "rag" depends on embedding, which has no real healthcheck, so Pulumi starts rag as soon as embedding exists/,
+      ),
+    ]);
   });
 
   it("a talk that closes a cycle (Qdrant calling RAG)", async () => {
     const mutated = copyStack(p2);
     container(mutated, "qdrant").inputs.envs.push("RAG_URL=http://rag:8002");
     const found = await messages(mutated, "health-gated-ordering");
-    expect(found).toContainEqual(expect.stringMatching(/^container "qdrant" talks to rag \(env RAG_URL=http:\/\/rag:8002\) but does not depend on it/));
-    expect(found).toContainEqual(expect.stringMatching(/^Dependency cycle (qdrant -> rag -> qdrant|rag -> qdrant -> rag) \(declared dependencies plus who-talks-to-whom\)/));
+    expect(found).toContainEqual(
+      expect.stringMatching(/^container "qdrant" talks to rag \(env RAG_URL=http:\/\/rag:8002\) but does not depend on it/),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^Dependency cycle (qdrant -> rag -> qdrant|rag -> qdrant -> rag) \(declared dependencies plus who-talks-to-whom\)/,
+      ),
+    );
   });
 
   it("a declared cycle", async () => {
     const mutated = copyStack(p2);
     container(mutated, "inference-chat").dependencies.push(container(mutated, "rag").urn);
-    expect(await messages(mutated, "health-gated-ordering")).toContainEqual(expect.stringMatching(/^Dependency cycle .*inference-chat.*rag|^Dependency cycle .*rag.*inference-chat/));
+    expect(await messages(mutated, "health-gated-ordering")).toContainEqual(
+      expect.stringMatching(/^Dependency cycle .*inference-chat.*rag|^Dependency cycle .*rag.*inference-chat/),
+    );
   });
 
   it("recognises service references, not paths", () => {
@@ -98,7 +115,11 @@ describe("startup-critical-path", () => {
     container(mutated, "inference-code").inputs.healthcheck.startPeriod = "20m0s";
     const total = cost(mutated, "inference-code") + cost(mutated, "api-gateway") + cost(mutated, "rag");
     expect(await messages(mutated, "startup-critical-path")).toEqual([
-      expect.stringMatching(new RegExp(`^Worst-case startup is ${total}s, over the 1200s bound: inference-code \\(1220s\\) -> api-gateway .* Fix: shorten the slowest step \\(inference-code`)),
+      expect.stringMatching(
+        new RegExp(
+          `^Worst-case startup is ${total}s, over the 1200s bound: inference-code \\(1220s\\) -> api-gateway .* Fix: shorten the slowest step \\(inference-code`,
+        ),
+      ),
     ]);
   });
 
@@ -111,7 +132,10 @@ describe("startup-critical-path", () => {
   it("is advisory in p3: an over-bound chain does not fail the preview", async () => {
     const mutated = copyStack(p3);
     container(mutated, "inference-code").inputs.healthcheck.startPeriod = "20m0s";
-    const violations = ofPolicy(await runPolicies(mutated, loadPackConfig("p3"), { only: ["startup-critical-path"] }), "startup-critical-path");
+    const violations = ofPolicy(
+      await runPolicies(mutated, loadPackConfig("p3"), { only: ["startup-critical-path"] }),
+      "startup-critical-path",
+    );
     expect(violations.map((v) => v.level)).toEqual(["advisory"]);
   });
 });

@@ -63,7 +63,10 @@ describe("policy pack conventions", () => {
 
   it("every policy is mandatory in both stacks except the critical-path report, and p3's critical-path bound", () => {
     const levels = (stack: string) => Object.fromEntries(policies.map((p) => [p.name, enforcementLevel(p, loadPackConfig(stack))]));
-    const advisory = (stack: string) => Object.entries(levels(stack)).filter(([, l]) => l !== "mandatory").map(([n, l]) => `${n}:${l}`);
+    const advisory = (stack: string) =>
+      Object.entries(levels(stack))
+        .filter(([, l]) => l !== "mandatory")
+        .map(([n, l]) => `${n}:${l}`);
     expect(advisory("p2")).toEqual(["startup-critical-path-report:advisory"]);
     expect(advisory("p3").sort()).toEqual(["startup-critical-path-report:advisory", "startup-critical-path:advisory"]);
   });
@@ -72,7 +75,10 @@ describe("policy pack conventions", () => {
 describe("the pack entry point", () => {
   it("starts the analyzer from policies/ like the CLI does (PolicyPack accepts every policy and finds the version)", async () => {
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: path.join(PROJECT_DIR, "policies"), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
+      cwd: path.join(PROJECT_DIR, "policies"),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += String(d)));
     try {

@@ -50,7 +50,14 @@ describe("policies on a first preview", () => {
     mutated.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs.length = 12;
     const violations = await runPolicies(mutated, loadPackConfig("p2"), { only: ["container-secrets"] });
     expect(violations.map((v) => [v.level, v.message])).toEqual(
-      ["api-gateway", "rag"].map((c) => ["mandatory", expect.stringMatching(new RegExp(`^container "${c}" takes an env value from suite-gatewayMasterKey, a generated password of 12 characters \\(minimum 16\\)`))]),
+      ["api-gateway", "rag"].map((c) => [
+        "mandatory",
+        expect.stringMatching(
+          new RegExp(
+            `^container "${c}" takes an env value from suite-gatewayMasterKey, a generated password of 12 characters \\(minimum 16\\)`,
+          ),
+        ),
+      ]),
     );
   });
 
@@ -60,6 +67,8 @@ describe("policies on a first preview", () => {
     const image = mutated.resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!;
     rag.propertyDependencies.envs = [...(rag.propertyDependencies.envs ?? []), image.urn];
     const violations = await runPolicies(mutated, loadPackConfig("p2"), { only: ["container-secrets"] });
-    expect(violations.map((v) => [v.level, v.message])).toEqual([["advisory", expect.stringMatching(/^can't run policy 'container-secrets' during preview/)]]);
+    expect(violations.map((v) => [v.level, v.message])).toEqual([
+      ["advisory", expect.stringMatching(/^can't run policy 'container-secrets' during preview/)],
+    ]);
   });
 });

@@ -83,7 +83,8 @@ function kindOf(value: unknown): string {
   if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
   return typeof value;
 }
-const accepts = (key: SchemaKey, value: unknown) => key.kinds.has(kindOf(value)) || (kindOf(value) === "integer" && key.kinds.has("number"));
+const accepts = (key: SchemaKey, value: unknown) =>
+  key.kinds.has(kindOf(value)) || (kindOf(value) === "integer" && key.kinds.has("number"));
 
 /** The concrete path (a record's key filled in) and how the messages spell it. */
 function concrete(path: PathPart[], recordKey: string): { path: (string | number)[]; key: string } {
@@ -118,7 +119,12 @@ function problemsOf(raw: Record<string, unknown>): { problems: ConfigProblem[]; 
 function asShown(v: unknown): unknown {
   if (typeof v === "number") return Number.isFinite(v) ? v + 0 : String(v);
   if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : asShown(x)));
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, asShown(x)]));
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, asShown(x)]),
+    );
   return v;
 }
 
@@ -181,7 +187,9 @@ describe("config error descriptions, for arbitrary bad values at arbitrary keys 
         const problem = problems.find((p) => p.key === expected);
         // A key the section has is no unknown key (it may still be a bad value, or fine).
         if (problem === undefined) {
-          const sectionKeys = KEYS.filter((k) => k.path.length === section.path.length + 1 && section.path.every((p, i) => k.path[i] === p)).map((k) => k.path.at(-1));
+          const sectionKeys = KEYS.filter(
+            (k) => k.path.length === section.path.length + 1 && section.path.every((p, i) => k.path[i] === p),
+          ).map((k) => k.path.at(-1));
           expect(sectionKeys, `no problem names ${expected} in:\n${message}`).toContain(unknownKey);
           return;
         }

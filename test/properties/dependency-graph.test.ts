@@ -37,14 +37,19 @@ const dag = fc
 
 /** A DAG with a cycle added: the names in `cycle` each depend on the next, the last on the first (one name: a self-loop). */
 const cyclic = dag.chain((nodes) =>
-  fc.record({
-    nodes: fc.constant(nodes),
-    cycle: fc.shuffledSubarray(nodes.map((n) => n.id), { minLength: 1, maxLength: Math.min(nodes.length, 6) }),
-  }).map(({ nodes, cycle }) => {
-    const copy = nodes.map((n) => ({ id: n.id, dependsOn: [...n.dependsOn] }));
-    cycle.forEach((id, i) => copy.find((n) => n.id === id)!.dependsOn.push(cycle[(i + 1) % cycle.length]!));
-    return { nodes: copy, cycle };
-  }),
+  fc
+    .record({
+      nodes: fc.constant(nodes),
+      cycle: fc.shuffledSubarray(
+        nodes.map((n) => n.id),
+        { minLength: 1, maxLength: Math.min(nodes.length, 6) },
+      ),
+    })
+    .map(({ nodes, cycle }) => {
+      const copy = nodes.map((n) => ({ id: n.id, dependsOn: [...n.dependsOn] }));
+      cycle.forEach((id, i) => copy.find((n) => n.id === id)!.dependsOn.push(cycle[(i + 1) % cycle.length]!));
+      return { nodes: copy, cycle };
+    }),
 );
 
 const edges = (nodes: GraphNode[]) => new Set(nodes.flatMap((n) => n.dependsOn.map((d) => `${n.id}->${d}`)));
@@ -56,7 +61,9 @@ describe("topologicalOrder, for arbitrary dependency graphs", () => {
         const order = topologicalOrder(nodes);
         expect([...order].sort()).toEqual(nodes.map((n) => n.id).sort());
         const position = new Map(order.map((id, i) => [id, i]));
-        for (const n of nodes) for (const d of n.dependsOn) if (position.has(d)) expect(position.get(d)!, `${d} before ${n.id}`).toBeLessThan(position.get(n.id)!);
+        for (const n of nodes)
+          for (const d of n.dependsOn)
+            if (position.has(d)) expect(position.get(d)!, `${d} before ${n.id}`).toBeLessThan(position.get(n.id)!);
       }),
       RUNS,
     );
@@ -76,7 +83,8 @@ describe("topologicalOrder, for arbitrary dependency graphs", () => {
         expect(cycle.length).toBeGreaterThanOrEqual(2);
         expect(cycle[0]).toBe(cycle[cycle.length - 1]);
         const graph = edges(nodes);
-        for (let i = 0; i + 1 < cycle.length; i++) expect(graph.has(`${cycle[i]}->${cycle[i + 1]}`), `${cycle[i]} depends on ${cycle[i + 1]}`).toBe(true);
+        for (let i = 0; i + 1 < cycle.length; i++)
+          expect(graph.has(`${cycle[i]}->${cycle[i + 1]}`), `${cycle[i]} depends on ${cycle[i + 1]}`).toBe(true);
         expect(new Set(cycle.slice(0, -1)).size).toBe(cycle.length - 1); // a simple cycle, each service once
         for (const id of cycle) expect((error as Error).message).toContain(id);
         // criticalPath orders by the same graph, so it reports the cycle too rather than looping.
@@ -100,7 +108,18 @@ describe("criticalPath, for arbitrary DAGs and costs", () => {
         const byId = new Map(nodes.map((n) => [n.id, n]));
         const longest = new Map<string, number>();
         const walk = (id: string): number => {
-          if (!longest.has(id)) longest.set(id, cost(id) + Math.max(0, ...byId.get(id)!.dependsOn.filter((d) => byId.has(d)).map(walk)));
+          if (!longest.has(id))
+            longest.set(
+              id,
+              cost(id) +
+                Math.max(
+                  0,
+                  ...byId
+                    .get(id)!
+                    .dependsOn.filter((d) => byId.has(d))
+                    .map(walk),
+                ),
+            );
           return longest.get(id)!;
         };
         expect(path.seconds).toBe(Math.max(...nodes.map((n) => walk(n.id))));

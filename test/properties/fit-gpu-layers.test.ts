@@ -8,7 +8,16 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { estimateFromArgs, factsFromSpec, fitGpuLayers, lookupByFileName, withGpuLayers, type ArchitectureSpec, type FitRequest, type ModelFacts } from "../../lib/vram";
+import {
+  estimateFromArgs,
+  factsFromSpec,
+  fitGpuLayers,
+  lookupByFileName,
+  withGpuLayers,
+  type ArchitectureSpec,
+  type FitRequest,
+  type ModelFacts,
+} from "../../lib/vram";
 import { fitsVramBudget, roundMiB } from "../../lib/vram/budget";
 import { RECIPES } from "../../lib/vram/quant-recipe";
 
@@ -62,7 +71,10 @@ const server = fc
     fixedShare: fc.integer({ min: 0, max: 100 }),
     priority: fc.integer({ min: 0, max: 3 }),
   })
-  .map(({ auto, fixedShare, ...rest }) => ({ ...rest, gpuLayers: auto ? ("auto" as const) : Math.round(((rest.spec.nLayer + 1) * fixedShare) / 100) }));
+  .map(({ auto, fixedShare, ...rest }) => ({
+    ...rest,
+    gpuLayers: auto ? ("auto" as const) : Math.round(((rest.spec.nLayer + 1) * fixedShare) / 100),
+  }));
 
 function argvOf(file: string, s: Record<string, unknown>): string[] {
   const argv = ["-m", `/models/${file}`];
@@ -100,17 +112,31 @@ const scenario = fc
     });
     const models = lookupByFileName(facts, "test facts", "none");
     const needs = (full: boolean) =>
-      requests.reduce((sum, r) => sum + estimateFromArgs(withGpuLayers(r.argv, r.gpuLayers !== "auto" ? r.gpuLayers : full ? r.nLayer + 1 : 0), models, { llamaBuild, overheadMiB }).totalMiB, 0);
+      requests.reduce(
+        (sum, r) =>
+          sum +
+          estimateFromArgs(withGpuLayers(r.argv, r.gpuLayers !== "auto" ? r.gpuLayers : full ? r.nLayer + 1 : 0), models, {
+            llamaBuild,
+            overheadMiB,
+          }).totalMiB,
+        0,
+      );
     const [least, most] = [needs(false), needs(true)];
     return { llamaBuild, overheadMiB, requests, models, budgetMiB: Math.max(0, Math.round(least + budgetShare * (most - least))) };
   });
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
-const fit = (s: Scenario, budgetMiB = s.budgetMiB) => fitGpuLayers(s.requests, budgetMiB, s.models, { llamaBuild: s.llamaBuild, overheadMiB: s.overheadMiB });
+const fit = (s: Scenario, budgetMiB = s.budgetMiB) =>
+  fitGpuLayers(s.requests, budgetMiB, s.models, { llamaBuild: s.llamaBuild, overheadMiB: s.overheadMiB });
 /** Total MiB with the given layer counts, by estimating each server on its own. */
 const totalAt = (s: Scenario, layers: Record<string, number>) =>
-  s.requests.reduce((sum, r) => sum + estimateFromArgs(withGpuLayers(r.argv, layers[r.id]!), s.models, { llamaBuild: s.llamaBuild, overheadMiB: s.overheadMiB }).totalMiB, 0);
+  s.requests.reduce(
+    (sum, r) =>
+      sum +
+      estimateFromArgs(withGpuLayers(r.argv, layers[r.id]!), s.models, { llamaBuild: s.llamaBuild, overheadMiB: s.overheadMiB }).totalMiB,
+    0,
+  );
 const autosInOrder = (s: Scenario) => s.requests.filter((r) => r.gpuLayers === "auto").sort((a, b) => a.priority - b.priority);
 
 describe("fitGpuLayers, for arbitrary models, settings and budgets", () => {
@@ -149,7 +175,8 @@ describe("fitGpuLayers, for arbitrary models, settings and budgets", () => {
           if (chosen < r.nLayer + 1) {
             // One more layer, and (memory is not monotone in -ngl: the output layer, op-offload staging) one larger count picked at random.
             const further = chosen + 1 + Math.floor((pick / 1001) * (r.nLayer + 1 - chosen));
-            for (const more of new Set([chosen + 1, further])) expect(fitsVramBudget(totalAt(s, { ...at, [r.id]: more }), s.budgetMiB), `${r.id} at ${more} layers`).toBe(false);
+            for (const more of new Set([chosen + 1, further]))
+              expect(fitsVramBudget(totalAt(s, { ...at, [r.id]: more }), s.budgetMiB), `${r.id} at ${more} layers`).toBe(false);
           }
           at[r.id] = chosen;
         }
@@ -172,4 +199,3 @@ describe("fitGpuLayers, for arbitrary models, settings and budgets", () => {
     );
   });
 });
-

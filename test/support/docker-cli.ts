@@ -9,17 +9,23 @@ export interface DockerResult {
 
 export function docker(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<DockerResult> {
   return new Promise((resolve) => {
-    execFile("docker", args, { cwd: options.cwd, timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (error && !stderr ? error.message : "") });
-    });
+    execFile(
+      "docker",
+      args,
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) || (error && !stderr ? error.message : "") });
+      },
+    );
   });
 }
 
 /** docker, throwing with its stderr unless it exits 0. */
 export async function dockerOk(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<string> {
   const result = await docker(args, options);
-  if (result.code !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} ... failed (${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  if (result.code !== 0)
+    throw new Error(`docker ${args.slice(0, 3).join(" ")} ... failed (${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
   return result.stdout;
 }
 

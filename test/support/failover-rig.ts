@@ -109,7 +109,10 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
 
 async function unhealthyDeployments(proxy: LiteLLMProxy): Promise<Set<string> | undefined> {
   try {
-    const res = await fetch(`${proxy.url}/health`, { headers: { authorization: `Bearer ${proxy.masterKey}` }, signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${proxy.url}/health`, {
+      headers: { authorization: `Bearer ${proxy.masterKey}` },
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { healthy_endpoints?: unknown[]; unhealthy_endpoints?: { model_id?: string }[] };
     if (!body.unhealthy_endpoints && !body.healthy_endpoints) return undefined;

@@ -63,9 +63,7 @@ export class FakeEmbeddingLlamaServer {
   private readonly vocabulary = new Map<string, number>();
   private readonly pieces: string[] = [];
 
-  constructor(
-    readonly options: { dim?: number; ubatch?: number; state?: EmbeddingServerState; host?: string; port?: number } = {},
-  ) {
+  constructor(readonly options: { dim?: number; ubatch?: number; state?: EmbeddingServerState; host?: string; port?: number } = {}) {
     this.state = options.state ?? "ready";
   }
 
@@ -144,13 +142,19 @@ export class FakeEmbeddingLlamaServer {
     if (method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) {
       const input = typeof body.input === "string" ? [body.input] : body.input;
       if (!Array.isArray(input) || !input.every((t) => typeof t === "string")) {
-        return send(res, 400, { error: { code: 400, message: "\"input\" must be a string or an array of strings", type: "invalid_request_error" } });
+        return send(res, 400, {
+          error: { code: 400, message: '"input" must be a string or an array of strings', type: "invalid_request_error" },
+        });
       }
       for (const text of input as string[]) {
         const n = fakeTokens(text).length + 2; // [CLS] ... [SEP]
         if (n > this.ubatch) {
           return send(res, 500, {
-            error: { code: 500, message: `input (${n} tokens) is too large to process. increase the physical batch size (current batch size: ${this.ubatch})`, type: "server_error" },
+            error: {
+              code: 500,
+              message: `input (${n} tokens) is too large to process. increase the physical batch size (current batch size: ${this.ubatch})`,
+              type: "server_error",
+            },
           });
         }
       }
@@ -160,7 +164,12 @@ export class FakeEmbeddingLlamaServer {
         return { object: "embedding", index, embedding: raw ? v : l2(v) };
       });
       const tokens = (input as string[]).reduce((s, t) => s + fakeTokens(t).length + 2, 0);
-      return send(res, 200, { model: String(body.model ?? "bge-small-en-v1.5"), object: "list", usage: { prompt_tokens: tokens, total_tokens: tokens }, data });
+      return send(res, 200, {
+        model: String(body.model ?? "bge-small-en-v1.5"),
+        object: "list",
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+        data,
+      });
     }
     if (method === "POST" && path === "/tokenize") {
       const tokens = fakeTokens(String(body.content ?? "")).map((piece) => this.idOf(piece));

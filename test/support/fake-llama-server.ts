@@ -215,14 +215,19 @@ export class FakeLlamaServer {
     }
     if (req.method === "GET" && url === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(`# HELP llamacpp:requests_processing Requests in flight.\n# TYPE llamacpp:requests_processing gauge\nllamacpp:requests_processing ${this.busySlots}\n`);
+      res.end(
+        `# HELP llamacpp:requests_processing Requests in flight.\n# TYPE llamacpp:requests_processing gauge\nllamacpp:requests_processing ${this.busySlots}\n`,
+      );
       return;
     }
     if (isCompletion(req.method, url)) {
       // A held request was recorded when it arrived.
       const hit = (req as RequestWithHit).hit ?? (isJson(body) ? this.recordHit(body) : undefined);
       if (!hit) return json(res, 400, { error: { message: "request body is not JSON", type: "invalid_request_error" } });
-      if (!hit.abandonedAt) res.on("close", () => { if (!res.writableEnded) hit.abandonedAt ??= Date.now(); });
+      if (!hit.abandonedAt)
+        res.on("close", () => {
+          if (!res.writableEnded) hit.abandonedAt ??= Date.now();
+        });
       void this.complete(res, hit);
       return;
     }

@@ -120,15 +120,33 @@ export class FakeQdrant {
   /** Writes every collection to `file` (after each change, when `dataFile` is set). */
   save(file = this.options.dataFile): void {
     if (!file) return;
-    const data = [...this.collections].map(([name, c]) => ({ name, size: c.size, distance: c.distance, metadata: c.metadata, points: [...c.points.values()] }));
+    const data = [...this.collections].map(([name, c]) => ({
+      name,
+      size: c.size,
+      distance: c.distance,
+      metadata: c.metadata,
+      points: [...c.points.values()],
+    }));
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(data));
     fs.renameSync(`${file}.tmp`, file);
   }
 
   private load(file: string): void {
     if (!fs.existsSync(file)) return;
-    const data = JSON.parse(fs.readFileSync(file, "utf8")) as { name: string; size: number; distance: string; metadata: Record<string, unknown> | undefined; points: QdrantPoint[] }[];
-    for (const c of data) this.collections.set(c.name, { size: c.size, distance: c.distance, metadata: c.metadata, points: new Map(c.points.map((p) => [String(p.id), p])) });
+    const data = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      name: string;
+      size: number;
+      distance: string;
+      metadata: Record<string, unknown> | undefined;
+      points: QdrantPoint[];
+    }[];
+    for (const c of data)
+      this.collections.set(c.name, {
+        size: c.size,
+        distance: c.distance,
+        metadata: c.metadata,
+        points: new Map(c.points.map((p) => [String(p.id), p])),
+      });
   }
 
   /** Like a stopped container: the port refuses connections, open ones are cut. */
@@ -185,7 +203,15 @@ export class FakeQdrant {
           body = Symbol.for("invalid-json");
         }
       }
-      const recorded: RecordedRequest = { at: performance.now(), method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body, raw };
+      const recorded: RecordedRequest = {
+        at: performance.now(),
+        method: req.method ?? "GET",
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        raw,
+      };
       this.requests.push(recorded);
       const respond = () => {
         this.respond(recorded, res);
@@ -242,12 +268,20 @@ export class FakeQdrant {
       const points = body.points;
       if (!Array.isArray(points)) return fail(400, "Format error in JSON body: missing field `points`");
       for (const p of points as QdrantPoint[]) {
-        if (!validId(p.id)) return fail(400, `Format error in JSON body: value ${JSON.stringify(p.id)} is not a valid point ID, valid values are either an unsigned integer or a UUID`);
+        if (!validId(p.id))
+          return fail(
+            400,
+            `Format error in JSON body: value ${JSON.stringify(p.id)} is not a valid point ID, valid values are either an unsigned integer or a UUID`,
+          );
         if (!Array.isArray(p.vector) || p.vector.length !== collection.size) {
-          return fail(400, `Wrong input: Vector dimension error: expected dim: ${collection.size}, got ${Array.isArray(p.vector) ? p.vector.length : 0}`);
+          return fail(
+            400,
+            `Wrong input: Vector dimension error: expected dim: ${collection.size}, got ${Array.isArray(p.vector) ? p.vector.length : 0}`,
+          );
         }
       }
-      for (const p of points as QdrantPoint[]) collection.points.set(String(p.id), { id: p.id, vector: p.vector, payload: p.payload ?? {} });
+      for (const p of points as QdrantPoint[])
+        collection.points.set(String(p.id), { id: p.id, vector: p.vector, payload: p.payload ?? {} });
       return updated();
     }
     if (parts[2] === "points" && parts[3] === "delete" && req.method === "POST") {
@@ -265,7 +299,10 @@ export class FakeQdrant {
     if (parts[2] === "points" && (parts[3] === "query" || parts[3] === "search") && req.method === "POST") {
       const vector = (parts[3] === "query" ? body.query : body.vector) as unknown;
       if (!Array.isArray(vector) || vector.length !== collection.size) {
-        return fail(400, `Wrong input: Vector dimension error: expected dim: ${collection.size}, got ${Array.isArray(vector) ? vector.length : 0}`);
+        return fail(
+          400,
+          `Wrong input: Vector dimension error: expected dim: ${collection.size}, got ${Array.isArray(vector) ? vector.length : 0}`,
+        );
       }
       const limit = typeof body.limit === "number" ? body.limit : 10;
       const withPayload = body.with_payload === true;
@@ -292,12 +329,24 @@ export class FakeQdrant {
     if (!name && req.method === "POST") {
       const names = scope === "*" ? [...this.collections.keys()] : [scope];
       const bytes = Buffer.from(
-        JSON.stringify({ format: "standin-qdrant-snapshot", collections: names.map((n) => ({ name: n, ...serialize(this.collections.get(n)!) })) }),
+        JSON.stringify({
+          format: "standin-qdrant-snapshot",
+          collections: names.map((n) => ({ name: n, ...serialize(this.collections.get(n)!) })),
+        }),
       );
-      const stamp = new Date().toISOString().replace(/\.\d+Z$/, "").replace(/:/g, "-").replace("T", "-");
+      const stamp = new Date()
+        .toISOString()
+        .replace(/\.\d+Z$/, "")
+        .replace(/:/g, "-")
+        .replace("T", "-");
       const snapshotName = `${scope === "*" ? "full-snapshot" : scope}-${++this.snapshotCounter}-${stamp}.snapshot`;
       const sha = createHash("sha256").update(bytes).digest("hex");
-      const info = { name: snapshotName, creation_time: new Date().toISOString().replace(/\.\d+Z$/, ""), size: bytes.length, checksum: this.options.wrongChecksum ? "0".repeat(64) : sha };
+      const info = {
+        name: snapshotName,
+        creation_time: new Date().toISOString().replace(/\.\d+Z$/, ""),
+        size: bytes.length,
+        checksum: this.options.wrongChecksum ? "0".repeat(64) : sha,
+      };
       this.snapshots.set(`${scope}/${snapshotName}`, { info, bytes });
       this.createdSnapshots.set(snapshotName, bytes);
       return ok(info);
@@ -326,7 +375,8 @@ export class FakeQdrant {
     } catch {
       return fail(400, "Bad request: the uploaded file is not a snapshot");
     }
-    const entry = snapshot.collections?.find((c) => c.name === name) ?? (snapshot.collections?.length === 1 ? snapshot.collections[0] : undefined);
+    const entry =
+      snapshot.collections?.find((c) => c.name === name) ?? (snapshot.collections?.length === 1 ? snapshot.collections[0] : undefined);
     if (snapshot.format !== "standin-qdrant-snapshot" || !entry) return fail(400, `Bad request: the snapshot holds no collection ${name}`);
     this.collections.set(name, deserialize(entry));
     ok(true);
@@ -335,9 +385,13 @@ export class FakeQdrant {
   private create(name: string, body: unknown, ok: (r: unknown) => void, fail: (s: number, e: string) => void): void {
     if (this.collections.has(name)) return fail(409, `Wrong input: Collection \`${name}\` already exists!`);
     const vectors = (body as { vectors?: { size?: unknown; distance?: unknown } } | undefined)?.vectors;
-    if (!vectors || typeof vectors.size !== "number" || vectors.size < 1) return fail(400, "Format error in JSON body: missing field `vectors`");
+    if (!vectors || typeof vectors.size !== "number" || vectors.size < 1)
+      return fail(400, "Format error in JSON body: missing field `vectors`");
     if (!["Cosine", "Dot", "Euclid", "Manhattan"].includes(String(vectors.distance))) {
-      return fail(400, `Format error in JSON body: unknown variant \`${String(vectors.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);
+      return fail(
+        400,
+        `Format error in JSON body: unknown variant \`${String(vectors.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``,
+      );
     }
     const metadata = (body as { metadata?: Record<string, unknown> }).metadata;
     this.collections.set(name, { size: vectors.size, distance: String(vectors.distance), metadata, points: new Map() });
@@ -354,7 +408,12 @@ function holds(payload: Record<string, unknown>, c: Condition): boolean {
   if (c.range) {
     if (typeof value !== "number") return false;
     const { gt, gte, lt, lte } = c.range;
-    return (gt === undefined || value > gt) && (gte === undefined || value >= gte) && (lt === undefined || value < lt) && (lte === undefined || value <= lte);
+    return (
+      (gt === undefined || value > gt) &&
+      (gte === undefined || value >= gte) &&
+      (lt === undefined || value < lt) &&
+      (lte === undefined || value <= lte)
+    );
   }
   return false;
 }
@@ -403,7 +462,7 @@ function multipartFile(req: RecordedRequest): Buffer | undefined {
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(req.headers["content-type"] ?? ""));
   if (!boundary) return undefined;
   const marker = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
-  for (let at = req.raw.indexOf(marker); at >= 0; ) {
+  for (let at = req.raw.indexOf(marker); at >= 0;) {
     const next = req.raw.indexOf(marker, at + marker.length);
     if (next < 0) break;
     const part = req.raw.subarray(at + marker.length, next);
@@ -422,7 +481,13 @@ function collectionInfo(c: QdrantCollection): object {
     points_count: c.points.size,
     segments_count: 1,
     config: {
-      params: { vectors: { size: c.size, distance: c.distance }, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
+      params: {
+        vectors: { size: c.size, distance: c.distance },
+        shard_number: 1,
+        replication_factor: 1,
+        write_consistency_factor: 1,
+        on_disk_payload: true,
+      },
       hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000 },
       optimizer_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, flush_interval_sec: 5 },
       wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },

@@ -142,7 +142,8 @@ export async function runFaultScenario(o: FaultScenarioOptions): Promise<FaultSc
       const request = rig.request(o.model, { stream, timeoutMs: o.requestTimeoutMs ?? 120_000 });
       pending.push(request);
       void request.then((r) => {
-        if (clearedAt !== undefined && r.startedAt >= clearedAt && r.servedBy === target.id) backAt = Math.min(backAt ?? Infinity, r.startedAt);
+        if (clearedAt !== undefined && r.startedAt >= clearedAt && r.servedBy === target.id)
+          backAt = Math.min(backAt ?? Infinity, r.startedAt);
       });
       await sleep(start + (i + 1) * intervalMs - Date.now());
     }
@@ -155,13 +156,21 @@ export async function runFaultScenario(o: FaultScenarioOptions): Promise<FaultSc
     log(`${o.fault}: injected into ${target.id}`);
     const detectBy = faultAt + o.detectWithinMs;
     while (detectedAt === undefined && Date.now() < detectBy) await sleep(50);
-    log(detectedAt === undefined ? `${o.fault}: not detected within ${o.detectWithinMs} ms` : `${o.fault}: detected after ${detectedAt - faultAt} ms`);
+    log(
+      detectedAt === undefined
+        ? `${o.fault}: not detected within ${o.detectWithinMs} ms`
+        : `${o.fault}: detected after ${detectedAt - faultAt} ms`,
+    );
     await sleep(o.holdMs ?? 10_000);
     clearedAt = Date.now();
     await target.clear(o.fault);
     const backBy = clearedAt + o.recoverWithinMs;
     while (backAt === undefined && Date.now() < backBy) await sleep(50);
-    log(backAt === undefined ? `${o.fault}: ${target.id} not back within ${o.recoverWithinMs} ms` : `${o.fault}: back on ${target.id} ${backAt - clearedAt} ms after the clear`);
+    log(
+      backAt === undefined
+        ? `${o.fault}: ${target.id} not back within ${o.recoverWithinMs} ms`
+        : `${o.fault}: back on ${target.id} ${backAt - clearedAt} ms after the clear`,
+    );
     // A little traffic after the return, so the figures see it settle.
     await sleep(1000);
   } finally {

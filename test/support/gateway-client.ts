@@ -39,7 +39,12 @@ export async function chat(gatewayUrl: string, masterKey: string, request: ChatR
   const startedAt = Date.now();
   const started = performance.now();
   const stream = request.stream === true;
-  const done = (o: Omit<ChatOutcome, "startedAt" | "ms" | "stream">): ChatOutcome => ({ ...o, stream, startedAt, ms: performance.now() - started });
+  const done = (o: Omit<ChatOutcome, "startedAt" | "ms" | "stream">): ChatOutcome => ({
+    ...o,
+    stream,
+    startedAt,
+    ms: performance.now() - started,
+  });
   try {
     const res = await fetch(`${gatewayUrl}/v1/chat/completions`, {
       method: "POST",

@@ -29,7 +29,11 @@ export function runCommand(argv: string[], binaries: Record<string, string>, tim
   const [name, ...args] = argv;
   const file = binaries[name!] ?? name!;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, env: { ...process.env, NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" } });
+    const child = spawn(file, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: timeoutMs,
+      env: { ...process.env, NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" },
+    });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));

@@ -25,7 +25,14 @@ const HOW_TO_GET_IT =
 /** Fails (never skips) with how to get the tools when one is missing. */
 export function requireKubeTools(): void {
   const missing: string[] = [];
-  for (const [tool, args] of [["etcd", ["--version"]], ["kube-apiserver", ["--version"]], ["kube-controller-manager", ["--version"]], ["kubectl", ["version", "--client"]], ["openssl", ["version"]], ["curl", ["--version"]]] as const) {
+  for (const [tool, args] of [
+    ["etcd", ["--version"]],
+    ["kube-apiserver", ["--version"]],
+    ["kube-controller-manager", ["--version"]],
+    ["kubectl", ["version", "--client"]],
+    ["openssl", ["version"]],
+    ["curl", ["--version"]],
+  ] as const) {
     const probe = spawnSync(tool, [...args], { encoding: "utf8" });
     if (probe.error || probe.status !== 0) missing.push(tool);
   }
@@ -97,7 +104,8 @@ export async function startCluster(): Promise<Cluster> {
     throw new Error(`start-cluster.sh failed (${started.status}): ${started.stderr}\n${logs}`);
   }
   // The namespace controller and the service-account controller need a moment; the default namespace's account proves both run.
-  for (let i = 0; i < 60 && kubectl(cluster, ["get", "serviceaccount", "default", "-n", "default"], { check: false }).status !== 0; i++) await sleep(500);
+  for (let i = 0; i < 60 && kubectl(cluster, ["get", "serviceaccount", "default", "-n", "default"], { check: false }).status !== 0; i++)
+    await sleep(500);
   kubectl(cluster, ["apply", "-f", "-"], { input: DEFAULT_STORAGE_CLASS });
   return cluster;
 }
@@ -108,7 +116,11 @@ function readTail(file: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function kubectl(cluster: Cluster, args: string[], options: { input?: string; check?: boolean } = {}): { status: number; stdout: string; stderr: string } {
+export function kubectl(
+  cluster: Cluster,
+  args: string[],
+  options: { input?: string; check?: boolean } = {},
+): { status: number; stdout: string; stderr: string } {
   const result = spawnSync("kubectl", args, { encoding: "utf8", env: cluster.env, input: options.input, timeout: 60_000 });
   const out = { status: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? String(result.error ?? "") };
   if (options.check !== false && out.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${out.stderr}`);
@@ -122,7 +134,13 @@ export function kubeGet<T = KubeObject>(cluster: Cluster, namespace: string, kin
 }
 
 export interface KubeObject {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generation?: number };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    generation?: number;
+  };
   spec?: any;
   status?: any;
   data?: Record<string, string>;

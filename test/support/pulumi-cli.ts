@@ -16,13 +16,14 @@ export const POLICY_PACK_DIR = path.join(REPO_DIR, "policies");
 export const FIXTURES_DIR = path.join(REPO_DIR, "test", "engine", "fixtures");
 
 const HOW_TO_GET_PULUMI =
-  "The real-engine tests need the Pulumi CLI on PATH. Here: eval \"$(bash scripts/toolchain.sh pulumi)\" " +
+  'The real-engine tests need the Pulumi CLI on PATH. Here: eval "$(bash scripts/toolchain.sh pulumi)" ' +
   "(installs ../shared/pulumi-toolchain offline); elsewhere: curl -fsSL https://get.pulumi.com | sh. `bash .ci/run` does this for you.";
 
 /** The CLI's version, or a failure that says how to get one (never a skip). */
 export function requirePulumi(): string {
   const probe = spawnSync("pulumi", ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
-  if (probe.error || probe.status !== 0) throw new Error(`${HOW_TO_GET_PULUMI} (pulumi version: ${probe.error?.message ?? probe.stderr.trim()})`);
+  if (probe.error || probe.status !== 0)
+    throw new Error(`${HOW_TO_GET_PULUMI} (pulumi version: ${probe.error?.message ?? probe.stderr.trim()})`);
   return probe.stdout.trim();
 }
 
@@ -92,7 +93,11 @@ export interface CliResult {
 }
 
 /** Runs the CLI in the project; resolves with its exit code (never rejects on a failing command). */
-export function pulumi(project: Project, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function pulumi(
+  project: Project,
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: project.dir, env: { ...project.env, ...options.env } });
@@ -145,7 +150,12 @@ export interface EngineRun extends CliResult {
 }
 
 /** `pulumi <command>` with an event log; `args` follow the command (e.g. ["--stack", "p2"]). */
-export async function runWithEvents(project: Project, command: string[], args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<EngineRun> {
+export async function runWithEvents(
+  project: Project,
+  command: string[],
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<EngineRun> {
   const log = path.join(project.work, `events-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
   const result = await pulumi(project, [...command, ...args, "--event-log", log], options);
   const events = fs.existsSync(log)
@@ -178,10 +188,15 @@ export function packArgs(stack: string, pack: PreviewOptions["pack"]): string[] 
 }
 
 export function preview(project: Project, options: PreviewOptions): Promise<EngineRun> {
-  return runWithEvents(project, ["preview"], ["--stack", options.stack, ...packArgs(options.stack, options.pack), ...(options.extraArgs ?? [])], {
-    timeoutMs: options.timeoutMs,
-    env: options.env,
-  });
+  return runWithEvents(
+    project,
+    ["preview"],
+    ["--stack", options.stack, ...packArgs(options.stack, options.pack), ...(options.extraArgs ?? [])],
+    {
+      timeoutMs: options.timeoutMs,
+      env: options.env,
+    },
+  );
 }
 
 export const policyEvents = (run: EngineRun) => run.events.flatMap((e) => (e.policyEvent ? [e.policyEvent] : []));

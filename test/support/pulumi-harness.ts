@@ -50,7 +50,9 @@ export function stackFileConfig(stack: string): Record<string, string> {
 }
 
 export function encodeConfig(config: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `local-ai-suite:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `local-ai-suite:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
 }
 
 function unwrapSecrets(value: any, at: string, secretPaths: string[]): any {
@@ -108,7 +110,10 @@ export async function runProgram(options: RunOptions): Promise<CapturedStack> {
     options.preview ?? false,
   );
   const secretEntries = Object.entries(options.secrets ?? {}).map(([k, v]) => [`local-ai-suite:${k}`, v] as const);
-  pulumi.runtime.setAllConfig({ ...PINNED_ENGINE, ...options.config, ...Object.fromEntries(secretEntries) }, secretEntries.map(([k]) => k));
+  pulumi.runtime.setAllConfig(
+    { ...PINNED_ENGINE, ...options.config, ...Object.fromEntries(secretEntries) },
+    secretEntries.map(([k]) => k),
+  );
 
   const monitor: any = pulumi.runtime.getMonitor();
   const register = monitor.registerResource.bind(monitor);
@@ -159,7 +164,11 @@ export async function runProgram(options: RunOptions): Promise<CapturedStack> {
 }
 
 /** Runs one of the committed stack files, with optional config overrides (short keys). */
-export function runStackFile(stack: string, overrides: Record<string, unknown> = {}, secrets?: Record<string, string>): Promise<CapturedStack> {
+export function runStackFile(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  secrets?: Record<string, string>,
+): Promise<CapturedStack> {
   return runProgram({ stack, config: { ...stackFileConfig(stack), ...encodeConfig(overrides) }, secrets });
 }
 
@@ -169,7 +178,12 @@ export function containers(captured: CapturedStack): CapturedResource[] {
 
 export function containerNamed(captured: CapturedStack, containerName: string): CapturedResource {
   const found = containers(captured).find((c) => c.inputs.name === containerName);
-  if (!found) throw new Error(`no container named ${containerName}; have ${containers(captured).map((c) => c.inputs.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no container named ${containerName}; have ${containers(captured)
+        .map((c) => c.inputs.name)
+        .join(", ")}`,
+    );
   return found;
 }
 

@@ -12,7 +12,10 @@ export type ServiceName = "rag" | "embedding" | "healer";
 /** Builds the image and returns its tag (default local-ai-suite-test/<service>:dev). */
 export async function buildServiceImage(service: ServiceName, tag = `local-ai-suite-test/${service}:dev`): Promise<string> {
   const base = await ensureNodeBaseImage();
-  await dockerOk(["build", "-q", "-f", path.join(SERVICES_DIR, service, "Dockerfile"), "--build-arg", `BASE_IMAGE=${base}`, "-t", tag, SERVICES_DIR], { timeoutMs: 600_000 });
+  await dockerOk(
+    ["build", "-q", "-f", path.join(SERVICES_DIR, service, "Dockerfile"), "--build-arg", `BASE_IMAGE=${base}`, "-t", tag, SERVICES_DIR],
+    { timeoutMs: 600_000 },
+  );
   return tag;
 }
 
@@ -24,5 +27,10 @@ export async function imageConfig(tag: string): Promise<{ user: string; healthch
     Cmd?: string[];
     ExposedPorts?: Record<string, unknown>;
   };
-  return { user: config.User ?? "", healthcheck: config.Healthcheck?.Test ?? [], cmd: config.Cmd ?? [], exposed: Object.keys(config.ExposedPorts ?? {}) };
+  return {
+    user: config.User ?? "",
+    healthcheck: config.Healthcheck?.Test ?? [],
+    cmd: config.Cmd ?? [],
+    exposed: Object.keys(config.ExposedPorts ?? {}),
+  };
 }

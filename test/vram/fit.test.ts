@@ -28,8 +28,18 @@ describe("fitGpuLayers", () => {
     expect(fit.layers.chat).toBe(37); // the 3B fits whole
     expect(fit.fits).toBe(true);
     expect(fit.totalMiB).toBeLessThanOrEqual(budget);
-    expect(total([[chat, fit.layers.chat!], [code, fit.layers.code!]])).toBeCloseTo(fit.totalMiB, 1);
-    expect(total([[chat, fit.layers.chat!], [code, fit.layers.code! + 1]])).toBeGreaterThan(budget);
+    expect(
+      total([
+        [chat, fit.layers.chat!],
+        [code, fit.layers.code!],
+      ]),
+    ).toBeCloseTo(fit.totalMiB, 1);
+    expect(
+      total([
+        [chat, fit.layers.chat!],
+        [code, fit.layers.code! + 1],
+      ]),
+    ).toBeGreaterThan(budget);
     expect(fit.estimates.code!.layersOnGpu).toBe(fit.layers.code);
   });
 
@@ -45,8 +55,18 @@ describe("fitGpuLayers", () => {
     );
     const codeLayers = fit.layers.code!;
     expect(codeLayers).toBeGreaterThan(0);
-    expect(total([[code, codeLayers], [chat, 0]])).toBeLessThanOrEqual(budget);
-    expect(total([[code, codeLayers + 1], [chat, 0]])).toBeGreaterThan(budget);
+    expect(
+      total([
+        [code, codeLayers],
+        [chat, 0],
+      ]),
+    ).toBeLessThanOrEqual(budget);
+    expect(
+      total([
+        [code, codeLayers + 1],
+        [chat, 0],
+      ]),
+    ).toBeGreaterThan(budget);
     expect(fit.totalMiB).toBeLessThanOrEqual(budget);
   });
 
@@ -79,7 +99,16 @@ describe("fitGpuLayers", () => {
   });
 
   it("rejects duplicate ids and requests without a model", () => {
-    expect(() => fitGpuLayers([{ id: "a", argv: chat, gpuLayers: 1, priority: 0 }, { id: "a", argv: chat, gpuLayers: 1, priority: 0 }], 1000, catalogModels)).toThrow(/duplicate/);
+    expect(() =>
+      fitGpuLayers(
+        [
+          { id: "a", argv: chat, gpuLayers: 1, priority: 0 },
+          { id: "a", argv: chat, gpuLayers: 1, priority: 0 },
+        ],
+        1000,
+        catalogModels,
+      ),
+    ).toThrow(/duplicate/);
     expect(() => fitGpuLayers([{ id: "a", argv: ["-c", "1"], gpuLayers: 1, priority: 0 }], 1000, catalogModels)).toThrow(/no --model/);
   });
 });

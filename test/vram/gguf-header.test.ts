@@ -12,7 +12,10 @@ import { readHeader, readLocalHeader, readLocalModelFacts, type RangeReader } fr
 import { estimateFromArgs, factsOfHeader, lookupByFileName, parseGgufHeader, type ModelFacts } from "../../lib/vram";
 import { ggufHeaderBytes, tempDir, writeGguf, type FixtureTensor } from "./support/gguf-fixture";
 
-const F32 = 0, Q8_0 = 8, Q4_K = 12, Q6_K = 14;
+const F32 = 0,
+  Q8_0 = 8,
+  Q4_K = 12,
+  Q6_K = 14;
 const MiB = 2 ** 20;
 /** Bytes per row of n elements, from ggml's block sizes. */
 const row = (type: number, n: number) => ({ [F32]: 4 * n, [Q8_0]: (n / 32) * 34, [Q4_K]: (n / 256) * 144, [Q6_K]: (n / 256) * 210 })[type]!;
@@ -20,7 +23,10 @@ const bytes = (t: FixtureTensor) => row(t.type, t.shape[0]!) * (t.shape[1] ?? 1)
 
 // A 2-block llama-style model whose every tensor is a multiple of 128 bytes with
 // rows of 512-element multiples, so CUDA padding adds nothing and sums are plain.
-const E = 512, KV = 256, FF = 1024, VOCAB = 1024;
+const E = 512,
+  KV = 256,
+  FF = 1024,
+  VOCAB = 1024;
 const blockTensors = (i: number): FixtureTensor[] => [
   { name: `blk.${i}.attn_norm.weight`, type: F32, shape: [E] },
   { name: `blk.${i}.attn_q.weight`, type: Q4_K, shape: [E, E] },
@@ -36,10 +42,20 @@ const outputLayer: FixtureTensor[] = [
   { name: "output_norm.weight", type: F32, shape: [E] },
   { name: "output.weight", type: Q6_K, shape: [E, VOCAB] },
 ];
-const tiny: FixtureTensor[] = [{ name: "token_embd.weight", type: Q4_K, shape: [E, VOCAB] }, ...blockTensors(0), ...blockTensors(1), ...outputLayer];
+const tiny: FixtureTensor[] = [
+  { name: "token_embd.weight", type: Q4_K, shape: [E, VOCAB] },
+  ...blockTensors(0),
+  ...blockTensors(1),
+  ...outputLayer,
+];
 const tinyKv = {
-  "general.architecture": "llama", "llama.block_count": 2, "llama.context_length": 2048, "llama.embedding_length": E,
-  "llama.feed_forward_length": FF, "llama.attention.head_count": 8, "llama.attention.head_count_kv": 4,
+  "general.architecture": "llama",
+  "llama.block_count": 2,
+  "llama.context_length": 2048,
+  "llama.embedding_length": E,
+  "llama.feed_forward_length": FF,
+  "llama.attention.head_count": 8,
+  "llama.attention.head_count_kv": 4,
 };
 const sum = (ts: FixtureTensor[]) => ts.reduce((s, t) => s + bytes(t), 0);
 
@@ -55,27 +71,58 @@ beforeAll(() => {
   writeGguf(path.join(dir, "tiny-test-model-Q4_K_M.gguf"), tinyKv, tiny);
 });
 
-const argv = (ngl: number | string, extra: string[] = []) => ["-m", "/models/tiny-test-model-Q4_K_M.gguf", "-c", "1024", "-ngl", String(ngl), "-fa", "off", ...extra];
+const argv = (ngl: number | string, extra: string[] = []) => [
+  "-m",
+  "/models/tiny-test-model-Q4_K_M.gguf",
+  "-c",
+  "1024",
+  "-ngl",
+  String(ngl),
+  "-fa",
+  "off",
+  ...extra,
+];
 
 describe("parseGgufHeader", () => {
   it("reads the hyper-parameters and tensor infos from the header", async () => {
     const f = await readLocalModelFacts(path.join(dir, "tiny-test-model-Q4_K_M.gguf"));
-    expect(f).toMatchObject({ architecture: "llama", nLayer: 2, nEmbd: E, nHead: 8, nHeadKv: 4, headDimK: 64, headDimV: 64, nFf: FF, nVocab: VOCAB, nCtxTrain: 2048 });
+    expect(f).toMatchObject({
+      architecture: "llama",
+      nLayer: 2,
+      nEmbd: E,
+      nHead: 8,
+      nHeadKv: 4,
+      headDimK: 64,
+      headDimV: 64,
+      nFf: FF,
+      nVocab: VOCAB,
+      nCtxTrain: 2048,
+    });
     expect(f.tensors).toHaveLength(tiny.length);
     expect(f.tensors.find((t) => t.name === "blk.1.ffn_down.weight")).toMatchObject({ shape: [FF, E], type: { name: "q6_k" } });
   });
 
   it("agrees with @huggingface/gguf on every metadata value and tensor info, long string arrays summarised", async () => {
     const tokens = Array.from({ length: 5000 }, (_, i) => `tok${i}`);
-    const file = writeGguf(path.join(dir, "with-tokens.gguf"), { ...tinyKv, "tokenizer.ggml.model": "gpt2", "tokenizer.ggml.tokens": tokens, "general.name": "Tiny" }, tiny, { data: "zeros" });
+    const file = writeGguf(
+      path.join(dir, "with-tokens.gguf"),
+      { ...tinyKv, "tokenizer.ggml.model": "gpt2", "tokenizer.ggml.tokens": tokens, "general.name": "Tiny" },
+      tiny,
+      { data: "zeros" },
+    );
     const theirs = await gguf(file, { allowLocalFile: true });
     const ours = (await readLocalHeader(file)).header;
-    expect(ours.tensors.map((t) => [t.name, t.type, t.shape, t.offset])).toEqual(theirs.tensorInfos.map((t) => [t.name, Number(t.dtype), t.shape.map(Number), Number(t.offset)]));
+    expect(ours.tensors.map((t) => [t.name, t.type, t.shape, t.offset])).toEqual(
+      theirs.tensorInfos.map((t) => [t.name, Number(t.dtype), t.shape.map(Number), Number(t.offset)]),
+    );
     expect(ours.tensorDataOffset).toBe(Number(theirs.tensorDataOffset));
     expect(ours.metadata["tokenizer.ggml.tokens"]).toEqual({ arrayOf: 8, length: 5000 });
-    for (const key of Object.keys(tinyKv).concat("general.name", "tokenizer.ggml.model")) expect(ours.metadata[key]).toEqual((theirs.metadata as Record<string, unknown>)[key]);
+    for (const key of Object.keys(tinyKv).concat("general.name", "tokenizer.ggml.model"))
+      expect(ours.metadata[key]).toEqual((theirs.metadata as Record<string, unknown>)[key]);
     // The data section starts where the header says and runs to the end of the file.
-    const lastEnd = Math.max(...theirs.tensorInfos.map((t, i) => Number(t.offset) + ggufHeaderBytes(tinyKv, tiny, { data: "zeros" }).sizes[i]!));
+    const lastEnd = Math.max(
+      ...theirs.tensorInfos.map((t, i) => Number(t.offset) + ggufHeaderBytes(tinyKv, tiny, { data: "zeros" }).sizes[i]!),
+    );
     expect(ours.tensorDataOffset + lastEnd).toBe(fs.statSync(file).size);
   });
 
@@ -162,7 +209,11 @@ const moreBits = (i: number, n: number) => i < Math.floor(n / 8) || i >= Math.fl
 
 describe("a Qwen2.5-3B-shaped header reproduces the published buffer", () => {
   it("1834.83 MiB CUDA model buffer at 37/37 (reference load log)", async () => {
-    const n = 36, e = 2048, kv = 256, ff = 11008, vocab = 151936;
+    const n = 36,
+      e = 2048,
+      kv = 256,
+      ff = 11008,
+      vocab = 151936;
     const tensors: FixtureTensor[] = [{ name: "token_embd.weight", type: Q6_K, shape: [e, vocab] }];
     for (let i = 0; i < n; i++) {
       const v = moreBits(i, n) ? Q6_K : Q4_K;
@@ -183,11 +234,19 @@ describe("a Qwen2.5-3B-shaped header reproduces the published buffer", () => {
     }
     tensors.push({ name: "output_norm.weight", type: F32, shape: [e] }); // tied: no output.weight
     const kvMeta = {
-      "general.architecture": "qwen2", "qwen2.block_count": n, "qwen2.context_length": 32768, "qwen2.embedding_length": e,
-      "qwen2.feed_forward_length": ff, "qwen2.attention.head_count": 16, "qwen2.attention.head_count_kv": 2,
+      "general.architecture": "qwen2",
+      "qwen2.block_count": n,
+      "qwen2.context_length": 32768,
+      "qwen2.embedding_length": e,
+      "qwen2.feed_forward_length": ff,
+      "qwen2.attention.head_count": 16,
+      "qwen2.attention.head_count_kv": 2,
     };
     writeGguf(path.join(dir, "qwen-3b-shaped.gguf"), kvMeta, tensors);
-    const est = estimateFromArgs(["-m", "/models/qwen-3b-shaped.gguf", "-c", "1024", "-b", "128", "-ngl", "999"], await fromHeaders("qwen-3b-shaped.gguf"));
+    const est = estimateFromArgs(
+      ["-m", "/models/qwen-3b-shaped.gguf", "-c", "1024", "-b", "128", "-ngl", "999"],
+      await fromHeaders("qwen-3b-shaped.gguf"),
+    );
     expect(Math.abs(est.weightsMiB - 1834.83) / 1834.83).toBeLessThan(0.001);
     expect(est.kvMiB).toBeCloseTo(36.0, 2);
     expect(est.layersOnGpu).toBe(37);
@@ -197,7 +256,12 @@ describe("a Qwen2.5-3B-shaped header reproduces the published buffer", () => {
 describe("op-offload step at partial offload (gpustack/gguf-parser-go#45, Qwen3-0.6B Q8_0)", () => {
   // Published: compute 41.64 MiB at 1, 2 and 4 layers vs 32.09 MiB at every layer
   // (ctx 4096, -fa on, q8_0 K/V, -b 2048 -ub 512 -np 1, a mid-2026 build).
-  const n = 28, e = 1024, q = 2048, kv = 1024, ff = 3072, vocab = 151936;
+  const n = 28,
+    e = 1024,
+    q = 2048,
+    kv = 1024,
+    ff = 3072,
+    vocab = 151936;
   beforeAll(() => {
     const tensors: FixtureTensor[] = [{ name: "token_embd.weight", type: Q8_0, shape: [e, vocab] }];
     for (let i = 0; i < n; i++) {
@@ -216,14 +280,46 @@ describe("op-offload step at partial offload (gpustack/gguf-parser-go#45, Qwen3-
       );
     }
     tensors.push({ name: "output_norm.weight", type: F32, shape: [e] });
-    writeGguf(path.join(dir, "qwen3-0.6b-shaped.gguf"), {
-      "general.architecture": "qwen3", "qwen3.block_count": n, "qwen3.context_length": 40960, "qwen3.embedding_length": e,
-      "qwen3.feed_forward_length": ff, "qwen3.attention.head_count": 16, "qwen3.attention.head_count_kv": 8,
-      "qwen3.attention.key_length": 128, "qwen3.attention.value_length": 128,
-    }, tensors);
+    writeGguf(
+      path.join(dir, "qwen3-0.6b-shaped.gguf"),
+      {
+        "general.architecture": "qwen3",
+        "qwen3.block_count": n,
+        "qwen3.context_length": 40960,
+        "qwen3.embedding_length": e,
+        "qwen3.feed_forward_length": ff,
+        "qwen3.attention.head_count": 16,
+        "qwen3.attention.head_count_kv": 8,
+        "qwen3.attention.key_length": 128,
+        "qwen3.attention.value_length": 128,
+      },
+      tensors,
+    );
   });
   const run = async (ngl: number) =>
-    estimateFromArgs(["-m", "/models/qwen3-0.6b-shaped.gguf", "-c", "4096", "-fa", "on", "-ctk", "q8_0", "-ctv", "q8_0", "-b", "2048", "-ub", "512", "-np", "1", "-ngl", String(ngl)], await fromHeaders("qwen3-0.6b-shaped.gguf"));
+    estimateFromArgs(
+      [
+        "-m",
+        "/models/qwen3-0.6b-shaped.gguf",
+        "-c",
+        "4096",
+        "-fa",
+        "on",
+        "-ctk",
+        "q8_0",
+        "-ctv",
+        "q8_0",
+        "-b",
+        "2048",
+        "-ub",
+        "512",
+        "-np",
+        "1",
+        "-ngl",
+        String(ngl),
+      ],
+      await fromHeaders("qwen3-0.6b-shaped.gguf"),
+    );
 
   it("is flat across shallow depths and steps down at full offload by the published 9.55 MiB (within 10 %)", async () => {
     const [one, two, four, full] = await Promise.all([run(1), run(2), run(4), run(29)]);

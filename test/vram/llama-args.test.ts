@@ -4,24 +4,90 @@ import { parseLlamaArgs, withGpuLayers } from "../../lib/vram/llama-args";
 describe("parseLlamaArgs", () => {
   it("reads the long forms the reference stack uses", () => {
     const a = parseLlamaArgs([
-      "--host", "0.0.0.0", "--port", "8001", "--model", "/models/a.gguf", "-t", "4", "--ctx-size", "1024",
-      "--batch-size", "128", "--ubatch-size", "64", "--n-gpu-layers", "20", "--parallel", "2", "--cont-batching",
-      "--flash-attn", "on", "--cache-type-k", "q8_0", "--cache-type-v", "Q8_0", "--no-kv-offload",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "8001",
+      "--model",
+      "/models/a.gguf",
+      "-t",
+      "4",
+      "--ctx-size",
+      "1024",
+      "--batch-size",
+      "128",
+      "--ubatch-size",
+      "64",
+      "--n-gpu-layers",
+      "20",
+      "--parallel",
+      "2",
+      "--cont-batching",
+      "--flash-attn",
+      "on",
+      "--cache-type-k",
+      "q8_0",
+      "--cache-type-v",
+      "Q8_0",
+      "--no-kv-offload",
     ]);
     expect(a).toEqual({
-      model: "/models/a.gguf", ctxSize: 1024, batchSize: 128, ubatchSize: 64, nGpuLayers: 20, parallel: 2,
-      flashAttn: "on", cacheTypeK: "q8_0", cacheTypeV: "q8_0", kvOffload: false, opOffload: true,
+      model: "/models/a.gguf",
+      ctxSize: 1024,
+      batchSize: 128,
+      ubatchSize: 64,
+      nGpuLayers: 20,
+      parallel: 2,
+      flashAttn: "on",
+      cacheTypeK: "q8_0",
+      cacheTypeV: "q8_0",
+      kvOffload: false,
+      opOffload: true,
     });
   });
 
   it("reads the short forms", () => {
-    const a = parseLlamaArgs(["-m", "m.gguf", "-c", "2048", "-b", "256", "-ub", "128", "-ngl", "7", "-np", "4", "-fa", "off", "-ctk", "q4_0", "-ctv", "f16", "-nkvo"]);
-    expect(a).toMatchObject({ model: "m.gguf", ctxSize: 2048, batchSize: 256, ubatchSize: 128, nGpuLayers: 7, parallel: 4, flashAttn: "off", cacheTypeK: "q4_0", cacheTypeV: "f16", kvOffload: false });
+    const a = parseLlamaArgs([
+      "-m",
+      "m.gguf",
+      "-c",
+      "2048",
+      "-b",
+      "256",
+      "-ub",
+      "128",
+      "-ngl",
+      "7",
+      "-np",
+      "4",
+      "-fa",
+      "off",
+      "-ctk",
+      "q4_0",
+      "-ctv",
+      "f16",
+      "-nkvo",
+    ]);
+    expect(a).toMatchObject({
+      model: "m.gguf",
+      ctxSize: 2048,
+      batchSize: 256,
+      ubatchSize: 128,
+      nGpuLayers: 7,
+      parallel: 4,
+      flashAttn: "off",
+      cacheTypeK: "q4_0",
+      cacheTypeV: "f16",
+      kvOffload: false,
+    });
   });
 
   it("accepts --flag=value", () => {
     expect(parseLlamaArgs(["--model=/m.gguf", "--ctx-size=4096", "--n-gpu-layers=all", "--flash-attn=auto"])).toMatchObject({
-      model: "/m.gguf", ctxSize: 4096, nGpuLayers: "all", flashAttn: "auto",
+      model: "/m.gguf",
+      ctxSize: 4096,
+      nGpuLayers: "all",
+      flashAttn: "auto",
     });
   });
 

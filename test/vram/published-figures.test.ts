@@ -62,12 +62,18 @@ describe("KV formula (independent arithmetic, vram-and-policy.md A2)", () => {
   });
 
   it("q8_0 K and V take 34/32 bytes per element (flash attention on)", () => {
-    const e = estimateFromArgs(["-m", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", "-c", "4096", "-ngl", "999", "-fa", "on", "-ctk", "q8_0", "-ctv", "q8_0"], catalogModels);
+    const e = estimateFromArgs(
+      ["-m", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", "-c", "4096", "-ngl", "999", "-fa", "on", "-ctk", "q8_0", "-ctv", "q8_0"],
+      catalogModels,
+    );
     expect(e.kvMiB).toBeCloseTo((2 * 32 * 4096 * 8 * 128 * 34) / 32 / 2 ** 20, 2);
   });
 
   it("a quantised V cache without flash attention stays f16", () => {
-    const e = estimateFromArgs(["-m", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", "-c", "4096", "-ngl", "999", "-fa", "off", "-ctk", "q8_0", "-ctv", "q8_0"], catalogModels);
+    const e = estimateFromArgs(
+      ["-m", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", "-c", "4096", "-ngl", "999", "-fa", "off", "-ctk", "q8_0", "-ctv", "q8_0"],
+      catalogModels,
+    );
     expect(e.kvMiB).toBeCloseTo((32 * 4096 * 8 * 128 * (34 / 32 + 2)) / 2 ** 20, 2);
   });
 

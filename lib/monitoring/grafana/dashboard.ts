@@ -66,9 +66,18 @@ function options(type: PanelType): Record<string, unknown> {
     case "timeseries":
       return { legend: { displayMode: "list", placement: "bottom", showLegend: true }, tooltip: { mode: "multi", sort: "none" } };
     case "stat":
-      return { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, colorMode: "background", graphMode: "none", textMode: "auto" };
+      return {
+        reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
+        colorMode: "background",
+        graphMode: "none",
+        textMode: "auto",
+      };
     case "gauge":
-      return { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, showThresholdMarkers: true, showThresholdLabels: false };
+      return {
+        reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
+        showThresholdMarkers: true,
+        showThresholdLabels: false,
+      };
     case "logs":
       return { showTime: true, wrapLogMessage: true, sortOrder: "Descending", enableLogDetails: true };
   }

@@ -28,20 +28,81 @@ const RED_GREEN = [
 
 function overview(inputs: DashboardInputs): Dashboard {
   const panels: PanelDraft[] = [
-    { type: "stat", title: "Services up", datasource: prom, queries: [{ expr: `up{job=~${anyOf(inputs.scrapedJobs)}}`, legend: "{{job}}" }], thresholds: RED_GREEN, w: 24, h: 5 },
+    {
+      type: "stat",
+      title: "Services up",
+      datasource: prom,
+      queries: [{ expr: `up{job=~${anyOf(inputs.scrapedJobs)}}`, legend: "{{job}}" }],
+      thresholds: RED_GREEN,
+      w: 24,
+      h: 5,
+    },
   ];
   if (inputs.containerServiceLabel) {
     const label = inputs.containerServiceLabel;
     panels.push(
-      { type: "timeseries", title: "Container restarts (15m)", datasource: prom, queries: [{ expr: containerRestarts15m(label), legend: `{{${label}}}` }], min: 0, w: 12, h: 8 },
-      { type: "timeseries", title: "Container memory", datasource: prom, queries: [{ expr: `container_memory_working_set_bytes{${label}!=""}`, legend: `{{${label}}}` }], unit: "bytes", w: 12, h: 8 },
-      { type: "timeseries", title: "Container CPU (cores)", datasource: prom, queries: [{ expr: `rate(container_cpu_usage_seconds_total{${label}!=""}[5m])`, legend: `{{${label}}}` }], w: 12, h: 8 },
+      {
+        type: "timeseries",
+        title: "Container restarts (15m)",
+        datasource: prom,
+        queries: [{ expr: containerRestarts15m(label), legend: `{{${label}}}` }],
+        min: 0,
+        w: 12,
+        h: 8,
+      },
+      {
+        type: "timeseries",
+        title: "Container memory",
+        datasource: prom,
+        queries: [{ expr: `container_memory_working_set_bytes{${label}!=""}`, legend: `{{${label}}}` }],
+        unit: "bytes",
+        w: 12,
+        h: 8,
+      },
+      {
+        type: "timeseries",
+        title: "Container CPU (cores)",
+        datasource: prom,
+        queries: [{ expr: `rate(container_cpu_usage_seconds_total{${label}!=""}[5m])`, legend: `{{${label}}}` }],
+        w: 12,
+        h: 8,
+      },
     );
   }
   if (inputs.hostMetrics) {
     panels.push(
-      { type: "gauge", title: "Host memory used", datasource: prom, queries: [{ expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes" }], unit: "percentunit", min: 0, max: 1, thresholds: [{ color: "green", value: null }, { color: "orange", value: 0.8 }, { color: "red", value: 0.9 }], w: 6, h: 8 },
-      { type: "gauge", title: "Fullest filesystem", datasource: prom, queries: [{ expr: `max(1 - node_filesystem_avail_bytes{${DISK_FSTYPES}} / node_filesystem_size_bytes{${DISK_FSTYPES}})` }], unit: "percentunit", min: 0, max: 1, thresholds: [{ color: "green", value: null }, { color: "orange", value: 0.8 }, { color: "red", value: 0.9 }], w: 6, h: 8 },
+      {
+        type: "gauge",
+        title: "Host memory used",
+        datasource: prom,
+        queries: [{ expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes" }],
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        thresholds: [
+          { color: "green", value: null },
+          { color: "orange", value: 0.8 },
+          { color: "red", value: 0.9 },
+        ],
+        w: 6,
+        h: 8,
+      },
+      {
+        type: "gauge",
+        title: "Fullest filesystem",
+        datasource: prom,
+        queries: [{ expr: `max(1 - node_filesystem_avail_bytes{${DISK_FSTYPES}} / node_filesystem_size_bytes{${DISK_FSTYPES}})` }],
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        thresholds: [
+          { color: "green", value: null },
+          { color: "orange", value: 0.8 },
+          { color: "red", value: 0.9 },
+        ],
+        w: 6,
+        h: 8,
+      },
     );
   }
   return dashboard("ai-suite-overview", "AI Suite: overview", ["ai-suite", "overview"], panels);
@@ -99,19 +160,64 @@ function latency(inputs: DashboardInputs): Dashboard {
   if (inputs.llamaJobs.length) {
     const jobs = `job=~${anyOf(inputs.llamaJobs)}`;
     panels.push(
-      { type: "timeseries", title: "Inference: generation speed", datasource: prom, queries: [{ expr: llamaTokensPerSec(jobs), legend: "{{job}}" }], unit: "none", min: 0, w: 12, h: 8 },
-      { type: "timeseries", title: "Inference: requests running / queued", datasource: prom, queries: [{ expr: `llamacpp:requests_processing{${jobs}}`, legend: "{{job}} running" }, { expr: `llamacpp:requests_deferred{${jobs}}`, legend: "{{job}} queued" }], min: 0, w: 12, h: 8 },
+      {
+        type: "timeseries",
+        title: "Inference: generation speed",
+        datasource: prom,
+        queries: [{ expr: llamaTokensPerSec(jobs), legend: "{{job}}" }],
+        unit: "none",
+        min: 0,
+        w: 12,
+        h: 8,
+      },
+      {
+        type: "timeseries",
+        title: "Inference: requests running / queued",
+        datasource: prom,
+        queries: [
+          { expr: `llamacpp:requests_processing{${jobs}}`, legend: "{{job}} running" },
+          { expr: `llamacpp:requests_deferred{${jobs}}`, legend: "{{job}} queued" },
+        ],
+        min: 0,
+        w: 12,
+        h: 8,
+      },
     );
   }
   if (inputs.httpJobs.length) {
     const jobs = `job=~${anyOf(inputs.httpJobs)}`;
     panels.push(
-      { type: "timeseries", title: "HTTP p95 latency (RAG includes the gateway's LLM call)", datasource: prom, queries: [{ expr: httpP95Latency(jobs), legend: "{{job}}" }], unit: "s", min: 0, w: 12, h: 8 },
-      { type: "timeseries", title: "HTTP 5xx ratio", datasource: prom, queries: [{ expr: http5xxRatio(jobs), legend: "{{job}}" }], unit: "percentunit", min: 0, w: 12, h: 8 },
+      {
+        type: "timeseries",
+        title: "HTTP p95 latency (RAG includes the gateway's LLM call)",
+        datasource: prom,
+        queries: [{ expr: httpP95Latency(jobs), legend: "{{job}}" }],
+        unit: "s",
+        min: 0,
+        w: 12,
+        h: 8,
+      },
+      {
+        type: "timeseries",
+        title: "HTTP 5xx ratio",
+        datasource: prom,
+        queries: [{ expr: http5xxRatio(jobs), legend: "{{job}}" }],
+        unit: "percentunit",
+        min: 0,
+        w: 12,
+        h: 8,
+      },
     );
   }
   for (const service of inputs.logOnlyServices) {
-    panels.push({ type: "logs", title: `${service} log (no metrics endpoint)`, datasource: LOKI_DATASOURCE, queries: [{ expr: `{service="${service}"}` }], w: 24, h: 10 });
+    panels.push({
+      type: "logs",
+      title: `${service} log (no metrics endpoint)`,
+      datasource: LOKI_DATASOURCE,
+      queries: [{ expr: `{service="${service}"}` }],
+      w: 24,
+      h: 10,
+    });
   }
   return dashboard("ai-suite-latency", "AI Suite: gateway and inference latency", ["ai-suite", "latency"], panels);
 }

@@ -21,13 +21,23 @@ export function planAlloy(ctx: PlanContext): ServiceSpec {
     group: "monitoring",
     image: { kind: "registry", ref: monitoring.alloy.image },
     entrypoint: ["/bin/alloy"],
-    command: ["run", `--server.http.listen-addr=0.0.0.0:${ALLOY.port}`, `--storage.path=${ALLOY_STORAGE}`, "--disable-reporting", ALLOY_CONFIG],
+    command: [
+      "run",
+      `--server.http.listen-addr=0.0.0.0:${ALLOY.port}`,
+      `--storage.path=${ALLOY_STORAGE}`,
+      "--disable-reporting",
+      ALLOY_CONFIG,
+    ],
     binds: [{ hostPath: `${monitoring.dockerDataRoot}/containers`, containerPath: DOCKER_CONTAINERS_MOUNT, readOnly: true }],
     volumes: [{ volume: VOLUMES.alloy, containerPath: ALLOY_STORAGE, readOnly: false }],
     files: [
       {
         path: ALLOY_CONFIG,
-        content: renderAlloyConfig({ containersDir: DOCKER_CONTAINERS_MOUNT, serviceAttr: SERVICE_LABEL, lokiPushUrl: serviceUrl(LOKI.service, LOKI.port, "/loki/api/v1/push") }),
+        content: renderAlloyConfig({
+          containersDir: DOCKER_CONTAINERS_MOUNT,
+          serviceAttr: SERVICE_LABEL,
+          lokiPushUrl: serviceUrl(LOKI.service, LOKI.port, "/loki/api/v1/push"),
+        }),
       },
     ],
     healthcheck: bashHttpProbe(ALLOY.port, "/-/ready", { startPeriodSec: 60 }),

@@ -17,7 +17,12 @@ export const GRAFANA_METRICS: MetricsSpec = { port: GRAFANA.port, path: "/metric
 export const ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
 
 export function grafanaSelf(ctx: PlanContext): ObservedService {
-  return { service: GRAFANA.service, containerName: containerNameOf(ctx.config, GRAFANA.service), group: "monitoring", metrics: GRAFANA_METRICS };
+  return {
+    service: GRAFANA.service,
+    containerName: containerNameOf(ctx.config, GRAFANA.service),
+    group: "monitoring",
+    metrics: GRAFANA_METRICS,
+  };
 }
 
 export function dashboardInputs(ctx: PlanContext, scraped: ObservedService[]): DashboardInputs {

@@ -19,7 +19,12 @@ export const PROMETHEUS_METRICS: MetricsSpec = { port: PROMETHEUS.port, path: "/
 
 /** What Prometheus itself looks like to the scrape-job derivation. */
 export function prometheusSelf(ctx: PlanContext): ObservedService {
-  return { service: PROMETHEUS.service, containerName: containerNameOf(ctx.config, PROMETHEUS.service), group: "monitoring", metrics: PROMETHEUS_METRICS };
+  return {
+    service: PROMETHEUS.service,
+    containerName: containerNameOf(ctx.config, PROMETHEUS.service),
+    group: "monitoring",
+    metrics: PROMETHEUS_METRICS,
+  };
 }
 
 export function planPrometheus(ctx: PlanContext, scraped: ObservedService[]): ServiceSpec {
@@ -50,7 +55,10 @@ export function planPrometheus(ctx: PlanContext, scraped: ObservedService[]): Se
     volumes: [{ volume: VOLUMES.prometheus, containerPath: "/prometheus", readOnly: false }],
     files: [
       { path: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`, content: configText },
-      { path: `${PROMETHEUS_CONFIG_DIR}/${PROMETHEUS_RULES_FILE}`, content: renderAlertRules(buildAlertGroups(alertInputs(ctx, observed))) },
+      {
+        path: `${PROMETHEUS_CONFIG_DIR}/${PROMETHEUS_RULES_FILE}`,
+        content: renderAlertRules(buildAlertGroups(alertInputs(ctx, observed))),
+      },
       // Tokens (Qdrant's API key) reach Prometheus as files whose content is the secret itself.
       ...observed.tokenFiles.map((t) => ({ path: `${PROMETHEUS_CONFIG_DIR}/${t.relativePath}`, content: "", secret: t.secret })),
     ],

@@ -65,7 +65,8 @@ export class EnvReader {
   int(name: string, fallback: number, bounds: Bounds = {}): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    if (!/^[+-]?\d+$/.test(value)) return this.reject(name, `must be an integer${describeBounds(bounds)} (got ${JSON.stringify(value)})`, fallback);
+    if (!/^[+-]?\d+$/.test(value))
+      return this.reject(name, `must be an integer${describeBounds(bounds)} (got ${JSON.stringify(value)})`, fallback);
     return this.bounded(name, Number(value), bounds, "an integer", fallback);
   }
 
@@ -73,7 +74,8 @@ export class EnvReader {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     const parsed = Number(value);
-    if (!Number.isFinite(parsed)) return this.reject(name, `must be a number${describeBounds(bounds)} (got ${JSON.stringify(value)})`, fallback);
+    if (!Number.isFinite(parsed))
+      return this.reject(name, `must be a number${describeBounds(bounds)} (got ${JSON.stringify(value)})`, fallback);
     return this.bounded(name, parsed, bounds, "a number", fallback);
   }
 

@@ -100,7 +100,9 @@ export function createHttpApp(options: HttpAppOptions): http.Server {
           send({ status: error.status, body: error.body(), headers: error.headers });
           return;
         }
-        log("error", `${options.service}: ${method} ${url.pathname} failed`, { error: error instanceof Error ? error.stack ?? error.message : String(error) });
+        log("error", `${options.service}: ${method} ${url.pathname} failed`, {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
         send({ status: 500, body: { detail: "Internal Server Error" } });
       })
       .finally(() => {

@@ -59,7 +59,12 @@ export async function httpJson<T>(call: HttpCall): Promise<T> {
   try {
     return JSON.parse(answer.text) as T;
   } catch {
-    throw new UpstreamError(call.upstream, "http", `${call.upstream} answered ${answer.status} with a body that is not JSON: ${snippet(answer.text)}`, 502);
+    throw new UpstreamError(
+      call.upstream,
+      "http",
+      `${call.upstream} answered ${answer.status} with a body that is not JSON: ${snippet(answer.text)}`,
+      502,
+    );
   }
 }
 
@@ -69,9 +74,11 @@ export function errorText(body: string): string {
     const parsed = JSON.parse(body) as Record<string, unknown>;
     const error = parsed.error;
     if (typeof error === "string") return snippet(error);
-    if (error && typeof error === "object" && typeof (error as { message?: unknown }).message === "string") return snippet((error as { message: string }).message);
+    if (error && typeof error === "object" && typeof (error as { message?: unknown }).message === "string")
+      return snippet((error as { message: string }).message);
     const status = parsed.status;
-    if (status && typeof status === "object" && typeof (status as { error?: unknown }).error === "string") return snippet((status as { error: string }).error);
+    if (status && typeof status === "object" && typeof (status as { error?: unknown }).error === "string")
+      return snippet((status as { error: string }).error);
     if (typeof parsed.detail === "string") return snippet(parsed.detail);
   } catch {
     // not JSON: use the text
@@ -134,15 +141,23 @@ function once(call: HttpCall): Promise<HttpAnswer> {
       res.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_ANSWER_BYTES) {
-          const error = new UpstreamError(call.upstream, "network", `${call.upstream}: answer to ${where} exceeds ${MAX_ANSWER_BYTES} bytes`);
+          const error = new UpstreamError(
+            call.upstream,
+            "network",
+            `${call.upstream}: answer to ${where} exceeds ${MAX_ANSWER_BYTES} bytes`,
+          );
           finish(error);
           req.destroy(error);
           return;
         }
         chunks.push(chunk);
       });
-      res.on("end", () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", (error) => finish(new UpstreamError(call.upstream, "network", `${call.upstream}: ${where} broke off: ${error.message}`)));
+      res.on("end", () =>
+        finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+      );
+      res.on("error", (error) =>
+        finish(new UpstreamError(call.upstream, "network", `${call.upstream}: ${where} broke off: ${error.message}`)),
+      );
     });
 
     req.on("error", (error: NodeJS.ErrnoException) => {

@@ -16,7 +16,11 @@ export class HttpError extends Error {
   /** Extra top-level fields next to `detail` (e.g. a partial index report). */
   readonly extra: Record<string, unknown>;
 
-  constructor(status: number, detail: string | ValidationIssue[], options: { headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
+  constructor(
+    status: number,
+    detail: string | ValidationIssue[],
+    options: { headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+  ) {
     super(typeof detail === "string" ? detail : detail.map((d) => `${d.loc.join(".")}: ${d.msg}`).join("; "));
     this.name = "HttpError";
     this.status = status;

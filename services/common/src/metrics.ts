@@ -138,7 +138,11 @@ export interface HttpMetrics {
 
 export function httpMetrics(registry: Registry): HttpMetrics {
   return {
-    requests: registry.counter("http_requests_total", "HTTP requests answered, by route, method and status code.", ["handler", "method", "status"]),
+    requests: registry.counter("http_requests_total", "HTTP requests answered, by route, method and status code.", [
+      "handler",
+      "method",
+      "status",
+    ]),
     duration: registry.histogram(
       "http_request_duration_seconds",
       "Time from request arrival to the end of the answer, by route, method and status code.",

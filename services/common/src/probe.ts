@@ -27,7 +27,8 @@ export async function probe(url: string, options: { requireTrueField?: string; t
     } catch {
       return { healthy: false, reason: `GET ${url} answered 200 without a JSON body` };
     }
-    if (value !== true) return { healthy: false, reason: `GET ${url}: "${field}" is ${JSON.stringify(value)}, not true: ${text.slice(0, 500)}` };
+    if (value !== true)
+      return { healthy: false, reason: `GET ${url}: "${field}" is ${JSON.stringify(value)}, not true: ${text.slice(0, 500)}` };
   }
   return { healthy: true, reason: `GET ${url} answered 200` };
 }

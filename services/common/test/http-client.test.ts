@@ -40,7 +40,10 @@ async function failure(call: Promise<unknown>): Promise<UpstreamError> {
 
 describe("httpCall", () => {
   it("returns JSON answers and keeps non-2xx statuses for the caller", async () => {
-    expect(await httpJson({ upstream: "t", method: "POST", url: `${url}/x`, body: { a: 1 }, timeoutMs: 2000 })).toEqual({ ok: true, method: "POST" });
+    expect(await httpJson({ upstream: "t", method: "POST", url: `${url}/x`, body: { a: 1 }, timeoutMs: 2000 })).toEqual({
+      ok: true,
+      method: "POST",
+    });
     const answer = await httpCall({ upstream: "t", method: "GET", url: `${url}/error`, timeoutMs: 2000 });
     expect(answer.status).toBe(404);
     expect(errorText(answer.text)).toBe("Not found: Collection `x` doesn't exist!");
@@ -71,7 +74,9 @@ describe("httpCall", () => {
     const blackhole = await blackholePort();
     try {
       const started = performance.now();
-      const error = await failure(httpCall({ upstream: "t", method: "GET", url: `http://127.0.0.1:${blackhole.port}/`, timeoutMs: 10_000, connectTimeoutMs: 300 }));
+      const error = await failure(
+        httpCall({ upstream: "t", method: "GET", url: `http://127.0.0.1:${blackhole.port}/`, timeoutMs: 10_000, connectTimeoutMs: 300 }),
+      );
       expect(error.failure).toBe("connect");
       expect(error.message).toBe(`t: no connection to 127.0.0.1:${blackhole.port} within 300 ms`);
       expect(performance.now() - started).toBeGreaterThanOrEqual(295);

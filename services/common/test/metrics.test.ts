@@ -9,7 +9,9 @@ describe("Registry.render", () => {
     counter.inc({ kind: 'a"b\\c\nd' });
     counter.inc({ kind: "x" }, 2);
     counter.inc({ kind: "x" });
-    expect(registry.render()).toBe('# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total{kind="a\\"b\\\\c\\nd"} 1\njobs_total{kind="x"} 3\n');
+    expect(registry.render()).toBe(
+      '# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total{kind="a\\"b\\\\c\\nd"} 1\njobs_total{kind="x"} 3\n',
+    );
     expect(counter.get({ kind: "x" })).toBe(3);
   });
 

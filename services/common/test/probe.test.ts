@@ -29,7 +29,10 @@ describe("probe", () => {
   it("is healthy on 200, and with requireTrueField only when that field is true", async () => {
     expect((await probe(`${base}/ok`, { timeoutMs: 2000 })).healthy).toBe(true);
     expect((await probe(`${base}/ok`, { requireTrueField: "ok", timeoutMs: 2000 })).healthy).toBe(true);
-    expect(await probe(`${base}/not-ok`, { requireTrueField: "ok", timeoutMs: 2000 })).toEqual({ healthy: false, reason: expect.stringContaining('"ok" is false, not true') });
+    expect(await probe(`${base}/not-ok`, { requireTrueField: "ok", timeoutMs: 2000 })).toEqual({
+      healthy: false,
+      reason: expect.stringContaining('"ok" is false, not true'),
+    });
     expect((await probe(`${base}/text`, { requireTrueField: "ok", timeoutMs: 2000 })).healthy).toBe(false);
   });
 

@@ -34,16 +34,24 @@ describe("backoff", () => {
 describe("withRetries", () => {
   const transient = new Error("transient");
   const fatal = new Error("fatal");
-  const options = (waits: number[]) => ({ isRetryable: (e: unknown) => e === transient, sleep: async (ms: number) => void waits.push(ms), random: () => 0.5 });
+  const options = (waits: number[]) => ({
+    isRetryable: (e: unknown) => e === transient,
+    sleep: async (ms: number) => void waits.push(ms),
+    random: () => 0.5,
+  });
 
   it("retries retryable failures, sleeping between attempts, until one succeeds", async () => {
     const waits: number[] = [];
     let calls = 0;
-    const result = await withRetries(async (attempt) => {
-      calls++;
-      if (attempt < 3) throw transient;
-      return "ok";
-    }, policy, options(waits));
+    const result = await withRetries(
+      async (attempt) => {
+        calls++;
+        if (attempt < 3) throw transient;
+        return "ok";
+      },
+      policy,
+      options(waits),
+    );
     expect(result).toBe("ok");
     expect(calls).toBe(3);
     expect(waits).toEqual([3000, 5000]);
@@ -52,26 +60,44 @@ describe("withRetries", () => {
   it("stops after maxAttempts attempts in total and throws the last error", async () => {
     const waits: number[] = [];
     let calls = 0;
-    await expect(withRetries(async () => {
-      calls++;
-      throw transient;
-    }, { ...policy, maxAttempts: 3 }, options(waits))).rejects.toBe(transient);
+    await expect(
+      withRetries(
+        async () => {
+          calls++;
+          throw transient;
+        },
+        { ...policy, maxAttempts: 3 },
+        options(waits),
+      ),
+    ).rejects.toBe(transient);
     expect(calls).toBe(3);
     expect(waits).toHaveLength(2);
   });
 
   it("does not retry what isRetryable rejects, and maxAttempts 1 means no retry", async () => {
     let calls = 0;
-    await expect(withRetries(async () => {
-      calls++;
-      throw fatal;
-    }, policy, options([]))).rejects.toBe(fatal);
+    await expect(
+      withRetries(
+        async () => {
+          calls++;
+          throw fatal;
+        },
+        policy,
+        options([]),
+      ),
+    ).rejects.toBe(fatal);
     expect(calls).toBe(1);
     calls = 0;
-    await expect(withRetries(async () => {
-      calls++;
-      throw transient;
-    }, { ...policy, maxAttempts: 1 }, options([]))).rejects.toBe(transient);
+    await expect(
+      withRetries(
+        async () => {
+          calls++;
+          throw transient;
+        },
+        { ...policy, maxAttempts: 1 },
+        options([]),
+      ),
+    ).rejects.toBe(transient);
     expect(calls).toBe(1);
   });
 });

@@ -32,7 +32,8 @@ export function createEmbeddingService(config: EmbeddingConfig): EmbeddingServic
       {
         method: "POST",
         path: "/embed",
-        handler: (ctx) => upstreamAware(async () => ({ status: 200, body: await embedder.embed(parseEmbedBody(await ctx.json(), config.maxTexts)) })),
+        handler: (ctx) =>
+          upstreamAware(async () => ({ status: 200, body: await embedder.embed(parseEmbedBody(await ctx.json(), config.maxTexts)) })),
       },
       {
         method: "POST",

@@ -28,7 +28,8 @@ export function parseEmbedBody(body: unknown, maxTexts: number): string[] {
   const notText = texts.findIndex((t) => typeof t !== "string");
   if (notText >= 0) throw invalidField(["body", "texts", notText], "string_type", "Input should be a valid string");
   // The reference silently dropped texts past the limit, misaligning a caller's vectors with its texts.
-  if (texts.length > maxTexts) throw new HttpError(413, `at most ${maxTexts} texts per request (EMBEDDING_MAX_TEXTS), got ${texts.length}; split the request`);
+  if (texts.length > maxTexts)
+    throw new HttpError(413, `at most ${maxTexts} texts per request (EMBEDDING_MAX_TEXTS), got ${texts.length}; split the request`);
   return texts as string[];
 }
 
@@ -71,8 +72,10 @@ export class Embedder {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof UpstreamError) this.metrics.upstreamErrors.inc({ upstream: "llama-server", reason: isLoading(error) ? "loading" : error.reason });
-      if (isLoading(error)) throw new HttpError(503, `llama-server at ${this.config.llamaUrl} is still loading the model`, { headers: { "retry-after": "5" } });
+      if (error instanceof UpstreamError)
+        this.metrics.upstreamErrors.inc({ upstream: "llama-server", reason: isLoading(error) ? "loading" : error.reason });
+      if (isLoading(error))
+        throw new HttpError(503, `llama-server at ${this.config.llamaUrl} is still loading the model`, { headers: { "retry-after": "5" } });
       throw error;
     }
   }

@@ -15,7 +15,11 @@ export function embeddingMetrics(): EmbeddingMetrics {
     registry,
     http: httpMetrics(registry),
     texts: registry.counter("embedding_texts_total", "Texts embedded."),
-    truncated: registry.counter("embedding_truncated_texts_total", "Texts cut to fit, by limit (chars: EMBEDDING_MAX_CHARS, tokens: EMBEDDING_MAX_TOKENS).", ["by"]),
+    truncated: registry.counter(
+      "embedding_truncated_texts_total",
+      "Texts cut to fit, by limit (chars: EMBEDDING_MAX_CHARS, tokens: EMBEDDING_MAX_TOKENS).",
+      ["by"],
+    ),
     upstreamErrors: registry.counter(
       "embedding_upstream_errors_total",
       "llama-server calls that failed, by reason (connect, timeout, network, loading, http_4xx, http_5xx).",

@@ -23,7 +23,13 @@ export class LlamaClient {
 
   /** "ready" on 200, "loading" on 503; anything else (or no answer) throws. */
   async state(timeoutMs: number): Promise<LlamaState> {
-    const answer = await httpCall({ upstream: UPSTREAM, method: "GET", url: `${this.url}/health`, timeoutMs, connectTimeoutMs: Math.min(this.connectTimeoutMs, timeoutMs) });
+    const answer = await httpCall({
+      upstream: UPSTREAM,
+      method: "GET",
+      url: `${this.url}/health`,
+      timeoutMs,
+      connectTimeoutMs: Math.min(this.connectTimeoutMs, timeoutMs),
+    });
     if (answer.status === 200) return "ready";
     if (answer.status === 503) return "loading";
     throw new UpstreamError(UPSTREAM, "http", `llama-server /health answered ${answer.status}: ${errorText(answer.text)}`, answer.status);
@@ -35,16 +41,30 @@ export class LlamaClient {
    * which normalising again leaves unchanged.
    */
   async embed(texts: string[], timeoutMs = this.timeoutMs): Promise<number[][]> {
-    const body = await this.post<{ data?: { index?: number; embedding?: unknown }[] }>("/v1/embeddings", { input: texts, encoding_format: "float", embd_normalize: -1 }, timeoutMs);
+    const body = await this.post<{ data?: { index?: number; embedding?: unknown }[] }>(
+      "/v1/embeddings",
+      { input: texts, encoding_format: "float", embd_normalize: -1 },
+      timeoutMs,
+    );
     const data = body.data;
     if (!Array.isArray(data) || data.length !== texts.length) {
-      throw new UpstreamError(UPSTREAM, "http", `llama-server returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${texts.length} inputs`, 502);
+      throw new UpstreamError(
+        UPSTREAM,
+        "http",
+        `llama-server returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${texts.length} inputs`,
+        502,
+      );
     }
     const ordered = [...data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     return ordered.map((d) => {
       const vector = d.embedding;
       if (!Array.isArray(vector) || !vector.every((x) => typeof x === "number")) {
-        throw new UpstreamError(UPSTREAM, "http", "llama-server returned an embedding that is not a flat list of numbers (is it started with --pooling none?)", 502);
+        throw new UpstreamError(
+          UPSTREAM,
+          "http",
+          "llama-server returned an embedding that is not a flat list of numbers (is it started with --pooling none?)",
+          502,
+        );
       }
       return vector as number[];
     });
@@ -59,12 +79,20 @@ export class LlamaClient {
 
   async detokenize(tokens: number[]): Promise<string> {
     const body = await this.post<{ content?: unknown }>("/detokenize", { tokens });
-    if (typeof body.content !== "string") throw new UpstreamError(UPSTREAM, "http", "llama-server /detokenize answered without content", 502);
+    if (typeof body.content !== "string")
+      throw new UpstreamError(UPSTREAM, "http", "llama-server /detokenize answered without content", 502);
     return body.content;
   }
 
   private post<T>(path: string, body: unknown, timeoutMs = this.timeoutMs): Promise<T> {
-    return httpJson<T>({ upstream: UPSTREAM, method: "POST", url: `${this.url}${path}`, body, timeoutMs, connectTimeoutMs: this.connectTimeoutMs });
+    return httpJson<T>({
+      upstream: UPSTREAM,
+      method: "POST",
+      url: `${this.url}${path}`,
+      body,
+      timeoutMs,
+      connectTimeoutMs: this.connectTimeoutMs,
+    });
   }
 }
 

@@ -14,7 +14,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const running = await createEmbeddingService(config).listen();
-  log("info", `embedding: listening on ${config.host}:${running.port}`, { llamaServer: config.llamaUrl, model: config.model, normalize: config.normalize });
+  log("info", `embedding: listening on ${config.host}:${running.port}`, {
+    llamaServer: config.llamaUrl,
+    model: config.model,
+    normalize: config.normalize,
+  });
   stopOnSignals("embedding", running.close);
 }
 

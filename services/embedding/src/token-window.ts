@@ -16,7 +16,11 @@ export interface FitResult {
 /** Simultaneous /tokenize calls while fitting one request. */
 const PARALLEL = 8;
 
-export async function fitTokenWindow(texts: string[], maxTokens: number, llama: Pick<LlamaClient, "tokenize" | "detokenize">): Promise<FitResult> {
+export async function fitTokenWindow(
+  texts: string[],
+  maxTokens: number,
+  llama: Pick<LlamaClient, "tokenize" | "detokenize">,
+): Promise<FitResult> {
   const out = texts.slice();
   const long = texts.map((t, i) => [t, i] as const).filter(([t]) => t.length > maxTokens);
   let truncated = 0;

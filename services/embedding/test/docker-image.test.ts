@@ -42,10 +42,26 @@ describe("the embedding image", () => {
 
   it("is unhealthy while llama-server is loading the model, healthy once it is loaded, unhealthy when llama-server dies", async () => {
     await dockerOk([
-      "run", "-d", "--name", NAME, "--network", "host",
-      "-e", `EMBEDDING_PORT=${port}`, "-e", "EMBEDDING_HOST=127.0.0.1",
-      "-e", `EMBEDDING_LLAMA_URL=${llama.url}`,
-      "--health-interval", "1s", "--health-timeout", "5s", "--health-retries", "2", "--health-start-period", "1s",
+      "run",
+      "-d",
+      "--name",
+      NAME,
+      "--network",
+      "host",
+      "-e",
+      `EMBEDDING_PORT=${port}`,
+      "-e",
+      "EMBEDDING_HOST=127.0.0.1",
+      "-e",
+      `EMBEDDING_LLAMA_URL=${llama.url}`,
+      "--health-interval",
+      "1s",
+      "--health-timeout",
+      "5s",
+      "--health-retries",
+      "2",
+      "--health-start-period",
+      "1s",
       image,
     ]);
     const loading = await waitForHealth(NAME, "unhealthy", 60_000);

@@ -16,11 +16,17 @@ let service: RunningServer;
 
 async function start(env: Record<string, string> = {}): Promise<void> {
   await service?.close();
-  service = await createEmbeddingService(loadEmbeddingConfig({ EMBEDDING_LLAMA_URL: llama.url, EMBEDDING_TIMEOUT: "3", EMBEDDING_BATCH_SIZE: "4", ...env })).listen(0, "127.0.0.1");
+  service = await createEmbeddingService(
+    loadEmbeddingConfig({ EMBEDDING_LLAMA_URL: llama.url, EMBEDDING_TIMEOUT: "3", EMBEDDING_BATCH_SIZE: "4", ...env }),
+  ).listen(0, "127.0.0.1");
 }
 
 async function embed(body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${service.url}/embed`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const res = await fetch(`${service.url}/embed`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
@@ -111,10 +117,16 @@ describe("POST /embed", () => {
   });
 
   it("answers an empty list with no embeddings (reference) and refuses more than EMBEDDING_MAX_TEXTS texts", async () => {
-    expect(await embed({ texts: [] })).toMatchObject({ status: 200, body: { embeddings: [], model: "BAAI/bge-small-en-v1.5", normalize: true } });
+    expect(await embed({ texts: [] })).toMatchObject({
+      status: 200,
+      body: { embeddings: [], model: "BAAI/bge-small-en-v1.5", normalize: true },
+    });
     await start({ EMBEDDING_MAX_TEXTS: "3" });
     try {
-      expect(await embed({ texts: ["a", "b", "c", "d"] })).toMatchObject({ status: 413, body: { detail: "at most 3 texts per request (EMBEDDING_MAX_TEXTS), got 4; split the request" } });
+      expect(await embed({ texts: ["a", "b", "c", "d"] })).toMatchObject({
+        status: 413,
+        body: { detail: "at most 3 texts per request (EMBEDDING_MAX_TEXTS), got 4; split the request" },
+      });
     } finally {
       await start();
     }
@@ -122,9 +134,15 @@ describe("POST /embed", () => {
 
   it("answers 422 in FastAPI's shape for bad JSON, a missing or non-list `texts`, and non-string items", async () => {
     expect(await embed("{nope")).toMatchObject({ status: 422, body: { detail: [{ type: "json_invalid", loc: ["body"] }] } });
-    expect(await embed({})).toMatchObject({ status: 422, body: { detail: [{ type: "missing", loc: ["body", "texts"], msg: "Field required" }] } });
+    expect(await embed({})).toMatchObject({
+      status: 422,
+      body: { detail: [{ type: "missing", loc: ["body", "texts"], msg: "Field required" }] },
+    });
     expect(await embed({ texts: "one" })).toMatchObject({ status: 422, body: { detail: [{ type: "list_type", loc: ["body", "texts"] }] } });
-    expect(await embed({ texts: ["ok", 3] })).toMatchObject({ status: 422, body: { detail: [{ type: "string_type", loc: ["body", "texts", 1] }] } });
+    expect(await embed({ texts: ["ok", 3] })).toMatchObject({
+      status: 422,
+      body: { detail: [{ type: "string_type", loc: ["body", "texts", 1] }] },
+    });
     expect(llama.embeddingCalls()).toHaveLength(0);
   });
 
@@ -151,7 +169,16 @@ describe("GET /health", () => {
     const res = await health();
     expect(res).toEqual({
       status: 200,
-      body: { ok: true, model: "BAAI/bge-small-en-v1.5", dim: 384, batch_size: 4, normalize: true, threads: 0, loading: false, error: null },
+      body: {
+        ok: true,
+        model: "BAAI/bge-small-en-v1.5",
+        dim: 384,
+        batch_size: 4,
+        normalize: true,
+        threads: 0,
+        loading: false,
+        error: null,
+      },
     });
     expect(llama.requests.map((r) => r.path)).toEqual(["/health", "/v1/embeddings"]);
   });
@@ -166,7 +193,11 @@ describe("GET /health", () => {
   it("is ok=false with the error when llama-server is down or hangs", async () => {
     await llama.kill();
     try {
-      expect((await health()).body).toMatchObject({ ok: false, loading: false, error: expect.stringContaining("llama-server unreachable for GET") });
+      expect((await health()).body).toMatchObject({
+        ok: false,
+        loading: false,
+        error: expect.stringContaining("llama-server unreachable for GET"),
+      });
     } finally {
       await llama.start();
     }
@@ -179,9 +210,16 @@ describe("GET /health", () => {
 
 describe("other routes", () => {
   it("/prewarm embeds a probe; /reload keeps the model llama-server serves and refuses another", async () => {
-    const post = (path: string, body?: unknown) => fetch(`${service.url}${path}`, { method: "POST", body: body === undefined ? "{}" : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    const post = (path: string, body?: unknown) =>
+      fetch(`${service.url}${path}`, { method: "POST", body: body === undefined ? "{}" : JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as any,
+      }));
     expect(await post("/prewarm")).toEqual({ status: 200, body: { ok: true, model: "BAAI/bge-small-en-v1.5", dim: 384 } });
-    expect(await post("/reload", { model: "BAAI/bge-small-en-v1.5" })).toEqual({ status: 200, body: { reloaded: false, model: "BAAI/bge-small-en-v1.5", dim: 384 } });
+    expect(await post("/reload", { model: "BAAI/bge-small-en-v1.5" })).toEqual({
+      status: 200,
+      body: { reloaded: false, model: "BAAI/bge-small-en-v1.5", dim: 384 },
+    });
     const other = await post("/reload", { model: "intfloat/e5-small" });
     expect(other.status).toBe(409);
     expect(other.body.detail).toContain("start the embedding server with that GGUF");

@@ -15,7 +15,11 @@ export async function startHealer(config: HealerConfig): Promise<RunningHealer> 
     new DockerApi(config.dockerSocket, config.stack, config.optInLabel),
     {
       restarts: registry.counter("healer_restarts_total", "Unhealthy containers the healer restarted, by service.", ["service"]),
-      skipped: registry.counter("healer_restarts_skipped_total", "Restarts left out because the container's restart budget was spent, by service.", ["service"]),
+      skipped: registry.counter(
+        "healer_restarts_skipped_total",
+        "Restarts left out because the container's restart budget was spent, by service.",
+        ["service"],
+      ),
       errors: registry.counter("healer_docker_errors_total", "Docker API calls that failed, by operation.", ["operation"]),
     },
     config,
@@ -30,10 +34,21 @@ export async function startHealer(config: HealerConfig): Promise<RunningHealer> 
         path: "/health",
         handler: () => {
           const fresh = Date.now() - healer.lastContact < 2.5 * config.resyncSec * 1000;
-          return { status: fresh ? 200 : 503, body: { ok: fresh, stack: config.stack, lastDockerContact: healer.lastContact ? new Date(healer.lastContact).toISOString() : null } };
+          return {
+            status: fresh ? 200 : 503,
+            body: {
+              ok: fresh,
+              stack: config.stack,
+              lastDockerContact: healer.lastContact ? new Date(healer.lastContact).toISOString() : null,
+            },
+          };
         },
       },
-      { method: "GET", path: "/metrics", handler: () => ({ status: 200, text: registry.render(), contentType: "text/plain; version=0.0.4" }) },
+      {
+        method: "GET",
+        path: "/metrics",
+        handler: () => ({ status: 200, text: registry.render(), contentType: "text/plain; version=0.0.4" }),
+      },
     ],
   });
   const running = await listen(server, config.port, config.host);

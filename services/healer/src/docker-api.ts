@@ -78,7 +78,12 @@ export class DockerApi {
         buffer = lines.pop() ?? "";
         for (const line of lines) {
           if (!line.trim()) continue;
-          const event = JSON.parse(line) as { status?: string; Action?: string; id: string; Actor?: { Attributes?: Record<string, string> } };
+          const event = JSON.parse(line) as {
+            status?: string;
+            Action?: string;
+            id: string;
+            Actor?: { Attributes?: Record<string, string> };
+          };
           const action = event.Action ?? event.status ?? "";
           if (!action.startsWith("health_status: unhealthy")) continue;
           const attrs = event.Actor?.Attributes ?? {};

@@ -28,7 +28,12 @@ export class Healer {
   private readonly now: () => number;
   private readonly resyncMs: number;
 
-  constructor(docker: DockerApi, metrics: HealerMetrics, options: { maxRestarts: number; windowSec: number; resyncSec: number }, now: () => number = Date.now) {
+  constructor(
+    docker: DockerApi,
+    metrics: HealerMetrics,
+    options: { maxRestarts: number; windowSec: number; resyncSec: number },
+    now: () => number = Date.now,
+  ) {
     this.docker = docker;
     this.metrics = metrics;
     this.now = now;
@@ -64,12 +69,20 @@ export class Healer {
     if (this.inFlight.has(c.id)) return;
     if (!this.budget.take(c.id, this.now())) {
       this.metrics.skipped.inc({ service: c.service });
-      log("warn", "healer: restart budget spent, leaving the container unhealthy for a person to look at", { container: c.name, service: c.service });
+      log("warn", "healer: restart budget spent, leaving the container unhealthy for a person to look at", {
+        container: c.name,
+        service: c.service,
+      });
       return;
     }
     this.inFlight.add(c.id);
     try {
-      log("warn", "healer: restarting an unhealthy container", { container: c.name, service: c.service, seenBy, stopGraceSec: c.stopGraceSec });
+      log("warn", "healer: restarting an unhealthy container", {
+        container: c.name,
+        service: c.service,
+        seenBy,
+        stopGraceSec: c.stopGraceSec,
+      });
       await this.docker.restart(c);
       this.lastContact = this.now();
       this.metrics.restarts.inc({ service: c.service });

@@ -14,7 +14,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const running = await startHealer(config);
-  log("info", `healer: watching stack ${config.stack}, metrics on ${config.host}:${running.port}`, { maxRestarts: config.maxRestarts, windowSec: config.windowSec });
+  log("info", `healer: watching stack ${config.stack}, metrics on ${config.host}:${running.port}`, {
+    maxRestarts: config.maxRestarts,
+    windowSec: config.windowSec,
+  });
   stopOnSignals("healer", running.close);
 }
 

@@ -39,7 +39,13 @@ async function fakeDocker() {
   const socket = path.join(dir, "docker.sock");
   const calls: string[] = [];
   let events: http.ServerResponse | undefined;
-  let unhealthy = [{ Id: "c1", Names: ["/p2-inference-chat"], Labels: { "local-ai-suite.service": "inference-chat", "local-ai-suite.stop-grace-sec": "15" } }];
+  let unhealthy = [
+    {
+      Id: "c1",
+      Names: ["/p2-inference-chat"],
+      Labels: { "local-ai-suite.service": "inference-chat", "local-ai-suite.stop-grace-sec": "15" },
+    },
+  ];
   const server = http.createServer((req, res) => {
     calls.push(`${req.method} ${decodeURIComponent(req.url ?? "")}`);
     if (req.url?.startsWith("/events")) {
@@ -75,15 +81,35 @@ const until = async (check: () => boolean, ms = 5000) => {
 describe("the healer against a stand-in Docker API", () => {
   it("restarts what is unhealthy at start and what turns unhealthy later, with each container's stop grace, and counts it", async () => {
     const fake = await fakeDocker();
-    const healer = await startHealer(loadHealerConfig({ HEALER_STACK: "p2", DOCKER_SOCKET: fake.socket, HEALER_PORT: "0", HEALER_HOST: "127.0.0.1", HEALER_RESYNC_SEC: "60" }));
+    const healer = await startHealer(
+      loadHealerConfig({
+        HEALER_STACK: "p2",
+        DOCKER_SOCKET: fake.socket,
+        HEALER_PORT: "0",
+        HEALER_HOST: "127.0.0.1",
+        HEALER_RESYNC_SEC: "60",
+      }),
+    );
     try {
       await until(() => fake.calls.some((c) => c.startsWith("POST /containers/c1/restart")));
-      fake.emit({ Type: "container", Action: "health_status: unhealthy", id: "c2", Actor: { Attributes: { name: "p2-qdrant", "local-ai-suite.service": "qdrant", "local-ai-suite.stop-grace-sec": "30" } } });
+      fake.emit({
+        Type: "container",
+        Action: "health_status: unhealthy",
+        id: "c2",
+        Actor: { Attributes: { name: "p2-qdrant", "local-ai-suite.service": "qdrant", "local-ai-suite.stop-grace-sec": "30" } },
+      });
       await until(() => fake.calls.some((c) => c.startsWith("POST /containers/c2/restart")));
-      expect(fake.calls.filter((c) => c.startsWith("POST"))).toEqual(["POST /containers/c1/restart?t=15", "POST /containers/c2/restart?t=30"]);
+      expect(fake.calls.filter((c) => c.startsWith("POST"))).toEqual([
+        "POST /containers/c1/restart?t=15",
+        "POST /containers/c2/restart?t=30",
+      ]);
       // Only this stack's opted-in containers, and only health events.
-      expect(fake.calls.find((c) => c.startsWith("GET /events"))).toContain('"label":["local-ai-suite.stack=p2","local-ai-suite.autoheal=true"],"type":["container"],"event":["health_status"]');
-      expect(new Set(fake.calls.map((c) => c.split("?")[0]!.replace(/c\d/, "<id>")))).toEqual(new Set(["GET /events", "GET /containers/json", "POST /containers/<id>/restart"]));
+      expect(fake.calls.find((c) => c.startsWith("GET /events"))).toContain(
+        '"label":["local-ai-suite.stack=p2","local-ai-suite.autoheal=true"],"type":["container"],"event":["health_status"]',
+      );
+      expect(new Set(fake.calls.map((c) => c.split("?")[0]!.replace(/c\d/, "<id>")))).toEqual(
+        new Set(["GET /events", "GET /containers/json", "POST /containers/<id>/restart"]),
+      );
       const metrics = await fetch(`${healer.url}/metrics`).then((r) => r.text());
       expect(metrics).toContain('healer_restarts_total{service="inference-chat"} 1');
       expect(metrics).toContain('healer_restarts_total{service="qdrant"} 1');
@@ -106,15 +132,50 @@ describe("the healer image against the real Docker Engine", () => {
     const image = await buildServiceImage("healer", `local-ai-suite-test/healer:test-${process.pid}`);
     // Unhealthy within seconds, and again after each restart.
     await dockerOk([
-      "run", "-d", "--name", names.target,
-      "--label", `local-ai-suite.stack=${stack}`, "--label", "local-ai-suite.autoheal=true", "--label", "local-ai-suite.service=target", "--label", "local-ai-suite.stop-grace-sec=1",
-      "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1", "--health-timeout", "1s",
-      image, "sleep", "600",
+      "run",
+      "-d",
+      "--name",
+      names.target,
+      "--label",
+      `local-ai-suite.stack=${stack}`,
+      "--label",
+      "local-ai-suite.autoheal=true",
+      "--label",
+      "local-ai-suite.service=target",
+      "--label",
+      "local-ai-suite.stop-grace-sec=1",
+      "--health-cmd",
+      "false",
+      "--health-interval",
+      "1s",
+      "--health-retries",
+      "1",
+      "--health-timeout",
+      "1s",
+      image,
+      "sleep",
+      "600",
     ]);
     const startedBefore = (await dockerOk(["inspect", "--format", "{{.State.StartedAt}}", names.target])).trim();
     await dockerOk([
-      "run", "-d", "--name", names.healer, "--network", "none", "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true",
-      "-v", "/var/run/docker.sock:/var/run/docker.sock:ro", "-e", `HEALER_STACK=${stack}`, "-e", "HEALER_MAX_RESTARTS=2", image,
+      "run",
+      "-d",
+      "--name",
+      names.healer,
+      "--network",
+      "none",
+      "--read-only",
+      "--cap-drop",
+      "ALL",
+      "--security-opt",
+      "no-new-privileges:true",
+      "-v",
+      "/var/run/docker.sock:/var/run/docker.sock:ro",
+      "-e",
+      `HEALER_STACK=${stack}`,
+      "-e",
+      "HEALER_MAX_RESTARTS=2",
+      image,
     ]);
     const deadline = Date.now() + 60_000;
     let startedAfter = startedBefore;
@@ -124,6 +185,8 @@ describe("the healer image against the real Docker Engine", () => {
     }
     const logs = await docker(["logs", names.healer]);
     expect(startedAfter, `healer log:\n${logs.stdout}${logs.stderr}`).not.toBe(startedBefore);
-    expect(`${logs.stdout}${logs.stderr}`).toMatch(/"msg":"healer: restarting an unhealthy container".*"container":"healer-test-\d+-target"/);
+    expect(`${logs.stdout}${logs.stderr}`).toMatch(
+      /"msg":"healer: restarting an unhealthy container".*"container":"healer-test-\d+-target"/,
+    );
   }, 600_000);
 });

@@ -101,7 +101,8 @@ async function withTimings(work: (timings: Timings) => Promise<Reply>): Promise<
     const reply = await work(timings);
     return { ...reply, headers: { ...reply.headers, "server-timing": timings.header() } };
   } catch (error) {
-    if (error instanceof UpstreamError) throw new HttpError(statusForUpstreamFailure(error), error.message, { headers: { "server-timing": timings.header() } });
+    if (error instanceof UpstreamError)
+      throw new HttpError(statusForUpstreamFailure(error), error.message, { headers: { "server-timing": timings.header() } });
     throw error;
   }
 }
@@ -117,8 +118,10 @@ async function indexParams(ctx: RequestContext, config: RagConfig): Promise<{ co
     const body = await ctx.json();
     if (body !== null && typeof body === "object" && !Array.isArray(body)) bodyCollection = (body as Record<string, unknown>).collection;
   }
-  const collection = ctx.url.searchParams.get("collection") || (typeof bodyCollection === "string" && bodyCollection) || config.defaultCollection;
-  if (!isCollectionName(collection)) throw new HttpError(400, `collection must be 1-255 letters, digits, "_", "-" or "." (got ${JSON.stringify(collection)})`);
+  const collection =
+    ctx.url.searchParams.get("collection") || (typeof bodyCollection === "string" && bodyCollection) || config.defaultCollection;
+  if (!isCollectionName(collection))
+    throw new HttpError(400, `collection must be 1-255 letters, digits, "_", "-" or "." (got ${JSON.stringify(collection)})`);
   return { collection, path: ctx.url.searchParams.get("path") ?? undefined };
 }
 
@@ -140,9 +143,11 @@ class KeyedQueue {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(job);
     this.tails.set(key, next);
-    void next.catch(() => undefined).finally(() => {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    });
+    void next
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.tails.get(key) === next) this.tails.delete(key);
+      });
     return next;
   }
 }

@@ -6,7 +6,8 @@
 
 export function chunkWords(text: string, size: number, overlap: number): string[] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
-  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= size) throw new RangeError(`chunk overlap must be from 0 to ${size - 1}, got ${overlap}`);
+  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= size)
+    throw new RangeError(`chunk overlap must be from 0 to ${size - 1}, got ${overlap}`);
   const words = text.split(/\s+/).filter(Boolean);
   const step = size - overlap;
   const chunks: string[] = [];

@@ -40,7 +40,11 @@ export function identityConflict(info: CollectionInfo, current: EmbeddingIdentit
       `so its ${size} vectors cannot be trusted to match ${current.model} (${current.dim} dims); vectors of different embedding servers differ even for the same model name. ${reindex}`
     );
   }
-  if (recorded.model !== current.model || recorded.dim !== current.dim || (info.vectorSize !== undefined && info.vectorSize !== current.dim)) {
+  if (
+    recorded.model !== current.model ||
+    recorded.dim !== current.dim ||
+    (info.vectorSize !== undefined && info.vectorSize !== current.dim)
+  ) {
     return (
       `collection "${info.name}" was indexed with embedding model ${recorded.model} (${recorded.dim} dims), ` +
       `but the embedding service now serves ${current.model} (${current.dim} dims); their vectors cannot be mixed. ${reindex}`

@@ -57,14 +57,16 @@ export function loadRagConfig(env: Env): RagConfig {
   const r = new EnvReader(env);
   const minWaitMs = r.seconds("QDRANT_RETRY_MIN_WAIT", 2);
   const maxWaitMs = r.seconds("QDRANT_RETRY_MAX_WAIT", 10);
-  if (minWaitMs > maxWaitMs) r.problem(`QDRANT_RETRY_MIN_WAIT (${minWaitMs / 1000} s) must not exceed QDRANT_RETRY_MAX_WAIT (${maxWaitMs / 1000} s)`);
+  if (minWaitMs > maxWaitMs)
+    r.problem(`QDRANT_RETRY_MIN_WAIT (${minWaitMs / 1000} s) must not exceed QDRANT_RETRY_MAX_WAIT (${maxWaitMs / 1000} s)`);
   const chunkSize = r.int("RAG_CHUNK_SIZE", 512, { min: 8, max: 100_000 });
   const chunkOverlap = r.int("RAG_CHUNK_OVERLAP", 100, { min: 0 });
   if (chunkOverlap >= chunkSize) r.problem(`RAG_CHUNK_OVERLAP (${chunkOverlap}) must be smaller than RAG_CHUNK_SIZE (${chunkSize})`);
   const connectTimeoutMs = r.seconds("LLM_CONNECT_TIMEOUT", 10);
   const requestTimeoutMs = r.seconds("LLM_REQUEST_TIMEOUT", 60);
   const defaultCollection = r.string("RAG_DEFAULT_COLLECTION", "myproj");
-  if (!isCollectionName(defaultCollection)) r.problem(`RAG_DEFAULT_COLLECTION must be 1-255 letters, digits, "_", "-" or "." (got ${JSON.stringify(defaultCollection)})`);
+  if (!isCollectionName(defaultCollection))
+    r.problem(`RAG_DEFAULT_COLLECTION must be 1-255 letters, digits, "_", "-" or "." (got ${JSON.stringify(defaultCollection)})`);
 
   const config: RagConfig = {
     host: r.string("RAG_HOST", "0.0.0.0"),

@@ -91,7 +91,8 @@ export async function readDocument(doc: DocumentRef, maxBytes: number): Promise<
   }
   try {
     const { size } = await handle.stat();
-    if (size > maxBytes) throw new DocumentProblem(413, `${doc.id} is ${size} bytes, over the ${maxBytes}-byte limit (RAG_MAX_DOCUMENT_BYTES)`);
+    if (size > maxBytes)
+      throw new DocumentProblem(413, `${doc.id} is ${size} bytes, over the ${maxBytes}-byte limit (RAG_MAX_DOCUMENT_BYTES)`);
     const verdict = decodeText(await handle.readFile());
     if (!verdict.ok) throw new DocumentProblem(415, `${doc.id}: ${verdict.reason}`);
     return verdict.text;

@@ -42,7 +42,12 @@ export class EmbeddingClient {
     for (let i = 0; i < texts.length; i += EMBED_BATCH) {
       const answer = await this.call(texts.slice(i, i + EMBED_BATCH));
       if (identity && (identity.model !== answer.model || identity.dim !== answer.dim)) {
-        throw new UpstreamError(UPSTREAM, "http", `embedding service changed model mid-request (${identity.model}/${identity.dim} -> ${answer.model}/${answer.dim})`, 502);
+        throw new UpstreamError(
+          UPSTREAM,
+          "http",
+          `embedding service changed model mid-request (${identity.model}/${identity.dim} -> ${answer.model}/${answer.dim})`,
+          502,
+        );
       }
       identity = { model: answer.model, dim: answer.dim };
       vectors.push(...answer.vectors);
@@ -56,15 +61,27 @@ export class EmbeddingClient {
 
   private async call(texts: string[]): Promise<Embedded> {
     const body = await this.counted(
-      httpJson<{ embeddings?: unknown; model?: unknown; dim?: unknown }>({ upstream: UPSTREAM, method: "POST", url: `${this.url}/embed`, body: { texts }, timeoutMs: this.timeoutMs }),
+      httpJson<{ embeddings?: unknown; model?: unknown; dim?: unknown }>({
+        upstream: UPSTREAM,
+        method: "POST",
+        url: `${this.url}/embed`,
+        body: { texts },
+        timeoutMs: this.timeoutMs,
+      }),
     );
     const embeddings = body.embeddings;
     if (!Array.isArray(embeddings) || embeddings.length !== texts.length || !embeddings.every((v) => Array.isArray(v))) {
-      throw new UpstreamError(UPSTREAM, "http", `embedding service returned ${Array.isArray(embeddings) ? embeddings.length : "no"} embeddings for ${texts.length} texts`, 502);
+      throw new UpstreamError(
+        UPSTREAM,
+        "http",
+        `embedding service returned ${Array.isArray(embeddings) ? embeddings.length : "no"} embeddings for ${texts.length} texts`,
+        502,
+      );
     }
     const vectors = embeddings as number[][];
-    const dim = typeof body.dim === "number" && body.dim > 0 ? body.dim : vectors[0]?.length ?? 0;
-    if (vectors.some((v) => v.length !== dim)) throw new UpstreamError(UPSTREAM, "http", `embedding service returned vectors whose length is not its dim ${dim}`, 502);
+    const dim = typeof body.dim === "number" && body.dim > 0 ? body.dim : (vectors[0]?.length ?? 0);
+    if (vectors.some((v) => v.length !== dim))
+      throw new UpstreamError(UPSTREAM, "http", `embedding service returned vectors whose length is not its dim ${dim}`, 502);
     return { vectors, model: typeof body.model === "string" ? body.model : "unknown", dim };
   }
 

@@ -54,7 +54,14 @@ export class GatewayClient {
   /** GET {apiBase}/models with the key: 200 means the gateway is up and accepts the key. */
   async checkKey(timeoutMs: number): Promise<void> {
     const answer = await this.counted(
-      httpCall({ upstream: UPSTREAM, method: "GET", url: `${this.options.apiBase}/models`, headers: this.authHeaders(), timeoutMs, connectTimeoutMs: this.options.connectTimeoutMs }),
+      httpCall({
+        upstream: UPSTREAM,
+        method: "GET",
+        url: `${this.options.apiBase}/models`,
+        headers: this.authHeaders(),
+        timeoutMs,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+      }),
     );
     if (answer.status === 200) return;
     const error = explainGatewayRefusal(
@@ -88,8 +95,12 @@ export function explainGatewayRefusal(error: unknown, keySet: boolean): unknown 
   const noDatabase = error.status === 400 && /no connected db/i.test(error.message);
   if (error.status === 401 || error.status === 403 || noDatabase) {
     const how = noDatabase ? "400 No connected db.: it is not the master key" : String(error.status);
-    const what = keySet ? "the gateway refused RAG_LLM_API_KEY" : "the gateway refused a request without a key (RAG_LLM_API_KEY is not set)";
-    return new UpstreamError(UPSTREAM, "http", `${what} (${how}); set it to the gateway's master key. ${error.message}`, error.status, { authRefused: true });
+    const what = keySet
+      ? "the gateway refused RAG_LLM_API_KEY"
+      : "the gateway refused a request without a key (RAG_LLM_API_KEY is not set)";
+    return new UpstreamError(UPSTREAM, "http", `${what} (${how}); set it to the gateway's master key. ${error.message}`, error.status, {
+      authRefused: true,
+    });
   }
   if (!keySet) return new UpstreamError(UPSTREAM, "http", `RAG_LLM_API_KEY is not set, and ${error.message}`, error.status);
   return error;

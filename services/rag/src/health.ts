@@ -29,7 +29,10 @@ interface Dependency {
 export const HEALTH_CHECK_TIMEOUT_MS = 4000;
 const LLM_CHECK_TIMEOUT_MS = 30_000;
 
-export async function checkHealth(deps: HealthDeps, withLlm: boolean): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }> {
+export async function checkHealth(
+  deps: HealthDeps,
+  withLlm: boolean,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }> {
   const { config } = deps;
   const cap = (ms: number) => Math.min(ms, HEALTH_CHECK_TIMEOUT_MS);
 
@@ -38,14 +41,19 @@ export async function checkHealth(deps: HealthDeps, withLlm: boolean): Promise<{
       await deps.qdrant.listCollections(cap(config.qdrant.timeoutMs));
       return {};
     }),
-    check(async () => {
-      const health = await deps.embedding.health(cap(config.embedding.timeoutMs));
-      if (health.ok !== true) {
-        const model = health.model ? ` ${health.model}` : "";
-        throw new Error(health.loading ? `embedding model${model} is still loading` : `embedding service not ready: ${health.error ?? "ok is false"}`);
-      }
-      return { dim: health.dim ?? null, model: health.model ?? null };
-    }, { dim: null }),
+    check(
+      async () => {
+        const health = await deps.embedding.health(cap(config.embedding.timeoutMs));
+        if (health.ok !== true) {
+          const model = health.model ? ` ${health.model}` : "";
+          throw new Error(
+            health.loading ? `embedding model${model} is still loading` : `embedding service not ready: ${health.error ?? "ok is false"}`,
+          );
+        }
+        return { dim: health.dim ?? null, model: health.model ?? null };
+      },
+      { dim: null },
+    ),
     check(async () => {
       await deps.gateway.checkKey(cap(config.gateway.requestTimeoutMs));
       return {};
@@ -60,13 +68,15 @@ export async function checkHealth(deps: HealthDeps, withLlm: boolean): Promise<{
             Math.min(config.gateway.answerTimeoutMs, LLM_CHECK_TIMEOUT_MS),
             8,
           );
-          if (!answer.content.trim().toLowerCase().startsWith("ok")) throw new Error(`the chat model answered ${JSON.stringify(answer.content.slice(0, 80))} instead of "ok"`);
+          if (!answer.content.trim().toLowerCase().startsWith("ok"))
+            throw new Error(`the chat model answered ${JSON.stringify(answer.content.slice(0, 80))} instead of "ok"`);
           return {};
         })
       : Promise.resolve<Dependency>({ status: "not_checked", error: null }),
   ]);
 
-  const healthy = qdrant.status === "healthy" && embedding.status === "healthy" && gateway.status === "healthy" && llm.status !== "unhealthy";
+  const healthy =
+    qdrant.status === "healthy" && embedding.status === "healthy" && gateway.status === "healthy" && llm.status !== "unhealthy";
   const body = {
     status: healthy ? "healthy" : "degraded",
     service: "rag",

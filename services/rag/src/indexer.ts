@@ -44,7 +44,12 @@ export interface IndexReport {
 /** Text embedded once per run to learn the embedding model and dimension before anything is written. */
 const IDENTITY_PROBE = "dimension probe";
 
-export async function indexDocuments(deps: IndexDeps, collection: string, relPath: string | undefined, timings: Timings): Promise<IndexReport> {
+export async function indexDocuments(
+  deps: IndexDeps,
+  collection: string,
+  relPath: string | undefined,
+  timings: Timings,
+): Promise<IndexReport> {
   const target = await resolveTarget(deps.config.documentsDir, relPath);
   const report: IndexReport = {
     collection,
@@ -96,14 +101,23 @@ export async function indexDocuments(deps: IndexDeps, collection: string, relPat
   return report;
 }
 
-async function indexOne(deps: IndexDeps, collection: string, doc: DocumentRef, identity: EmbeddingIdentity, timings: Timings): Promise<number> {
+async function indexOne(
+  deps: IndexDeps,
+  collection: string,
+  doc: DocumentRef,
+  identity: EmbeddingIdentity,
+  timings: Timings,
+): Promise<number> {
   const { retrieval, maxDocumentBytes } = deps.config;
   const text = await readDocument(doc, maxDocumentBytes);
   const chunks = chunkWords(text, retrieval.chunkSize, retrieval.chunkOverlap);
   if (chunks.length) {
     const embedded = await timings.measure("embed", () => deps.embedding.embed(chunks));
     if (embedded.model !== identity.model || embedded.dim !== identity.dim) {
-      throw new HttpError(409, `the embedding service switched from ${identity.model} (${identity.dim} dims) to ${embedded.model} (${embedded.dim} dims) during indexing; run /index again`);
+      throw new HttpError(
+        409,
+        `the embedding service switched from ${identity.model} (${identity.dim} dims) to ${embedded.model} (${embedded.dim} dims) during indexing; run /index again`,
+      );
     }
     const points = chunks.map((chunk, i) => ({
       id: pointId(collection, doc.id, i),
@@ -121,7 +135,9 @@ async function indexOne(deps: IndexDeps, collection: string, doc: DocumentRef, i
 async function ensureCollection(deps: IndexDeps, collection: string, identity: EmbeddingIdentity, timings: Timings): Promise<void> {
   let info = await timings.measure("qdrant", () => deps.qdrant.getCollection(collection));
   if (!info) {
-    const created = await timings.measure("qdrant", () => deps.qdrant.createCollection(collection, identity.dim, identityMetadata(identity)));
+    const created = await timings.measure("qdrant", () =>
+      deps.qdrant.createCollection(collection, identity.dim, identityMetadata(identity)),
+    );
     if (created === "created") return;
     info = await timings.measure("qdrant", () => deps.qdrant.getCollection(collection));
     if (!info) throw new HttpError(503, `collection ${collection} was reported as existing but cannot be read`);
@@ -132,7 +148,13 @@ async function ensureCollection(deps: IndexDeps, collection: string, identity: E
 
 /** A 4xx that says this document's data was refused (too long, malformed), not that the dependency is unusable. */
 function isRejectionOfTheDocument(error: UpstreamError): boolean {
-  return error.failure === "http" && error.status !== undefined && error.status >= 400 && error.status < 500 && ![401, 403, 404, 408, 429].includes(error.status);
+  return (
+    error.failure === "http" &&
+    error.status !== undefined &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    ![401, 403, 404, 408, 429].includes(error.status)
+  );
 }
 
 async function withUpstreamStatus<T>(report: IndexReport, work: () => Promise<T>): Promise<T> {

@@ -74,7 +74,13 @@ export class QdrantClient {
 
   /** Creates a cosine collection with the given vector size and metadata; "exists" if another caller made it first. */
   async createCollection(name: string, size: number, metadata: Record<string, unknown>): Promise<"created" | "exists"> {
-    const answer = await this.send("create_collection", "PUT", `/collections/${encodeURIComponent(name)}`, { vectors: { size, distance: "Cosine" }, metadata }, [409]);
+    const answer = await this.send(
+      "create_collection",
+      "PUT",
+      `/collections/${encodeURIComponent(name)}`,
+      { vectors: { size, distance: "Cosine" }, metadata },
+      [409],
+    );
     return answer.status === 409 ? "exists" : "created";
   }
 
@@ -85,12 +91,21 @@ export class QdrantClient {
 
   /** Deletes a document's chunks numbered `fromChunk` and up: what is left over when a document shrank. */
   async deleteChunksFrom(name: string, docId: string, fromChunk: number): Promise<void> {
-    const filter = { must: [{ key: "doc_id", match: { value: docId } }, { key: "chunk_id", range: { gte: fromChunk } }] };
+    const filter = {
+      must: [
+        { key: "doc_id", match: { value: docId } },
+        { key: "chunk_id", range: { gte: fromChunk } },
+      ],
+    };
     await this.send("delete", "POST", `/collections/${encodeURIComponent(name)}/points/delete?wait=true`, { filter });
   }
 
   async query(name: string, vector: number[], limit: number): Promise<ScoredPoint[]> {
-    const answer = await this.send("query", "POST", `/collections/${encodeURIComponent(name)}/points/query`, { query: vector, limit, with_payload: true });
+    const answer = await this.send("query", "POST", `/collections/${encodeURIComponent(name)}/points/query`, {
+      query: vector,
+      limit,
+      with_payload: true,
+    });
     const points = (answer.result as { points?: unknown[] } | undefined)?.points;
     if (!Array.isArray(points)) throw new UpstreamError(UPSTREAM, "http", "qdrant answered a query without result.points", 502);
     return points.map((p) => {
@@ -125,11 +140,23 @@ export class QdrantClient {
     if (this.options.apiKey) headers["api-key"] = this.options.apiKey;
     const attempt = withRetries(
       async () => {
-        const answer = await httpCall({ upstream: UPSTREAM, method, url: `${this.options.url}${path}`, headers, body, timeoutMs: overrides.timeoutMs ?? this.options.timeoutMs });
+        const answer = await httpCall({
+          upstream: UPSTREAM,
+          method,
+          url: `${this.options.url}${path}`,
+          headers,
+          body,
+          timeoutMs: overrides.timeoutMs ?? this.options.timeoutMs,
+        });
         if (accepted.includes(answer.status)) return { status: answer.status, result: undefined };
         if (answer.status < 200 || answer.status >= 300) {
           const hint = answer.status === 401 || answer.status === 403 ? " (check QDRANT_API_KEY)" : "";
-          throw new UpstreamError(UPSTREAM, "http", `qdrant ${operation} answered ${answer.status}${hint}: ${errorText(answer.text)}`, answer.status);
+          throw new UpstreamError(
+            UPSTREAM,
+            "http",
+            `qdrant ${operation} answered ${answer.status}${hint}: ${errorText(answer.text)}`,
+            answer.status,
+          );
         }
         let parsed: QdrantEnvelope<unknown>;
         try {

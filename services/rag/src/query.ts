@@ -48,19 +48,23 @@ export function parseQueryBody(body: unknown, config: RagConfig): QueryInput {
   if (typeof fields.query !== "string") throw invalidField(["body", "query"], "string_type", "Input should be a valid string");
   const query = fields.query.trim();
   if (!query) throw new HttpError(400, "query must not be empty");
-  if (query.length > MAX_QUERY_CHARS) throw new HttpError(413, `query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit`);
+  if (query.length > MAX_QUERY_CHARS)
+    throw new HttpError(413, `query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit`);
 
   let collection = config.defaultCollection;
   if (fields.collection !== undefined && fields.collection !== null) {
     if (typeof fields.collection !== "string") throw invalidField(["body", "collection"], "string_type", "Input should be a valid string");
     if (fields.collection) collection = fields.collection;
   }
-  if (!isCollectionName(collection)) throw new HttpError(400, `collection must be 1-255 letters, digits, "_", "-" or "." (got ${JSON.stringify(collection)})`);
+  if (!isCollectionName(collection))
+    throw new HttpError(400, `collection must be 1-255 letters, digits, "_", "-" or "." (got ${JSON.stringify(collection)})`);
 
   let topk = config.retrieval.topK;
   if (fields.topk !== undefined && fields.topk !== null) {
-    if (typeof fields.topk !== "number" || !Number.isInteger(fields.topk)) throw invalidField(["body", "topk"], "int_type", "Input should be a valid integer");
-    if (fields.topk < 0 || fields.topk > MAX_TOPK) throw invalidField(["body", "topk"], "int_range", `Input should be from 0 to ${MAX_TOPK} (0 = RAG_TOPK)`);
+    if (typeof fields.topk !== "number" || !Number.isInteger(fields.topk))
+      throw invalidField(["body", "topk"], "int_type", "Input should be a valid integer");
+    if (fields.topk < 0 || fields.topk > MAX_TOPK)
+      throw invalidField(["body", "topk"], "int_range", `Input should be from 0 to ${MAX_TOPK} (0 = RAG_TOPK)`);
     // The reference used `topk or RAG_TOPK`, so 0 means the default.
     if (fields.topk > 0) topk = fields.topk;
   }
@@ -71,7 +75,10 @@ export async function answerQuery(deps: QueryDeps, input: QueryInput, timings: T
   const { config } = deps;
   const info = await timings.measure("qdrant", () => deps.qdrant.getCollection(input.collection));
   if (!info) {
-    throw new HttpError(404, `collection "${input.collection}" does not exist; index documents into it first with POST /index?collection=${input.collection}`);
+    throw new HttpError(
+      404,
+      `collection "${input.collection}" does not exist; index documents into it first with POST /index?collection=${input.collection}`,
+    );
   }
   const embedded = await timings.measure("embed", () => deps.embedding.embed([input.query]));
   const conflict = identityConflict(info, embedded, config.qdrant.url);
@@ -79,7 +86,10 @@ export async function answerQuery(deps: QueryDeps, input: QueryInput, timings: T
 
   const hits = await timings.measure("qdrant", () => deps.qdrant.query(input.collection, embedded.vectors[0]!, input.topk));
   const passages = fitContext(
-    hits.map((h) => ({ text: typeof h.payload.text === "string" ? h.payload.text : "", source: String(h.payload.source ?? h.payload.doc_id ?? h.id) })),
+    hits.map((h) => ({
+      text: typeof h.payload.text === "string" ? h.payload.text : "",
+      source: String(h.payload.source ?? h.payload.doc_id ?? h.id),
+    })),
   );
   const messages = buildMessages(input.query, passages, config.gateway.answerLanguage);
   const answer = await timings.measure("llm", () => deps.gateway.chat(messages, config.gateway.answerTimeoutMs));
@@ -87,7 +97,12 @@ export async function answerQuery(deps: QueryDeps, input: QueryInput, timings: T
   return {
     answer: answer.content,
     response: answer.content,
-    context: hits.map((h) => ({ score: h.score, doc_id: h.payload.doc_id ?? null, chunk_id: h.payload.chunk_id ?? null, source: h.payload.source ?? null })),
+    context: hits.map((h) => ({
+      score: h.score,
+      doc_id: h.payload.doc_id ?? null,
+      chunk_id: h.payload.chunk_id ?? null,
+      source: h.payload.source ?? null,
+    })),
     usage: answer.usage,
     cached: false,
     response_time_ms: Math.round(timings.elapsedMs()),

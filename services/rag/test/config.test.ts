@@ -13,9 +13,23 @@ describe("loadRagConfig", () => {
       port: 8002,
       documentsDir: "/app/documents",
       defaultCollection: "myproj",
-      qdrant: { url: "http://qdrant:6333", apiKey: undefined, timeoutMs: 30_000, retry: { maxAttempts: 3, minWaitMs: 2000, maxWaitMs: 10_000 } },
+      qdrant: {
+        url: "http://qdrant:6333",
+        apiKey: undefined,
+        timeoutMs: 30_000,
+        retry: { maxAttempts: 3, minWaitMs: 2000, maxWaitMs: 10_000 },
+      },
       embedding: { url: "http://embedding:8003", timeoutMs: 30_000 },
-      gateway: { apiBase: "http://api-gateway:8000/v1", apiKey: undefined, chatModel: "chat-7b", answerTimeoutMs: 60_000, requestTimeoutMs: 60_000, connectTimeoutMs: 10_000, maxTokens: 256, temperature: 0.3 },
+      gateway: {
+        apiBase: "http://api-gateway:8000/v1",
+        apiKey: undefined,
+        chatModel: "chat-7b",
+        answerTimeoutMs: 60_000,
+        requestTimeoutMs: 60_000,
+        connectTimeoutMs: 10_000,
+        maxTokens: 256,
+        temperature: 0.3,
+      },
       retrieval: { topK: 4, chunkSize: 512, chunkOverlap: 100 },
     });
   });
@@ -42,8 +56,21 @@ describe("loadRagConfig", () => {
       RAG_LLM_MAX_TOKENS: "512",
       RAG_LLM_TEMPERATURE: "0",
     });
-    expect(config.qdrant).toEqual({ url: "http://qdrant:6333", apiKey: "qk", timeoutMs: 7000, retry: { maxAttempts: 5, minWaitMs: 1000, maxWaitMs: 4000 } });
-    expect(config.gateway).toMatchObject({ apiKey: "sk-master", chatModel: "chat-3b", requestTimeoutMs: 45_000, connectTimeoutMs: 2500, answerTimeoutMs: 120_000, maxTokens: 512, temperature: 0 });
+    expect(config.qdrant).toEqual({
+      url: "http://qdrant:6333",
+      apiKey: "qk",
+      timeoutMs: 7000,
+      retry: { maxAttempts: 5, minWaitMs: 1000, maxWaitMs: 4000 },
+    });
+    expect(config.gateway).toMatchObject({
+      apiKey: "sk-master",
+      chatModel: "chat-3b",
+      requestTimeoutMs: 45_000,
+      connectTimeoutMs: 2500,
+      answerTimeoutMs: 120_000,
+      maxTokens: 512,
+      temperature: 0,
+    });
     expect(config.embedding.timeoutMs).toBe(9000);
     expect(config.retrieval).toEqual({ topK: 6, chunkSize: 300, chunkOverlap: 50 });
   });
@@ -51,7 +78,14 @@ describe("loadRagConfig", () => {
   it("names every bad variable at once", () => {
     let error: unknown;
     try {
-      loadRagConfig({ RAG_TOPK: "0", QDRANT_TIMEOUT: "-1", RAG_LLM_TEMPERATURE: "hot", QDRANT_URL: "qdrant:6333", RAG_CHUNK_OVERLAP: "600", QDRANT_RETRY_MIN_WAIT: "11" });
+      loadRagConfig({
+        RAG_TOPK: "0",
+        QDRANT_TIMEOUT: "-1",
+        RAG_LLM_TEMPERATURE: "hot",
+        QDRANT_URL: "qdrant:6333",
+        RAG_CHUNK_OVERLAP: "600",
+        QDRANT_RETRY_MIN_WAIT: "11",
+      });
     } catch (e) {
       error = e;
     }

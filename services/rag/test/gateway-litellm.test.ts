@@ -21,7 +21,12 @@ beforeAll(async () => {
   const install = await ensureLiteLLM();
   gateway = await startFailoverRig({ install });
   rig = await startRagRig({
-    env: { RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`, RAG_LLM_API_KEY: gateway.proxy.masterKey, API_GATEWAY_CHAT_MODEL: gateway.chatModel, RAG_LLM_TIMEOUT: "60" },
+    env: {
+      RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`,
+      RAG_LLM_API_KEY: gateway.proxy.masterKey,
+      API_GATEWAY_CHAT_MODEL: gateway.chatModel,
+      RAG_LLM_TIMEOUT: "60",
+    },
   });
   rig.write("cats.md", `Cats purr when they are content. ${paragraph("feline", 20)}`);
   expect((await rig.post("/index?collection=kb")).status).toBe(200);
@@ -32,12 +37,16 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-retryOnlyProxyCrashes(() => gateway?.proxy, async () => {
-  await gateway.stop();
-  const install = await ensureLiteLLM();
-  gateway = await startFailoverRig({ install });
-  await rig.restartRag({ RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`, RAG_LLM_API_KEY: gateway.proxy.masterKey });
-}, RIG_TIMEOUT_MS);
+retryOnlyProxyCrashes(
+  () => gateway?.proxy,
+  async () => {
+    await gateway.stop();
+    const install = await ensureLiteLLM();
+    gateway = await startFailoverRig({ install });
+    await rig.restartRag({ RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`, RAG_LLM_API_KEY: gateway.proxy.masterKey });
+  },
+  RIG_TIMEOUT_MS,
+);
 
 describe("RAG through the real LiteLLM proxy", () => {
   it("the proxy refuses chat requests and the model list without the master key, and lists the models with it", { retry: 1 }, async () => {
@@ -77,27 +86,39 @@ describe("RAG through the real LiteLLM proxy", () => {
     expect(res.body.dependencies.api_gateway).toEqual({ status: "healthy", error: null });
   });
 
-  it("with a wrong or missing key: /health is 503 saying the key was refused or unset, and /query is a 502 naming RAG_LLM_API_KEY", { retry: 1 }, async () => {
-    const cases = [
-      { key: "sk-wrong", says: "the gateway refused RAG_LLM_API_KEY (400 No connected db.: it is not the master key)" },
-      { key: "", says: "RAG_LLM_API_KEY is not set" },
-    ];
-    for (const { key, says } of cases) {
-      await rig.restartRag({ RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`, RAG_LLM_API_KEY: key, API_GATEWAY_CHAT_MODEL: gateway.chatModel });
-      try {
-        const health = await rig.get("/health");
-        expect(health.status).toBe(503);
-        expect(health.body.dependencies.api_gateway.status).toBe("unhealthy");
-        expect(health.body.dependencies.api_gateway.error).toContain(says);
-        expect(health.body.dependencies.qdrant.status).toBe("healthy");
+  it(
+    "with a wrong or missing key: /health is 503 saying the key was refused or unset, and /query is a 502 naming RAG_LLM_API_KEY",
+    { retry: 1 },
+    async () => {
+      const cases = [
+        { key: "sk-wrong", says: "the gateway refused RAG_LLM_API_KEY (400 No connected db.: it is not the master key)" },
+        { key: "", says: "RAG_LLM_API_KEY is not set" },
+      ];
+      for (const { key, says } of cases) {
+        await rig.restartRag({
+          RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`,
+          RAG_LLM_API_KEY: key,
+          API_GATEWAY_CHAT_MODEL: gateway.chatModel,
+        });
+        try {
+          const health = await rig.get("/health");
+          expect(health.status).toBe(503);
+          expect(health.body.dependencies.api_gateway.status).toBe("unhealthy");
+          expect(health.body.dependencies.api_gateway.error).toContain(says);
+          expect(health.body.dependencies.qdrant.status).toBe("healthy");
 
-        const query = await rig.post("/query", { query: "why do cats purr", collection: "kb" });
-        expect(query.status).toBe(502);
-        expect(query.body.detail).toContain(says);
-      } finally {
-        await rig.restartRag({ RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`, RAG_LLM_API_KEY: gateway.proxy.masterKey, API_GATEWAY_CHAT_MODEL: gateway.chatModel });
+          const query = await rig.post("/query", { query: "why do cats purr", collection: "kb" });
+          expect(query.status).toBe(502);
+          expect(query.body.detail).toContain(says);
+        } finally {
+          await rig.restartRag({
+            RAG_LLM_API_BASE: `${gateway.proxy.url}/v1`,
+            RAG_LLM_API_KEY: gateway.proxy.masterKey,
+            API_GATEWAY_CHAT_MODEL: gateway.chatModel,
+          });
+        }
       }
-    }
-    expect((await rig.get("/health")).status).toBe(200);
-  });
+      expect((await rig.get("/health")).status).toBe(200);
+    },
+  );
 });

@@ -51,7 +51,11 @@ describe("GET /health", () => {
     try {
       const res = await rig.get("/health");
       expect(res.status).toBe(503);
-      expect(res.body.dependencies.embedding).toEqual({ status: "unhealthy", dim: null, error: `embedding model ${EMBEDDING_MODEL} is still loading` });
+      expect(res.body.dependencies.embedding).toEqual({
+        status: "unhealthy",
+        dim: null,
+        error: `embedding model ${EMBEDDING_MODEL} is still loading`,
+      });
     } finally {
       rig.llamaEmbed.state = "ready";
     }
@@ -63,7 +67,10 @@ describe("GET /health", () => {
     try {
       const res = await rig.get("/health");
       expect(res.status).toBe(503);
-      expect(res.body.dependencies.api_gateway).toEqual({ status: "unhealthy", error: expect.stringContaining("gateway unreachable for GET") });
+      expect(res.body.dependencies.api_gateway).toEqual({
+        status: "unhealthy",
+        error: expect.stringContaining("gateway unreachable for GET"),
+      });
     } finally {
       await rig.chat.start();
     }

@@ -45,10 +45,17 @@ describe("POST /index", () => {
     });
     expect(res.body.message).toContain("indexed 2 of 2 documents");
     const collection = rig.qdrant.collections.get("docs")!;
-    expect(collection).toMatchObject({ size: 384, distance: "Cosine", metadata: { embedding_model: EMBEDDING_MODEL, embedding_dim: 384, created_by: "local-ai-suite-rag" } });
+    expect(collection).toMatchObject({
+      size: 384,
+      distance: "Cosine",
+      metadata: { embedding_model: EMBEDDING_MODEL, embedding_dim: 384, created_by: "local-ai-suite-rag" },
+    });
     const guide = rig.qdrant.points("docs").filter((p) => p.payload.doc_id === "guide.md");
     expect(guide.map((p) => p.payload.chunk_id).sort()).toEqual([0, 1, 2]);
-    expect(guide.find((p) => p.payload.chunk_id === 0)).toMatchObject({ id: pointId("docs", "guide.md", 0), payload: { source: "guide.md" } });
+    expect(guide.find((p) => p.payload.chunk_id === 0)).toMatchObject({
+      id: pointId("docs", "guide.md", 0),
+      payload: { source: "guide.md" },
+    });
     expect(guide[0]!.payload.text).toEqual(expect.stringContaining("alpha"));
     // Upserts waited for Qdrant to apply them, so a query right after sees them.
     expect(rig.qdrant.requestsTo("PUT", /\/points$/).every((r) => r.query.get("wait") === "true")).toBe(true);
@@ -58,11 +65,19 @@ describe("POST /index", () => {
     rig.write("guide.md", paragraph("alpha", 100));
     rig.write("notes/howto.txt", paragraph("beta", 30));
     await rig.post("/index?collection=docs");
-    const before = rig.qdrant.points("docs").map((p) => p.id).sort();
+    const before = rig.qdrant
+      .points("docs")
+      .map((p) => p.id)
+      .sort();
 
     const again = await rig.post("/index?collection=docs");
     expect(again.status).toBe(200);
-    expect(rig.qdrant.points("docs").map((p) => p.id).sort()).toEqual(before);
+    expect(
+      rig.qdrant
+        .points("docs")
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(before);
 
     rig.write("guide.md", paragraph("alpha", 20));
     const shrunk = await rig.post("/index?collection=docs");
@@ -150,17 +165,41 @@ describe("POST /index", () => {
     expect(one.status).toBe(200);
     expect(one.body.indexed_files).toEqual([{ file: "single/one.md", chunks: 1 }]);
 
-    expect(await rig.post("/index?collection=single&path=single/huge.md")).toMatchObject({ status: 413, body: { detail: expect.stringContaining("over the 20000-byte limit") } });
-    expect(await rig.post("/index?collection=single&path=single/photo.md")).toMatchObject({ status: 415, body: { detail: expect.stringContaining("binary content") } });
-    expect(await rig.post("/index?collection=single&path=single/data.csv")).toMatchObject({ status: 415, body: { detail: expect.stringContaining("is not a .md or .txt document") } });
+    expect(await rig.post("/index?collection=single&path=single/huge.md")).toMatchObject({
+      status: 413,
+      body: { detail: expect.stringContaining("over the 20000-byte limit") },
+    });
+    expect(await rig.post("/index?collection=single&path=single/photo.md")).toMatchObject({
+      status: 415,
+      body: { detail: expect.stringContaining("binary content") },
+    });
+    expect(await rig.post("/index?collection=single&path=single/data.csv")).toMatchObject({
+      status: 415,
+      body: { detail: expect.stringContaining("is not a .md or .txt document") },
+    });
   });
 
   it("refuses paths outside the documents directory, missing paths, bad collection names and bad JSON", async () => {
-    expect(await rig.post("/index?path=/etc")).toMatchObject({ status: 400, body: { detail: expect.stringContaining("must be relative to the documents directory") } });
-    expect(await rig.post("/index?path=../../etc")).toMatchObject({ status: 400, body: { detail: expect.stringContaining("leaves the documents directory") } });
-    expect(await rig.post("/index?path=nope")).toMatchObject({ status: 404, body: { detail: expect.stringContaining('no file or directory "nope"') } });
-    expect(await rig.post("/index?collection=a/b")).toMatchObject({ status: 400, body: { detail: expect.stringContaining("collection must be") } });
-    expect(await rig.post("/index", "{not json")).toMatchObject({ status: 422, body: { detail: [{ type: "json_invalid", loc: ["body"] }] } });
+    expect(await rig.post("/index?path=/etc")).toMatchObject({
+      status: 400,
+      body: { detail: expect.stringContaining("must be relative to the documents directory") },
+    });
+    expect(await rig.post("/index?path=../../etc")).toMatchObject({
+      status: 400,
+      body: { detail: expect.stringContaining("leaves the documents directory") },
+    });
+    expect(await rig.post("/index?path=nope")).toMatchObject({
+      status: 404,
+      body: { detail: expect.stringContaining('no file or directory "nope"') },
+    });
+    expect(await rig.post("/index?collection=a/b")).toMatchObject({
+      status: 400,
+      body: { detail: expect.stringContaining("collection must be") },
+    });
+    expect(await rig.post("/index", "{not json")).toMatchObject({
+      status: 422,
+      body: { detail: [{ type: "json_invalid", loc: ["body"] }] },
+    });
     expect(rig.qdrant.collections.size).toBe(0);
   });
 

@@ -70,7 +70,13 @@ describe("prompt", () => {
 });
 
 describe("collection identity", () => {
-  const info = (metadata: Record<string, unknown> | undefined, vectorSize = 384): CollectionInfo => ({ name: "kb", vectorSize, distance: "Cosine", metadata, pointsCount: 0 });
+  const info = (metadata: Record<string, unknown> | undefined, vectorSize = 384): CollectionInfo => ({
+    name: "kb",
+    vectorSize,
+    distance: "Cosine",
+    metadata,
+    pointsCount: 0,
+  });
   const bge = { model: "BAAI/bge-small-en-v1.5", dim: 384 };
 
   it("round-trips through collection metadata", () => {
@@ -80,7 +86,9 @@ describe("collection identity", () => {
 
   it("allows the same model and refuses another model, another dimension, or no record", () => {
     expect(identityConflict(info(identityMetadata(bge)), bge, "http://qdrant:6333")).toBeUndefined();
-    expect(identityConflict(info(identityMetadata(bge)), { model: "other", dim: 384 }, "http://qdrant:6333")).toContain("indexed with embedding model BAAI/bge-small-en-v1.5 (384 dims), but the embedding service now serves other (384 dims)");
+    expect(identityConflict(info(identityMetadata(bge)), { model: "other", dim: 384 }, "http://qdrant:6333")).toContain(
+      "indexed with embedding model BAAI/bge-small-en-v1.5 (384 dims), but the embedding service now serves other (384 dims)",
+    );
     expect(identityConflict(info(identityMetadata(bge), 768), bge, "http://qdrant:6333")).toBeDefined();
     expect(identityConflict(info(undefined), bge, "http://qdrant:6333")).toContain("curl -X DELETE http://qdrant:6333/collections/kb");
   });
@@ -90,7 +98,11 @@ describe("explainGatewayRefusal", () => {
   const http = (status: number, message: string) => new UpstreamError("gateway", "http", message, status);
 
   it("names RAG_LLM_API_KEY for a 401/403 and for LiteLLM's 400 'No connected db.' (a key that is not the master key)", () => {
-    for (const error of [http(401, "gateway answered 401: Authentication Error"), http(403, "forbidden"), http(400, "gateway answered 400: No connected db.")]) {
+    for (const error of [
+      http(401, "gateway answered 401: Authentication Error"),
+      http(403, "forbidden"),
+      http(400, "gateway answered 400: No connected db."),
+    ]) {
       const explained = explainGatewayRefusal(error, true) as UpstreamError;
       expect(explained.message).toMatch(/^the gateway refused RAG_LLM_API_KEY \(/);
       expect(explained.reason).toBe("auth");

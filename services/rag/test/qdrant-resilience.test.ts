@@ -14,7 +14,9 @@ describe("retries with real waits", () => {
   let rig: RagRig;
 
   beforeAll(async () => {
-    rig = await startRagRig({ env: { QDRANT_MAX_RETRIES: "4", QDRANT_RETRY_MIN_WAIT: "0.05", QDRANT_RETRY_MAX_WAIT: "0.15", QDRANT_TIMEOUT: "0.25" } });
+    rig = await startRagRig({
+      env: { QDRANT_MAX_RETRIES: "4", QDRANT_RETRY_MIN_WAIT: "0.05", QDRANT_RETRY_MAX_WAIT: "0.15", QDRANT_TIMEOUT: "0.25" },
+    });
     rig.write("cats.md", paragraph("feline", 20));
     expect((await rig.post("/index?collection=kb")).status).toBe(200);
   });

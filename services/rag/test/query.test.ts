@@ -37,7 +37,13 @@ describe("POST /query", () => {
     // The stand-in answers "served-by:<name>" and one " ." per further token RAG asked for.
     const [hit] = rig.chat.hitsSince(since);
     const answer = `${SERVED_BY_PREFIX}chat-stand-in${" .".repeat(hit!.maxTokens - 1)}`;
-    expect(res.body).toMatchObject({ answer, response: answer, cached: false, collection: "kb", usage: { total_tokens: 5 + hit!.maxTokens } });
+    expect(res.body).toMatchObject({
+      answer,
+      response: answer,
+      cached: false,
+      collection: "kb",
+      usage: { total_tokens: 5 + hit!.maxTokens },
+    });
     expect(res.body.context).toHaveLength(2);
     expect(res.body.context[0]).toMatchObject({ doc_id: "animals/cats.md", chunk_id: 0, source: "animals/cats.md" });
     expect(res.body.context[0].score).toBeGreaterThan(res.body.context[1].score);
@@ -54,7 +60,11 @@ describe("POST /query", () => {
   it("uses RAG_TOPK and RAG_DEFAULT_COLLECTION when the request names neither (topk 0 or null counts as unset)", async () => {
     await rig.restartRag({ RAG_TOPK: "1", RAG_DEFAULT_COLLECTION: "kb" });
     try {
-      for (const body of [{ query: "rockets orbital" }, { query: "rockets orbital", topk: 0, collection: null }, { query: "rockets orbital", topk: null, collection: "" }]) {
+      for (const body of [
+        { query: "rockets orbital" },
+        { query: "rockets orbital", topk: 0, collection: null },
+        { query: "rockets orbital", topk: null, collection: "" },
+      ]) {
         const res = await rig.post("/query", body);
         expect(res.status).toBe(200);
         expect(res.body.context).toEqual([expect.objectContaining({ doc_id: "space/rockets.md" })]);
@@ -70,15 +80,27 @@ describe("POST /query", () => {
   });
 
   it("answers 4xx with a message for an empty query, an unknown collection, bad JSON and wrong field types", async () => {
-    expect(await rig.post("/query", { query: "   ", collection: "kb" })).toMatchObject({ status: 400, body: { detail: "query must not be empty" } });
+    expect(await rig.post("/query", { query: "   ", collection: "kb" })).toMatchObject({
+      status: 400,
+      body: { detail: "query must not be empty" },
+    });
     expect(await rig.post("/query", { query: "cats", collection: "nope" })).toMatchObject({
       status: 404,
       body: { detail: 'collection "nope" does not exist; index documents into it first with POST /index?collection=nope' },
     });
     expect(await rig.post("/query", "{oops")).toMatchObject({ status: 422, body: { detail: [{ type: "json_invalid", loc: ["body"] }] } });
-    expect(await rig.post("/query", { collection: "kb" })).toMatchObject({ status: 422, body: { detail: [{ type: "missing", loc: ["body", "query"], msg: "Field required" }] } });
-    expect(await rig.post("/query", { query: 42 })).toMatchObject({ status: 422, body: { detail: [{ type: "string_type", loc: ["body", "query"] }] } });
-    expect(await rig.post("/query", { query: "cats", topk: "many" })).toMatchObject({ status: 422, body: { detail: [{ type: "int_type", loc: ["body", "topk"] }] } });
+    expect(await rig.post("/query", { collection: "kb" })).toMatchObject({
+      status: 422,
+      body: { detail: [{ type: "missing", loc: ["body", "query"], msg: "Field required" }] },
+    });
+    expect(await rig.post("/query", { query: 42 })).toMatchObject({
+      status: 422,
+      body: { detail: [{ type: "string_type", loc: ["body", "query"] }] },
+    });
+    expect(await rig.post("/query", { query: "cats", topk: "many" })).toMatchObject({
+      status: 422,
+      body: { detail: [{ type: "int_type", loc: ["body", "topk"] }] },
+    });
     expect(await rig.post("/query", [1, 2])).toMatchObject({ status: 422, body: { detail: [{ loc: ["body"] }] } });
     expect(await rig.post("/query", { query: "x".repeat(MAX_QUERY_CHARS + 1) })).toMatchObject({ status: 413 });
     expect(await rig.post("/query", { query: "cats", collection: "../etc" })).toMatchObject({ status: 400 });
@@ -117,7 +139,11 @@ describe("POST /query", () => {
   it("applies LLM_CONNECT_TIMEOUT to a gateway whose handshake never completes, and EMBEDDING_TIMEOUT to a hung embedding service", async () => {
     const blackhole = await blackholePort();
     try {
-      await rig.restartRag({ RAG_LLM_API_BASE: `http://127.0.0.1:${blackhole.port}/v1`, LLM_CONNECT_TIMEOUT: "0.3", RAG_LLM_TIMEOUT: "20" });
+      await rig.restartRag({
+        RAG_LLM_API_BASE: `http://127.0.0.1:${blackhole.port}/v1`,
+        LLM_CONNECT_TIMEOUT: "0.3",
+        RAG_LLM_TIMEOUT: "20",
+      });
       const started = performance.now();
       const res = await rig.post("/query", { query: "cats", collection: "kb" });
       expect(res.status).toBe(503);
@@ -183,10 +209,17 @@ describe("embedding model identity", () => {
     expect(legacy.body.detail).toContain('collection "legacy" records no embedding model');
     expect(legacy.body.detail).toContain(`its 384-dim vectors cannot be trusted to match ${EMBEDDING_MODEL} (384 dims)`);
 
-    rig.qdrant.collections.set("wide", { size: 768, distance: "Cosine", metadata: { embedding_model: EMBEDDING_MODEL, embedding_dim: 768 }, points: new Map() });
+    rig.qdrant.collections.set("wide", {
+      size: 768,
+      distance: "Cosine",
+      metadata: { embedding_model: EMBEDDING_MODEL, embedding_dim: 768 },
+      points: new Map(),
+    });
     const wide = await rig.post("/query", { query: "cats", collection: "wide" });
     expect(wide.status).toBe(409);
-    expect(wide.body.detail).toContain(`indexed with embedding model ${EMBEDDING_MODEL} (768 dims), but the embedding service now serves ${EMBEDDING_MODEL} (384 dims)`);
+    expect(wide.body.detail).toContain(
+      `indexed with embedding model ${EMBEDDING_MODEL} (768 dims), but the embedding service now serves ${EMBEDDING_MODEL} (384 dims)`,
+    );
   });
 });
 

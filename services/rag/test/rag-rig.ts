@@ -59,7 +59,9 @@ export async function startRagRig(options: RigOptions = {}): Promise<RagRig> {
   await Promise.all([qdrant.start(), llamaEmbed.start(), chat.start()]);
 
   const startEmbedding = (model: string) =>
-    createEmbeddingService(loadEmbeddingConfig({ EMBEDDING_LLAMA_URL: llamaEmbed.url, EMBEDDING_MODEL: model, EMBEDDING_TIMEOUT: "5" })).listen(0, "127.0.0.1");
+    createEmbeddingService(
+      loadEmbeddingConfig({ EMBEDDING_LLAMA_URL: llamaEmbed.url, EMBEDDING_MODEL: model, EMBEDDING_TIMEOUT: "5" }),
+    ).listen(0, "127.0.0.1");
   let embedding = await startEmbedding(options.embeddingModel ?? EMBEDDING_MODEL);
 
   const documentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-docs-"));

@@ -76,7 +76,11 @@ export class FakeHub {
 
   serve(spec: HubFileSpec): { size: number; sha256: string } {
     const size = Buffer.isBuffer(spec.body) ? spec.body.length : spec.body.size;
-    const sha256 = spec.sha256 ?? (Buffer.isBuffer(spec.body) ? createHash("sha256").update(spec.body).digest("hex") : createHash("sha256").update("virtual").digest("hex"));
+    const sha256 =
+      spec.sha256 ??
+      (Buffer.isBuffer(spec.body)
+        ? createHash("sha256").update(spec.body).digest("hex")
+        : createHash("sha256").update("virtual").digest("hex"));
     this.files.push({ ...spec, size, sha256, faultUses: 0 });
     return { size, sha256 };
   }
@@ -98,7 +102,14 @@ export class FakeHub {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const record: HubRequest = { method: req.method ?? "", path: decodeURIComponent((req.url ?? "").split("?")[0]!), range: req.headers.range, authorization: req.headers.authorization, status: 0, bodyBytes: 0 };
+    const record: HubRequest = {
+      method: req.method ?? "",
+      path: decodeURIComponent((req.url ?? "").split("?")[0]!),
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+      status: 0,
+      bodyBytes: 0,
+    };
     this.requests.push(record);
     const done = (status: number, headers: Record<string, string> = {}, body = "") => {
       record.status = status;
@@ -109,19 +120,30 @@ export class FakeHub {
     if (resolve) {
       const [, repo, revision, file] = resolve as unknown as [string, string, string, string];
       const inRepo = this.files.filter((f) => f.repo === repo);
-      if (!inRepo.length) return done(404, { "X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found" }, "Repository not found");
+      if (!inRepo.length)
+        return done(404, { "X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found" }, "Repository not found");
       const atRevision = inRepo.filter((f) => revision === "main" || f.commit === revision);
-      if (!atRevision.length) return done(404, { "X-Error-Code": "RevisionNotFound", "X-Error-Message": "Invalid rev id" }, "Revision not found");
+      if (!atRevision.length)
+        return done(404, { "X-Error-Code": "RevisionNotFound", "X-Error-Message": "Invalid rev id" }, "Revision not found");
       const f = atRevision.find((x) => x.file === file);
-      if (!f) return done(404, { "X-Error-Code": "EntryNotFound", "X-Error-Message": `${file} does not exist on "${revision}"` }, "Entry not found");
+      if (!f)
+        return done(
+          404,
+          { "X-Error-Code": "EntryNotFound", "X-Error-Message": `${file} does not exist on "${revision}"` },
+          "Entry not found",
+        );
       if (f.faults?.notLfs) return done(200, { "X-Repo-Commit": f.commit, ETag: `"${"b".repeat(40)}"` }, "small file");
-      return done(302, {
-        Location: `${this.url}/cdn/${f.commit}/${f.file}`,
-        "X-Repo-Commit": f.commit,
-        "X-Linked-Etag": `"${f.sha256}"`,
-        "X-Linked-Size": String(f.size),
-        ETag: `W/"${"c".repeat(40)}"`,
-      }, "Found. Redirecting");
+      return done(
+        302,
+        {
+          Location: `${this.url}/cdn/${f.commit}/${f.file}`,
+          "X-Repo-Commit": f.commit,
+          "X-Linked-Etag": `"${f.sha256}"`,
+          "X-Linked-Size": String(f.size),
+          ETag: `W/"${"c".repeat(40)}"`,
+        },
+        "Found. Redirecting",
+      );
     }
     const cdn = /^\/cdn\/([0-9a-f]{40})\/(.+)$/.exec(record.path);
     const f = cdn && this.files.find((x) => x.commit === cdn[1] && x.file === cdn[2]);
@@ -152,7 +174,10 @@ export class FakeHub {
       ...(status === 206 ? { "Content-Range": `bytes ${start}-${end}/${f.size}` } : {}),
     });
     if (req.method === "HEAD") return void res.end();
-    const faulty = req.method === "GET" && f.faultUses < (faults.times ?? 1) && (faults.dropAfterBytes !== undefined || faults.stallAfterBytes !== undefined);
+    const faulty =
+      req.method === "GET" &&
+      f.faultUses < (faults.times ?? 1) &&
+      (faults.dropAfterBytes !== undefined || faults.stallAfterBytes !== undefined);
     if (faulty) f.faultUses++;
     const cut = faulty ? (faults.dropAfterBytes ?? faults.stallAfterBytes)! : Infinity;
     const source = faults.wrongBody ?? f.body;

@@ -11,7 +11,9 @@ import { ggmlType } from "../../../lib/vram/ggml-types";
 import type { ModelFacts } from "../../../lib/vram/model-facts";
 import { writeGguf, type FixtureKv, type FixtureTensor } from "../../vram/support/gguf-fixture";
 
-const F32 = 0, Q4_K = 12, Q6_K = 14;
+const F32 = 0,
+  Q4_K = 12,
+  Q6_K = 14;
 
 export interface TinyModel {
   kv: FixtureKv;
@@ -21,7 +23,10 @@ export interface TinyModel {
 
 /** A llama-style model with `nLayer` blocks of 512-wide Q4_K/Q6_K matrices (about 1.5 MB of tensor data per block). */
 export function tinyModel(nLayer = 2, options: { ctx?: number; vocab?: number } = {}): TinyModel {
-  const E = 512, KV = 256, FF = 1024, VOCAB = options.vocab ?? 1024;
+  const E = 512,
+    KV = 256,
+    FF = 1024,
+    VOCAB = options.vocab ?? 1024;
   const tensors: FixtureTensor[] = [{ name: "token_embd.weight", type: Q4_K, shape: [E, VOCAB] }];
   for (let i = 0; i < nLayer; i++) {
     tensors.push(
@@ -46,7 +51,11 @@ export function tinyModel(nLayer = 2, options: { ctx?: number; vocab?: number } 
     "llama.attention.head_count": 8,
     "llama.attention.head_count_kv": 4,
   };
-  const facts = factsFromHeader(kv as Record<string, unknown>, tensors.map((t) => ({ name: t.name, type: ggmlType(t.type), shape: t.shape })), "tiny");
+  const facts = factsFromHeader(
+    kv as Record<string, unknown>,
+    tensors.map((t) => ({ name: t.name, type: ggmlType(t.type), shape: t.shape })),
+    "tiny",
+  );
   return { kv, tensors, facts };
 }
 

@@ -18,7 +18,15 @@ export const GIB = 1024 ** 3;
 export function fakeProbe(overrides: Partial<HostProbe> = {}): HostProbe {
   return {
     dockerInfo: async () => ({ serverVersion: "27.3.1", apiVersion: "1.47", runtimes: ["io.containerd.runc.v2", "nvidia", "runc"] }),
-    nvidiaGpus: async () => [{ index: "0", uuid: "GPU-0a1b2c3d-0000-0000-0000-000000000000", name: "NVIDIA GeForce RTX 4050 Laptop GPU", totalMiB: 6141, freeMiB: 5900 }],
+    nvidiaGpus: async () => [
+      {
+        index: "0",
+        uuid: "GPU-0a1b2c3d-0000-0000-0000-000000000000",
+        name: "NVIDIA GeForce RTX 4050 Laptop GPU",
+        totalMiB: 6141,
+        freeMiB: 5900,
+      },
+    ],
     portInUse: async () => false,
     stat: realHostProbe.stat,
     freeBytes: async () => 100 * GIB,
@@ -39,7 +47,9 @@ export function lockedModelFiles(lock: ModelLock): ModelFiles {
   return {
     async stat(file) {
       const e = entry(file);
-      return fs.existsSync(file) && e ? { exists: true, isFile: true, size: e.size } : { exists: fs.existsSync(file), isFile: fs.existsSync(file), size: 0 };
+      return fs.existsSync(file) && e
+        ? { exists: true, isFile: true, size: e.size }
+        : { exists: fs.existsSync(file), isFile: fs.existsSync(file), size: 0 };
     },
     async readFacts(file) {
       return factsOfLocked(entry(file)!.gguf!);

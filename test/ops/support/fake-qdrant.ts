@@ -36,7 +36,9 @@ export async function fakeQdrant(options: FakeQdrantOptions): Promise<FakeQdrant
       size: 4,
       distance: "Cosine",
       metadata: undefined,
-      points: new Map(Array.from({ length: options.points ?? 3 }, (_, i) => [String(i + 1), { id: i + 1, vector: [1, i, 0, 0], payload: { n: i } }])),
+      points: new Map(
+        Array.from({ length: options.points ?? 3 }, (_, i) => [String(i + 1), { id: i + 1, vector: [1, i, 0, 0], payload: { n: i } }]),
+      ),
     });
   }
   if (options.failOn?.length) qdrant.failWhile((r) => options.failOn!.some((p) => `${r.method} ${r.path}`.startsWith(p)), 500);

@@ -15,7 +15,14 @@ export async function planOf(stack: string, sets: string[] = []): Promise<StackP
 /** A service spec as a p3 planner would make it, through the same defineService. */
 export async function handBuiltService(
   base: StackPlan,
-  draft: { service: string; group: GroupName; env?: Record<string, string>; binds?: BindSpec[]; dependsOn?: string[]; port?: { internal: number; external: number } },
+  draft: {
+    service: string;
+    group: GroupName;
+    env?: Record<string, string>;
+    binds?: BindSpec[];
+    dependsOn?: string[];
+    port?: { internal: number; external: number };
+  },
 ): Promise<ServiceSpec> {
   const { config } = await loadStack(base.stack, PROJECT_DIR);
   const ctx = planContext(config, { stack: base.stack, projectDir: PROJECT_DIR });

@@ -3,7 +3,10 @@ import * as http from "node:http";
 import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 
-export type Handler = (req: http.IncomingMessage, body: Buffer) => { status: number; body?: string | Buffer; headers?: Record<string, string> };
+export type Handler = (
+  req: http.IncomingMessage,
+  body: Buffer,
+) => { status: number; body?: string | Buffer; headers?: Record<string, string> };
 
 export interface StandIn {
   port: number;
@@ -38,17 +41,23 @@ export async function standIn(handler: Handler): Promise<StandIn> {
 export function routes(table: Record<string, [number, unknown]>): Handler {
   return (req) => {
     const hit = table[(req.url ?? "").split("?")[0]!];
-    return hit ? { status: hit[0], body: typeof hit[1] === "string" ? hit[1] : JSON.stringify(hit[1]) } : { status: 404, body: "not found" };
+    return hit
+      ? { status: hit[0], body: typeof hit[1] === "string" ? hit[1] : JSON.stringify(hit[1]) }
+      : { status: 404, body: "not found" };
   };
 }
 
 /** Ports nothing listens on right now (bound, then released). */
 export async function closedPorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, "127.0.0.1", () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve) => {
+          const s = net.createServer();
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

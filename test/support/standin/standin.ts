@@ -56,7 +56,10 @@ function behaviour(controlFile: string | undefined): { neverHealthy: boolean; st
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A small HTTP server answering `routes` (path -> handler); 404 elsewhere. */
-function httpServer(port: number, handle: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void | Promise<void>): Promise<http.Server> {
+function httpServer(
+  port: number,
+  handle: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void | Promise<void>,
+): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
@@ -110,7 +113,9 @@ async function runLlama(): Promise<void> {
   const { neverHealthy, startDelayMs } = behaviour(`/models/.standin/${alias}`);
   if (neverHealthy) {
     // Loads forever: every route answers llama-server's 503 "Loading model".
-    await httpServer(port, (_req, _body, res) => json(res, 503, { error: { code: 503, message: "Loading model", type: "unavailable_error" } }));
+    await httpServer(port, (_req, _body, res) =>
+      json(res, 503, { error: { code: 503, message: "Loading model", type: "unavailable_error" } }),
+    );
     log("never healthy (control file)", { port, alias });
     return;
   }
@@ -142,13 +147,20 @@ async function runLiteLLM(): Promise<void> {
   const masterKey = keyRef?.startsWith("os.environ/") ? env[keyRef.slice("os.environ/".length)] : keyRef;
   if (keyRef && !masterKey) throw new Error(`master_key ${keyRef} names an env var that is not set`);
   const authorized = (req: http.IncomingMessage) => !masterKey || req.headers.authorization === `Bearer ${masterKey}`;
-  const routes = (model: string) => config.model_list.filter((d) => d.model_name === model).sort((a, b) => (a.litellm_params.order ?? 1) - (b.litellm_params.order ?? 1));
+  const routes = (model: string) =>
+    config.model_list.filter((d) => d.model_name === model).sort((a, b) => (a.litellm_params.order ?? 1) - (b.litellm_params.order ?? 1));
   await httpServer(port, async (req, body, res) => {
     const url = req.url ?? "/";
     if (url.startsWith("/health/liveliness") || url.startsWith("/health/readiness")) return json(res, 200, "I'm alive!");
-    if (!authorized(req)) return json(res, 401, { error: { message: "Authentication Error, Invalid proxy server token passed.", type: "auth_error", code: "401" } });
+    if (!authorized(req))
+      return json(res, 401, {
+        error: { message: "Authentication Error, Invalid proxy server token passed.", type: "auth_error", code: "401" },
+      });
     if (req.method === "GET" && (url === "/v1/models" || url === "/models")) {
-      return json(res, 200, { object: "list", data: [...new Set(config.model_list.map((d) => d.model_name))].map((id) => ({ id, object: "model" })) });
+      return json(res, 200, {
+        object: "list",
+        data: [...new Set(config.model_list.map((d) => d.model_name))].map((id) => ({ id, object: "model" })),
+      });
     }
     if (req.method === "POST" && /^\/(v1\/)?chat\/completions/.test(url)) {
       const request = JSON.parse(body) as { model: string };
@@ -162,7 +174,10 @@ async function runLiteLLM(): Promise<void> {
             signal: AbortSignal.timeout(30_000),
           });
           if (answer.status >= 500) continue;
-          res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json", "x-litellm-model-id": `${deployment.model_name}-${new URL(upstream).hostname}` });
+          res.writeHead(answer.status, {
+            "content-type": answer.headers.get("content-type") ?? "application/json",
+            "x-litellm-model-id": `${deployment.model_name}-${new URL(upstream).hostname}`,
+          });
           res.end(await answer.text());
           return;
         } catch (error) {
@@ -184,7 +199,12 @@ async function runQdrant(): Promise<void> {
     return;
   }
   const storage = "/qdrant/storage";
-  const qdrant = new FakeQdrant({ host: "0.0.0.0", port: 6333, apiKey: env.QDRANT__SERVICE__API_KEY, dataFile: fs.existsSync(storage) ? `${storage}/standin-collections.json` : undefined });
+  const qdrant = new FakeQdrant({
+    host: "0.0.0.0",
+    port: 6333,
+    apiKey: env.QDRANT__SERVICE__API_KEY,
+    dataFile: fs.existsSync(storage) ? `${storage}/standin-collections.json` : undefined,
+  });
   await qdrant.start();
   servers.push({ close: () => qdrant.stop() });
   // The gRPC port accepts connections (nothing here speaks gRPC).

@@ -38,7 +38,11 @@ const ALIGNMENT = 32;
 const align = (n: number) => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
 
 /** The header bytes (metadata + tensor infos, padded to the data alignment when data follows) and the data size. */
-export function ggufHeaderBytes(kv: FixtureKv, tensors: FixtureTensor[], options: FixtureOptions = {}): { header: Buffer; dataBytes: number; sizes: number[] } {
+export function ggufHeaderBytes(
+  kv: FixtureKv,
+  tensors: FixtureTensor[],
+  options: FixtureOptions = {},
+): { header: Buffer; dataBytes: number; sizes: number[] } {
   const metadata: Record<string, { value: unknown; type: GGUFValueType; subType?: GGUFValueType }> = {
     version: { value: 3, type: GGUFValueType.UINT32 },
     tensor_count: { value: BigInt(tensors.length), type: GGUFValueType.UINT64 },
@@ -46,7 +50,8 @@ export function ggufHeaderBytes(kv: FixtureKv, tensors: FixtureTensor[], options
   };
   for (const [key, value] of Object.entries(kv)) {
     if (typeof value === "string") metadata[key] = { value, type: GGUFValueType.STRING };
-    else if (Array.isArray(value) && typeof value[0] === "string") metadata[key] = { value, type: GGUFValueType.ARRAY, subType: GGUFValueType.STRING };
+    else if (Array.isArray(value) && typeof value[0] === "string")
+      metadata[key] = { value, type: GGUFValueType.ARRAY, subType: GGUFValueType.STRING };
     else if (Array.isArray(value)) metadata[key] = { value, type: GGUFValueType.ARRAY, subType: GGUFValueType.UINT32 };
     else if (typeof value === "number") metadata[key] = { value, type: GGUFValueType.UINT32 };
     else metadata[key] = value;
