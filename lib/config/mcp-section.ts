@@ -4,13 +4,10 @@ import { absolutePath, imageSource, limits, port, seconds } from "./fields";
 
 export const mcpSection = z
   .strictObject({
-    enabled: z
-      .boolean()
-      .default(false)
-      .meta({
-        description: "The MCP server. On by default in phase p3 (an explicit false turns it off); off in p2, where it cannot be turned on.",
-        defaultText: "p3: on, p2: off",
-      }),
+    enabled: z.boolean().default(false).meta({
+      description: "The MCP server. On by default in phase p3 (an explicit false turns it off); off in p2, where it cannot be turned on.",
+      defaultText: "p3: on, p2: off",
+    }),
     source: imageSource
       .default({ build: { context: "../local-ai-suite/services/mcp-server", dockerfile: "Dockerfile", tag: "0.1.0" } })
       .meta({

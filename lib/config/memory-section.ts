@@ -4,14 +4,11 @@ import { absolutePath, imageSource, limits, port, seconds } from "./fields";
 
 export const memorySection = z
   .strictObject({
-    enabled: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          "The memory API and maintainer. On by default in phase p3 (an explicit false turns it off); off in p2, where it cannot be turned on.",
-        defaultText: "p3: on, p2: off",
-      }),
+    enabled: z.boolean().default(false).meta({
+      description:
+        "The memory API and maintainer. On by default in phase p3 (an explicit false turns it off); off in p2, where it cannot be turned on.",
+      defaultText: "p3: on, p2: off",
+    }),
     apiSource: imageSource
       .default({ build: { context: "../local-ai-suite/services/api-gateway", dockerfile: "Dockerfile.memory", tag: "0.1.0" } })
       .meta({ description: "The memory API's image: `image` or `build`.", defaultText: "build ../local-ai-suite/services/api-gateway" }),

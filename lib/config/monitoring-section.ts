@@ -25,14 +25,11 @@ const fraction = z.number().gt(0).max(1);
 
 export const monitoringSection = z
   .strictObject({
-    enabled: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          "The monitoring stack. On by default in phase p3 (an explicit false turns it off); off in p2, where it cannot be turned on.",
-        defaultText: "p3: on, p2: off",
-      }),
+    enabled: z.boolean().default(false).meta({
+      description:
+        "The monitoring stack. On by default in phase p3 (an explicit false turns it off); off in p2, where it cannot be turned on.",
+      defaultText: "p3: on, p2: off",
+    }),
     scrapeIntervalSec: z.int().min(5).max(300).default(15).describe("Prometheus scrape interval, seconds."),
     dockerDataRoot: absolutePath
       .default("/var/lib/docker")
