@@ -5,7 +5,6 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { SecretKey } from "../lib/config/schema";
 import { STACK_LABEL } from "../lib/plan/define-service";
 import { topologicalOrder } from "../lib/plan/graph";
@@ -15,6 +14,7 @@ import { GROUP_COMPONENTS } from "./groups";
 import type { Service } from "./service";
 import type { ServiceOps } from "./service-ops";
 import type { ServiceGroup } from "./service-group";
+import { generatedSecret } from "./stack-secrets";
 
 export interface LocalAiSuiteArgs {
   plan: StackPlan;
@@ -107,11 +107,4 @@ function groupOrder(plan: StackPlan): GroupName[] {
       .filter((dep) => dep !== group),
   }));
   return topologicalOrder(nodes) as GroupName[];
-}
-
-function generatedSecret(resourceName: string, key: SecretKey, parent: pulumi.Resource): pulumi.Output<string> {
-  const password = new random.RandomPassword(resourceName, { length: 40, special: false }, { parent });
-  // Marked secret here too: `result` is secret only through the provider's schema, which
-  // nothing checks in unit tests. LiteLLM expects keys that start with "sk-".
-  return key === "gatewayMasterKey" ? pulumi.secret(pulumi.interpolate`sk-${password.result}`) : pulumi.secret(password.result);
 }

@@ -13,6 +13,7 @@ import { dockerCpus } from "../lib/docker/read-back";
 import { containerChangeDigest } from "../lib/plan/change-digest";
 import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
 import type { HealthWatch, ServiceOps } from "./service-ops";
+import { stackSecret } from "./stack-secrets";
 
 export interface ServiceArgs {
   /** What to run; see lib/plan for the planners that produce it. */
@@ -141,7 +142,11 @@ export class Service extends pulumi.ComponentResource {
       ...new Set([...Object.values(this.spec.secretEnv), ...this.spec.files.flatMap((f) => (f.secret ? [f.secret] : []))]),
     ].sort();
     const secretsDigest = pulumi
-      .all(secretKeys.map((key) => secretValue(this.spec, args.secrets, key, "the pre-change backup trigger", this)))
+      .all(
+        secretKeys.map((key) =>
+          stackSecret(args.secrets, key, { service: this.spec.service, usedFor: "the pre-change backup trigger", owner: this }),
+        ),
+      )
       .apply((values) => createHash("sha256").update(values.join("\0")).digest("hex").slice(0, 32));
     return new command.local.Command(
       `${name}-pre-change-backup`,
@@ -206,31 +211,16 @@ export function canonicalCapability(name: string): string {
 function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"], owner: pulumi.Resource): pulumi.Input<string>[] {
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const secretEntries = Object.entries(spec.secretEnv).map(
-    ([envName, key]) => pulumi.interpolate`${envName}=${secretValue(spec, secrets, key, envName, owner)}`,
+    ([envName, key]) => pulumi.interpolate`${envName}=${stackSecret(secrets, key, { service: spec.service, usedFor: envName, owner })}`,
   );
   return [...plain, ...secretEntries];
 }
 
 /** A secret file's content is the stack secret, kept a secret Output so state stores it encrypted. */
 function fileContent(spec: ServiceSpec, file: FileSpec, secrets: ServiceArgs["secrets"], owner: pulumi.Resource): pulumi.Input<string> {
-  return file.secret ? pulumi.secret(secretValue(spec, secrets, file.secret, file.path, owner)) : file.content;
-}
-
-function secretValue(
-  spec: ServiceSpec,
-  secrets: ServiceArgs["secrets"],
-  key: SecretKey,
-  usedFor: string,
-  owner: pulumi.Resource,
-): pulumi.Output<string> {
-  const value = secrets[key];
-  if (!value) {
-    throw new pulumi.ResourceError(
-      `${spec.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`,
-      owner,
-    );
-  }
-  return value;
+  return file.secret
+    ? pulumi.secret(stackSecret(secrets, file.secret, { service: spec.service, usedFor: file.path, owner }))
+    : file.content;
 }
 
 function volumeName(volumes: ServiceArgs["volumes"], volume: string, owner: pulumi.Resource): pulumi.Output<string> {

@@ -13,6 +13,7 @@ import type { SecretKey } from "../../lib/config/schema";
 import { goSeconds } from "../../lib/durations";
 import { configMapObject, networkPolicyObject, secretObject, serviceObject, workloadObject } from "../../lib/kubernetes/objects";
 import type { KubernetesPlan, KubernetesServicePlan } from "../../lib/kubernetes/plan";
+import { stackSecret } from "../stack-secrets";
 
 export interface KubernetesServiceArgs {
   /** The stack's Kubernetes plan (namespace, settings). */
@@ -49,7 +50,10 @@ export class KubernetesService extends pulumi.ComponentResource {
     if (secret) {
       const { keys, ...object } = secret;
       const stringData = Object.fromEntries(
-        keys.map((e) => [e.key, pulumi.secret(secretValue(s, args.secrets, e.secret, e.env ?? e.path!, this))]),
+        keys.map((e) => [
+          e.key,
+          pulumi.secret(stackSecret(args.secrets, e.secret, { service: s.service, usedFor: e.env ?? e.path!, owner: this })),
+        ]),
       );
       this.secret = new k8s.core.v1.Secret(`${name}-secret`, { ...inNamespace(object), stringData }, { parent: this });
     }
@@ -83,21 +87,4 @@ export class KubernetesService extends pulumi.ComponentResource {
 
     this.registerOutputs({ workload: this.workload.metadata.name, service: this.service?.metadata.name });
   }
-}
-
-function secretValue(
-  s: KubernetesServicePlan,
-  secrets: KubernetesServiceArgs["secrets"],
-  key: SecretKey,
-  usedFor: string,
-  owner: pulumi.Resource,
-): pulumi.Output<string> {
-  const value = secrets[key];
-  if (!value) {
-    throw new pulumi.ResourceError(
-      `${s.service} needs secret "${key}" for ${usedFor}, but the stack provided none. Fix: pulumi config set --secret ${key} <value>`,
-      owner,
-    );
-  }
-  return value;
 }

@@ -8,11 +8,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { SecretKey } from "../../lib/config/schema";
 import { claimObject, defaultDenyObject, namespaceObject } from "../../lib/kubernetes/objects";
 import type { KubernetesPlan } from "../../lib/kubernetes/plan";
 import { KubernetesService } from "./kubernetes-service";
+import { generatedSecret } from "../stack-secrets";
 
 export interface KubernetesSuiteArgs {
   /** planKubernetes() of the stack plan. */
@@ -80,10 +80,4 @@ export class KubernetesSuite extends pulumi.ComponentResource {
 
     this.registerOutputs({ namespace, claims: Object.keys(this.claims) });
   }
-}
-
-function generatedSecret(resourceName: string, key: SecretKey, parent: pulumi.Resource): pulumi.Output<string> {
-  const password = new random.RandomPassword(resourceName, { length: 40, special: false }, { parent });
-  // LiteLLM expects keys that start with "sk-".
-  return key === "gatewayMasterKey" ? pulumi.secret(pulumi.interpolate`sk-${password.result}`) : pulumi.secret(password.result);
 }
