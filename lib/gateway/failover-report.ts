@@ -124,3 +124,63 @@ export function faultLine(gateway: string, fault: string, f: FaultFigures): stri
     `detect_s=${s(f.detectS)} max_extra_ms=${ms(f.maxExtraMs)} window_max_extra_ms=${ms(f.windowMaxExtraMs)} recovered_s=${s(f.recoveredS)}`
   );
 }
+
+/**
+ * One fault of the deployed-stack benchmark (bench/faults.ts, docs/faults.md):
+ * the fault is injected into a container of a stack deployed with `pulumi up`,
+ * under a stream of gateway (or RAG) requests.
+ */
+export interface DeployFaultTimeline {
+  /** The fault was injected (just before). */
+  faultAt: number;
+  /** The gateway's health checks first reported the server unhealthy (gateway faults; undefined if never). */
+  detectedAt?: number;
+  /** End of the window `max_extra_ms` looks at: the fault was over (undone, or healed by the stack). */
+  windowEnd: number;
+  /**
+   * The bench's last action on this fault: the undo (unpause, pacing off, Qdrant
+   * started) or, for a fault the stack must heal itself (a crash, a wedge), the
+   * injection. `recovered_s` counts from here.
+   */
+  lastActionAt: number;
+  /** The first request started at or after `lastActionAt` that the faulted service answered again. */
+  backAt?: number;
+}
+
+export interface DeployFaultFigures {
+  requests: number;
+  failed: number;
+  p99Ms: number;
+  /** Median latency of the requests that completed before the fault. */
+  baselineMs: number;
+  /** Longest extra wait (latency minus baseline) of a request started from the detection (the fault when never detected) to the window's end. */
+  maxExtraMs: number;
+  /** Seconds from the bench's last action to traffic back on the faulted service. */
+  recoveredS?: number;
+  /** The stack restarted a container on its own during the fault (Docker's restart policy or the healer). */
+  restarted: boolean;
+  /** Qdrant's point counts and a sample query's sources were the same before and after. */
+  dataIntact: boolean;
+}
+
+export function deployFaultFigures(requests: TimedRequest[], t: DeployFaultTimeline, outcome: { restarted: boolean; dataIntact: boolean }): DeployFaultFigures {
+  const base = faultFigures(requests, { faultAt: t.faultAt, detectedAt: t.detectedAt, clearedAt: t.windowEnd });
+  return {
+    requests: base.requests,
+    failed: base.failed,
+    p99Ms: base.p99Ms,
+    baselineMs: base.baselineMs,
+    maxExtraMs: base.maxExtraMs,
+    recoveredS: t.backAt === undefined ? undefined : (t.backAt - t.lastActionAt) / 1000,
+    ...outcome,
+  };
+}
+
+/** `fault=<name> requests=N failed=N p99_ms=N max_extra_ms=N recovered_s=N restarted=yes|no data_intact=yes|no` */
+export function deployFaultLine(fault: string, f: DeployFaultFigures): string {
+  const yes = (b: boolean) => (b ? "yes" : "no");
+  return (
+    `fault=${fault} requests=${f.requests} failed=${f.failed} p99_ms=${Math.round(f.p99Ms)} max_extra_ms=${Math.round(f.maxExtraMs)} ` +
+    `recovered_s=${f.recoveredS === undefined ? "none" : f.recoveredS.toFixed(2)} restarted=${yes(f.restarted)} data_intact=${yes(f.dataIntact)}`
+  );
+}

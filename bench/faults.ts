@@ -1,0 +1,579 @@
+/**
+ * `npm run bench:faults [-- --with-healer-wedge] [--rate 10] [--rag-rate 4] [--hold-s 10] [--long-outage-s 25]`:
+ * what faults cost on the real deploy lane. Deploys the stack with `pulumi up`
+ * (test/deploy/faults-stack.ts: stand-in servers in containers, our RAG,
+ * embedding and healer built from services/), runs the real LiteLLM proxy on
+ * this host in front of the inference containers' published ports, and under
+ * a steady request stream injects, in turn:
+ *   kill          the chat server's process crashes (SIGKILL from the host; the restart policy applies)
+ *   pause         docker pause of the chat server, then unpause
+ *   slow          the chat server answers after ~3x the median latency
+ *   qdrant-short  docker stop + start of Qdrant, shorter than RAG's retry budget, under RAG /query traffic
+ *   qdrant-long   Qdrant stopped for longer than that budget
+ *   wedge         (--with-healer-wedge) the chat server's inference loop hangs; its /metrics probe
+ *                 fails, Docker marks it unhealthy, the healer restarts it (about 2 minutes)
+ * One line per fault:
+ *   fault=<name> requests=N failed=N p99_ms=N max_extra_ms=N recovered_s=N restarted=yes|no data_intact=yes|no
+ * (docs/faults.md defines each field and the bars). Destroys the stack at the
+ * end and removes whatever carries its label, also after a failure. Exits 1
+ * when the run broke or a bar was missed.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { deployFaultFigures, deployFaultLine, percentile, type DeployFaultFigures } from "../lib/gateway/failover-report";
+import { INFERENCE_SERVICE } from "../lib/plan/inference";
+import { DockerEvents } from "../test/deploy/docker-events";
+import {
+  containerEnv,
+  containerLogs,
+  crashMainProcess,
+  inspect,
+  openLoop,
+  ragQuery,
+  sameData,
+  sleep,
+  stackData,
+  waitFor,
+  waitForHttp,
+  waitForRestart,
+  watchOutage,
+  writeDocuments,
+  type RagOutcome,
+  type StackData,
+} from "../test/deploy/fault-rig";
+import { prepareFaultsDeploy, type FaultsDeploy } from "../test/deploy/faults-stack";
+import { dockerOk } from "../test/support/docker-cli";
+import { startGatewayRig, type GatewayRig } from "../test/support/failover-rig";
+import type { ChatOutcome } from "../test/support/gateway-client";
+import { ensureLiteLLM } from "../test/support/litellm-install";
+
+const argv = process.argv.slice(2);
+function numArg(name: string, fallback: number): number {
+  const i = argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+const WITH_HEALER_WEDGE = argv.includes("--with-healer-wedge");
+/** `--only kill,qdrant-long`: run only these faults (for working on one; the bars of the others are not judged). */
+const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1]!.split(",") : undefined;
+const wanted = (fault: string) => !ONLY || ONLY.includes(fault);
+const RATE = numArg("rate", 10);
+const RAG_RATE = numArg("rag-rate", 4);
+const HOLD_MS = numArg("hold-s", 10) * 1000;
+const LONG_OUTAGE_MS = numArg("long-outage-s", 25) * 1000;
+/** The gateway's bound for requests started after the detection (docs/litellm-failover.md). */
+const GATEWAY_BOUND_MS = 5000;
+const BASELINE_MS = 3000;
+const COLLECTION = "faults";
+const SAMPLE = { query: "why do cats purr", collection: COLLECTION };
+
+const log = (line: string) => console.log(`  ${line}`);
+const s = (ms: number) => (ms / 1000).toFixed(2);
+
+interface FaultResult {
+  name: string;
+  figures: DeployFaultFigures;
+  /** Bars this fault missed, each with why. */
+  missed: string[];
+}
+
+interface Bench {
+  deploy: FaultsDeploy;
+  rig: GatewayRig;
+  events: DockerEvents;
+  chatName: string;
+  chatAlias: string;
+  codeAlias: string;
+  controlFile: string;
+  ragUrl: string;
+  qdrantUrl: string;
+  qdrantHeaders: Record<string, string>;
+  reference: StackData;
+  retry: { attempts: number; minMs: number; maxMs: number; spanMinMs: number; spanMaxMs: number };
+}
+
+const aliasOf = (deploy: FaultsDeploy, service: string) => {
+  const command = deploy.e2e.plan.services.find((x) => x.service === service)!.command!;
+  return command[command.indexOf("--alias") + 1]!;
+};
+
+/** Containers the stack (re)started on its own since `since`: Docker's restart policy, or the healer (which restarts through the API). */
+function restartsSince(b: Bench, since: number, benchStarted: string[] = []): string[] {
+  const byBench = new Set(benchStarted.map((service) => b.deploy.name(service)));
+  const started = b.events.events.filter((e) => e.action === "start" && e.at >= since && !byBench.has(e.name));
+  return [...new Set(started.map((e) => e.name))].map((name) => {
+    const how = b.events.of(name, "restart", since).length > 0 ? "restarted through the API (the healer)" : "started again by Docker's restart policy";
+    return `${name.slice(b.deploy.e2e.prefix.length)} ${how}`;
+  });
+}
+
+async function checkData(b: Bench): Promise<boolean> {
+  const after = await stackData(b.qdrantUrl, b.qdrantHeaders, b.ragUrl, SAMPLE);
+  const intact = sameData(b.reference, after);
+  if (!intact) log(`data changed: before ${JSON.stringify(b.reference)} after ${JSON.stringify(after)}`);
+  return intact;
+}
+
+/** Waits until the gateway reports no unhealthy route and the chat server answers chat requests again. */
+async function settle(b: Bench): Promise<void> {
+  const ok = await waitFor(async () => {
+    const unhealthy = await b.rig.unhealthyDeployments();
+    if (!unhealthy || unhealthy.size > 0) return undefined;
+    const answer = await b.rig.request(b.rig.chatModel, { timeoutMs: 10_000 });
+    return answer.ok && answer.servedBy === b.chatAlias ? true : undefined;
+  }, 60_000, 500);
+  if (!ok) throw new Error(`the gateway did not settle: unhealthy routes ${JSON.stringify([...((await b.rig.unhealthyDeployments()) ?? [])])}`);
+}
+
+interface GatewayFaultContext {
+  faultAt: number;
+  /** Resolves when the gateway reports the chat route unhealthy (epoch ms), or undefined after `withinMs`. */
+  detection(withinMs: number): Promise<number | undefined>;
+  /** Median latency of the requests that completed so far. */
+  baselineMs(): number;
+}
+
+interface GatewayFaultSpec {
+  inject(ctx: GatewayFaultContext): Promise<void>;
+  /** Holds the fault and ends it (or waits for the stack to); when the fault was over, and the bench's last action. */
+  end(ctx: GatewayFaultContext): Promise<{ windowEnd: number; lastActionAt: number }>;
+  /** How long, after the last action, traffic may take to come back to the chat server. */
+  recoverWithinMs: number;
+}
+
+async function gatewayFault(b: Bench, name: string, spec: GatewayFaultSpec): Promise<{ outcomes: ChatOutcome[]; figures: DeployFaultFigures; detectedAt?: number; faultAt: number; lastActionAt: number }> {
+  const deployment = b.rig.primaryDeployment(b.rig.chatModel);
+  let faultAt: number | undefined;
+  let detectedAt: number | undefined;
+  // Every poll of the gateway's /health: when the chat route was reported unhealthy, and when not.
+  // The detection is when the first "unhealthy" answer arrived: a request sent after that
+  // certainly found the verdict in place (on a loaded machine the poll itself can take seconds).
+  const verdicts: { at: number; answeredAt: number; unhealthy: boolean | undefined }[] = [];
+  let detectionPollMs: number | undefined;
+  let polling = true;
+  const watch = (async () => {
+    while (polling) {
+      const at = Date.now();
+      const unhealthy = (await b.rig.unhealthyDeployments())?.has(deployment);
+      const answeredAt = Date.now();
+      verdicts.push({ at, answeredAt, unhealthy });
+      if (unhealthy && faultAt !== undefined && detectedAt === undefined && at >= faultAt) {
+        detectedAt = answeredAt;
+        detectionPollMs = answeredAt - at;
+      }
+      await sleep(200 - (Date.now() - at));
+    }
+  })();
+  const done: ChatOutcome[] = [];
+  const stream = openLoop(async (i) => {
+    const outcome = await b.rig.request(b.rig.chatModel, { stream: i % 3 === 2, timeoutMs: 120_000 });
+    done.push(outcome);
+    return outcome;
+  }, RATE);
+  let outcomes: ChatOutcome[] = [];
+  let timeline: { windowEnd: number; lastActionAt: number };
+  try {
+    await sleep(BASELINE_MS);
+    faultAt = Date.now();
+    const at = faultAt;
+    const ctx: GatewayFaultContext = {
+      faultAt: at,
+      detection: async (withinMs) => (await waitFor(async () => detectedAt, Math.max(0, at + withinMs - Date.now()), 50)) ?? undefined,
+      baselineMs: () => percentile(done.filter((o) => o.ok && o.startedAt + o.ms < Date.now()).map((o) => o.ms), 50),
+    };
+    await spec.inject(ctx);
+    timeline = await spec.end(ctx);
+    const backBy = timeline.lastActionAt + spec.recoverWithinMs;
+    await waitFor(async () => (done.some((o) => o.startedAt >= timeline.lastActionAt && o.servedBy === b.chatAlias) ? true : undefined), Math.max(0, backBy - Date.now()), 50);
+    await sleep(1000);
+  } finally {
+    outcomes = await stream.stop();
+    polling = false;
+    await watch;
+  }
+  // The verdict's changes from the fault on (+seconds), to see whether it held.
+  const changes: string[] = [];
+  let last: boolean | undefined | null = null;
+  for (const v of verdicts.filter((x) => x.at >= faultAt!)) {
+    if (v.unhealthy === last) continue;
+    last = v.unhealthy;
+    changes.push(`+${s(v.answeredAt - faultAt!)} ${v.unhealthy === undefined ? "no answer" : v.unhealthy ? "unhealthy" : "healthy"}`);
+  }
+  const pollMs = verdicts.map((v) => v.answeredAt - v.at);
+  log(
+    `${name}: gateway /health verdicts on the chat route (when answered): ${changes.join(", ")}; /health polls took p50 ${Math.round(percentile(pollMs, 50))} ms, max ${Math.round(Math.max(...pollMs))} ms` +
+      (detectionPollMs === undefined ? "" : `, the detecting one ${detectionPollMs} ms`) +
+      `; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`,
+  );
+  const back = outcomes.filter((o) => o.startedAt >= timeline.lastActionAt && o.servedBy === b.chatAlias).map((o) => o.startedAt);
+  const restarts = restartsSince(b, faultAt!);
+  if (restarts.length) log(`restarts: ${restarts.join("; ")}`);
+  const dataIntact = await checkData(b);
+  const figures = deployFaultFigures(outcomes, { faultAt: faultAt!, detectedAt, windowEnd: timeline.windowEnd, lastActionAt: timeline.lastActionAt, backAt: back.length ? Math.min(...back) : undefined }, { restarted: restarts.length > 0, dataIntact });
+  const phase = (from: number, to: number) => {
+    const slice = outcomes.filter((o) => o.startedAt >= from && o.startedAt < to);
+    const by = (alias: string) => slice.filter((o) => o.servedBy === alias).length;
+    return `${slice.length} (chat=${by(b.chatAlias)} code=${by(b.codeAlias)} failed=${slice.filter((o) => !o.ok).length} slowest_ms=${Math.round(Math.max(0, ...slice.map((o) => o.ms)))})`;
+  };
+  const from = detectedAt ?? faultAt!;
+  log(
+    `${name}: baseline p50 ${Math.round(figures.baselineMs)} ms; detect_s=${detectedAt === undefined ? "none" : s(detectedAt - faultAt!)}; ` +
+      `requests started before the fault ${phase(0, faultAt!)}, ${detectedAt === undefined ? "" : `fault..detection ${phase(faultAt!, from)}, `}` +
+      `${detectedAt === undefined ? "fault" : "detection"}..end ${phase(from, timeline.windowEnd)}, after ${phase(timeline.windowEnd, Infinity)}`,
+  );
+  for (const o of outcomes.filter((x) => !x.ok).slice(0, 3)) log(`failed: status ${o.status} ${o.error?.slice(0, 200)}`);
+  return { outcomes, figures, detectedAt, faultAt: faultAt!, lastActionAt: timeline.lastActionAt };
+}
+
+/** docker kill, as evidence of what the restart policy does with it (nothing: the daemon calls it a manual stop). */
+async function dockerKillEvidence(b: Bench): Promise<void> {
+  const before = await inspect(b.chatName);
+  const since = Date.now();
+  await dockerOk(["kill", b.chatName]);
+  await sleep(5000);
+  const after = await inspect(b.chatName);
+  const kills = b.events.of(b.chatName, "kill", since).map((e) => e.signal);
+  const dies = b.events.of(b.chatName, "die", since).map((e) => e.exitCode);
+  const starts = b.events.of(b.chatName, "start", since).length;
+  console.log(
+    `docker-kill: restart_policy=${after.restartPolicy} events kill(signal ${kills.join(",")}) die(exit ${dies.join(",")}) start x${starts}; ` +
+      `5 s later status=${after.status} exit_code=${after.exitCode} restart_count=${before.restartCount}->${after.restartCount}` +
+      (after.running ? "" : " (not restarted: the daemon counts `docker kill` as a manual stop; the kill fault crashes the process from the host instead)"),
+  );
+  if (!after.running) await dockerOk(["start", b.chatName]);
+  const up = await waitForHttp(`http://127.0.0.1:${b.deploy.e2e.ports["inference.chat.hostPort"]}/health`, 30_000);
+  if (up === undefined) throw new Error(`${b.chatName} did not answer again after docker start`);
+  await settle(b);
+}
+
+async function killFault(b: Bench): Promise<FaultResult> {
+  let crashed: Awaited<ReturnType<typeof inspect>> | undefined;
+  let restartedAt: number | undefined;
+  const run = await gatewayFault(b, "kill", {
+    inject: async () => {
+      crashed = await crashMainProcess(b.chatName);
+    },
+    end: async (ctx) => {
+      const again = await waitForRestart(b.chatName, crashed!, 30_000);
+      if (again) {
+        restartedAt = again.startedAt;
+        const die = b.events.of(b.chatName, "die", ctx.faultAt)[0];
+        log(`kill: SIGKILL to pid ${crashed!.pid} (the server, pid 1 in the container); die exit ${die?.exitCode}; Docker started it again ${s(again.startedAt - ctx.faultAt)} s later (restart_count ${crashed!.restartCount}->${again.restartCount}, policy ${again.restartPolicy})`);
+        return { windowEnd: again.startedAt, lastActionAt: ctx.faultAt };
+      }
+      log(`kill: Docker did not restart ${b.chatName} within 30 s (status ${(await inspect(b.chatName)).status}); starting it by hand`);
+      await dockerOk(["start", b.chatName]);
+      return { windowEnd: Date.now(), lastActionAt: Date.now() };
+    },
+    recoverWithinMs: 20_000,
+  });
+  const missed: string[] = [];
+  if (run.figures.failed > 0) missed.push(`kill: ${run.figures.failed} request(s) failed`);
+  if (restartedAt === undefined) missed.push("kill: Docker's restart policy did not bring the chat server back");
+  if (run.figures.recoveredS === undefined) missed.push("kill: traffic never came back to the chat server");
+  return { name: "kill", figures: run.figures, missed };
+}
+
+async function pauseFault(b: Bench): Promise<FaultResult> {
+  const check = b.rig.settings.healthCheck!;
+  const detectWithinMs = (check.intervalSec + check.timeoutSec) * 1000 + 3000;
+  let pausedAt = 0;
+  let unpausedAt = 0;
+  const run = await gatewayFault(b, "pause", {
+    inject: async () => {
+      pausedAt = Date.now();
+      await dockerOk(["pause", b.chatName]);
+    },
+    end: async (ctx) => {
+      await ctx.detection(detectWithinMs);
+      await sleep(HOLD_MS);
+      unpausedAt = Date.now();
+      await dockerOk(["unpause", b.chatName]);
+      return { windowEnd: unpausedAt, lastActionAt: unpausedAt };
+    },
+    recoverWithinMs: (check.intervalSec + check.timeoutSec) * 1000 + 3000,
+  });
+  // Docker stops a paused container's health monitor: no probe may have started while it was paused.
+  const state = await inspect(b.chatName);
+  const probesWhilePaused = state.healthLog.filter((p) => p.start >= pausedAt && p.start < unpausedAt).length;
+  log(`pause: paused ${s(unpausedAt - pausedAt)} s; health probes started while paused: ${probesWhilePaused} (probe interval ${b.deploy.e2e.plan.services.find((x) => x.service === INFERENCE_SERVICE.chat)!.healthcheck.intervalSec} s); health now ${state.health}`);
+  const missed: string[] = [];
+  if (run.figures.failed > 0) missed.push(`pause: ${run.figures.failed} request(s) failed`);
+  if (run.detectedAt === undefined) missed.push(`pause: the gateway never reported the paused server unhealthy within ${detectWithinMs} ms`);
+  if (run.figures.maxExtraMs > GATEWAY_BOUND_MS) missed.push(`pause: max_extra_ms ${Math.round(run.figures.maxExtraMs)} over the gateway's ${GATEWAY_BOUND_MS} ms bound`);
+  return { name: "pause", figures: run.figures, missed };
+}
+
+async function slowFault(b: Bench): Promise<FaultResult> {
+  let msPerToken = 0;
+  const run = await gatewayFault(b, "slow", {
+    inject: async (ctx) => {
+      // The client asks 8 tokens: 8 x msPerToken = 2 x the median, so answers come after ~3x the median.
+      msPerToken = Math.ceil((2 * ctx.baselineMs()) / 8);
+      fs.writeFileSync(b.controlFile, `pace-ms-per-token:${msPerToken}`);
+    },
+    end: async () => {
+      await sleep(HOLD_MS);
+      const at = Date.now();
+      fs.writeFileSync(b.controlFile, "up");
+      return { windowEnd: at, lastActionAt: at };
+    },
+    recoverWithinMs: 5000,
+  });
+  const during = run.outcomes.filter((o) => o.ok && o.startedAt >= run.faultAt + 500 && o.startedAt < run.lastActionAt).map((o) => o.ms);
+  log(`slow: ${msPerToken} ms per token (x8 tokens); p50 while slow ${during.length ? Math.round(percentile(during, 50)) : "-"} ms = ${during.length ? (percentile(during, 50) / run.figures.baselineMs).toFixed(1) : "-"}x the baseline`);
+  const missed: string[] = [];
+  if (run.figures.failed > 0) missed.push(`slow: ${run.figures.failed} request(s) failed`);
+  return { name: "slow", figures: run.figures, missed };
+}
+
+async function wedgeFault(b: Bench): Promise<FaultResult> {
+  const check = b.rig.settings.healthCheck!;
+  const probe = b.deploy.e2e.plan.services.find((x) => x.service === INFERENCE_SERVICE.chat)!.healthcheck;
+  // Unhealthy after `retries` failed probes, the first within one interval; the healer's stop grace and a margin on top.
+  const restartWithinMs = (probe.intervalSec + (probe.retries + 1) * (probe.intervalSec + probe.timeoutSec)) * 1000 + 60_000;
+  let before: Awaited<ReturnType<typeof inspect>> | undefined;
+  let restartedAt: number | undefined;
+  const run = await gatewayFault(b, "wedge", {
+    inject: async () => {
+      before = await inspect(b.chatName);
+      fs.writeFileSync(b.controlFile, "wedge");
+    },
+    end: async (ctx) => {
+      await ctx.detection((check.intervalSec + check.timeoutSec) * 1000 + 3000);
+      const again = await waitForRestart(b.chatName, before!, restartWithinMs);
+      if (!again) {
+        log(`wedge: ${b.chatName} was not restarted within ${s(restartWithinMs)} s (health ${(await inspect(b.chatName)).health}); un-wedging it by hand`);
+        const at = Date.now();
+        fs.writeFileSync(b.controlFile, "up");
+        return { windowEnd: at, lastActionAt: at };
+      }
+      restartedAt = again.startedAt;
+      const unhealthy = b.events.of(b.chatName, "health_status: unhealthy", ctx.faultAt)[0]?.at;
+      const healerLog = (await containerLogs(b.deploy.name("healer"), ctx.faultAt)).split("\n").filter((l) => l.includes(b.chatName) || l.includes("inference-chat"));
+      log(
+        `wedge: Docker marked it unhealthy ${unhealthy === undefined ? "(no event seen)" : `${s(unhealthy - ctx.faultAt)} s`} after the wedge; ` +
+          `started again ${s(again.startedAt - ctx.faultAt)} s after it (same container: ${again.id === before!.id}); healer log: ${healerLog.slice(0, 2).join(" | ").slice(0, 400)}`,
+      );
+      return { windowEnd: again.startedAt, lastActionAt: ctx.faultAt };
+    },
+    recoverWithinMs: restartWithinMs + 20_000,
+  });
+  fs.writeFileSync(b.controlFile, "up");
+  const missed: string[] = [];
+  if (run.figures.failed > 0) missed.push(`wedge: ${run.figures.failed} request(s) failed`);
+  if (restartedAt === undefined) missed.push("wedge: the healer did not restart the wedged server");
+  if (run.figures.maxExtraMs > GATEWAY_BOUND_MS) missed.push(`wedge: max_extra_ms ${Math.round(run.figures.maxExtraMs)} over the gateway's ${GATEWAY_BOUND_MS} ms bound`);
+  return { name: "wedge", figures: run.figures, missed };
+}
+
+/** A Qdrant outage (docker stop, then docker start after `outageMs`) under a stream of RAG queries. */
+async function qdrantFault(b: Bench, name: "qdrant-short" | "qdrant-long", outageMs: number): Promise<FaultResult> {
+  const qdrant = b.deploy.name("qdrant");
+  const rag = b.deploy.name("rag");
+  const ragBefore = await inspect(rag);
+  const outage = watchOutage(`${b.qdrantUrl}/readyz`);
+  const stream = openLoop(() => ragQuery(b.ragUrl, SAMPLE.query, SAMPLE.collection, 120_000), RAG_RATE);
+  let outcomes: RagOutcome[] = [];
+  let faultAt = 0;
+  let startAt = 0;
+  let stoppedAt = 0;
+  let startedAt = 0;
+  let seen: { downAt?: number; upAt?: number } = {};
+  try {
+    await sleep(BASELINE_MS);
+    faultAt = Date.now();
+    await dockerOk(["stop", qdrant]);
+    stoppedAt = Date.now();
+    await sleep(faultAt + outageMs - Date.now());
+    startAt = Date.now();
+    await dockerOk(["start", qdrant]);
+    startedAt = Date.now();
+    await waitFor(async () => ((await fetch(`${b.qdrantUrl}/readyz`, { signal: AbortSignal.timeout(1000) })).ok ? true : undefined), 30_000);
+    // Traffic after the return, and every request of the outage answered (each within RAG's retry budget).
+    await sleep(3000);
+  } finally {
+    outcomes = await stream.stop();
+    seen = await outage.stop();
+  }
+  const upAt = seen.upAt ?? Date.now();
+  const ragAfter = await inspect(rag);
+  const ragKept = ragAfter.id === ragBefore.id && ragAfter.startedAtText === ragBefore.startedAtText && ragAfter.restartCount === ragBefore.restartCount;
+  const restarts = restartsSince(b, faultAt, ["qdrant"]);
+  if (restarts.length) log(`restarts: ${restarts.join("; ")}`);
+  const dataIntact = await checkData(b);
+  const back = outcomes.filter((o) => o.ok && o.startedAt >= startAt).map((o) => o.startedAt);
+  const figures = deployFaultFigures(outcomes, { faultAt, windowEnd: upAt, lastActionAt: startAt, backAt: back.length ? Math.min(...back) : undefined }, { restarted: restarts.length > 0, dataIntact });
+  const outageS = seen.downAt === undefined ? 0 : (upAt - seen.downAt) / 1000;
+  const failures = outcomes.filter((o) => !o.ok);
+  const statuses = [...new Set(failures.map((o) => o.status))];
+  const slowest = Math.max(0, ...outcomes.map((o) => o.ms));
+  const afterUp = outcomes.filter((o) => o.startedAt >= upAt);
+  const slowestFailure = Math.max(0, ...failures.map((o) => o.ms));
+  log(
+    `${name}: load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}; Qdrant stopped and started (docker stop/start), down ${outageS.toFixed(2)} s as its published /readyz saw it; RAG's retry budget: ${b.retry.attempts} attempts, ` +
+      `${s(b.retry.spanMinMs)}-${s(b.retry.spanMaxMs)} s of backoff; baseline p50 ${Math.round(figures.baselineMs)} ms; slowest request ${Math.round(slowest)} ms; ` +
+      `failed ${failures.length} (statuses ${statuses.join(",") || "-"}, slowest failure ${Math.round(slowestFailure)} ms); after Qdrant was back: ${afterUp.length} requests, ${afterUp.filter((o) => !o.ok).length} failed; ` +
+      `RAG container kept (id, StartedAt, restart count): ${ragKept}`,
+  );
+  const rel = (t: number | undefined) => (t === undefined ? "-" : s(t - faultAt));
+  log(`${name}: timeline from the stop command: stopped +${rel(stoppedAt)}, start command +${rel(startAt)}..+${rel(startedAt)}, /readyz down +${rel(seen.downAt)} up +${rel(seen.upAt)}`);
+  for (const o of [...outcomes].sort((x, y) => y.ms - x.ms).slice(0, 3)) log(`slowest: started +${rel(o.startedAt)} ${o.status} ${Math.round(o.ms)} ms ${o.timing ?? ""} ${o.detail?.slice(0, 160) ?? ""}`);
+  for (const o of failures.slice(0, 2)) log(`failed: ${o.status} ${o.detail?.slice(0, 200)}`);
+  const missed: string[] = [];
+  if (name === "qdrant-short") {
+    if (outageS * 1000 >= b.retry.spanMinMs) missed.push(`qdrant-short: the outage (${outageS.toFixed(2)} s) was not shorter than RAG's shortest retry budget (${s(b.retry.spanMinMs)} s), so this run does not test it`);
+    if (figures.failed > 0) missed.push(`qdrant-short: ${figures.failed} request(s) failed`);
+  } else {
+    if (outageS * 1000 <= b.retry.spanMaxMs) missed.push(`qdrant-long: the outage (${outageS.toFixed(2)} s) was not longer than RAG's longest retry budget (${s(b.retry.spanMaxMs)} s)`);
+    if (failures.length === 0) missed.push("qdrant-long: no request failed, so no 503 was seen");
+    const unclear = failures.filter((o) => o.status !== 503 || !/qdrant/i.test(o.detail ?? ""));
+    if (unclear.length) missed.push(`qdrant-long: ${unclear.length} failure(s) were not a clear 503 naming Qdrant (e.g. ${unclear[0]!.status} ${unclear[0]!.detail?.slice(0, 120)})`);
+    // No hang: every answer within the backoff budget plus 5 s for the attempts themselves.
+    if (slowest > b.retry.spanMaxMs + 5000) missed.push(`qdrant-long: a request took ${Math.round(slowest)} ms, over RAG's retry budget (${b.retry.spanMaxMs} ms) + 5 s`);
+    if (afterUp.length === 0 || afterUp.some((o) => !o.ok)) missed.push(`qdrant-long: RAG did not answer every request started after Qdrant was back (${afterUp.filter((o) => !o.ok).length} of ${afterUp.length} failed)`);
+    if (!ragKept) missed.push("qdrant-long: the RAG container was restarted or replaced");
+    if (figures.restarted) missed.push(`qdrant-long: the stack restarted a container (${restarts.join("; ")})`);
+  }
+  return { name, figures, missed };
+}
+
+async function setUp(deploy: FaultsDeploy, events: DockerEvents): Promise<Bench> {
+  const { e2e } = deploy;
+  const install = await ensureLiteLLM();
+  const upstreams = {
+    [INFERENCE_SERVICE.chat]: `http://127.0.0.1:${e2e.ports["inference.chat.hostPort"]}/v1`,
+    [INFERENCE_SERVICE.code]: `http://127.0.0.1:${e2e.ports["inference.code.hostPort"]}/v1`,
+  };
+  // The proxy's slow start overlaps the deploy; its checks find the servers once they are up.
+  const proxy = startGatewayRig({ install, upstreams }).then(
+    (rig) => ({ rig }),
+    (error: Error) => ({ error }),
+  );
+  const up = await deploy.up();
+  console.log(`pulumi up: exit ${up.code} in ${s(up.ms)} s (${e2e.plan.services.length} services)`);
+  let started = await proxy;
+  if (up.code !== 0) {
+    if ("rig" in started) await started.rig.stop();
+    throw new Error(`pulumi up failed:\n${up.output.slice(-4000)}`);
+  }
+  if ("error" in started) {
+    log(`the proxy did not start alongside the deploy (${started.error.message.split("\n")[0]}); starting it again`);
+    started = { rig: await startGatewayRig({ install, upstreams }) };
+  }
+  const rig = started.rig;
+  console.log(`LiteLLM ${install.version} on ${rig.proxy.url} in front of inference-chat :${e2e.ports["inference.chat.hostPort"]} and inference-code :${e2e.ports["inference.code.hostPort"]} (p2's rendered config)`);
+
+  const ragUrl = `http://127.0.0.1:${e2e.ports["rag.hostPort"]}`;
+  const qdrantUrl = `http://127.0.0.1:${e2e.ports["qdrant.httpPort"]}`;
+  const qdrantKey = (await containerEnv(deploy.name("qdrant"))).QDRANT__SERVICE__API_KEY;
+  const ragEnv = await containerEnv(deploy.name("rag"));
+  const attempts = Number(ragEnv.QDRANT_MAX_RETRIES);
+  const minMs = Number(ragEnv.QDRANT_RETRY_MIN_WAIT) * 1000;
+  const maxMs = Number(ragEnv.QDRANT_RETRY_MAX_WAIT) * 1000;
+  // services/common/src/retry.ts: the wait before retry n is uniform in [min, min(max, min * 2^n)].
+  const retries = Array.from({ length: attempts - 1 }, (_, i) => i + 1);
+  const retry = {
+    attempts,
+    minMs,
+    maxMs,
+    spanMinMs: retries.reduce((sum) => sum + Math.min(minMs, maxMs), 0),
+    spanMaxMs: retries.reduce((sum, n) => sum + Math.min(maxMs, minMs * 2 ** n), 0),
+  };
+
+  writeDocuments(e2e.dataDir);
+  const indexed = await fetch(`${ragUrl}/index?collection=${COLLECTION}`, { method: "POST", signal: AbortSignal.timeout(60_000) });
+  const report = (await indexed.json()) as { chunks?: number };
+  if (!indexed.ok || !report.chunks) throw new Error(`indexing failed: ${indexed.status} ${JSON.stringify(report)}`);
+  const chatAlias = aliasOf(deploy, INFERENCE_SERVICE.chat);
+  const b: Bench = {
+    deploy,
+    rig,
+    events,
+    chatName: deploy.name(INFERENCE_SERVICE.chat),
+    chatAlias,
+    codeAlias: aliasOf(deploy, INFERENCE_SERVICE.code),
+    controlFile: path.join(e2e.modelsDir, ".standin", chatAlias),
+    ragUrl,
+    qdrantUrl,
+    qdrantHeaders: qdrantKey ? { "api-key": qdrantKey } : {},
+    reference: { points: {}, sources: [] },
+    retry,
+  };
+  fs.mkdirSync(path.dirname(b.controlFile), { recursive: true });
+  b.reference = await stackData(qdrantUrl, b.qdrantHeaders, ragUrl, SAMPLE);
+  if (!b.reference.sources.length) throw new Error("the sample query found no sources");
+  console.log(`data: indexed ${report.chunks} chunks into "${COLLECTION}"; Qdrant points ${JSON.stringify(b.reference.points)}; sample query sources ${b.reference.sources.join(" ")}`);
+  for (let i = 0; i < 3; i++) await rig.request(rig.chatModel);
+  await settle(b);
+  return b;
+}
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  console.log(`bench:faults: ${RATE} gateway requests/s (every 3rd streamed), ${RAG_RATE} RAG queries/s, faults held ${s(HOLD_MS)} s, long Qdrant outage ${s(LONG_OUTAGE_MS)} s${WITH_HEALER_WEDGE ? ", with the healer wedge" : ""}`);
+  const deploy = await prepareFaultsDeploy();
+  const events = new DockerEvents(deploy.label);
+  let rig: GatewayRig | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      events.stop();
+      await rig?.stop().catch(() => undefined);
+      const t = Date.now();
+      const notes = await deploy.cleanup();
+      console.log(`cleanup: stack ${deploy.e2e.stack} destroyed, its label's containers, networks and volumes removed in ${s(Date.now() - t)} s${notes.length ? ` (${notes.join("; ")})` : ""}`);
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`bench:faults: ${signal}, cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const results: FaultResult[] = [];
+  let broke: Error | undefined;
+  try {
+    const b = await setUp(deploy, events);
+    rig = b.rig;
+    if (wanted("kill")) await dockerKillEvidence(b);
+    const faults: [string, () => Promise<FaultResult>][] = [
+      ["kill", () => killFault(b)],
+      ["pause", () => pauseFault(b)],
+      ["slow", () => slowFault(b)],
+      ["qdrant-short", () => qdrantFault(b, "qdrant-short", 0)],
+      ["qdrant-long", () => qdrantFault(b, "qdrant-long", LONG_OUTAGE_MS)],
+    ];
+    for (const [name, run] of faults.filter(([name]) => wanted(name))) {
+      results.push(await run());
+      console.log(deployFaultLine(name, results.at(-1)!.figures));
+      await settle(b);
+    }
+    if (WITH_HEALER_WEDGE || ONLY?.includes("wedge")) {
+      await settle(b);
+      results.push(await wedgeFault(b));
+      console.log(deployFaultLine("wedge", results.at(-1)!.figures));
+    }
+  } catch (error) {
+    broke = error as Error;
+    console.error(`bench:faults: the run broke: ${broke.stack ?? broke.message}`);
+  } finally {
+    await cleanup();
+  }
+  const missed = results.flatMap((r) => [...r.missed, ...(r.figures.dataIntact ? [] : [`${r.name}: data_intact=no`])]);
+  console.log("");
+  for (const r of results) console.log(deployFaultLine(r.name, r.figures));
+  for (const m of missed) console.log(`bar missed: ${m}`);
+  console.log(`bench:faults: ${results.length} faults, ${missed.length} bar(s) missed${broke ? ", the run broke" : ""}; wall time ${s(Date.now() - startedAt)} s`);
+  return broke || missed.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
