@@ -5,6 +5,7 @@
  */
 import {
   CATALOG,
+  catalogModels,
   estimateFromArgs,
   pinnedLlamaBuild,
   REFERENCE_MEASUREMENT_BUILD,
@@ -17,7 +18,7 @@ const CTX = [1024, 4096, 8192];
 const fmt = (n: number, w = 8) => n.toFixed(2).padStart(w);
 const pct = (est: number, pub: number) => `${(((est - pub) / pub) * 100 >= 0 ? "+" : "")}${(((est - pub) / pub) * 100).toFixed(2)}%`;
 
-async function grid(): Promise<void> {
+function grid(): void {
   const build = pinnedLlamaBuild();
   console.log(`## Estimates at the pinned build b${build} (-b 128 -ub 128 -np 1 -fa off, f16 KV, 300 MiB overhead)\n`);
   console.log("model                         ngl    ctx   layers   weights       KV  compute    total");
@@ -25,19 +26,19 @@ async function grid(): Promise<void> {
     const file = `${entry.name}-Q4_K_M.gguf`;
     for (const ngl of NGL) {
       for (const ctx of CTX) {
-        const e = await estimateFromArgs(["-m", `/models/${file}`, "-c", String(ctx), "-b", "128", "-ub", "128", "-np", "1", "-fa", "off", "-ngl", String(ngl)]);
+        const e = estimateFromArgs(["-m", `/models/${file}`, "-c", String(ctx), "-b", "128", "-ub", "128", "-np", "1", "-fa", "off", "-ngl", String(ngl)], catalogModels);
         console.log(`${entry.name.padEnd(28)} ${String(ngl).padStart(4)} ${String(ctx).padStart(6)} ${`${e.layersOnGpu}/${e.totalLayers}`.padStart(8)} ${fmt(e.weightsMiB)} ${fmt(e.kvMiB)} ${fmt(e.computeMiB)} ${fmt(e.totalMiB)}`);
       }
     }
   }
 }
 
-async function published(): Promise<void> {
+function published(): void {
   console.log("\n## Published llama.cpp figures vs estimate (catalog path)\n");
   console.log("| case | build modelled | buffer | published MiB | estimate MiB | error |");
   console.log("|---|---|---|---:|---:|---:|");
   for (const c of PUBLISHED_CASES) {
-    const e = await estimateFromArgs(c.argv, { llamaBuild: c.llamaBuild });
+    const e = estimateFromArgs(c.argv, catalogModels, { llamaBuild: c.llamaBuild });
     const rows: [string, number | undefined, number][] = [
       ["weights", c.published.weightsMiB, e.weightsMiB],
       ["KV", c.published.kvMiB, e.kvMiB],
@@ -48,8 +49,8 @@ async function published(): Promise<void> {
     }
   }
   const opts = { llamaBuild: REFERENCE_PAIR.llamaBuild };
-  const chat = await estimateFromArgs(REFERENCE_PAIR.chat, opts);
-  const code = await estimateFromArgs(REFERENCE_PAIR.code, opts);
+  const chat = estimateFromArgs(REFERENCE_PAIR.chat, catalogModels, opts);
+  const code = estimateFromArgs(REFERENCE_PAIR.code, catalogModels, opts);
   const sum = chat.totalMiB + code.totalMiB;
   console.log(`| reference pair: 3B ngl 999 + 7B coder ngl 20 | b${REFERENCE_MEASUREMENT_BUILD} | nvidia-smi used | ${REFERENCE_PAIR.measuredUsedMiB.toFixed(2)} | ${sum.toFixed(2)} | ${pct(sum, REFERENCE_PAIR.measuredUsedMiB)} |`);
   console.log("\nReference pair breakdown:");
@@ -61,9 +62,10 @@ async function published(): Promise<void> {
   console.log(`\nRules: ${chat.rule}`);
 }
 
-grid()
-  .then(published)
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+try {
+  grid();
+  published();
+} catch (err: unknown) {
+  console.error(err);
+  process.exitCode = 1;
+}

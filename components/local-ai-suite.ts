@@ -12,7 +12,8 @@ import { topologicalOrder } from "../lib/plan/graph";
 import type { ServiceGroup as GroupName } from "../lib/plan/service-spec";
 import type { StackPlan } from "../lib/plan/stack-plan";
 import { GROUP_COMPONENTS } from "./groups";
-import type { HealthWatch, Service } from "./service";
+import type { Service } from "./service";
+import type { ServiceOps } from "./service-ops";
 import type { ServiceGroup } from "./service-group";
 
 export interface LocalAiSuiteArgs {
@@ -21,8 +22,8 @@ export interface LocalAiSuiteArgs {
   containerPrefix?: string;
   /** Secrets the stack set. gatewayMasterKey (and grafanaAdminPassword with monitoring) are generated when absent. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
-  /** Reads containers' health on a real run (see ServiceArgs.healthWatch). */
-  healthWatch?: HealthWatch;
+  /** Health watch and pre-change backups, from the program (see ServiceOps). */
+  ops?: ServiceOps;
 }
 
 export class LocalAiSuite extends pulumi.ComponentResource {
@@ -68,7 +69,7 @@ export class LocalAiSuite extends pulumi.ComponentResource {
       const { component, part } = GROUP_COMPONENTS[group];
       this.groups[group] = new component(
         `${name}-${part}`,
-        { specs: plan.services.filter((s) => s.group === group), network: this.network, registry, secrets, volumes: this.volumes, healthWatch: args.healthWatch },
+        { specs: plan.services.filter((s) => s.group === group), network: this.network, registry, secrets, volumes: this.volumes, ops: args.ops },
         { parent: this },
       );
     }

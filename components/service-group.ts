@@ -16,7 +16,7 @@ export interface ServiceGroupArgs {
   registry: Map<string, Service>;
   secrets: ServiceArgs["secrets"];
   volumes?: ServiceArgs["volumes"];
-  healthWatch?: ServiceArgs["healthWatch"];
+  ops?: ServiceArgs["ops"];
 }
 
 export abstract class ServiceGroup extends pulumi.ComponentResource {
@@ -32,7 +32,7 @@ export abstract class ServiceGroup extends pulumi.ComponentResource {
       });
       const service = new Service(
         `${name}-${spec.service}`,
-        { spec, network: args.network, dependencies, secrets: args.secrets, volumes: args.volumes, healthWatch: args.healthWatch },
+        { spec, network: args.network, dependencies, secrets: args.secrets, volumes: args.volumes, ops: args.ops },
         { parent: this },
       );
       this.services[spec.service] = service;

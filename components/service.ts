@@ -3,12 +3,16 @@
  * turns a ServiceSpec (plain data from lib/plan) into an image and a
  * docker.Container; nothing service-specific is decided here.
  */
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import type { SecretKey } from "../lib/config/schema";
 import { goSeconds } from "../lib/durations";
 import { dockerCpus } from "../lib/docker/read-back";
+import { containerChangeDigest } from "../lib/plan/change-digest";
 import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
+import type { HealthWatch, ServiceOps } from "./service-ops";
 
 export interface ServiceArgs {
   /** What to run; see lib/plan for the planners that produce it. */
@@ -21,25 +25,16 @@ export interface ServiceArgs {
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
   /** Named volumes by volume name, for spec.volumes. */
   volumes?: Record<string, docker.Volume>;
-  /**
-   * Reads the running container's health (program/container-health.ts on a real
-   * run; absent under mocks). With it, a failed health wait names the service and
-   * its last probe output, and every `up` fails while the container is unhealthy.
-   */
-  healthWatch?: HealthWatch;
-}
-
-export interface HealthWatch {
-  /** Why the container is not healthy: its health state and last probe output. */
-  diagnose(service: string, containerName: string): Promise<string>;
-  /** Resolves once the container is healthy; rejects with the diagnosis once it cannot be. */
-  verify(service: string, containerName: string, waitTimeoutSec: number): Promise<void>;
+  /** Health watch and pre-change backup, from the program (see ServiceOps). */
+  ops?: ServiceOps;
 }
 
 export class Service extends pulumi.ComponentResource {
   readonly spec: ServiceSpec;
   readonly image: docker.RemoteImage;
   readonly container: docker.Container;
+  /** Backs the data up from the running container before `up` changes it (spec.lifecycle.backupBeforeChange). */
+  readonly preChangeBackup?: command.local.Command;
   /** "healthy" once `up` saw the container healthy ("not checked" in a preview or without a health watch). */
   readonly health: pulumi.Output<string>;
 
@@ -60,6 +55,8 @@ export class Service extends pulumi.ComponentResource {
           },
       { parent: this },
     );
+
+    this.preChangeBackup = lifecycle.backupBeforeChange && args.ops?.preChangeBackup ? this.backupCommand(name, args, args.ops.preChangeBackup) : undefined;
 
     this.container = new docker.Container(
       `${name}-container`,
@@ -109,7 +106,8 @@ export class Service extends pulumi.ComponentResource {
         parent: this,
         deleteBeforeReplace: lifecycle.deleteBeforeReplace,
         replaceOnChanges: lifecycle.replaceOnChanges,
-        dependsOn: args.dependencies.map((d) => d.container),
+        // After the backup: a failed backup leaves the old container as it was.
+        dependsOn: [...args.dependencies.map((d) => d.container), ...(this.preChangeBackup ? [this.preChangeBackup] : [])],
         // Belt and braces: the env Output is already secret; this keeps `envs` encrypted in
         // state even if that ever changes, and lets the policy pack see the intent.
         additionalSecretOutputs: [
@@ -118,12 +116,31 @@ export class Service extends pulumi.ComponentResource {
           ...(spec.files.some((f) => f.secret) ? ["uploads"] : []),
         ],
         customTimeouts: { create: goSeconds(lifecycle.createTimeoutSec) },
-        hooks: args.healthWatch ? { onError: [this.explainFailedWait(name, args.healthWatch)] } : undefined,
+        hooks: args.ops?.healthWatch ? { onError: [this.explainFailedWait(name, args.ops.healthWatch)] } : undefined,
       },
     );
-    this.health = this.verifyHealth(args.healthWatch);
+    this.health = this.verifyHealth(args.ops?.healthWatch);
 
     this.registerOutputs({ containerName: this.container.name, imageId: this.image.imageId, health: this.health });
+  }
+
+  /**
+   * Reruns whenever what decides the container changes (the planned spec, the
+   * image, the secrets it gets), before the container's own step: then the old
+   * container is still the one running. On a first deploy it finds no container
+   * and backs nothing up.
+   */
+  private backupCommand(name: string, args: ServiceArgs, backup: NonNullable<ServiceOps["preChangeBackup"]>): command.local.Command {
+    const { create, dir, environment } = backup.commandFor(this.spec);
+    const secretKeys = [...new Set([...Object.values(this.spec.secretEnv), ...this.spec.files.flatMap((f) => (f.secret ? [f.secret] : []))])].sort();
+    const secretsDigest = pulumi
+      .all(secretKeys.map((key) => secretValue(this.spec, args.secrets, key, "the pre-change backup trigger")))
+      .apply((values) => createHash("sha256").update(values.join("\0")).digest("hex").slice(0, 32));
+    return new command.local.Command(
+      `${name}-pre-change-backup`,
+      { create, dir, environment, triggers: [containerChangeDigest(this.spec), this.image.imageId, pulumi.secret(secretsDigest)] },
+      { parent: this },
+    );
   }
 
   /** The provider says only "container failed to be in healthy state"; this says which service and what its probe printed. */

@@ -4,19 +4,22 @@
  * share is estimated from its own argv (model, -ngl, -c, -b/-ub, cache types)
  * and its image's llama.cpp build by the same lib/vram code the program plans
  * with, so a PR that raises -ngl or -c is caught even if nothing else changed.
+ * The model's facts come from the model lock (models.lock.json), never from a
+ * GGUF file, so the verdict is the same on a PR runner and on the GPU host.
  * A GPU container must also really get an NVIDIA GPU; the reference reserved a
  * GPU for CPU-only images and never used it (§9.1).
  */
-import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { defaultStackConfig } from "../lib/config/load";
 import { llamaBuildOf } from "../lib/images";
+import { lockLookup, type ModelLock } from "../lib/models/lock";
 import { describeEstimate } from "../lib/plan/gpu-plan";
-import { estimateFromArgs, parseLlamaArgs, pinnedLlamaBuild, type VramEstimate } from "../lib/vram";
+import { estimateFromArgs, parseLlamaArgs, pinnedLlamaBuild, type ModelLookup, type VramEstimate } from "../lib/vram";
 import { describeContainer, type ContainerView } from "./support/container-view";
 import { gpuRequestOf, resolveSelection } from "./support/gpu-request";
 import { rethrowUnknown } from "./support/known";
 import { isLlamaCppCudaImage, isLlamaCppImage, llamaServerArgv } from "./support/llama-server";
+import { packModelLock } from "./support/model-lock";
 import { VRAM_CLAIM_LABEL } from "./support/resource-types";
 import { stackContainers } from "./support/stack-containers";
 
@@ -72,34 +75,13 @@ function gpuLayersRequested(argv: string[]): boolean {
   }
 }
 
-/** Host directory and container directory of the bind that holds `model`, so the GGUF header can be read. */
-function modelMount(c: ContainerView, model: string): { modelsDir?: string; containerModelsDir?: string } {
-  const binds = [
-    ...(c.props.volumes ?? []).map((v) => ({ host: v.hostPath, target: v.containerPath })),
-    ...(c.props.mounts ?? []).filter((m) => m.type === "bind").map((m) => ({ host: m.source, target: m.target })),
-  ].filter((b): b is { host: string; target: string } => typeof b.host === "string" && typeof b.target === "string");
-  const bind = binds.find((b) => model.startsWith(`${b.target.replace(/\/+$/, "")}/`));
-  return bind ? { modelsDir: bind.host, containerModelsDir: bind.target } : { containerModelsDir: path.posix.dirname(model) };
-}
-
-async function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, findings: VramFinding[]): Promise<VramClaim> {
+function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, models: ModelLookup, findings: VramFinding[]): VramClaim {
   const argv = llamaServerArgv(c);
   // An embedding server (BERT-style, --embeddings) is no generative model the VRAM model covers: its claim is stated.
   if (argv && !argv.includes("--embeddings")) {
-    const model = (() => {
-      try {
-        return parseLlamaArgs(argv).model;
-      } catch {
-        return undefined;
-      }
-    })();
     const build = c.imageRef ? llamaBuildOf(c.imageRef) : undefined;
     try {
-      const estimate = await estimateFromArgs(argv, {
-        ...(model ? modelMount(c, model) : {}),
-        overheadMiB: config.perProcessOverheadMiB,
-        llamaBuild: build,
-      });
+      const estimate = estimateFromArgs(argv, models, { overheadMiB: config.perProcessOverheadMiB, llamaBuild: build });
       const buildNote = build === undefined ? `; llama.cpp build unknown (image ${c.imageRef ?? "unresolved"}), assumed b${pinnedLlamaBuild()}` : "";
       return { container: c, gpuIds, mib: estimate.totalMiB, breakdown: `${describeEstimate(estimate)}, ${estimate.source}${buildNote}`, estimate };
     } catch (error) {
@@ -170,21 +152,25 @@ function gpuReason(c: ContainerView): string {
   return "llama-server with GPU layers";
 }
 
-/** Each GPU container's share of the GPUs it requests, and what is wrong with its request or estimate. */
-export async function vramClaims(views: readonly ContainerView[], config: VramBudgetConfig): Promise<{ claims: VramClaim[]; findings: VramFinding[] }> {
+/**
+ * Each GPU container's share of the GPUs it requests, and what is wrong with its request or estimate.
+ * `lock`: the model lock the estimates read (default: the repository's, as the pack runs).
+ */
+export function vramClaims(views: readonly ContainerView[], config: VramBudgetConfig, lock: ModelLock = packModelLock()): { claims: VramClaim[]; findings: VramFinding[] } {
   const findings: VramFinding[] = [];
   const gpuIds = config.gpus.map((g) => g.id);
+  const models = lockLookup(lock);
   const claims: VramClaim[] = [];
   for (const c of views.filter(isGpuContainer)) {
     const request = requestFindings(c, gpuIds);
     findings.push(...request.findings);
-    if (request.ids.length) claims.push(await claimOf(c, request.ids, config, findings));
+    if (request.ids.length) claims.push(claimOf(c, request.ids, config, models, findings));
   }
   return { claims, findings };
 }
 
-export async function vramFindings(views: readonly ContainerView[], config: VramBudgetConfig): Promise<VramFinding[]> {
-  const { claims, findings } = await vramClaims(views, config);
+export function vramFindings(views: readonly ContainerView[], config: VramBudgetConfig, lock: ModelLock = packModelLock()): VramFinding[] {
+  const { claims, findings } = vramClaims(views, config, lock);
   for (const gpu of config.gpus) {
     const budget = gpu.totalMiB - gpu.reserveMiB;
     const onGpu = claims.filter((cl) => cl.gpuIds.includes(gpu.id)).sort((a, b) => b.mib - a.mib);
@@ -228,7 +214,7 @@ export const gpuVramBudget: StackValidationPolicy = {
   },
   validateStack: async (args, reportViolation) => {
     const { views } = stackContainers(args.resources);
-    for (const f of await vramFindings(views, args.getConfig<VramBudgetConfig>())) reportViolation(f.message, f.urn);
+    for (const f of vramFindings(views, args.getConfig<VramBudgetConfig>())) reportViolation(f.message, f.urn);
     rethrowUnknown(views.flatMap((v) => v.unknown), ["command", "entrypoints", "deviceRequests", "gpus", "runtime", "labels", "volumes", "mounts", "image"]);
   },
 };

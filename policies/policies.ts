@@ -10,9 +10,22 @@ import { containerPrivileges } from "./container-privileges";
 import { containerSecrets } from "./container-secrets";
 import { gpuVramBudget } from "./gpu-vram-budget";
 import { healthGatedOrdering } from "./health-gated-ordering";
+import { kubernetesExposure } from "./kubernetes-exposure";
+import { kubernetesGpuVramBudget } from "./kubernetes-gpu-vram-budget";
+import { kubernetesHealthGatedOrdering } from "./kubernetes-health-gated-ordering";
+import { kubernetesHostPaths } from "./kubernetes-host-paths";
+import { kubernetesImagePinned } from "./kubernetes-image-pinned";
+import { kubernetesNetworkPolicies } from "./kubernetes-network-policies";
+import { kubernetesPodSecurity } from "./kubernetes-pod-security";
+import { kubernetesProbes } from "./kubernetes-probes";
+import { kubernetesResources } from "./kubernetes-resources";
+import { kubernetesSecrets } from "./kubernetes-secrets";
 import { startupCriticalPath, startupCriticalPathReport } from "./startup-critical-path";
 
-export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+type Policy = ResourceValidationPolicy | StackValidationPolicy;
+
+/** The Docker target's policies (docker.Container and its images). */
+export const dockerPolicies: Policy[] = [
   containerHealthchecks,
   healthGatedOrdering,
   startupCriticalPath,
@@ -26,3 +39,20 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   containerSecrets,
   containerDeleteBeforeReplace,
 ];
+
+/** The Kubernetes target's policies (pods, Services, NetworkPolicies, ConfigMaps, Secrets), from the same lib/ rules. */
+export const kubernetesPolicies: Policy[] = [
+  kubernetesProbes,
+  kubernetesHealthGatedOrdering,
+  kubernetesGpuVramBudget,
+  kubernetesImagePinned,
+  kubernetesPodSecurity,
+  kubernetesHostPaths,
+  kubernetesExposure,
+  kubernetesResources,
+  kubernetesSecrets,
+  kubernetesNetworkPolicies,
+];
+
+/** One pack for both targets: each policy is not applicable to the other target's resources. */
+export const policies: Policy[] = [...dockerPolicies, ...kubernetesPolicies];

@@ -29,8 +29,10 @@ export function startupCostSec(c: ContainerView): number {
 
 /** The longest chain of health-gated starts; undefined when the dependencies form a cycle (health-gated-ordering reports that). */
 export function startupPath(stack: StackContainers): StartupPath | undefined {
-  const ids = new Map(stack.views.map((v, i) => [String(i), v]));
-  const idOf = new Map(stack.views.map((v, i) => [v, String(i)]));
+  // Ids by service name (then URN, which is unique), so a tie between equally long chains goes to the same one
+  // whatever order the engine hands the resources over in.
+  const idOf = new Map(stack.views.map((v) => [v, `${v.service}\u0000${v.urn}`]));
+  const ids = new Map([...idOf].map(([v, id]) => [id, v]));
   const nodes = stack.views.map((v) => ({ id: idOf.get(v)!, dependsOn: (stack.dependsOn.get(v) ?? []).map((d) => idOf.get(d)!) }));
   try {
     const path = criticalPath(nodes, (id) => startupCostSec(ids.get(id)!));

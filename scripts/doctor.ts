@@ -7,10 +7,10 @@ import { doctorPassed, runDoctor } from "../lib/ops/doctor/run-doctor";
 import { withProgress } from "../lib/ops/progress";
 
 async function main(): Promise<number> {
-  const args = parseTaskArgs("doctor", "[--min-free-gb <GiB>] [--json]", { "min-free-gb": { type: "string" }, json: { type: "boolean" } });
+  const args = parseTaskArgs("doctor", "[--min-free-gb <GiB>] [--quick] [--json]", { "min-free-gb": { type: "string" }, quick: { type: "boolean" }, json: { type: "boolean" } });
   const loaded = await loadStackOrExit(args);
   const results = await withProgress(`checking this host for stack ${args.stack}`, () =>
-    runDoctor(loaded, realHostProbe, { minFreeGiB: intFlag(args, "min-free-gb", DEFAULT_MIN_FREE_GIB) }),
+    runDoctor(loaded, realHostProbe, { minFreeGiB: intFlag(args, "min-free-gb", DEFAULT_MIN_FREE_GIB), skipModelHash: args.values.quick === true }),
   );
   if (args.values.json) process.stdout.write(`${JSON.stringify({ stack: args.stack, results }, null, 2)}\n`);
   else process.stdout.write(`Stack ${args.stack} (${loaded.plan.phase}) on this host:\n${doctorReport(results)}\n`);

@@ -1,27 +1,44 @@
 /**
- * `npm run restore -- --stack <name> --from <backup folder> [--to <dir>] [--force]`:
- * writes the backup's SQLite databases back through the SQLite backup API.
- * Refuses while a container that owns them runs (unless --force or --to).
- * Qdrant snapshots are restored through Qdrant's API: see docs/operations.md.
+ * `npm run restore -- --stack <name> --from <backup folder> [--only qdrant|sqlite] [--overwrite] [--to <dir>] [--force]`:
+ * - Qdrant: each collection's snapshot is uploaded to the running Qdrant, which recovers the
+ *   collection from it; the point count is checked against the manifest. A collection that
+ *   holds points now is refused unless --overwrite (it may hold data newer than the backup).
+ * - SQLite: the databases are written back through the SQLite backup API. Refused while a
+ *   container that owns them runs (unless --force or --to).
  */
 import * as path from "node:path";
 import { readManifest } from "../lib/ops/backup/manifest";
-import { restoreTable } from "../lib/ops/backup/report";
+import { qdrantRestoreTable, restoreTable } from "../lib/ops/backup/report";
+import { restoreQdrant } from "../lib/ops/backup/restore-qdrant";
 import { restoreSqlite } from "../lib/ops/backup/restore";
 import { databaseOwners } from "../lib/ops/backup/sqlite-sources";
-import { EXIT, loadStackOrExit, parseTaskArgs, stringFlag } from "../lib/ops/cli";
+import { endpointsOrExit, EXIT, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../lib/ops/cli";
 import { runningStackContainers } from "../lib/ops/docker-cli";
 import { withProgress } from "../lib/ops/progress";
+import { readStackSecret } from "../lib/ops/stack-secrets";
+
+const PARTS = ["qdrant", "sqlite"] as const;
 
 async function main(): Promise<number> {
-  const args = parseTaskArgs("restore", "--from <backup folder> [--to <dir>] [--force]", {
-    from: { type: "string" },
-    to: { type: "string" },
-    force: { type: "boolean" },
-  });
+  const args = parseTaskArgs(
+    "restore",
+    "--from <backup folder> [--only qdrant|sqlite] [--overwrite] [--qdrant-url <url>] [--to <dir>] [--force]",
+    {
+      to: { type: "string" },
+      force: { type: "boolean" },
+      only: { type: "string" },
+      overwrite: { type: "boolean" },
+      "qdrant-url": { type: "string" },
+    },
+  );
   const from = stringFlag(args, "from");
   if (!from) {
     process.stderr.write("error: --from <backup folder> is required\n");
+    return EXIT.usage;
+  }
+  const only = stringFlag(args, "only");
+  if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
+    process.stderr.write(`error: --only must be ${PARTS.join(" or ")}, got "${only}"\n`);
     return EXIT.usage;
   }
   const folder = path.resolve(from);
@@ -30,6 +47,34 @@ async function main(): Promise<number> {
     process.stderr.write(`error: ${folder} is a backup of stack ${manifest.stack}, not ${args.stack}\n`);
     return EXIT.usage;
   }
+  const hasQdrant = manifest.files.some((f) => f.kind === "qdrant-collection");
+  const hasSqlite = manifest.files.some((f) => f.kind === "sqlite");
+  let ok = true;
+  if (hasQdrant && only !== "sqlite") ok = (await qdrantPart(args, folder)) && ok;
+  if (hasSqlite && only !== "qdrant") ok = (await sqlitePart(args, folder)) && ok;
+  if (!hasQdrant && !hasSqlite) process.stdout.write(`${folder} holds no Qdrant collection snapshots and no SQLite databases\n`);
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+async function qdrantPart(args: CommonArgs, folder: string): Promise<boolean> {
+  const apiKey = await readStackSecret("qdrantApiKey", "QDRANT_API_KEY", args.stack, args.projectDir);
+  let url = stringFlag(args, "qdrant-url");
+  if (!url) {
+    const { plan } = await loadStackOrExit(args, { qdrantApiKey: apiKey.value !== undefined });
+    url = (await endpointsOrExit(args, plan, "auto")).urls.qdrant;
+  }
+  if (!url) {
+    process.stderr.write(`restore failed: stack ${args.stack} has no qdrant endpoint (pass --qdrant-url)\n`);
+    return false;
+  }
+  const rows = await withProgress(`restoring Qdrant collections into ${url} (api key: ${apiKey.from})`, () =>
+    restoreQdrant({ folder, qdrant: { url: url!, apiKey: apiKey.value }, overwrite: Boolean(args.values.overwrite) }),
+  );
+  process.stdout.write(`${qdrantRestoreTable(rows)}\n`);
+  return rows.every((r) => r.status === "restored");
+}
+
+async function sqlitePart(args: CommonArgs, folder: string): Promise<boolean> {
   const to = stringFlag(args, "to");
   if (!to && !args.values.force) {
     const { plan } = await loadStackOrExit(args);
@@ -37,15 +82,12 @@ async function main(): Promise<number> {
     const running = (await runningStackContainers(plan.stack)).filter((name) => owners.includes(name));
     if (running.length) {
       process.stderr.write(`error: ${running.join(", ")} still running and may write the databases; stop them first (docker stop ${running.join(" ")}), or pass --force\n`);
-      return EXIT.failed;
+      return false;
     }
   }
   const rows = await withProgress(`restoring SQLite databases from ${folder}`, () => restoreSqlite({ folder, to: to && path.resolve(to) }));
-  if (!rows.length) process.stdout.write(`${folder} holds no SQLite databases\n`);
-  else process.stdout.write(`${restoreTable(rows)}\n`);
-  const qdrantFiles = manifest.files.filter((f) => f.kind !== "sqlite").length;
-  if (qdrantFiles) process.stdout.write(`${qdrantFiles} Qdrant snapshot(s) are not restored by this command: see "Restore" in docs/operations.md\n`);
-  return rows.every((r) => r.status === "restored") ? EXIT.ok : EXIT.failed;
+  process.stdout.write(`${restoreTable(rows)}\n`);
+  return rows.every((r) => r.status === "restored");
 }
 
 main().then(

@@ -5,18 +5,24 @@ import { loadStackFile } from "../lib/config/load";
 import { stackOutputs } from "../lib/plan/outputs";
 import { planStack } from "../lib/plan/stack-plan";
 import { missingBuildContexts } from "../program/build-contexts";
+import { REPO_LOCK } from "./support/model-lock";
 import { PROJECT_DIR } from "./support/pulumi-harness";
 
-const plan = (stack: string, sets: string[] = [], secrets = {}) => planStack(loadStackFile(stack, PROJECT_DIR, sets), { stack, projectDir: PROJECT_DIR, secrets });
-const problemsOf = async (run: Promise<unknown>) => {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+const plan = (stack: string, sets: string[] = [], secrets = {}) => planStack(loadStackFile(stack, PROJECT_DIR, sets), { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK, secrets });
+const problemsOf = (run: () => unknown) => {
+  let error: unknown;
+  try {
+    run();
+  } catch (e) {
+    error = e;
+  }
   expect(error).toBeInstanceOf(ConfigError);
   return (error as ConfigError).problems;
 };
 
 describe("keys each caller sends", () => {
   it("p2: our RAG sends the gateway key and the Qdrant key; the stack outputs say who sends what", async () => {
-    const p2 = await plan("p2", [], { qdrantApiKey: true });
+    const p2 = plan("p2", [], { qdrantApiKey: true });
     const rag = p2.services.find((s) => s.service === "rag")!;
     expect(rag.sendsKeys).toEqual(["gatewayMasterKey", "qdrantApiKey"]);
     expect(rag.secretEnv).toEqual({ RAG_LLM_API_KEY: "gatewayMasterKey", QDRANT_API_KEY: "qdrantApiKey" });
@@ -24,14 +30,14 @@ describe("keys each caller sends", () => {
   });
 
   it("p2 with the reference RAG, which sends no key: refused, naming the caller, the key and the fix", async () => {
-    const [problem, ...rest] = await problemsOf(plan("p2", ["rag.implementation=reference"]));
+    const [problem, ...rest] = problemsOf(() => plan("p2", ["rag.implementation=reference"]));
     expect(rest).toEqual([]);
     expect(problem).toMatchObject({ key: "gateway.requireKey", allowed: expect.stringMatching(/^rag calls api-gateway, which requires gatewayMasterKey, but rag cannot send it/) });
     expect(problem!.fix).toContain("pulumi config set --path 'gateway.requireKey' false");
   });
 
   it("p3 as committed runs the reference MCP server with a gateway that requires no key", async () => {
-    const p3 = await plan("p3");
+    const p3 = plan("p3");
     const gateway = p3.services.find((s) => s.service === "api-gateway")!;
     expect(gateway.secretEnv).toEqual({});
     expect(gateway.files[0]!.content).not.toContain("master_key");
@@ -39,12 +45,12 @@ describe("keys each caller sends", () => {
   });
 
   it("p3 with the gateway key required: the reference MCP server cannot send it", async () => {
-    const problems = await problemsOf(plan("p3", ["gateway.requireKey=true"]));
+    const problems = problemsOf(() => plan("p3", ["gateway.requireKey=true"]));
     expect(problems.map((p) => p.allowed)).toEqual([expect.stringMatching(/^mcp-server calls api-gateway, which requires gatewayMasterKey, but mcp-server cannot send it/)]);
   });
 
   it("p3 with a Qdrant key: the reference memory services cannot send it", async () => {
-    const problems = await problemsOf(plan("p3", [], { qdrantApiKey: true }));
+    const problems = problemsOf(() => plan("p3", [], { qdrantApiKey: true }));
     expect(problems.map((p) => [p.key, p.allowed.split(",")[0]])).toEqual([
       ["qdrantApiKey", "memory-api calls qdrant"],
       ["qdrantApiKey", "memory-maintainer calls qdrant"],
@@ -55,8 +61,8 @@ describe("keys each caller sends", () => {
 describe("build contexts", () => {
   it("p2 builds only from this repository; p3's reference services need the sibling checkout", async () => {
     const exists = (file: string) => file.startsWith(PROJECT_DIR);
-    expect(missingBuildContexts(await plan("p2"), exists)).toEqual([]);
-    expect(missingBuildContexts(await plan("p3"), exists).map((m) => [m.service, m.configKey])).toEqual([
+    expect(missingBuildContexts(plan("p2"), exists)).toEqual([]);
+    expect(missingBuildContexts(plan("p3"), exists).map((m) => [m.service, m.configKey])).toEqual([
       ["mcp-server", "mcp.source"],
       ["memory-api", "memory.apiSource"],
     ]);

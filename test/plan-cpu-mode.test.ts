@@ -4,9 +4,10 @@ import { ConfigError } from "../lib/config/errors";
 import { parseStackConfig } from "../lib/config/load";
 import { PINNED_IMAGES } from "../lib/images";
 import { planStack } from "../lib/plan/stack-plan";
+import { REPO_LOCK } from "./support/model-lock";
 import { PROJECT_DIR } from "./support/pulumi-harness";
 
-const plan = (raw: Record<string, unknown>) => planStack(parseStackConfig(raw), { stack: "cpu", projectDir: PROJECT_DIR });
+const plan = (raw: Record<string, unknown>) => planStack(parseStackConfig(raw), { stack: "cpu", projectDir: PROJECT_DIR, lock: REPO_LOCK });
 const flag = (argv: string[] | undefined, name: string) => argv![argv!.indexOf(name) + 1];
 
 describe("inference.mode cpu", () => {

@@ -8,18 +8,20 @@ import { criticalPath, DependencyCycleError, topologicalOrder } from "../lib/pla
 import { gatewaySettings } from "../lib/plan/gateway";
 import { llamaServerArgs } from "../lib/plan/inference";
 import { planStack } from "../lib/plan/stack-plan";
+import { lockLookup } from "../lib/models/lock";
 import { estimateFromArgs } from "../lib/vram";
+import { REPO_LOCK } from "./support/model-lock";
 import { PROJECT_DIR } from "./support/pulumi-harness";
 import * as path from "node:path";
 
 const p2Raw = () => rawFromStackFile(path.join(PROJECT_DIR, "Pulumi.p2.yaml"));
-const plan = (raw: Record<string, unknown>) => planStack(parseStackConfig(raw), { stack: "p2", projectDir: PROJECT_DIR });
+const plan = (raw: Record<string, unknown>) => planStack(parseStackConfig(raw), { stack: "p2", projectDir: PROJECT_DIR, lock: REPO_LOCK });
 
 describe("GPU plan with nGpuLayers: auto", () => {
   it("gives the code server the most layers that still fit next to the fixed chat server", async () => {
     const raw = p2Raw() as any;
     raw.inference.code.nGpuLayers = "auto";
-    const { gpuPlan } = await plan(raw);
+    const { gpuPlan } = plan(raw);
     const [gpu] = gpuPlan.gpus;
     const code = gpu.assignments.find((a) => a.role === "code")!;
     const chat = gpu.assignments.find((a) => a.role === "chat")!;
@@ -28,7 +30,7 @@ describe("GPU plan with nGpuLayers: auto", () => {
     expect(gpu.estimatedMiB).toBeLessThanOrEqual(gpu.budgetMiB);
     // One more layer must not fit: recompute independently from the server's own argv.
     const config = parseStackConfig(raw);
-    const oneMore = await estimateFromArgs(llamaServerArgs(config.inference.code, code.nGpuLayers + 1), { overheadMiB: 300 });
+    const oneMore = estimateFromArgs(llamaServerArgs(config.inference.code, code.nGpuLayers + 1), lockLookup(REPO_LOCK), { overheadMiB: 300 });
     expect(chat.estimate.totalMiB + oneMore.totalMiB).toBeGreaterThan(gpu.budgetMiB);
   });
 
@@ -36,9 +38,9 @@ describe("GPU plan with nGpuLayers: auto", () => {
     const raw = p2Raw() as any;
     raw.inference.chat.nGpuLayers = "auto";
     raw.inference.code.nGpuLayers = "auto";
-    const chatFirst = (await plan(raw)).gpuPlan.layers;
+    const chatFirst = (plan(raw)).gpuPlan.layers;
     raw.inference.preferOnGpu = "code";
-    const codeFirst = (await plan(raw)).gpuPlan.layers;
+    const codeFirst = (plan(raw)).gpuPlan.layers;
     expect(chatFirst.chat).toBeGreaterThan(codeFirst.chat);
     expect(codeFirst.code).toBeGreaterThan(chatFirst.code);
   });
@@ -48,7 +50,7 @@ describe("GPU plan with nGpuLayers: auto", () => {
     raw.gpus = [{ id: "0", totalMiB: 6141 }, { id: "1", totalMiB: 8192 }];
     raw.inference.code.gpu = "1";
     raw.inference.code.nGpuLayers = 999;
-    const { gpuPlan, services } = await plan(raw);
+    const { gpuPlan, services } = plan(raw);
     expect(gpuPlan.gpus.map((g) => [g.id, g.assignments.map((a) => a.service)])).toEqual([["0", ["inference-chat"]], ["1", ["inference-code"]]]);
     expect(services.find((s) => s.service === "inference-code")!.gpuDeviceIds).toEqual(["1"]);
   });
@@ -122,7 +124,7 @@ describe("gateway health checks", () => {
 
 describe("start order", () => {
   it("starts every p2 service after the ones it depends on", async () => {
-    const { services } = await planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR });
+    const { services } = planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR, lock: REPO_LOCK });
     const position = new Map(services.map((s, i) => [s.service, i]));
     for (const s of services) for (const dep of s.dependsOn) expect(position.get(dep)!).toBeLessThan(position.get(s.service)!);
   });
@@ -139,28 +141,8 @@ describe("start order", () => {
 });
 
 it("ships the rendered LiteLLM config unchanged into the gateway container", async () => {
-  const { services } = await planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR });
+  const { services } = planStack(loadStackFile("p2", PROJECT_DIR), { stack: "p2", projectDir: PROJECT_DIR, lock: REPO_LOCK });
   const gateway = services.find((s) => s.service === "api-gateway")!;
   const config = parseStackConfig(p2Raw());
   expect(parseYaml(gateway.files[0].content)).toEqual(buildLiteLLMConfig(gatewaySettings(planContext(config, { stack: "p2", projectDir: PROJECT_DIR }))));
-});
-
-describe("GPU plan on a host that has the model files", () => {
-  it("reads the GGUF headers from paths.modelsDir, and they decide the estimate", async () => {
-    const { tempDir, writeCatalogGguf } = await import("./ops/support/doctor-fixtures");
-    const modelsDir = tempDir("plan-models-");
-    const raw = p2Raw() as any;
-    raw.paths.modelsDir = modelsDir;
-    writeCatalogGguf(modelsDir, raw.inference.chat.model);
-    // A code model file with twice the KV heads of the catalog's: only a header read can know.
-    writeCatalogGguf(modelsDir, raw.inference.code.model, { "qwen2.attention.head_count_kv": 8 });
-    const [fromFiles] = (await plan(raw)).gpuPlan.gpus;
-    const [fromCatalog] = (await plan(p2Raw())).gpuPlan.gpus;
-    const est = (g: typeof fromFiles, role: string) => g.assignments.find((a) => a.role === role)!.estimate;
-    expect(est(fromFiles, "chat").source).toBe("gguf");
-    expect(est(fromFiles, "code").source).toBe("gguf");
-    expect(est(fromCatalog, "code").source).toBe("catalog");
-    expect(est(fromFiles, "chat").totalMiB).toBeCloseTo(est(fromCatalog, "chat").totalMiB, 6);
-    expect(est(fromFiles, "code").kvMiB).toBeCloseTo(2 * est(fromCatalog, "code").kvMiB, 6);
-  });
 });

@@ -103,7 +103,9 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, defaults: u
   if (issue.code === "invalid_value") allowed = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (issue.code === "invalid_union") allowed = describeUnion(issue);
   if (issue.code === "too_small" || issue.code === "too_big") allowed = `${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, "must be ")}`;
-  return [{ key: key || "(root)", value, allowed, fix: setCommand(key, example) }];
+  // A custom issue may name its own fix (params.fix), when the generic "set it to the default" is not the fix.
+  const ownFix = issue.code === "custom" && typeof issue.params?.fix === "string" ? issue.params.fix : undefined;
+  return [{ key: key || "(root)", value, allowed, fix: ownFix ?? setCommand(key, example) }];
 }
 
 function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {

@@ -1,6 +1,7 @@
 /** What every `npm run <task>` entry point shares: flag parsing, stack loading and exit codes. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "../config/errors";
+import { ModelLockError } from "../models/lock";
 import type { StackPlan, StackSecrets } from "../plan/stack-plan";
 import { pulumiOutputsReader, resolveEndpoints, type ResolvedEndpoints } from "./endpoints";
 import { loadStack, type LoadedStack } from "./stack";
@@ -12,6 +13,7 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 const COMMON: Options = {
   stack: { type: "string" },
   "project-dir": { type: "string" },
+  lock: { type: "string" },
   set: { type: "string", multiple: true },
   from: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -65,19 +67,18 @@ export function parseTaskArgs(task: string, usage: string, extra: Options = {}, 
   };
 }
 
-/** Loads and plans the stack; a config problem is printed with its fix and exits 2. */
+/** Loads and plans the stack; a config or model-lock problem is printed with its fix and exits 2. */
 export async function loadStackOrExit(args: CommonArgs, secrets: Partial<StackSecrets> = {}): Promise<LoadedStack> {
   try {
-    return await loadStack(args.stack, args.projectDir, args.sets, secrets);
+    return loadStack(args.stack, args.projectDir, args.sets, secrets, stringFlag(args, "lock"));
   } catch (error) {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : `error: ${(error as Error).message}`}\n`);
+    process.stderr.write(`${error instanceof ConfigError || error instanceof ModelLockError ? error.message : `error: ${(error as Error).message}`}\n`);
     process.exit(EXIT.usage);
   }
 }
 
 /** Service URLs per `--from config|outputs|auto` (auto: the stack outputs when the pulumi CLI has them, else the config). */
-export async function endpointsOrExit(args: CommonArgs, plan: StackPlan): Promise<ResolvedEndpoints> {
-  const from = stringFlag(args, "from", "auto");
+export async function endpointsOrExit(args: CommonArgs, plan: StackPlan, from = stringFlag(args, "from", "auto")): Promise<ResolvedEndpoints> {
   if (!["config", "outputs", "auto"].includes(from)) {
     process.stderr.write(`error: --from must be config, outputs or auto, got "${from}"\n`);
     process.exit(EXIT.usage);
@@ -92,7 +93,7 @@ export async function endpointsOrExit(args: CommonArgs, plan: StackPlan): Promis
 }
 
 function usageText(task: string, usage: string): string {
-  return `usage: npm run ${task} -- --stack <name> ${usage}\n  common flags: --project-dir <dir> (default: cwd), --set key.path=value (override stack config, repeatable),\n  --from config|outputs|auto (where service URLs come from; default auto: stack outputs if deployed, else config)`;
+  return `usage: npm run ${task} -- --stack <name> ${usage}\n  common flags: --project-dir <dir> (default: cwd), --set key.path=value (override stack config, repeatable), --lock <file> (default: <project-dir>/models.lock.json),\n  --from config|outputs|auto (where service URLs come from; default auto: stack outputs if deployed, else config)`;
 }
 
 function usageExit(task: string, usage: string, message: string): never {

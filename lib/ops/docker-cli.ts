@@ -57,3 +57,16 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/** `docker inspect` of one container; undefined when there is no such container. Throws when Docker cannot be asked. */
+export async function inspectContainer(containerName: string): Promise<unknown | undefined> {
+  const result = await runCommand("docker", ["inspect", "--type", "container", containerName]);
+  if (result.notFound) throw new Error("cannot ask Docker: the docker CLI is not installed");
+  if (!result.ok) {
+    const message = firstLine(result.stderr);
+    if (/no such (object|container)/i.test(message)) return undefined;
+    throw new Error(`cannot ask Docker about ${containerName}: ${message}`);
+  }
+  const parsed = parseJson(result.stdout);
+  return Array.isArray(parsed) ? parsed[0] : undefined;
+}

@@ -68,6 +68,8 @@ export type ServiceDraft = Pick<ServiceSpec, "service" | "group" | "image" | "he
     stopGraceSec?: number;
     /** Default true: the healer restarts it when it turns unhealthy. */
     restartWhenUnhealthy?: boolean;
+    /** It keeps data a change could lose (vectors, databases): `up` backs it up before changing the container. */
+    holdsData?: boolean;
   };
 
 export const LABEL_PREFIX = "local-ai-suite";
@@ -86,7 +88,7 @@ export const DEFAULT_STOP_GRACE_SEC = 10;
 
 export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpec {
   const { config } = ctx;
-  const { stopGraceSec = DEFAULT_STOP_GRACE_SEC, restartWhenUnhealthy = true, ports = [], limits, ...given } = draft;
+  const { stopGraceSec = DEFAULT_STOP_GRACE_SEC, restartWhenUnhealthy = true, holdsData = false, ports = [], limits, ...given } = draft;
   const healthcheck = { ...draft.healthcheck };
   // An engine before API 1.44 refuses start_interval outright (the provider's client checks).
   if (!ctx.engine.healthcheckStartInterval) delete healthcheck.startIntervalSec;
@@ -128,6 +130,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
       replaceOnChanges: ["healthcheck"],
       keepImage: true,
       restartWhenUnhealthy,
+      backupBeforeChange: holdsData && config.backup.beforeChange,
     },
     // Capped json-file logs; the service label goes into every line's attrs so the log
     // shipper can name the service from the log file alone (no Docker socket needed).

@@ -2,14 +2,16 @@
  * The stack's GPU plan: which llama-server runs on which GPU with how many
  * layers, and what VRAM each is estimated to use against the GPU's budget.
  * An over-budget plan is a config error, raised before anything is created.
+ * The model facts come from the model lock only, so the plan is the same on
+ * every machine, whether or not the model files are there.
  */
-import * as fs from "node:fs";
 import { ConfigError, type ConfigProblem } from "../config/errors";
 import { INFERENCE_ROLES, serverMode, type InferenceRole, type StackConfig } from "../config/schema";
 import { llamaBuildOf } from "../images";
+import { lockLookup, type ModelLock } from "../models/lock";
 import { fitGpuLayers, type VramEstimate } from "../vram";
 import { EMBEDDING_SERVER_SERVICE } from "./embedding";
-import { CONTAINER_MODELS_DIR, INFERENCE_SERVICE, llamaServerArgs } from "./inference";
+import { INFERENCE_SERVICE, llamaServerArgs } from "./inference";
 
 export interface GpuAssignment {
   role: InferenceRole;
@@ -55,11 +57,11 @@ export interface GpuPlan {
   cpuServers: CpuServer[];
 }
 
-export async function planGpus(config: StackConfig): Promise<GpuPlan> {
+/** Pure and synchronous: the config and the model lock decide everything (see modelLockProblems for models the lock lacks). */
+export function planGpus(config: StackConfig, lock: ModelLock): GpuPlan {
   const { inference } = config;
-  const modelsDir = fs.existsSync(config.paths.modelsDir) ? config.paths.modelsDir : undefined;
-  // The servers see modelsDir at CONTAINER_MODELS_DIR; the estimate maps --model back to the host file.
-  const options = { modelsDir, containerModelsDir: CONTAINER_MODELS_DIR, overheadMiB: inference.perProcessOverheadMiB, llamaBuild: llamaBuildOf(inference.image) };
+  const models = lockLookup(lock);
+  const options = { overheadMiB: inference.perProcessOverheadMiB, llamaBuild: llamaBuildOf(inference.image) };
   const layers = {} as Record<InferenceRole, number>;
   const gpus: GpuBudget[] = [];
   const problems: ConfigProblem[] = [];
@@ -75,7 +77,7 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
     const budgetMiB = gpu.totalMiB - gpu.reserveMiB;
     const fixedClaims = fixedClaimsOn(config, gpu.id);
     const fixedMiB = fixedClaims.reduce((sum, c) => sum + c.mib, 0);
-    const fit = await fitGpuLayers(
+    const fit = fitGpuLayers(
       roles.map((role) => ({
         id: role,
         argv: llamaServerArgs(inference[role], inference[role].nGpuLayers === "auto" ? 0 : inference[role].nGpuLayers),
@@ -83,6 +85,7 @@ export async function planGpus(config: StackConfig): Promise<GpuPlan> {
         priority: role === inference.preferOnGpu ? 0 : 1,
       })),
       budgetMiB - fixedMiB,
+      models,
       options,
     );
     const assignments = roles.map((role) => ({

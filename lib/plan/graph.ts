@@ -37,15 +37,18 @@ export interface CriticalPath {
 
 /**
  * The longest chain of health-gated starts, weighting each service by `cost`
- * (e.g. its start period plus one probe interval). Assumes no cycles.
+ * (e.g. its start period plus one probe interval). Assumes no cycles. Of equally
+ * long chains the one whose names sort first wins, so the answer does not depend
+ * on the order the nodes come in (the engine hands the pack resources in no fixed order).
  */
 export function criticalPath(nodes: GraphNode[], cost: (id: string) => number): CriticalPath {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const best = new Map<string, CriticalPath>();
+  const longer = (a: CriticalPath, b: CriticalPath) => (b.seconds > a.seconds || (b.seconds === a.seconds && b.chain.join("\0") < a.chain.join("\0")) ? b : a);
   for (const id of topologicalOrder(nodes)) {
     const deps = (byId.get(id)?.dependsOn ?? []).filter((d) => best.has(d)).map((d) => best.get(d)!);
-    const longest = deps.reduce<CriticalPath>((a, b) => (b.seconds > a.seconds ? b : a), { chain: [], seconds: 0 });
+    const longest = deps.reduce<CriticalPath | undefined>((a, b) => (a ? longer(a, b) : b), undefined) ?? { chain: [], seconds: 0 };
     best.set(id, { chain: [...longest.chain, id], seconds: longest.seconds + cost(id) });
   }
-  return [...best.values()].reduce<CriticalPath>((a, b) => (b.seconds > a.seconds ? b : a), { chain: [], seconds: 0 });
+  return [...best.values()].reduce<CriticalPath | undefined>((a, b) => (a ? longer(a, b) : b), undefined) ?? { chain: [], seconds: 0 };
 }

@@ -45,6 +45,8 @@ export function planMcpServer(ctx: PlanContext): ServiceSpec {
     service: MCP_SERVICE,
     group: "mcp",
     image: imageFromSource(ctx, MCP_SERVICE, mcp.source, "mcp.source"),
+    // The security database (RBAC, approvals, audit log).
+    holdsData: true,
     env: {
       API_GATEWAY_URL: serviceUrl(GATEWAY_SERVICE, GATEWAY_PORT),
       RAG_URL: serviceUrl(RAG_SERVICE, RAG_PORT),

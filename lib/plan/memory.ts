@@ -58,6 +58,7 @@ export function planMemoryApi(ctx: PlanContext): ServiceSpec {
     limits: { memoryMiB: memory.api.memoryMiB, cpus: memory.api.cpus },
     // SQLite commits in flight finish before SIGKILL.
     stopGraceSec: 15,
+    holdsData: true,
   });
 }
 
@@ -96,5 +97,6 @@ export function planMemoryMaintainer(ctx: PlanContext): ServiceSpec {
     limits: { memoryMiB: memory.maintainer.memoryMiB, cpus: memory.maintainer.cpus },
     // SQLite commits in flight finish before SIGKILL.
     stopGraceSec: 15,
+    holdsData: true,
   });
 }

@@ -39,5 +39,6 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     limits: { memoryMiB: config.qdrant.memoryMiB, cpus: config.qdrant.cpus },
     // Qdrant flushes its WAL and segments on SIGTERM; a SIGKILL mid-flush costs a recovery on start.
     stopGraceSec: 30,
+    holdsData: true,
   });
 }

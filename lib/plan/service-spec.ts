@@ -102,6 +102,12 @@ export interface LifecycleSpec {
   keepImage: boolean;
   /** The healer restarts it when it turns unhealthy (Docker's restart policy acts on exit only). */
   restartWhenUnhealthy: boolean;
+  /**
+   * Before `up` changes the container, its data is backed up from the running
+   * one (a command resource the container depends on): it holds data and the
+   * stack's backup.beforeChange is on.
+   */
+  backupBeforeChange: boolean;
 }
 
 /** Where the container's stdout/stderr go. */

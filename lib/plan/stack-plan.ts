@@ -1,10 +1,14 @@
 /**
- * planStack: stack config -> every service spec, the GPU plan and the endpoints,
- * as plain data. The Pulumi program, the policy pack and the operations tasks
- * all start from this one function.
+ * planStack: stack config + model lock -> every service spec, the GPU plan and
+ * the endpoints, as plain data. Pure and synchronous (no file system, no
+ * network): a preview anywhere plans what `up` on the GPU host applies. The
+ * Pulumi program, the policy pack's tests and the operations tasks all start
+ * from this one function.
  */
 import { ConfigError, type ConfigProblem } from "../config/errors";
 import type { StackConfig } from "../config/schema";
+import type { ModelLock } from "../models/lock";
+import { modelLockProblems } from "../models/stack-models";
 import { planContext, publishedHost, type PlanContextOptions } from "./define-service";
 import { planGateway } from "./gateway";
 import { planGpus, type GpuPlan } from "./gpu-plan";
@@ -47,13 +51,17 @@ export interface StackPlan {
 }
 
 export interface PlanOptions extends PlanContextOptions {
+  /** The model lock (models.lock.json): the only source of model facts. */
+  lock: ModelLock;
   secrets?: Partial<StackSecrets>;
 }
 
-export async function planStack(config: StackConfig, options: PlanOptions): Promise<StackPlan> {
+export function planStack(config: StackConfig, options: PlanOptions): StackPlan {
   const ctx = planContext(config, options);
   const secrets: StackSecrets = { qdrantApiKey: false, ...options.secrets };
-  const gpuPlan = await planGpus(config);
+  const lockProblems = modelLockProblems(config, options.lock);
+  if (lockProblems.length) throw new ConfigError(lockProblems, `models of stack "${options.stack}"`);
+  const gpuPlan = planGpus(config, options.lock);
 
   const core = [
     planInferenceServer(ctx, "chat", gpuPlan.layers.chat),

@@ -5,6 +5,10 @@ export interface E2eUpFigures {
   second_preview_changes: number;
   replace_only: string;
   destroy_kept_data: boolean;
+  /** Qdrant's pre-change backup finished before its old container was stopped. */
+  backup_before_replace: boolean;
+  /** A failed pre-change backup left the old container running, unreplaced. */
+  failed_backup_blocked_replace: boolean;
   up_s: number;
   preview_s: number;
 }
@@ -18,6 +22,8 @@ export function e2eUpLine(f: Partial<E2eUpFigures>): string {
     `created_in_order=${yesNo(f.created_in_order)}`,
     `second_preview_changes=${f.second_preview_changes ?? "unknown"}`,
     `replace_only=${f.replace_only ?? "unknown"}`,
+    `backup_before_replace=${yesNo(f.backup_before_replace)}`,
+    `failed_backup_blocked_replace=${yesNo(f.failed_backup_blocked_replace)}`,
     `destroy_kept_data=${yesNo(f.destroy_kept_data)}`,
     `up_s=${f.up_s?.toFixed(1) ?? "unknown"}`,
     `preview_s=${f.preview_s?.toFixed(1) ?? "unknown"}`,

@@ -1,8 +1,12 @@
 /**
- * Built-in facts for the models this stack runs, used when the GGUF file is
- * not readable (CI, PR review). Entries hold architecture hyper-parameters and
- * the quantisation recipe; the tensor list and every byte count are generated.
+ * Built-in facts of four Q4_K_M models, generated from architecture
+ * hyper-parameters and the quantisation recipe (the tensor list and every byte
+ * count are computed). The model lock's entries for the Qwen files were made
+ * from these (`models.lock.json`, provenance "catalog"); the plan and the policy
+ * pack read the lock, never this catalog. The published-figure checks and
+ * `npm run bench:vram` use it through `catalogModels`.
  */
+import type { ModelLookup } from "./estimate";
 import { ggmlType } from "./ggml-types";
 import type { ModelFacts, TensorFact } from "./model-facts";
 import { RECIPES, type QuantRecipe } from "./quant-recipe";
@@ -89,6 +93,13 @@ export function findInCatalog(fileName: string): CatalogMatch | undefined {
   const entry = CATALOG.find((e) => [e.name, ...e.aliases].some((n) => normalise(n) === key));
   return entry ? { entry, quant, facts: factsFromSpec(entry.spec, RECIPES[quant]!) } : undefined;
 }
+
+/** The catalog as a ModelLookup (by file name, case-insensitive). */
+export const catalogModels: ModelLookup = (model) => {
+  const match = findInCatalog(model);
+  if (!match) throw new Error(`VRAM estimate: "${model}" is not in the built-in catalog (${catalogSummary()})`);
+  return { facts: match.facts, source: "catalog" };
+};
 
 /** The catalog's model names with the quantisations it can compute, for error messages. */
 export function catalogSummary(): string {

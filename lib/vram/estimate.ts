@@ -2,14 +2,13 @@
  * GPU memory of one llama-server process, from its argument list: weights of
  * the offloaded layers, KV cache, compute buffer and a per-process CUDA
  * overhead. `estimateVram` is the pure core; `estimateFromArgs` adds the model
- * lookup (GGUF header when the file is mounted, else the built-in catalog).
+ * lookup. Both are synchronous and read nothing: the model facts come from the
+ * lookup the caller passes (the model lock for the plan and the policy pack,
+ * the built-in catalog for the published-figure checks).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { describeRules, rulesForBuild, type BuildRules } from "./builds";
-import { catalogSummary, findInCatalog } from "./catalog";
 import { computeBuffer } from "./compute-buffer";
-import { readGgufFacts } from "./gguf-header";
 import { cacheTypes, kvBytes, kvCells } from "./kv-cache";
 import { parseLlamaArgs, type LlamaServerArgs } from "./llama-args";
 import type { ModelFacts } from "./model-facts";
@@ -18,7 +17,8 @@ import { gpuWeightBytes, placeLayers } from "./placement";
 export interface VramEstimate {
   /** The --model value as given. */
   model: string;
-  source: "gguf" | "catalog";
+  /** Where the model facts came from (the lookup's name, e.g. "models.lock.json"). */
+  source: string;
   weightsMiB: number;
   kvMiB: number;
   computeMiB: number;
@@ -49,10 +49,6 @@ export interface VramEstimate {
 }
 
 export interface EstimateOptions {
-  /** Host dir the container sees as containerModelsDir; when set and the file exists, its GGUF header is read. */
-  modelsDir?: string;
-  /** Default "/models". */
-  containerModelsDir?: string;
   /** Per-process CUDA context, cuBLAS workspace and pool slack; default 300 MiB. */
   overheadMiB?: number;
   /** llama.cpp build number (b<N>); default: the build pinned in lib/images.ts. */
@@ -65,39 +61,39 @@ const DEFAULTS = { batch: 2048, ubatch: 512, parallel: 1, cacheType: "f16" };
 
 export interface ModelSource {
   facts: ModelFacts;
-  source: "gguf" | "catalog";
+  /** Where the facts came from, for the estimate's `source`. */
+  source: string;
 }
 
-/** Facts for a --model value: the GGUF header when readable through modelsDir, else the catalog. */
-export async function loadModelFacts(model: string, options: EstimateOptions = {}): Promise<ModelSource> {
-  const hostPath = hostModelPath(model, options);
-  if (hostPath && fs.existsSync(hostPath)) return { facts: await readGgufFacts(hostPath), source: "gguf" };
-  const match = findInCatalog(model);
-  if (match) return { facts: match.facts, source: "catalog" };
-  const where = hostPath ? `${hostPath} does not exist` : "no modelsDir was given to read it from";
-  throw new Error(
-    `VRAM estimate: model "${model}" is unknown (${where}, and "${path.basename(model)}" is not in the built-in catalog: ${catalogSummary()}). ` +
-      "Fix: mount the GGUF file (paths.modelsDir) so its header can be read, or add the model to lib/vram/catalog.ts.",
-  );
+/**
+ * The facts of a --model value (as llama-server gets it, e.g. "/models/x.gguf").
+ * Throws an Error that names the model and the fix when it has none.
+ */
+export type ModelLookup = (model: string) => ModelSource;
+
+/** A lookup over facts keyed by file name (the --model value's last path part). */
+export function lookupByFileName(facts: Readonly<Record<string, ModelFacts>>, source: string, fix: string): ModelLookup {
+  return (model) => {
+    const file = path.posix.basename(model);
+    const found = Object.hasOwn(facts, file) ? facts[file] : undefined;
+    if (!found) {
+      const known = Object.keys(facts);
+      throw new Error(`VRAM estimate: model "${model}" is not in ${source} (${known.length ? `it has ${known.join(", ")}` : "it is empty"}). Fix: ${fix}`);
+    }
+    return { facts: found, source };
+  };
 }
 
-function hostModelPath(model: string, options: EstimateOptions): string | undefined {
-  if (!options.modelsDir) return undefined;
-  const containerDir = (options.containerModelsDir ?? "/models").replace(/\/+$/, "");
-  const relative = model.startsWith(`${containerDir}/`) ? model.slice(containerDir.length + 1) : path.isAbsolute(model) ? undefined : model;
-  return relative === undefined ? undefined : path.join(options.modelsDir, relative);
-}
-
-export async function estimateFromArgs(argv: string[], options: EstimateOptions = {}): Promise<VramEstimate> {
+export function estimateFromArgs(argv: string[], models: ModelLookup, options: EstimateOptions = {}): VramEstimate {
   const args = parseLlamaArgs(argv);
   if (!args.model) throw new Error(`VRAM estimate: the llama-server arguments have no --model/-m: ${argv.join(" ")}`);
-  const { facts, source } = await loadModelFacts(args.model, options);
+  const { facts, source } = models(args.model);
   return estimateVram(facts, source, args, { rules: rulesForBuild(options.llamaBuild), overheadMiB: options.overheadMiB });
 }
 
 export function estimateVram(
   facts: ModelFacts,
-  source: "gguf" | "catalog",
+  source: string,
   args: LlamaServerArgs,
   opts: { rules: BuildRules; overheadMiB?: number },
 ): VramEstimate {

@@ -5,7 +5,7 @@
  * requests after it sit at 0 layers.
  */
 import { rulesForBuild } from "./builds";
-import { estimateVram, loadModelFacts, type EstimateOptions, type ModelSource, type VramEstimate } from "./estimate";
+import { estimateVram, type EstimateOptions, type ModelLookup, type ModelSource, type VramEstimate } from "./estimate";
 import { parseLlamaArgs, withGpuLayers } from "./llama-args";
 
 export interface FitRequest {
@@ -24,21 +24,21 @@ export interface FitResult {
   fits: boolean;
 }
 
-export async function fitGpuLayers(requests: FitRequest[], budgetMiB: number, options: EstimateOptions = {}): Promise<FitResult> {
+export function fitGpuLayers(requests: FitRequest[], budgetMiB: number, models: ModelLookup, options: EstimateOptions = {}): FitResult {
   const ids = new Set<string>();
   for (const r of requests) {
     if (ids.has(r.id)) throw new Error(`fitGpuLayers: duplicate request id "${r.id}"`);
     ids.add(r.id);
   }
   const rules = rulesForBuild(options.llamaBuild);
-  const models = new Map<string, ModelSource>();
+  const sources = new Map<string, ModelSource>();
   for (const r of requests) {
     const model = parseLlamaArgs(r.argv).model;
     if (!model) throw new Error(`fitGpuLayers: request "${r.id}" has no --model in its arguments`);
-    models.set(r.id, await loadModelFacts(model, options));
+    sources.set(r.id, models(model));
   }
   const estimateAt = (r: FitRequest, layers: number): VramEstimate => {
-    const m = models.get(r.id)!;
+    const m = sources.get(r.id)!;
     return estimateVram(m.facts, m.source, parseLlamaArgs(withGpuLayers(r.argv, layers)), { rules, overheadMiB: options.overheadMiB });
   };
 
@@ -53,7 +53,7 @@ export async function fitGpuLayers(requests: FitRequest[], budgetMiB: number, op
 
   for (const r of autos) {
     const others = requests.filter((o) => o.id !== r.id).reduce((sum, o) => sum + estimates[o.id]!.totalMiB, 0);
-    const max = models.get(r.id)!.facts.nLayer + 1;
+    const max = sources.get(r.id)!.facts.nLayer + 1;
     // Scan down from a full offload: memory is not monotonic in ngl (the output layer and op-offload staging jump).
     for (let n = max; n >= 0; n--) {
       const e = estimateAt(r, n);

@@ -2,8 +2,8 @@
  * VRAM model for llama-server containers and auto-fit of GPU layers to a
  * GPU's budget. See README.md in this folder for the rules and their sources.
  */
-export { estimateFromArgs, estimateVram, loadModelFacts, DEFAULT_OVERHEAD_MIB } from "./estimate";
-export type { VramEstimate, EstimateOptions, ModelSource } from "./estimate";
+export { estimateFromArgs, estimateVram, lookupByFileName, DEFAULT_OVERHEAD_MIB } from "./estimate";
+export type { VramEstimate, EstimateOptions, ModelSource, ModelLookup } from "./estimate";
 export { fitGpuLayers } from "./fit";
 export type { FitRequest, FitResult } from "./fit";
 export { parseLlamaArgs, withGpuLayers } from "./llama-args";
@@ -18,9 +18,10 @@ export {
   pinnedLlamaBuild,
 } from "./builds";
 export type { BuildRules, PlacementRule } from "./builds";
-export { CATALOG, findInCatalog, factsFromSpec, splitModelFileName } from "./catalog";
+export { CATALOG, catalogModels, findInCatalog, factsFromSpec, splitModelFileName } from "./catalog";
 export type { CatalogEntry, ArchitectureSpec } from "./catalog";
-export { readGgufFacts, factsFromHeader } from "./gguf-header";
+export { parseGgufHeader, factsOfHeader, factsFromHeader, GgufFormatError, GgufValueType } from "./gguf-header";
+export type { GgufHeader, GgufParse, GgufTensorInfo, GgufValue, GgufArraySummary } from "./gguf-header";
 export type { ModelFacts, TensorFact } from "./model-facts";
 export { placeLayers, gpuWeightBytes } from "./placement";
 export type { Placement } from "./placement";

@@ -10,7 +10,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
+import { readManifest } from "../../lib/ops/backup/manifest";
 import { dockerOk } from "../support/docker-cli";
+import { freePort } from "../support/litellm-proxy";
 import {
   cleanup,
   initStack,
@@ -217,6 +219,54 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     const refreshed = await preview(["--refresh", "--expect-no-changes"]);
     expect(refreshed.code, refreshed.output).toBe(0);
   }, 600_000);
+
+  it("backs Qdrant up from the old container before an up replaces it (the backup reaching the old port), and a failed backup stops the replacement", async () => {
+    const qdrant = name("qdrant");
+    const before = await inspect(qdrant);
+    const oldPort = before.HostConfig.PortBindings["6333/tcp"][0].HostPort as string;
+    const preChangeDir = path.join(project.dir, "backups", e2e.stack, "pre-change", "qdrant");
+    const since = Date.now();
+    // A new host port replaces the container, and the old port is the only one the old Qdrant answers on.
+    setConfig("qdrant.httpPort", await freePort());
+    const run = await up();
+    expect(run.code, run.output).toBe(0);
+    const after = await inspect(qdrant);
+    expect(after.Id).not.toBe(before.Id);
+
+    const [folder] = fs.readdirSync(preChangeDir).filter((f) => !f.endsWith(".partial"));
+    expect(folder, `no pre-change backup in ${preChangeDir}`).toBeDefined();
+    const manifest = readManifest(path.join(preChangeDir, folder!));
+    expect(manifest).toMatchObject({ stack: e2e.stack, complete: true, qdrant: { url: `http://127.0.0.1:${oldPort}` } });
+    expect(manifest.qdrant!.points!.e2e).toBeGreaterThan(0);
+    // Written while the old container still served: before Docker stopped it.
+    const stoppedAt = events.of(qdrant, "kill", since)[0]!.at;
+    expect(fs.statSync(path.join(preChangeDir, folder!, "manifest.json")).mtimeMs).toBeLessThan(stoppedAt);
+    // The engine agrees: the backup's step finished before the container's delete began.
+    const backupDone = run.events.find((e) => e.resOutputsEvent && urnName(e.resOutputsEvent.metadata.urn).endsWith("qdrant-pre-change-backup"))!;
+    const deleteStarted = run.events.find((e) => e.resourcePreEvent?.metadata.op === "delete-replaced" && urnName(e.resourcePreEvent.metadata.urn).endsWith("qdrant-container"))!;
+    expect(backupDone.sequence).toBeLessThan(deleteStarted.sequence);
+    figures.backup_before_replace = true;
+
+    // A backup that cannot be written: the up fails, naming it, and the running Qdrant is left as it was.
+    const blocker = path.join(project.work, "not-a-directory");
+    fs.writeFileSync(blocker, "");
+    setConfig("backup.dir", path.join(blocker, "backups"));
+    setConfig("qdrant.httpPort", await freePort());
+    const blocked = await up();
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.output).toContain("backup failed:");
+    const untouched = await inspect(qdrant);
+    expect(untouched.Id).toBe(after.Id);
+    expect(untouched.State.Running).toBe(true);
+    figures.failed_backup_blocked_replace = true;
+
+    // Back to a working backup folder: the replacement goes ahead, with its backup.
+    setConfig("backup.dir", path.join(project.work, "backups-elsewhere"));
+    const unblocked = await up();
+    expect(unblocked.code, unblocked.output).toBe(0);
+    expect((await inspect(qdrant)).Id).not.toBe(after.Id);
+    expect(fs.readdirSync(path.join(project.work, "backups-elsewhere", e2e.stack, "pre-change", "qdrant")).filter((f) => !f.endsWith(".partial"))).toHaveLength(1);
+  }, 900_000);
 
   it("stops every replaced container gracefully: SIGTERM, a clean exit after its flush, never SIGKILL", () => {
     for (const service of ["inference-chat", "inference-code"]) {

@@ -6,6 +6,7 @@
  * a local Node base, and a unique container prefix, free host ports and
  * temporary data directories, so it never touches a real stack on the same host.
  */
+import { readProgramModelLock } from "../../program/model-lock";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -133,7 +134,7 @@ export async function e2eStack(work: string): Promise<E2eStack> {
     setPath(raw, key, ports[key]);
   }
   const config = parseStackConfig(raw, "e2e stack config");
-  const plan = planStack(config, { stack, projectDir: REPO_DIR });
+  const plan = planStack(config, { stack, projectDir: REPO_DIR, lock: readProgramModelLock(REPO_DIR) });
   return {
     stack,
     prefix: config.containerPrefix,
@@ -142,7 +143,7 @@ export async function e2eStack(work: string): Promise<E2eStack> {
     workspaceDir,
     scriptsDir,
     config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])),
-    plan: await plan,
+    plan,
     ports,
   };
 }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { policies } from "../../policies/policies";
+import { dockerPolicies } from "../../policies/policies";
 import { cleanup, initStack, policyEvents, preview, REPO_DIR, tempProject, urnName, type EngineRun, type Project } from "../support/pulumi-cli";
 
 const P2_PACK_CONFIG = path.join(REPO_DIR, "policies", "config", "p2.json");
@@ -64,7 +64,7 @@ describe("containers written with @pulumi/docker directly", () => {
   it("exercises every policy the p2 config makes mandatory", () => {
     const config = JSON.parse(fs.readFileSync(P2_PACK_CONFIG, "utf8")) as Record<string, unknown>;
     const advisory = Object.entries(config).filter(([, v]) => v === "advisory" || (typeof v === "object" && (v as { enforcementLevel?: string }).enforcementLevel === "advisory"));
-    const mandatoryPolicies = policies.map((p) => p.name).filter((n) => !advisory.some(([k]) => k === n));
+    const mandatoryPolicies = dockerPolicies.map((p) => p.name).filter((n) => !advisory.some(([k]) => k === n));
     expect([...new Set(mandatoryVerdicts(run).map(([, p]) => p))].sort()).toEqual(mandatoryPolicies.sort());
   });
 });

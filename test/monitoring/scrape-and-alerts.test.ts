@@ -6,6 +6,7 @@ import { curlProbe } from "../../lib/plan/health";
 import { planMonitoringStack } from "../../lib/plan/monitoring";
 import { planStack } from "../../lib/plan/stack-plan";
 import { file, p3Config, planP3, PROJECT_DIR, service } from "../p3/plan-p3";
+import { REPO_LOCK } from "../support/model-lock";
 
 async function prometheusFiles(overrides: Record<string, unknown> = {}, secrets = {}) {
   const plan = await planP3(overrides, secrets);
@@ -40,7 +41,7 @@ describe("scrape jobs", () => {
   it("adds a job when a service with metrics is added", async () => {
     const config = p3Config();
     const ctx = planContext(config, { stack: "p3", projectDir: PROJECT_DIR });
-    const base = (await planStack(p3Config({ monitoring: { enabled: false } }), { stack: "p3", projectDir: PROJECT_DIR })).services;
+    const base = planStack(p3Config({ monitoring: { enabled: false } }), { stack: "p3", projectDir: PROJECT_DIR, lock: REPO_LOCK }).services;
     const extra = defineService(ctx, {
       service: "reranker", group: "rag", image: { kind: "registry", ref: "example/reranker:1.0.0" },
       healthcheck: curlProbe("http://127.0.0.1:9000/health"), metrics: { port: 9000, path: "/prom" }, limits: { memoryMiB: 256, cpus: 1 },

@@ -109,7 +109,7 @@ describe("backup", () => {
     qdrant = await fakeQdrant({ collections: ["myproj", "memory_default-"] });
     let result;
     try {
-      result = await runBackup({ plan: await p3LikePlan(), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW });
+      result = await runBackup({ source: await p3LikePlan(), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW });
       // Why not a file copy: while the writer is open, the committed rows are only in the WAL, not in memory.db itself.
       expect(fs.readFileSync(dbs.live).includes("committed-1")).toBe(false);
     } finally {
@@ -149,7 +149,7 @@ describe("backup", () => {
     const older = ["p2-20240101T000000Z", "p2-20240201T000000Z", "p2-20240301T000000Z"];
     const others = ["p3-20230101T000000Z", "p2-20230101T000000Z.partial", "notes"];
     for (const name of [...older, ...others]) fs.mkdirSync(path.join(root, name), { recursive: true });
-    const { pruned } = await runBackup({ plan: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 2, now: NOW, keepServerSnapshots: true });
+    const { pruned } = await runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 2, now: NOW, keepServerSnapshots: true });
     expect(pruned.sort()).toEqual(["p2-20240101T000000Z", "p2-20240201T000000Z"]);
     expect(fs.readdirSync(root).sort()).toEqual(["notes", "p2-20230101T000000Z.partial", "p2-20240301T000000Z", "p2-20250131T030005Z", "p3-20230101T000000Z"]);
     expect(qdrant.stored()).toHaveLength(2);
@@ -157,7 +157,7 @@ describe("backup", () => {
 
   it("with Qdrant down, fails naming Qdrant and writes nothing", async () => {
     const [port] = await closedPorts(1);
-    const error = await runBackup({ plan: await planOf("p2"), qdrant: { url: `http://127.0.0.1:${port}` }, root, keep: 7, now: NOW }).catch((e: unknown) => e);
+    const error = await runBackup({ source: await planOf("p2"), qdrant: { url: `http://127.0.0.1:${port}` }, root, keep: 7, now: NOW }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QdrantError);
     expect((error as Error).message).toBe(`Qdrant at http://127.0.0.1:${port} is not reachable (GET /collections): connection refused (not running?)`);
     expect(fs.existsSync(root)).toBe(false);
@@ -165,7 +165,7 @@ describe("backup", () => {
 
   it("a failing step leaves only a .partial folder whose manifest records the error", async () => {
     qdrant = await fakeQdrant({ collections: ["myproj"], failOn: ["POST /snapshots"] });
-    await expect(runBackup({ plan: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("Qdrant refused POST /snapshots?wait=true: HTTP 500");
+    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("Qdrant refused POST /snapshots?wait=true: HTTP 500");
     const name = backupFolderName("p2", NOW);
     expect(fs.readdirSync(root)).toEqual([`${name}.partial`]);
     const manifest = readManifest(path.join(root, `${name}.partial`));
@@ -176,14 +176,14 @@ describe("backup", () => {
 
   it("sends the api-key header when the stack has one, and says what to set when refused", async () => {
     qdrant = await fakeQdrant({ collections: ["myproj"], apiKey: "s3cret" });
-    await expect(runBackup({ plan: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("HTTP 401 (set QDRANT_API_KEY");
-    const { manifest } = await runBackup({ plan: await planOf("p2"), qdrant: { url: qdrant.url, apiKey: "s3cret" }, root, keep: 7, now: NOW });
+    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("HTTP 401 (set QDRANT_API_KEY");
+    const { manifest } = await runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url, apiKey: "s3cret" }, root, keep: 7, now: NOW });
     expect(manifest.complete).toBe(true);
   });
 
   it("rejects a snapshot whose bytes do not match Qdrant's checksum", async () => {
     qdrant = await fakeQdrant({ collections: ["myproj"], wrongChecksum: true });
-    await expect(runBackup({ plan: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("arrived damaged");
+    await expect(runBackup({ source: await planOf("p2"), qdrant: { url: qdrant.url }, root, keep: 7, now: NOW })).rejects.toThrow("arrived damaged");
   });
 });
 

@@ -19,13 +19,14 @@ function task(script: string, args: string[]) {
 const hasNvidiaSmi = (process.env.PATH ?? "").split(path.delimiter).some((d) => fs.existsSync(path.join(d, "nvidia-smi")));
 
 describe("npm run doctor", () => {
-  it("without models (and here without a GPU) exits 1 naming the missing GGUF files and GPU", () => {
+  it("without models (and here without a GPU) exits 1 naming the missing GGUF files, the command that fetches them, and the GPU", () => {
     const models = tempDir("cli-models-");
     const r = task("doctor", ["--stack", "p2", "--set", `paths.modelsDir=${models}`, "--set", `paths.dataDir=${tempDir("cli-data-")}`]);
     expect(r.status, r.all).toBe(1);
     expect(r.stdout).toContain(path.join(models, "Qwen2.5-3B-Instruct-Q4_K_M.gguf"));
     expect(r.stdout).toContain(path.join(models, "qwen2.5-coder-7b-instruct-q4_k_m.gguf"));
-    expect(r.stdout).toContain("GGUF file missing");
+    expect(r.stdout).toMatch(/model \(chat\)\s*│ \S+Qwen2\.5-3B-Instruct-Q4_K_M\.gguf\s*│ FAIL\s*│ missing/);
+    expect(r.stdout).toContain("npm run models -- pull --stack p2");
     expect(r.stdout).toContain("GPU 0 (NVIDIA GeForce RTX 4050 Laptop GPU)");
     if (!hasNvidiaSmi) expect(r.stdout).toMatch(/GPU 0 \(NVIDIA GeForce RTX 4050 Laptop GPU\)\s*│ FAIL\s*│ not found: nvidia-smi not found/);
     expect(r.stdout).toMatch(/\d+ checks: \d+ ok, \d+ warning\(s\), \d+ failed/);

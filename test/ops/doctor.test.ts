@@ -1,4 +1,4 @@
-/** doctor's checks against a fake host (GPU, Docker, ports, disk, CLI) and real files (GGUF headers, data dirs). */
+/** doctor's checks against a fake host (GPU, Docker, ports, disk, CLI) and real files (model files against the lock, data dirs). */
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
@@ -9,19 +9,23 @@ import { parseNvidiaSmi, realHostProbe } from "../../lib/ops/doctor/real-host-pr
 import { doctorReport } from "../../lib/ops/doctor/report";
 import { doctorPassed, runDoctor } from "../../lib/ops/doctor/run-doctor";
 import type { CheckResult } from "../../lib/ops/doctor/check-result";
+import { localModelFiles } from "../../lib/ops/models/verify";
+import { writeLockFile } from "../../lib/ops/models/lock-file";
 import { loadStack, type LoadedStack } from "../../lib/ops/stack";
+import { hubEntry, lockOf, tinyStackSets, writeTinyModel } from "../models/support/tiny-models";
 import { PROJECT_DIR } from "./support/plans";
-import { fakeProbe, GIB, tempDir, writeCatalogGguf } from "./support/doctor-fixtures";
+import { fakeProbe, GIB, placeModel, tempDir } from "./support/doctor-fixtures";
 
 const CHAT = "Qwen2.5-3B-Instruct-Q4_K_M.gguf";
 const CODE = "qwen2.5-coder-7b-instruct-q4_k_m.gguf";
+const EMBEDDING = "bge-small-en-v1.5-q8_0.gguf";
 
 let modelsDir: string;
 let dataDir: string;
 
-/** p2 with models and data in temp dirs: models present (catalog headers), every mounted dir created. */
-async function readyStack(sets: string[] = []): Promise<LoadedStack> {
-  const stack = await loadStack("p2", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, ...sets]);
+/** p2 with models and data in temp dirs: the locked models present (placeholders the fake probe vouches for), every mounted dir created. */
+async function readyStack(sets: string[] = [], lockFile?: string): Promise<LoadedStack> {
+  const stack = loadStack("p2", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, ...sets], {}, lockFile);
   // The stack's own directories; system paths (the healer's Docker socket) are the host's.
   for (const s of stack.plan.services) for (const b of s.binds) if (b.hostPath.startsWith(dataDir) || b.hostPath.startsWith(modelsDir)) fs.mkdirSync(b.hostPath, { recursive: true });
   return stack;
@@ -32,18 +36,18 @@ const rowsOf = (results: CheckResult[], check: string) => results.filter((r) => 
 beforeEach(() => {
   modelsDir = tempDir("doctor-models-");
   dataDir = tempDir("doctor-data-");
-  writeCatalogGguf(modelsDir, CHAT);
-  writeCatalogGguf(modelsDir, CODE);
+  for (const file of [CHAT, CODE, EMBEDDING]) placeModel(modelsDir, file);
 });
 
 describe("doctor on a ready host", () => {
-  it("passes every check, reading both GGUF headers and matching them to the catalog", async () => {
+  it("passes every check; each model file matches the lock (size, header, sha256)", async () => {
     const results = await runDoctor(await readyStack(), fakeProbe());
     const failing = results.filter((r) => r.status !== "ok");
     expect(failing).toEqual([]);
     expect(doctorPassed(results)).toBe(true);
-    expect(rowsOf(results, "model (chat)")[0]!.detail).toContain("matches the catalog's Qwen2.5-3B-Instruct Q4_K_M");
-    expect(rowsOf(results, "model (code)")[0]!.detail).toContain("Qwen2.5-Coder-7B-Instruct");
+    expect(rowsOf(results, "model (chat)")[0]!.detail).toMatch(/^matches the lock: size 1929903264, header \(qwen2, 36 layers, 434 tensors\), sha256; this confirms the lock's size \(published\), sha256 \(published\), GGUF facts \(catalog\)$/);
+    expect(rowsOf(results, "model (code)")[0]!.detail).toContain("header (qwen2, 28 layers, 339 tensors)");
+    expect(rowsOf(results, "model (embedding)")[0]!.detail).toBe("matches the lock: size 36806944, sha256; this confirms the lock's size (published), sha256 (published)");
     expect(results.map((r) => r.check)).toEqual(expect.arrayContaining(["docker", "nvidia runtime", "gpu", "disk", "pulumi", "port (qdrant)", "data dir"]));
     expect(doctorReport(results)).not.toContain("To fix");
   });
@@ -65,8 +69,8 @@ describe("doctor on a host without GPU and models", () => {
 
     for (const [role, file] of [["chat", CHAT], ["code", CODE]] as const) {
       const model = rowsOf(results, `model (${role})`)[0]!;
-      expect(model).toMatchObject({ status: "fail", target: path.join(modelsDir, file) });
-      expect(model.fix).toContain(`download ${file} into ${modelsDir}`);
+      expect(model).toMatchObject({ status: "fail", target: path.join(modelsDir, file), detail: "missing" });
+      expect(model.fix).toBe("npm run models -- pull --stack p2");
     }
     const ports = stack.plan.services.flatMap((s) => s.ports);
     expect(results.filter((r) => r.check.startsWith("port ")).length).toBe(ports.length);
@@ -74,7 +78,7 @@ describe("doctor on a host without GPU and models", () => {
     expect(rowsOf(results, "disk")).toHaveLength(1);
 
     const report = doctorReport(results);
-    expect(report).toContain(`FAIL ${path.join(modelsDir, CHAT)}: download`);
+    expect(report).toContain(`FAIL ${path.join(modelsDir, CHAT)}: npm run models -- pull --stack p2`);
     expect(report).toContain("FAIL GPU 0");
   });
 });
@@ -100,7 +104,7 @@ describe("gpu check", () => {
 
   it("still checks free VRAM when only a GPU container that holds none of the plan runs (the DCGM exporter)", async () => {
     // Only the gpu row matters here, so the exporters' host paths are not created.
-    const stack = await loadStack("p2", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, "monitoring.enabled=true"]);
+    const stack = loadStack("p3", PROJECT_DIR, [`paths.modelsDir=${modelsDir}`, `paths.dataDir=${dataDir}`, "mcp.enabled=false", "memory.enabled=false"]);
     const gpuOnly = stack.plan.services.find((s) => s.gpuDeviceIds?.length && s.group !== "inference");
     expect(gpuOnly?.service).toBe("dcgm-exporter");
     const results = await runDoctor(stack, fakeProbe({
@@ -119,21 +123,59 @@ describe("gpu check", () => {
   });
 });
 
-describe("model check", () => {
-  it("fails a file whose header disagrees with the catalog, naming the differing facts", async () => {
-    writeCatalogGguf(modelsDir, CHAT, { "qwen2.block_count": 28 });
-    const results = await runDoctor(await readyStack(), fakeProbe());
-    const chat = rowsOf(results, "model (chat)")[0]!;
-    expect(chat.status).toBe("fail");
-    expect(chat.detail).toContain("nLayer 28 (catalog 36)");
+describe("model check (real files against a lock of their own)", () => {
+  /** Small real GGUF files as chat, code and embedding models, and the lock `models add` would have written for them. */
+  function tinyHost() {
+    const chat = writeTinyModel(modelsDir, "tiny-chat-Q4_K_M.gguf", 2, 1);
+    const code = writeTinyModel(modelsDir, "tiny-code-Q4_K_M.gguf", 3, 2);
+    const embedding = writeTinyModel(modelsDir, "tiny-embed-q8_0.gguf", 1, 3);
+    const lockFile = path.join(tempDir("doctor-lock-"), "models.lock.json");
+    writeLockFile(lockFile, lockOf(Object.fromEntries([chat, code, embedding].map((m) => [m.file, hubEntry(m, "test/tiny", "a".repeat(40))]))));
+    const sets = tinyStackSets(modelsDir, { chat: chat.file, code: code.file, embedding: embedding.file });
+    return { chat, code, embedding, stack: () => readyStack(sets, lockFile) };
+  }
+  const realFiles = () => fakeProbe({ modelFiles: localModelFiles });
+
+  it("passes files that are the locked ones, reading their headers and hashing them", async () => {
+    const host = tinyHost();
+    const rows = (await runDoctor(await host.stack(), realFiles())).filter((r) => r.check.startsWith("model"));
+    expect(rows.map((r) => [r.check, r.status])).toEqual([["model (chat)", "ok"], ["model (code)", "ok"], ["model (embedding)", "ok"]]);
+    expect(rows[1]!.detail).toBe(`matches the lock: size ${host.code.size}, header (llama, 3 layers, 30 tensors), sha256`);
   });
 
-  it("fails a file that is not GGUF", async () => {
-    const stack = await readyStack();
-    fs.writeFileSync(path.join(modelsDir, CODE), "<html>404 Not Found</html>");
-    const code = rowsOf(await runDoctor(stack, fakeProbe()), "model (code)")[0]!;
-    expect(code.status).toBe("fail");
-    expect(code.detail).toContain("not a readable GGUF header");
+  it("fails a file whose header disagrees with the lock, naming the differing facts", async () => {
+    const host = tinyHost();
+    const stack = await host.stack();
+    writeTinyModel(modelsDir, host.chat.file, 3, 1); // another model under the chat model's name...
+    fs.truncateSync(host.chat.path, host.chat.size); // ...cut to the locked size
+    const chat = rowsOf(await runDoctor(stack, realFiles()), "model (chat)")[0]!;
+    expect(chat.status).toBe("fail");
+    expect(chat.detail).toContain("nLayer 3 (lock 2)");
+    expect(chat.fix).toBe("npm run models -- pull --stack p2 (replaces it)");
+  });
+
+  it("fails a file that is not GGUF, and one of the wrong size or content", async () => {
+    const host = tinyHost();
+    const stack = await host.stack();
+    fs.writeFileSync(host.code.path, Buffer.alloc(host.code.size, "<"));
+    fs.appendFileSync(host.embedding.path, "x");
+    const bytes = fs.readFileSync(host.chat.path);
+    bytes[bytes.length - 1] ^= 0xff;
+    fs.writeFileSync(host.chat.path, bytes);
+    const results = await runDoctor(stack, realFiles());
+    expect(rowsOf(results, "model (code)")[0]!.detail).toContain("not a readable GGUF header: not a GGUF file");
+    expect(rowsOf(results, "model (embedding)")[0]!.detail).toBe(`${host.embedding.size + 1} bytes, the lock says ${host.embedding.size}: not the locked file (or an incomplete copy)`);
+    expect(rowsOf(results, "model (chat)")[0]!.detail).toMatch(new RegExp(`^sha256 [0-9a-f]{64} does not match the lock's ${host.chat.sha256}$`));
+  });
+
+  it("--quick skips the sha256", async () => {
+    const host = tinyHost();
+    const stack = await host.stack();
+    const bytes = fs.readFileSync(host.chat.path);
+    bytes[bytes.length - 1] ^= 0xff;
+    fs.writeFileSync(host.chat.path, bytes);
+    const chat = rowsOf(await runDoctor(stack, realFiles(), { skipModelHash: true }), "model (chat)")[0]!;
+    expect(chat).toMatchObject({ status: "ok", detail: `matches the lock: size ${host.chat.size}, header (llama, 2 layers, 21 tensors)` });
   });
 });
 

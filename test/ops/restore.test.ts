@@ -31,7 +31,7 @@ beforeEach(async () => {
   fs.mkdirSync(path.dirname(db), { recursive: true });
   sqlite(db, "pragma journal_mode=wal; create table notes(text); insert into notes values ('kept'), ('also kept');");
   qdrant = await fakeQdrant({ collections: [] });
-  ({ folder } = await runBackup({ plan: await memoryPlan(), qdrant: { url: qdrant.url }, root: tempDir("restore-root-"), keep: 3, now: new Date("2025-02-01T00:00:00Z") }));
+  ({ folder } = await runBackup({ source: await memoryPlan(), qdrant: { url: qdrant.url }, root: tempDir("restore-root-"), keep: 3, now: new Date("2025-02-01T00:00:00Z") }));
   // Life goes on after the backup: a row lost, a row added.
   sqlite(db, "delete from notes where text = 'kept'; insert into notes values ('after backup');");
 });

@@ -4,6 +4,7 @@ import { parseStackConfig, rawFromStackFile } from "../../lib/config/load";
 import type { StackConfig } from "../../lib/config/schema";
 import type { ServiceSpec } from "../../lib/plan/service-spec";
 import { planStack, type StackPlan, type StackSecrets } from "../../lib/plan/stack-plan";
+import { REPO_LOCK } from "../support/model-lock";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -21,8 +22,8 @@ export function p3Config(overrides: Record<string, unknown> = {}): StackConfig {
   return parseStackConfig(raw, "p3 test config");
 }
 
-export function planP3(overrides: Record<string, unknown> = {}, secrets: Partial<StackSecrets> = {}): Promise<StackPlan> {
-  return planStack(p3Config(overrides), { stack: "p3", projectDir: PROJECT_DIR, secrets });
+export function planP3(overrides: Record<string, unknown> = {}, secrets: Partial<StackSecrets> = {}): StackPlan {
+  return planStack(p3Config(overrides), { stack: "p3", projectDir: PROJECT_DIR, lock: REPO_LOCK, secrets });
 }
 
 export function service(plan: StackPlan, name: string): ServiceSpec {

@@ -1,13 +1,19 @@
 /** gpu-vram-budget: per-GPU budgets from the container's own llama-server argv, and GPU requests that really reach the GPU. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackFile } from "../../lib/config/load";
 import { planStack } from "../../lib/plan/stack-plan";
 import { gpuVramBudget, vramClaims, type VramBudgetConfig } from "../../policies/gpu-vram-budget";
 import { stackContainers } from "../../policies/support/stack-containers";
+import { writeTinyModel } from "../models/support/tiny-models";
+import { REPO_LOCK } from "../support/model-lock";
 import { PROJECT_DIR, runStackFile, type CapturedStack } from "../support/pulumi-harness";
 import { container, copyStack, loadPackConfig, mandatory, ofPolicy, policyConfig, runPolicies, setFlag, stackArgs, type PackConfig } from "./harness";
 
 const POLICY = "gpu-vram-budget";
+const CODE_MODEL = "qwen2.5-coder-7b-instruct-q4_k_m.gguf";
 let p2: CapturedStack;
 let p3: CapturedStack;
 const p2Config = () => loadPackConfig("p2");
@@ -133,10 +139,36 @@ describe("GPU containers that would not really use the GPU", () => {
     expect(await vram(mutated, p2Config())).toEqual([expect.stringMatching(/^container "rag" is a GPU container but runtime "nvidia" is set but no GPU is requested/)]);
   });
 
-  it("flags a model it cannot estimate", async () => {
+  it("flags a model it cannot estimate: one the model lock does not have, naming the command that adds it", async () => {
     const mutated = copyStack(p2);
     setFlag(container(mutated, "inference-chat").inputs.command, "--model", "/models/mystery-70b.gguf");
-    expect(await vram(mutated, p2Config())).toEqual([expect.stringMatching(/^container "inference-chat": cannot estimate its VRAM .*mystery-70b\.gguf/)]);
+    expect(await vram(mutated, p2Config())).toEqual([
+      expect.stringMatching(/^container "inference-chat": cannot estimate its VRAM .*model "\/models\/mystery-70b\.gguf" is not in models\.lock\.json .*Fix: add the model to the lock: npm run models -- add <hf-repo> <file>/),
+    ]);
+  });
+});
+
+describe("model facts come from the model lock only", () => {
+  it("estimates from the lock, whatever the mounted models directory holds (no GGUF file is read)", async () => {
+    const config = policyConfig(gpuVramBudget, p2Config()) as unknown as VramBudgetConfig;
+    const claimsOf = (stack: CapturedStack) => vramClaims(stackContainers(stackArgs(stack, {}).resources).views, config).claims.map((c) => [c.container.service, c.mib, c.breakdown]);
+    const before = claimsOf(p2);
+    // Point the models bind at a directory with other models under the locked names: the old header read would change every estimate.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-models-"));
+    for (const file of Object.keys(REPO_LOCK.models)) writeTinyModel(dir, file, 2);
+    const mutated = copyStack(p2);
+    for (const name of ["inference-chat", "inference-code"]) {
+      for (const v of container(mutated, name).inputs.volumes as { hostPath: string }[]) v.hostPath = dir;
+    }
+    expect(claimsOf(mutated)).toEqual(before);
+    expect(before.every(([, , breakdown]) => String(breakdown).endsWith(", models.lock.json"))).toBe(true);
+  });
+
+  it("takes the lock it is given: a lock without the model is a violation, not a guess", () => {
+    const config = policyConfig(gpuVramBudget, p2Config()) as unknown as VramBudgetConfig;
+    const { [CODE_MODEL]: _dropped, ...rest } = REPO_LOCK.models;
+    const { findings } = vramClaims(stackContainers(stackArgs(p2, {}).resources).views, config, { ...REPO_LOCK, models: rest });
+    expect(findings.map((f) => f.message)).toEqual([expect.stringContaining(`container "inference-code": cannot estimate its VRAM from its llama-server arguments, so the GPU budget cannot be proven: VRAM estimate: model "/models/${CODE_MODEL}" is not in models.lock.json`)]);
   });
 });
 
@@ -179,7 +211,7 @@ describe("the policy config matches the stack files", () => {
     const entry = loadPackConfig(stack)[POLICY] as unknown as VramBudgetConfig;
     expect(entry.gpus).toEqual(stackConfig.gpus.map((g) => ({ id: g.id, ...(g.name ? { name: g.name } : {}), totalMiB: g.totalMiB, reserveMiB: g.reserveMiB })));
     expect(entry.perProcessOverheadMiB).toBe(stackConfig.inference.perProcessOverheadMiB);
-    const plan = await planStack(stackConfig, { stack, projectDir: PROJECT_DIR });
+    const plan = planStack(stackConfig, { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK });
     const fixed = Object.fromEntries(plan.services.filter((s) => s.gpuDeviceIds && s.group !== "inference").map((s) => [s.service, s.vramMiB]));
     expect(entry.fixedClaimsMiB).toEqual(fixed);
   });

@@ -1,13 +1,17 @@
 /**
  * An in-memory stand-in for Qdrant's REST API (v1.16 shapes) on 127.0.0.1,
- * for what the RAG service uses: collections (list, get, exists, create with
- * metadata), points (upsert with wait, query, legacy search, delete by
- * filter), /healthz and /readyz, the api-key check, and Qdrant's envelopes
+ * for what the RAG service and the backups use: collections (list, get, exists,
+ * create with metadata), points (upsert with wait, query, legacy search, delete
+ * by filter), snapshots of a collection or of the whole storage (create with
+ * wait, list, download, delete, and recovering a collection from an uploaded
+ * snapshot), /healthz and /readyz, the api-key check, and Qdrant's envelopes
  * ({"result", "status": "ok", "time"} and {"status": {"error"}, "time"}).
+ * A snapshot here holds the collection's points, so a restore really restores.
  *
  * Faults: take it down (connections refused) and bring it back on the same
  * port, slow every answer, or fail matching requests with a status.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -33,6 +37,20 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** The body as sent (a multipart snapshot upload is not JSON). */
+  raw: Buffer;
+}
+
+export interface SnapshotInfo {
+  name: string;
+  creation_time: string;
+  size: number;
+  checksum: string;
+}
+
+interface StoredSnapshot {
+  info: SnapshotInfo;
+  bytes: Buffer;
 }
 
 interface Fault {
@@ -55,6 +73,11 @@ export class FakeQdrant {
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
   private operationId = 0;
+  /** Snapshots Qdrant holds, by "<collection or *>/<name>". */
+  private readonly snapshots = new Map<string, StoredSnapshot>();
+  /** Bytes of every snapshot ever created, by name (to check what a backup copied out). */
+  readonly createdSnapshots = new Map<string, Buffer>();
+  private snapshotCounter = 0;
 
   constructor(
     readonly options: {
@@ -64,6 +87,8 @@ export class FakeQdrant {
       port?: number;
       /** Keep the collections in this JSON file across restarts (a stand-in's bind-mounted storage). */
       dataFile?: string;
+      /** Report snapshot checksums that do not match their bytes (a damaged transfer). */
+      wrongChecksum?: boolean;
     } = {},
   ) {
     if (options.dataFile) this.load(options.dataFile);
@@ -135,6 +160,11 @@ export class FakeQdrant {
     return this.requests.filter((r) => r.method === method && pathPattern.test(r.path));
   }
 
+  /** Snapshots Qdrant still holds, as "<collection or *>/<name>". */
+  storedSnapshots(): string[] {
+    return [...this.snapshots.keys()];
+  }
+
   points(collection: string): QdrantPoint[] {
     return [...(this.collections.get(collection)?.points.values() ?? [])];
   }
@@ -144,14 +174,18 @@ export class FakeQdrant {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://localhost");
-      const text = Buffer.concat(chunks).toString("utf8");
+      const raw = Buffer.concat(chunks);
+      const text = raw.toString("utf8");
       let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        body = Symbol.for("invalid-json");
+      if (String(req.headers["content-type"] ?? "").startsWith("multipart/form-data")) body = undefined;
+      else {
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = Symbol.for("invalid-json");
+        }
       }
-      const recorded: RecordedRequest = { at: performance.now(), method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body };
+      const recorded: RecordedRequest = { at: performance.now(), method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body, raw };
       this.requests.push(recorded);
       const respond = () => {
         this.respond(recorded, res);
@@ -183,6 +217,7 @@ export class FakeQdrant {
     const parts = req.path.split("/").filter(Boolean).map(decodeURIComponent);
     if (req.method === "GET" && (req.path === "/healthz" || req.path === "/livez")) return sendText(res, 200, "healthz check passed");
     if (req.method === "GET" && req.path === "/readyz") return sendText(res, 200, "all shards are ready");
+    if (parts[0] === "snapshots") return this.snapshotRoute(req, res, "*", parts.slice(1), ok, fail);
     if (parts[0] !== "collections") return fail(404, `Not found: ${req.path}`);
     if (parts.length === 1 && req.method === "GET") return ok({ collections: [...this.collections.keys()].map((name) => ({ name })) });
 
@@ -196,7 +231,9 @@ export class FakeQdrant {
       if (req.method === "DELETE") return ok(this.collections.delete(name));
     }
     if (parts.length === 3 && parts[2] === "exists" && req.method === "GET") return ok({ exists: Boolean(collection) });
+    if (parts[2] === "snapshots" && parts[3] === "upload" && req.method === "POST") return this.recover(name, req, ok, fail);
     if (!collection) return missing();
+    if (parts[2] === "snapshots") return this.snapshotRoute(req, res, name, parts.slice(3), ok, fail);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const wait = req.query.get("wait") === "true";
     const updated = () => ok({ operation_id: ++this.operationId, status: wait ? "completed" : "acknowledged" });
@@ -240,6 +277,59 @@ export class FakeQdrant {
       return parts[3] === "query" ? ok({ points: scored }) : ok(scored);
     }
     return fail(404, `Not found: ${req.method} ${req.path}`);
+  }
+
+  /** Create (POST), list (GET), download (GET <name>) and delete (DELETE <name>) snapshots of a collection or, for "*", the storage. */
+  private snapshotRoute(
+    req: RecordedRequest,
+    res: http.ServerResponse,
+    scope: string,
+    rest: string[],
+    ok: (r: unknown) => void,
+    fail: (s: number, e: string) => void,
+  ): void {
+    const name = rest[0];
+    if (!name && req.method === "POST") {
+      const names = scope === "*" ? [...this.collections.keys()] : [scope];
+      const bytes = Buffer.from(
+        JSON.stringify({ format: "standin-qdrant-snapshot", collections: names.map((n) => ({ name: n, ...serialize(this.collections.get(n)!) })) }),
+      );
+      const stamp = new Date().toISOString().replace(/\.\d+Z$/, "").replace(/:/g, "-").replace("T", "-");
+      const snapshotName = `${scope === "*" ? "full-snapshot" : scope}-${++this.snapshotCounter}-${stamp}.snapshot`;
+      const sha = createHash("sha256").update(bytes).digest("hex");
+      const info = { name: snapshotName, creation_time: new Date().toISOString().replace(/\.\d+Z$/, ""), size: bytes.length, checksum: this.options.wrongChecksum ? "0".repeat(64) : sha };
+      this.snapshots.set(`${scope}/${snapshotName}`, { info, bytes });
+      this.createdSnapshots.set(snapshotName, bytes);
+      return ok(info);
+    }
+    if (!name && req.method === "GET") return ok([...this.snapshots].filter(([key]) => key.startsWith(`${scope}/`)).map(([, s]) => s.info));
+    const stored = name ? this.snapshots.get(`${scope}/${name}`) : undefined;
+    if (!stored) return fail(404, `Not found: Snapshot ${name} not found`);
+    if (req.method === "GET") {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": stored.bytes.length });
+      return void res.end(stored.bytes);
+    }
+    if (req.method === "DELETE") return ok(this.snapshots.delete(`${scope}/${name}`));
+    fail(405, `Method not allowed: ${req.method}`);
+  }
+
+  /** POST /collections/{name}/snapshots/upload: the collection becomes what the uploaded snapshot holds. */
+  private recover(name: string, req: RecordedRequest, ok: (r: unknown) => void, fail: (s: number, e: string) => void): void {
+    const file = multipartFile(req);
+    if (!file) return fail(400, "Bad request: expected a multipart form with a `snapshot` file");
+    const checksum = req.query.get("checksum");
+    const actual = createHash("sha256").update(file).digest("hex");
+    if (checksum && checksum !== actual) return fail(400, `Bad request: Snapshot checksum mismatch: expected ${checksum}, got ${actual}`);
+    let snapshot: { format?: string; collections?: ({ name: string } & SerializedCollection)[] };
+    try {
+      snapshot = JSON.parse(file.toString("utf8"));
+    } catch {
+      return fail(400, "Bad request: the uploaded file is not a snapshot");
+    }
+    const entry = snapshot.collections?.find((c) => c.name === name) ?? (snapshot.collections?.length === 1 ? snapshot.collections[0] : undefined);
+    if (snapshot.format !== "standin-qdrant-snapshot" || !entry) return fail(400, `Bad request: the snapshot holds no collection ${name}`);
+    this.collections.set(name, deserialize(entry));
+    ok(true);
   }
 
   private create(name: string, body: unknown, ok: (r: unknown) => void, fail: (s: number, e: string) => void): void {
@@ -291,6 +381,37 @@ function cosine(a: number[], b: number[]): number {
 
 function validId(id: unknown): boolean {
   return (typeof id === "number" && Number.isInteger(id) && id >= 0) || (typeof id === "string" && UUID.test(id));
+}
+
+interface SerializedCollection {
+  size: number;
+  distance: string;
+  metadata: Record<string, unknown> | undefined;
+  points: QdrantPoint[];
+}
+
+function serialize(c: QdrantCollection): SerializedCollection {
+  return { size: c.size, distance: c.distance, metadata: c.metadata, points: [...c.points.values()] };
+}
+
+function deserialize(c: SerializedCollection): QdrantCollection {
+  return { size: c.size, distance: c.distance, metadata: c.metadata, points: new Map(c.points.map((p) => [String(p.id), p])) };
+}
+
+/** The `snapshot` file of a multipart/form-data body. */
+function multipartFile(req: RecordedRequest): Buffer | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(req.headers["content-type"] ?? ""));
+  if (!boundary) return undefined;
+  const marker = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  for (let at = req.raw.indexOf(marker); at >= 0; ) {
+    const next = req.raw.indexOf(marker, at + marker.length);
+    if (next < 0) break;
+    const part = req.raw.subarray(at + marker.length, next);
+    const split = part.indexOf("\r\n\r\n");
+    if (split >= 0 && /name="snapshot"/.test(part.subarray(0, split).toString("utf8"))) return part.subarray(split + 4, part.length - 2);
+    at = next;
+  }
+  return undefined;
 }
 
 function collectionInfo(c: QdrantCollection): object {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateFromArgs, OUTPUT_LAYER_FIRST_BUILD, placeLayers } from "../../lib/vram";
+import { catalogModels, estimateFromArgs, OUTPUT_LAYER_FIRST_BUILD, placeLayers } from "../../lib/vram";
 
 describe("placeLayers", () => {
   it("blocks-first (before PR #18148): the last ngl blocks, output only when ngl > n_layer", () => {
@@ -27,20 +27,20 @@ describe("placeLayers", () => {
 describe("7B coder at ngl 20: weights under both rules", () => {
   const argv = ["-m", "/models/qwen2.5-coder-7b-instruct-q4_k_m.gguf", "-c", "1024", "-b", "128", "-ngl", "20"];
   // Tensor-by-tensor recomputation in vram-and-policy.md A2 (not from this code): 2672.66 old, 2956.82 new.
-  it("old rule: blocks 8..27 = 2672.66 MiB", async () => {
-    const e = await estimateFromArgs(argv, { llamaBuild: OUTPUT_LAYER_FIRST_BUILD - 1 });
+  it("old rule: blocks 8..27 = 2672.66 MiB", () => {
+    const e = estimateFromArgs(argv, catalogModels, { llamaBuild: OUTPUT_LAYER_FIRST_BUILD - 1 });
     expect(e.weightsMiB).toBeCloseTo(2672.66, 1);
   });
-  it("new rule: output layer + blocks 9..27 = 2956.82 MiB, KV for 19 layers", async () => {
-    const e = await estimateFromArgs(argv, { llamaBuild: OUTPUT_LAYER_FIRST_BUILD });
+  it("new rule: output layer + blocks 9..27 = 2956.82 MiB, KV for 19 layers", () => {
+    const e = estimateFromArgs(argv, catalogModels, { llamaBuild: OUTPUT_LAYER_FIRST_BUILD });
     expect(e.weightsMiB).toBeCloseTo(2956.82, 1);
     expect(e.kvMiB).toBeCloseTo((2 * 19 * 1024 * 4 * 128 * 2) / 2 ** 20, 2);
   });
 });
 
 describe("ngl 0", () => {
-  it("counts only the per-process overhead (documented choice)", async () => {
-    const e = await estimateFromArgs(["-m", "Qwen2.5-7B-Instruct-Q4_K_M.gguf", "-c", "4096", "-ngl", "0"], { overheadMiB: 250 });
+  it("counts only the per-process overhead (documented choice)", () => {
+    const e = estimateFromArgs(["-m", "Qwen2.5-7B-Instruct-Q4_K_M.gguf", "-c", "4096", "-ngl", "0"], catalogModels, { overheadMiB: 250 });
     expect(e).toMatchObject({ onGpu: false, weightsMiB: 0, kvMiB: 0, computeMiB: 0, overheadMiB: 250, totalMiB: 250, layersOnGpu: 0 });
   });
 });

@@ -25,7 +25,17 @@ export const ManifestSchema = z.strictObject({
   createdAt: z.string(),
   complete: z.boolean(),
   error: z.string().optional(),
-  qdrant: z.strictObject({ url: z.string(), collections: z.array(z.string()) }),
+  /** Absent: the backup holds no Qdrant snapshots (a database owner's pre-change backup). */
+  qdrant: z
+    .strictObject({
+    url: z.string(),
+    collections: z.array(z.string()),
+    /** Points in each collection when its snapshot was taken (a restore checks them; older manifests lack them). */
+    points: z.record(z.string(), z.int().min(0)).optional(),
+    })
+    .optional(),
+  /** The services this backup covers ("qdrant", a database owner); absent: all of them. */
+  only: z.array(z.string()).optional(),
   files: z.array(BackupFileSchema),
   notes: z.array(z.string()),
 });

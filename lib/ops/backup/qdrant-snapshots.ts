@@ -59,6 +59,42 @@ export async function listCollections(q: QdrantTarget): Promise<string[]> {
   return r.collections.map((c) => c.name).sort();
 }
 
+/** Points in a collection now, or undefined when it does not exist. */
+export async function collectionPoints(q: QdrantTarget, collection: string): Promise<number | undefined> {
+  const url = `${q.url.replace(/\/$/, "")}/collections/${encodeURIComponent(collection)}`;
+  let response: Response;
+  try {
+    response = await (q.fetch ?? fetch)(url, { headers: q.apiKey ? { "api-key": q.apiKey } : {}, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new QdrantError(`Qdrant at ${q.url} is not reachable (GET /collections/${collection}): ${describeFetchError(error)}`);
+  }
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new QdrantError(`Qdrant refused GET /collections/${collection}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
+  return ((await response.json()) as { result: { points_count?: number } }).result.points_count ?? 0;
+}
+
+/**
+ * Recovers `collection` from a snapshot file (uploaded: the container need not see the host path), waiting
+ * for it; Qdrant checks the bytes against `sha256` before it touches the collection.
+ */
+export async function uploadSnapshot(q: QdrantTarget, collection: string, file: string, sha256: string): Promise<void> {
+  const form = new FormData();
+  form.append("snapshot", new Blob([fs.readFileSync(file)]), "restore.snapshot");
+  const path = `/collections/${encodeURIComponent(collection)}/snapshots/upload?priority=snapshot&wait=true&checksum=${sha256}`;
+  let response: Response;
+  try {
+    response = await (q.fetch ?? fetch)(`${q.url.replace(/\/$/, "")}${path}`, {
+      method: "POST",
+      body: form,
+      headers: q.apiKey ? { "api-key": q.apiKey } : {},
+      signal: AbortSignal.timeout(q.snapshotTimeoutMs ?? 30 * 60_000),
+    });
+  } catch (error) {
+    throw new QdrantError(`Qdrant at ${q.url} is not reachable (POST ${path}): ${describeFetchError(error)}`);
+  }
+  if (!response.ok) throw new QdrantError(`Qdrant refused to recover ${collection}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
+}
+
 /** Creates a snapshot and waits for it (`wait=true`). */
 export async function createSnapshot(q: QdrantTarget, collection?: string): Promise<SnapshotInfo> {
   return result<SnapshotInfo>(await call(q, "POST", `${scope(collection)}/snapshots?wait=true`, q.snapshotTimeoutMs ?? 30 * 60_000));

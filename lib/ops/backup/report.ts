@@ -2,6 +2,7 @@
 import { renderTable } from "../table";
 import type { Manifest } from "./manifest";
 import type { RestoreRow } from "./restore";
+import type { QdrantRestoreRow } from "./restore-qdrant";
 
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -25,5 +26,12 @@ export function restoreTable(rows: RestoreRow[]): string {
   return renderTable(
     ["FILE", "RESTORED TO", "RESULT", "DETAIL", "PREVIOUS DATABASE KEPT AT"],
     rows.map((r) => [r.file, r.target, r.status.toUpperCase(), r.detail, r.previous ?? "-"]),
+  );
+}
+
+export function qdrantRestoreTable(rows: QdrantRestoreRow[]): string {
+  return renderTable(
+    ["COLLECTION", "RESULT", "DETAIL"],
+    rows.map((r) => [r.collection, r.status.toUpperCase(), r.detail]),
   );
 }

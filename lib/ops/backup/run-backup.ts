@@ -7,17 +7,25 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackPlan } from "../../plan/stack-plan";
+import { QDRANT_SERVICE } from "../../plan/qdrant";
 import { fileDigest } from "./file-digest";
 import { writeManifest, type BackupFile, type Manifest } from "./manifest";
-import { createSnapshot, deleteSnapshot, downloadSnapshot, listCollections, type QdrantTarget } from "./qdrant-snapshots";
+import { collectionPoints, createSnapshot, deleteSnapshot, downloadSnapshot, listCollections, type QdrantTarget } from "./qdrant-snapshots";
 import { backupFolderName, pruneBackups } from "./retention";
 import { sqliteOnlineCopy } from "./sqlite-online-copy";
-import { findSqliteSources } from "./sqlite-sources";
+import { findSqliteSources, type DataService } from "./sqlite-sources";
+
+/** What is backed up: the stack's planned services, or one running container seen through `docker inspect`. */
+export interface BackupSource {
+  stack: string;
+  phase: string;
+  services: DataService[];
+}
 
 export interface BackupOptions {
-  plan: StackPlan;
-  qdrant: QdrantTarget;
+  source: BackupSource;
+  /** Where Qdrant answers; absent: no Qdrant snapshots (the source holds no Qdrant). */
+  qdrant?: QdrantTarget;
   /** Folder that holds this stack's backup folders. */
   root: string;
   keep: number;
@@ -27,6 +35,8 @@ export interface BackupOptions {
   python?: string;
   /** Progress: what is being done now. */
   step?: (text: string) => void;
+  /** Only these services' data: "qdrant" for its snapshots, a database owner (memory-api, mcp-server, ...) for its SQLite files. */
+  only?: string[];
 }
 
 export interface BackupResult {
@@ -36,45 +46,57 @@ export interface BackupResult {
 }
 
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
-  const { plan, qdrant, root } = options;
+  const { source, qdrant, root } = options;
   const step = options.step ?? (() => {});
   const now = options.now ?? new Date();
 
+  const wanted = (service: string) => !options.only || options.only.includes(service);
+  const withQdrant = qdrant !== undefined && wanted(QDRANT_SERVICE);
   // Asking Qdrant first means nothing is written when it is down.
-  step("listing Qdrant collections");
-  const collections = await listCollections(qdrant);
-  const { sources, missing } = findSqliteSources(plan);
+  if (withQdrant) step("listing Qdrant collections");
+  const collections = withQdrant ? await listCollections(qdrant) : [];
+  const discovered = findSqliteSources(source);
+  const sources = discovered.sources.filter((s) => wanted(s.service));
+  const missing = discovered.missing;
 
   fs.mkdirSync(root, { recursive: true });
-  const folder = path.join(root, backupFolderName(plan.stack, now));
+  const folder = path.join(root, backupFolderName(source.stack, now));
   const work = `${folder}.partial`;
   if (fs.existsSync(folder) || fs.existsSync(work)) throw new Error(`${folder} already exists; run the backup again in a second`);
   fs.mkdirSync(work);
 
   const manifest: Manifest = {
     format: 1,
-    stack: plan.stack,
-    phase: plan.phase,
+    stack: source.stack,
+    phase: source.phase,
     createdAt: now.toISOString(),
     complete: false,
-    qdrant: { url: qdrant.url, collections },
+    ...(withQdrant ? { qdrant: { url: qdrant.url, collections, points: {} } } : {}),
+    ...(options.only ? { only: options.only } : {}),
     files: [],
     notes: missing.map((p) => `nothing backed up from ${p}: it does not exist yet`),
   };
   try {
     for (const collection of collections) {
       step(`snapshot of Qdrant collection ${collection}`);
+      const before = await collectionPoints(qdrant!, collection);
       manifest.files.push(await pullSnapshot(options, work, collection));
+      const after = await collectionPoints(qdrant!, collection);
+      // A restore checks this count; it is only known when nothing was written during the snapshot.
+      if (before === after) manifest.qdrant!.points![collection] = after ?? 0;
+      else manifest.notes.push(`${collection} changed while its snapshot was taken (${before} then ${after} points): a restore cannot check its count`);
     }
-    step("full-storage snapshot of Qdrant");
-    manifest.files.push(await pullSnapshot(options, work, undefined));
+    if (withQdrant) {
+      step("full-storage snapshot of Qdrant");
+      manifest.files.push(await pullSnapshot(options, work, undefined));
+    }
 
-    for (const source of sources) {
-      step(`online copy of ${source.hostPath}`);
-      const target = path.join(work, source.backupPath);
+    for (const database of sources) {
+      step(`online copy of ${database.hostPath}`);
+      const target = path.join(work, database.backupPath);
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      await sqliteOnlineCopy(source.hostPath, target, "new", options.python);
-      manifest.files.push({ path: source.backupPath, kind: "sqlite", service: source.service, source: source.hostPath, ...(await fileDigest(target)) });
+      await sqliteOnlineCopy(database.hostPath, target, "new", options.python);
+      manifest.files.push({ path: database.backupPath, kind: "sqlite", service: database.service, source: database.hostPath, ...(await fileDigest(target)) });
     }
     manifest.complete = true;
     writeManifest(work, manifest);
@@ -85,16 +107,17 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     throw error;
   }
   step("applying retention");
-  return { folder, manifest, pruned: pruneBackups(root, plan.stack, options.keep) };
+  return { folder, manifest, pruned: pruneBackups(root, source.stack, options.keep) };
 }
 
 async function pullSnapshot(options: BackupOptions, work: string, collection: string | undefined): Promise<BackupFile> {
-  const snapshot = await createSnapshot(options.qdrant, collection);
+  const qdrant = options.qdrant!;
+  const snapshot = await createSnapshot(qdrant, collection);
   const relative = collection === undefined ? `qdrant/full/${snapshot.name}` : `qdrant/collections/${encodeURIComponent(collection)}/${snapshot.name}`;
   const file = path.join(work, relative);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const digest = await downloadSnapshot(options.qdrant, snapshot, file, collection);
-  if (!options.keepServerSnapshots) await deleteSnapshot(options.qdrant, snapshot, collection);
+  const digest = await downloadSnapshot(qdrant, snapshot, file, collection);
+  if (!options.keepServerSnapshots) await deleteSnapshot(qdrant, snapshot, collection);
   return {
     path: relative,
     kind: collection === undefined ? "qdrant-full" : "qdrant-collection",

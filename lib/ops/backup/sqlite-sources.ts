@@ -10,7 +10,6 @@ import * as path from "node:path";
 import { SECURITY_DB_ENV } from "../../plan/mcp";
 import { MEMORY_DIR_ENV } from "../../plan/memory";
 import type { ServiceSpec } from "../../plan/service-spec";
-import type { StackPlan } from "../../plan/stack-plan";
 
 /** The env vars through which a service names its SQLite database file, or a directory of them. */
 export const DATABASE_ENV: { env: string; kind: "file" | "dir" }[] = [
@@ -38,24 +37,27 @@ export interface SqliteDiscovery {
   missing: string[];
 }
 
+/** What discovery reads of a service: its name, env and binds (a planned spec, or a running container's). */
+export type DataService = Pick<ServiceSpec, "service" | "env" | "binds">;
+
 /** The services that own databases (they must be stopped before a restore). */
-export function databaseOwners(plan: StackPlan): ServiceSpec[] {
-  return plan.services.filter((s) => DATABASE_ENV.some((d) => s.env[d.env]));
+export function databaseOwners<S extends DataService>(from: { services: S[] }): S[] {
+  return from.services.filter((s) => DATABASE_ENV.some((d) => s.env[d.env]));
 }
 
 /** Host path of a container path, through the service's binds. */
-export function hostPathOf(spec: ServiceSpec, containerPath: string): string | undefined {
+export function hostPathOf(spec: DataService, containerPath: string): string | undefined {
   const bind = [...spec.binds]
     .sort((a, b) => b.containerPath.length - a.containerPath.length)
     .find((b) => containerPath === b.containerPath || containerPath.startsWith(`${b.containerPath}/`));
   return bind && path.join(bind.hostPath, path.posix.relative(bind.containerPath, containerPath));
 }
 
-export function findSqliteSources(plan: StackPlan): SqliteDiscovery {
+export function findSqliteSources(from: { services: DataService[] }): SqliteDiscovery {
   const seen = new Set<string>();
   const sources: SqliteSource[] = [];
   const missing: string[] = [];
-  for (const spec of databaseOwners(plan)) {
+  for (const spec of databaseOwners(from)) {
     for (const { env, kind } of DATABASE_ENV) {
       const inContainer = spec.env[env];
       const onHost = inContainer && hostPathOf(spec, inContainer);

@@ -3,8 +3,8 @@
  * fake GPU, a missing Docker daemon or a full disk. Each method answers or
  * throws with a message that says what went wrong; checks turn that into a fix.
  */
-import type { ModelFacts } from "../../vram/model-facts";
 import type { DockerDaemonInfo } from "../docker-cli";
+import type { ModelFiles } from "../models/verify";
 
 export interface GpuReading {
   /** nvidia-smi index ("0") and UUID ("GPU-..."), either of which a stack's `gpus[].id` may use. */
@@ -34,8 +34,8 @@ export interface HostProbe {
   freeBytes(path: string): Promise<number>;
   /** Absolute path of an executable on PATH, or undefined. */
   which(command: string): Promise<string | undefined>;
-  /** Reads a GGUF file's header; throws when it is not a readable GGUF file. */
-  readModelFacts(path: string): Promise<ModelFacts>;
+  /** Size, GGUF header and sha256 of model files (the lock checks). */
+  modelFiles: ModelFiles;
   /** This stack's running containers ([] when Docker is not reachable). */
   runningContainers(stack: string): Promise<string[]>;
 }

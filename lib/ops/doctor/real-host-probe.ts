@@ -2,15 +2,15 @@
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { readGgufFacts } from "../../vram/gguf-header";
 import { dockerDaemonInfo, runningStackContainers } from "../docker-cli";
+import { localModelFiles } from "../models/verify";
 import { firstLine, runCommand } from "../run-command";
 import type { GpuReading, HostProbe } from "./host-probe";
 
 export const realHostProbe: HostProbe = {
   dockerInfo: dockerDaemonInfo,
   runningContainers: runningStackContainers,
-  readModelFacts: readGgufFacts,
+  modelFiles: localModelFiles,
 
   async nvidiaGpus() {
     const result = await runCommand("nvidia-smi", ["--query-gpu=index,uuid,name,memory.total,memory.free", "--format=csv,noheader,nounits"]);

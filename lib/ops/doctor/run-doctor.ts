@@ -13,14 +13,16 @@ import { modelChecks } from "./model-checks";
 
 export interface DoctorOptions {
   minFreeGiB?: number;
+  /** Skip the models' sha256 (size and header only). */
+  skipModelHash?: boolean;
 }
 
-export async function runDoctor({ config, plan }: LoadedStack, probe: HostProbe, options: DoctorOptions = {}): Promise<CheckResult[]> {
+export async function runDoctor({ config, lock, plan }: LoadedStack, probe: HostProbe, options: DoctorOptions = {}): Promise<CheckResult[]> {
   const running = await probe.runningContainers(plan.stack).catch(() => [] as string[]);
   const groups: [string, () => Promise<CheckResult | CheckResult[]>][] = [
     ["docker", () => dockerChecks(probe)],
     ["gpu", () => gpuChecks(plan, probe, running)],
-    ["models", () => modelChecks(config, probe)],
+    ["models", () => modelChecks(config, lock, probe, { stack: plan.stack, skipHash: options.skipModelHash })],
     ["ports", () => portChecks(plan, probe, running)],
     ["data dirs", () => directoryChecks(config, plan, probe)],
     ["build contexts", () => buildContextChecks(plan, probe)],

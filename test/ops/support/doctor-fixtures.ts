@@ -1,11 +1,17 @@
-/** A fake host for doctor (everything healthy unless a test says otherwise) and GGUF headers generated from the catalog. */
+/**
+ * A fake host for doctor (everything healthy unless a test says otherwise). Model
+ * files are placeholders that the fake `modelFiles` reports as the locked ones
+ * (the real files are gigabytes); the model-check tests use small real files
+ * with a lock of their own.
+ */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { factsOfLocked, type ModelLock } from "../../../lib/models/lock";
 import type { HostProbe } from "../../../lib/ops/doctor/host-probe";
 import { realHostProbe } from "../../../lib/ops/doctor/real-host-probe";
-import { findInCatalog } from "../../../lib/vram/catalog";
-import { writeGguf } from "../../vram/support/gguf-fixture";
+import type { ModelFiles } from "../../../lib/ops/models/verify";
+import { REPO_LOCK } from "../../support/model-lock";
 
 export const GIB = 1024 ** 3;
 
@@ -17,7 +23,7 @@ export function fakeProbe(overrides: Partial<HostProbe> = {}): HostProbe {
     stat: realHostProbe.stat,
     freeBytes: async () => 100 * GIB,
     which: async (command) => (command === "pulumi" ? "/usr/local/bin/pulumi" : undefined),
-    readModelFacts: realHostProbe.readModelFacts,
+    modelFiles: lockedModelFiles(REPO_LOCK),
     runningContainers: async () => [],
     ...overrides,
   };
@@ -27,24 +33,26 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/**
- * A header-only GGUF file whose metadata and tensor list are the catalog's
- * model for `fileName` (with `change` applied to the metadata).
- */
-export function writeCatalogGguf(dir: string, fileName: string, change: Record<string, number> = {}): string {
-  const match = findInCatalog(fileName);
-  if (!match) throw new Error(`${fileName} is not in the catalog`);
-  const f = match.facts;
-  const arch = f.architecture;
-  const kv = {
-    "general.architecture": arch,
-    [`${arch}.block_count`]: f.nLayer,
-    [`${arch}.embedding_length`]: f.nEmbd,
-    [`${arch}.attention.head_count`]: f.nHead,
-    [`${arch}.attention.head_count_kv`]: f.nHeadKv,
-    [`${arch}.feed_forward_length`]: f.nFf,
-    [`${arch}.context_length`]: f.nCtxTrain,
-    ...change,
+/** Model files that, where a file of that name exists, are exactly what `lock` says (size, header, sha256). */
+export function lockedModelFiles(lock: ModelLock): ModelFiles {
+  const entry = (file: string) => lock.models[path.basename(file)];
+  return {
+    async stat(file) {
+      const e = entry(file);
+      return fs.existsSync(file) && e ? { exists: true, isFile: true, size: e.size } : { exists: fs.existsSync(file), isFile: fs.existsSync(file), size: 0 };
+    },
+    async readFacts(file) {
+      return factsOfLocked(entry(file)!.gguf!);
+    },
+    async sha256(file) {
+      return entry(file)!.sha256;
+    },
   };
-  return writeGguf(path.join(dir, fileName), kv, f.tensors.map((t) => ({ name: t.name, type: t.type.id, shape: t.shape })));
+}
+
+/** An empty placeholder under a model's name (the fake modelFiles answers for it). */
+export function placeModel(dir: string, fileName: string): string {
+  const file = path.join(dir, fileName);
+  fs.writeFileSync(file, "");
+  return file;
 }

@@ -1,20 +1,27 @@
 /**
- * A stand-in for Qdrant's snapshot API on 127.0.0.1: collections, per-collection
- * and full-storage snapshots (create with wait, download, delete), the api-key
- * check, and switches to make a step fail.
+ * The shared Qdrant stand-in (test/support/fake-qdrant.ts), set up the way the
+ * backup and restore tests want it: named collections (each with a few
+ * points), an api key, and steps made to fail.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { standIn, type StandIn } from "./stand-in";
+import { FakeQdrant as Qdrant } from "../../support/fake-qdrant";
 
-export interface FakeQdrant extends StandIn {
+export interface FakeQdrant {
+  url: string;
+  port: number;
+  qdrant: Qdrant;
+  /** Requests seen, as "METHOD /path?query". */
+  seen: string[];
   /** Snapshots Qdrant still holds, as "<collection or *>/<name>". */
   stored(): string[];
   /** Bytes of every snapshot ever created, by name. */
   created: Map<string, Buffer>;
+  close(): Promise<void>;
 }
 
 export interface FakeQdrantOptions {
   collections: string[];
+  /** Points in each collection (default 3). */
+  points?: number;
   apiKey?: string;
   /** "METHOD /path" prefixes answered with HTTP 500. */
   failOn?: string[];
@@ -23,39 +30,26 @@ export interface FakeQdrantOptions {
 }
 
 export async function fakeQdrant(options: FakeQdrantOptions): Promise<FakeQdrant> {
-  const stored = new Map<string, Buffer>();
-  const created = new Map<string, Buffer>();
-  let counter = 0;
-  const ok = (result: unknown) => ({ status: 200, body: JSON.stringify({ result, status: "ok", time: 0.001 }) });
-
-  const server = await standIn((req) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    const line = `${req.method} ${url.pathname}`;
-    if (options.apiKey && req.headers["api-key"] !== options.apiKey) return { status: 401, body: JSON.stringify({ status: { error: "Must provide an API key" } }) };
-    if (options.failOn?.some((p) => line.startsWith(p))) return { status: 500, body: JSON.stringify({ status: { error: "disk full" } }) };
-    if (line === "GET /collections") return ok({ collections: options.collections.map((name) => ({ name })) });
-
-    const m = /^(?:\/collections\/([^/]+))?\/snapshots(?:\/([^/]+))?$/.exec(url.pathname);
-    if (!m) return { status: 404, body: "{}" };
-    const collection = m[1] === undefined ? "*" : decodeURIComponent(m[1]);
-    if (collection !== "*" && !options.collections.includes(collection)) return { status: 404, body: JSON.stringify({ status: { error: `Collection ${collection} not found` } }) };
-    const key = (name: string) => `${collection}/${name}`;
-
-    if (req.method === "POST" && !m[2]) {
-      const name = `${collection === "*" ? "full" : collection}-${++counter}-2025-01-31-03-00-05.snapshot`;
-      const bytes = Buffer.concat([Buffer.from(`snapshot of ${collection}\n`), randomBytes(64 * 1024)]);
-      stored.set(key(name), bytes);
-      created.set(name, bytes);
-      const checksum = options.wrongChecksum ? "0".repeat(64) : createHash("sha256").update(bytes).digest("hex");
-      return ok({ name, creation_time: "2025-01-31T03:00:05", size: bytes.length, checksum });
-    }
-    const name = m[2] && decodeURIComponent(m[2]);
-    if (name && req.method === "GET") {
-      const bytes = stored.get(key(name));
-      return bytes ? { status: 200, body: bytes, headers: { "content-type": "application/octet-stream" } } : { status: 404, body: "{}" };
-    }
-    if (name && req.method === "DELETE") return stored.delete(key(name)) ? ok(true) : { status: 404, body: "{}" };
-    return { status: 405, body: "{}" };
-  });
-  return Object.assign(server, { stored: () => [...stored.keys()], created });
+  const qdrant = new Qdrant({ apiKey: options.apiKey, wrongChecksum: options.wrongChecksum });
+  for (const name of options.collections) {
+    qdrant.collections.set(name, {
+      size: 4,
+      distance: "Cosine",
+      metadata: undefined,
+      points: new Map(Array.from({ length: options.points ?? 3 }, (_, i) => [String(i + 1), { id: i + 1, vector: [1, i, 0, 0], payload: { n: i } }])),
+    });
+  }
+  if (options.failOn?.length) qdrant.failWhile((r) => options.failOn!.some((p) => `${r.method} ${r.path}`.startsWith(p)), 500);
+  await qdrant.start();
+  return {
+    url: qdrant.url,
+    port: qdrant.port,
+    qdrant,
+    get seen() {
+      return qdrant.requests.map((r) => `${r.method} ${r.path}${[...r.query].length ? `?${r.query}` : ""}`);
+    },
+    stored: () => qdrant.storedSnapshots(),
+    created: qdrant.createdSnapshots,
+    close: () => qdrant.stop(),
+  };
 }
