@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { parseStackConfig } from "../../lib/config/load";
 import { STACK_LABEL } from "../../lib/plan/define-service";
 import { planStack } from "../../lib/plan/stack-plan";
+import { readProgramModelLock } from "../../program/model-lock";
 import { docker, dockerOk } from "../support/docker-cli";
 import {
   cleanup as removeProject,
@@ -29,8 +30,16 @@ import { e2eStack, type E2eStack } from "./e2e-stack";
 /** Services the benchmark runs; everything else of p3 is turned off. */
 export const FAULT_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"];
 
-/** Our own images are built under one fixed tag (with a digit: the pack wants a version), so repeated runs do not pile up tags. */
-const OWN_BUILD_TAG = "e2e-faults";
+/**
+ * Names of this lane, apart from the deploy tests' (e2e.local/..., e2e<id>,
+ * local-ai-suite/*:e2e-<id>) on the same daemon: stand-in images under
+ * faults.local/, stack and container prefix faults<id>, and our own images
+ * under one fixed tag (with a digit: the pack wants a version), so repeated
+ * runs do not pile up tags.
+ */
+export const FAULTS_NAME = "faults";
+export const FAULTS_IMAGE_NAMESPACE = "faults.local";
+const OWN_BUILD_TAG = "faults-1";
 
 export interface FaultsDeploy {
   project: Project;
@@ -46,7 +55,7 @@ export interface FaultsDeploy {
 
 /** The e2e stack with monitoring, memory and MCP off. */
 export async function faultsStack(work: string): Promise<E2eStack> {
-  const e2e = await e2eStack(work);
+  const e2e = await e2eStack(work, { name: FAULTS_NAME, imageNamespace: FAULTS_IMAGE_NAMESPACE });
   const raw: Record<string, any> = Object.fromEntries(Object.entries(e2e.config).map(([k, v]) => [k.replace(/^local-ai-suite:/, ""), v]));
   raw.monitoring = { ...raw.monitoring, enabled: false };
   raw.memory = { ...raw.memory, enabled: false };
@@ -56,7 +65,7 @@ export async function faultsStack(work: string): Promise<E2eStack> {
     source.build = { ...source.build, tag: OWN_BUILD_TAG };
   }
   const config = parseStackConfig(raw, "faults stack config");
-  const plan = await planStack(config, { stack: e2e.stack, projectDir: REPO_DIR });
+  const plan = planStack(config, { stack: e2e.stack, projectDir: REPO_DIR, lock: readProgramModelLock(REPO_DIR) });
   const planned = plan.services.map((s) => s.service).sort();
   if (planned.join() !== [...FAULT_SERVICES].sort().join()) throw new Error(`the trimmed stack plans ${planned.join(", ")}, not ${FAULT_SERVICES.join(", ")}`);
   return { ...e2e, plan, config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])) };
