@@ -3,6 +3,7 @@
  * retried with backoff on transport failures, 5xx, 408 and 429.
  */
 import { httpCall, errorText } from "../../common/src/http-client.ts";
+import { log } from "../../common/src/log.ts";
 import type { Counter } from "../../common/src/metrics.ts";
 import { withRetries, type RetryPolicy } from "../../common/src/retry.ts";
 import { UpstreamError } from "../../common/src/upstream-error.ts";
@@ -33,6 +34,8 @@ export interface QdrantOptions {
   url: string;
   apiKey: string | undefined;
   timeoutMs: number;
+  /** Deadline of each attempt's TCP connect (QDRANT_CONNECT_TIMEOUT); default timeoutMs. */
+  connectTimeoutMs?: number;
   retry: RetryPolicy;
   /** rag_qdrant_retries_total{operation} */
   retries: Counter;
@@ -125,7 +128,15 @@ export class QdrantClient {
     if (this.options.apiKey) headers["api-key"] = this.options.apiKey;
     const attempt = withRetries(
       async () => {
-        const answer = await httpCall({ upstream: UPSTREAM, method, url: `${this.options.url}${path}`, headers, body, timeoutMs: overrides.timeoutMs ?? this.options.timeoutMs });
+        const answer = await httpCall({
+          upstream: UPSTREAM,
+          method,
+          url: `${this.options.url}${path}`,
+          headers,
+          body,
+          timeoutMs: overrides.timeoutMs ?? this.options.timeoutMs,
+          connectTimeoutMs: this.options.connectTimeoutMs,
+        });
         if (accepted.includes(answer.status)) return { status: answer.status, result: undefined };
         if (answer.status < 200 || answer.status >= 300) {
           const hint = answer.status === 401 || answer.status === 403 ? " (check QDRANT_API_KEY)" : "";
@@ -142,7 +153,11 @@ export class QdrantClient {
       policy,
       {
         isRetryable: (error) => error instanceof UpstreamError && error.transient,
-        onRetry: () => retries.inc({ operation }),
+        onRetry: (error, retry, waitMs) => {
+          retries.inc({ operation });
+          const failure = error instanceof UpstreamError ? error.reason : "unknown";
+          log("warn", "qdrant call failed, retrying", { operation, retry, wait_ms: Math.round(waitMs), failure, error: (error as Error).message });
+        },
         sleep: this.options.sleep,
         random: this.options.random,
       },

@@ -13,11 +13,16 @@ describe("loadRagConfig", () => {
       port: 8002,
       documentsDir: "/app/documents",
       defaultCollection: "myproj",
-      qdrant: { url: "http://qdrant:6333", apiKey: undefined, timeoutMs: 30_000, retry: { maxAttempts: 3, minWaitMs: 2000, maxWaitMs: 10_000 } },
+      qdrant: { url: "http://qdrant:6333", apiKey: undefined, timeoutMs: 30_000, connectTimeoutMs: 3000, retry: { maxAttempts: 3, minWaitMs: 2000, maxWaitMs: 10_000 } },
       embedding: { url: "http://embedding:8003", timeoutMs: 30_000 },
       gateway: { apiBase: "http://api-gateway:8000/v1", apiKey: undefined, chatModel: "chat-7b", answerTimeoutMs: 60_000, requestTimeoutMs: 60_000, connectTimeoutMs: 10_000, maxTokens: 256, temperature: 0.3 },
       retrieval: { topK: 4, chunkSize: 512, chunkOverlap: 100 },
     });
+  });
+
+  it("QDRANT_CONNECT_TIMEOUT bounds each Qdrant connect, never beyond QDRANT_TIMEOUT", () => {
+    expect(loadRagConfig({ QDRANT_CONNECT_TIMEOUT: "0.5" }).qdrant).toMatchObject({ timeoutMs: 30_000, connectTimeoutMs: 500 });
+    expect(loadRagConfig({ QDRANT_CONNECT_TIMEOUT: "10", QDRANT_TIMEOUT: "2" }).qdrant).toMatchObject({ timeoutMs: 2000, connectTimeoutMs: 2000 });
   });
 
   it("reads every variable the Pulumi plan sets", () => {
@@ -42,7 +47,7 @@ describe("loadRagConfig", () => {
       RAG_LLM_MAX_TOKENS: "512",
       RAG_LLM_TEMPERATURE: "0",
     });
-    expect(config.qdrant).toEqual({ url: "http://qdrant:6333", apiKey: "qk", timeoutMs: 7000, retry: { maxAttempts: 5, minWaitMs: 1000, maxWaitMs: 4000 } });
+    expect(config.qdrant).toEqual({ url: "http://qdrant:6333", apiKey: "qk", timeoutMs: 7000, connectTimeoutMs: 3000, retry: { maxAttempts: 5, minWaitMs: 1000, maxWaitMs: 4000 } });
     expect(config.gateway).toMatchObject({ apiKey: "sk-master", chatModel: "chat-3b", requestTimeoutMs: 45_000, connectTimeoutMs: 2500, answerTimeoutMs: 120_000, maxTokens: 512, temperature: 0 });
     expect(config.embedding.timeoutMs).toBe(9000);
     expect(config.retrieval).toEqual({ topK: 6, chunkSize: 300, chunkOverlap: 50 });
