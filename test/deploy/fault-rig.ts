@@ -25,6 +25,8 @@ export interface ContainerState {
   pid: number;
   restartPolicy: string;
   health: string;
+  /** Consecutive failed probes (Docker calls it unhealthy at the healthcheck's retries). */
+  failingStreak: number;
   /** Health probe runs, oldest first (Docker keeps the last 5). */
   healthLog: { start: number; exitCode: number; output: string }[];
 }
@@ -43,6 +45,7 @@ export async function inspect(name: string): Promise<ContainerState> {
     pid: c.State.Pid,
     restartPolicy: c.HostConfig.RestartPolicy?.Name ?? "",
     health: c.State.Health?.Status ?? "none",
+    failingStreak: c.State.Health?.FailingStreak ?? 0,
     healthLog: (c.State.Health?.Log ?? []).map((l: { Start: string; ExitCode: number; Output: string }) => ({ start: Date.parse(l.Start), exitCode: l.ExitCode, output: l.Output.trim() })),
   };
 }
