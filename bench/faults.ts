@@ -156,6 +156,8 @@ interface GatewayFaultContext {
   detection(withinMs: number): Promise<number | undefined>;
   /** Median latency of the requests that completed so far. */
   baselineMs(): number;
+  /** The requests that completed so far. */
+  completed(): ChatOutcome[];
 }
 
 interface GatewayFaultSpec {
@@ -209,6 +211,7 @@ async function gatewayFault(b: Bench, name: string, spec: GatewayFaultSpec): Pro
       faultAt: at,
       detection: async (withinMs) => (await waitFor(async () => detectedAt, Math.max(0, at + withinMs - Date.now()), 50)) ?? undefined,
       baselineMs: () => percentile(done.filter((o) => o.ok && o.startedAt + o.ms < Date.now()).map((o) => o.ms), 50),
+      completed: () => [...done],
     };
     baselineMs = ctx.baselineMs();
     await spec.inject(ctx);
@@ -257,6 +260,11 @@ async function gatewayFault(b: Bench, name: string, spec: GatewayFaultSpec): Pro
       `${detectedAt === undefined ? "fault" : "detection"}..end ${phase(from, timeline.windowEnd)}, after ${phase(timeline.windowEnd, Infinity)}`,
   );
   for (const o of outcomes.filter((x) => !x.ok).slice(0, 3)) log(`failed: status ${o.status} ${o.error?.slice(0, 200)}`);
+  if (detectedAt !== undefined) {
+    // Requests the chat server answered although they started after the detection: the router still sent them there.
+    const late = outcomes.filter((o) => o.startedAt >= detectedAt! && o.startedAt < timeline.windowEnd && o.servedBy === b.chatAlias);
+    if (late.length) log(`${name}: served by the faulted chat server although started after the detection: ${late.map((o) => `+${s(o.startedAt - faultAt!)} (${Math.round(o.ms)} ms)`).join(", ")}`);
+  }
   return { outcomes, figures, detectedAt, faultAt: faultAt!, lastActionAt: timeline.lastActionAt };
 }
 
@@ -331,11 +339,13 @@ async function pauseFault(b: Bench): Promise<FaultResult> {
   // Docker stops a paused container's health monitor: no probe may have started while it was paused.
   const state = await inspect(b.chatName);
   const probesWhilePaused = state.healthLog.filter((p) => p.start >= pausedAt && p.start < unpausedAt).length;
+  // Docker sets "unhealthy" when it stops a container's health monitor (on pause), until the next probe; does the list filter the healer scans with see it?
+  const listedUnhealthy = (await dockerOk(["ps", "-q", "--filter", `name=^${b.chatName}$`, "--filter", "health=unhealthy"])).trim() !== "";
   const probe = b.deploy.e2e.plan.services.find((x) => x.service === INFERENCE_SERVICE.chat)!.healthcheck;
   const probes = state.healthLog.map((p) => `+${s(p.start - pausedAt)} exit ${p.exitCode}${p.exitCode ? ` (${p.output.slice(0, 80)})` : ""}`).join(", ");
   log(
     `pause: paused ${s(unpausedAt - pausedAt)} s; health probes started while paused: ${probesWhilePaused} (probe every ${probe.intervalSec} s, unhealthy after ${probe.retries} failures); ` +
-      `health now ${state.health}, failing streak ${state.failingStreak}; last probes from the pause: ${probes}`,
+      `health now ${state.health}, failing streak ${state.failingStreak}, listed under health=unhealthy: ${listedUnhealthy}; last probes from the pause: ${probes}`,
   );
   const missed: string[] = [];
   if (run.figures.failed > 0) missed.push(`pause: ${run.figures.failed} request(s) failed`);
@@ -345,15 +355,30 @@ async function pauseFault(b: Bench): Promise<FaultResult> {
 }
 
 async function slowFault(b: Bench): Promise<FaultResult> {
+  const CALIBRATE_MS = 3000;
   let msPerToken = 0;
+  let firstPace = 0;
+  let baseline = 0;
+  let calibratedAt = 0;
+  const p50 = (xs: number[]) => (xs.length ? percentile(xs, 50) : NaN);
   const run = await gatewayFault(b, "slow", {
     inject: async (ctx) => {
       // The client asks 8 tokens: 8 x msPerToken = 2 x the median, so answers come after ~3x the median.
-      msPerToken = Math.ceil((2 * ctx.baselineMs()) / 8);
+      baseline = ctx.baselineMs();
+      msPerToken = firstPace = Math.ceil((2 * baseline) / 8);
       fs.writeFileSync(b.controlFile, `pace-ms-per-token:${msPerToken}`);
     },
-    end: async () => {
-      await sleep(HOLD_MS);
+    end: async (ctx) => {
+      // Once: the extra the pace actually added on this (shared, loaded) machine, and the pace scaled to make it 2x the median.
+      await sleep(CALIBRATE_MS);
+      const slowed = ctx.completed().filter((o) => o.ok && o.startedAt >= ctx.faultAt + 500).map((o) => o.ms);
+      const addedMs = p50(slowed) - baseline;
+      if (addedMs > 0) {
+        msPerToken = Math.max(1, Math.min(10 * firstPace, Math.round((firstPace * 2 * baseline) / addedMs)));
+        fs.writeFileSync(b.controlFile, `pace-ms-per-token:${msPerToken}`);
+      }
+      calibratedAt = Date.now();
+      await sleep(HOLD_MS - CALIBRATE_MS);
       const at = Date.now();
       fs.writeFileSync(b.controlFile, "up");
       return { windowEnd: at, lastActionAt: at };
@@ -362,8 +387,14 @@ async function slowFault(b: Bench): Promise<FaultResult> {
     // Back at its normal speed: a request answered within twice the median from before the fault.
     isBack: (o, baselineMs) => o.ms <= 2 * baselineMs,
   });
-  const during = run.outcomes.filter((o) => o.ok && o.startedAt >= run.faultAt + 500 && o.startedAt < run.lastActionAt).map((o) => o.ms);
-  log(`slow: ${msPerToken} ms per token (x8 tokens); p50 while slow ${during.length ? Math.round(percentile(during, 50)) : "-"} ms = ${during.length ? (percentile(during, 50) / run.figures.baselineMs).toFixed(1) : "-"}x the baseline`);
+  const slowedP50 = (from: number, to: number) => p50(run.outcomes.filter((o) => o.ok && o.startedAt >= from && o.startedAt < to).map((o) => o.ms));
+  const first = slowedP50(run.faultAt + 500, calibratedAt);
+  const after = slowedP50(calibratedAt + 500, run.lastActionAt);
+  const x = (ms: number) => `${Math.round(ms)} ms = ${(ms / run.figures.baselineMs).toFixed(1)}x`;
+  log(
+    `slow: baseline p50 ${Math.round(run.figures.baselineMs)} ms; ${firstPace} ms per token (x8 tokens) for ${s(CALIBRATE_MS)} s: p50 ${x(first)}; ` +
+      `then ${msPerToken} ms per token: p50 ${x(after)} the baseline`,
+  );
   const missed: string[] = [];
   if (run.figures.failed > 0) missed.push(`slow: ${run.figures.failed} request(s) failed`);
   return { name: "slow", figures: run.figures, missed, faultAt: run.faultAt };
