@@ -1,5 +1,5 @@
 /**
- * `npm run bench:faults [-- --with-healer-wedge] [--rate 10] [--rag-rate 4] [--hold-s 10] [--long-outage-s 25]`:
+ * `npm run bench:faults [-- --with-healer-wedge] [--rate 10] [--rag-rate 4] [--hold-s 10] [--long-outage-s 35]`:
  * what faults cost on the real deploy lane. Deploys the stack with `pulumi up`
  * (test/deploy/faults-stack.ts: stand-in servers in containers, our RAG,
  * embedding and healer built from services/), runs the real LiteLLM proxy on
@@ -64,7 +64,7 @@ const wanted = (fault: string) => !ONLY || ONLY.includes(fault);
 const RATE = numArg("rate", 10);
 const RAG_RATE = numArg("rag-rate", 4);
 const HOLD_MS = numArg("hold-s", 10) * 1000;
-const LONG_OUTAGE_MS = numArg("long-outage-s", 25) * 1000;
+const LONG_OUTAGE_MS = numArg("long-outage-s", 35) * 1000;
 /** The gateway's bound for requests started after the detection (docs/litellm-failover.md). */
 const GATEWAY_BOUND_MS = 5000;
 const BASELINE_MS = 3000;
@@ -177,15 +177,16 @@ async function gatewayFault(b: Bench, name: string, spec: GatewayFaultSpec): Pro
   // Every poll of the gateway's /health: when the chat route was reported unhealthy, and when not.
   // The detection is when the first "unhealthy" answer arrived: a request sent after that
   // certainly found the verdict in place (on a loaded machine the poll itself can take seconds).
-  const verdicts: { at: number; answeredAt: number; unhealthy: boolean | undefined }[] = [];
+  const verdicts: { at: number; answeredAt: number; unhealthy: boolean | undefined; all: string }[] = [];
   let detectionPollMs: number | undefined;
   let polling = true;
   const watch = (async () => {
     while (polling) {
       const at = Date.now();
-      const unhealthy = (await b.rig.unhealthyDeployments())?.has(deployment);
+      const set = await b.rig.unhealthyDeployments();
+      const unhealthy = set?.has(deployment);
       const answeredAt = Date.now();
-      verdicts.push({ at, answeredAt, unhealthy });
+      verdicts.push({ at, answeredAt, unhealthy, all: set ? [...set].sort().join("+") || "none" : "?" });
       if (unhealthy && faultAt !== undefined && detectedAt === undefined && at >= faultAt) {
         detectedAt = answeredAt;
         detectionPollMs = answeredAt - at;
@@ -226,11 +227,11 @@ async function gatewayFault(b: Bench, name: string, spec: GatewayFaultSpec): Pro
   }
   // The verdict's changes from the fault on (+seconds), to see whether it held.
   const changes: string[] = [];
-  let last: boolean | undefined | null = null;
+  let last: string | null = null;
   for (const v of verdicts.filter((x) => x.at >= faultAt!)) {
-    if (v.unhealthy === last) continue;
-    last = v.unhealthy;
-    changes.push(`+${s(v.answeredAt - faultAt!)} ${v.unhealthy === undefined ? "no answer" : v.unhealthy ? "unhealthy" : "healthy"}`);
+    if (v.all === last) continue;
+    last = v.all;
+    changes.push(`+${s(v.answeredAt - faultAt!)} ${v.unhealthy === undefined ? "no answer" : v.unhealthy ? "unhealthy" : "healthy"} (unhealthy: ${v.all})`);
   }
   const pollMs = verdicts.map((v) => v.answeredAt - v.at);
   log(

@@ -60,6 +60,10 @@ export async function faultsStack(work: string): Promise<E2eStack> {
   raw.monitoring = { ...raw.monitoring, enabled: false };
   raw.memory = { ...raw.memory, enabled: false };
   raw.mcp = { ...raw.mcp, enabled: false };
+  // RAG's Qdrant retry budget: 3 attempts, waits of 8-10 s (16-20 s in all; the shipped default, 2-10 s, gives
+  // 4-12 s). A docker stop + start of Qdrant took 2.7-10 s on the shared 2-core machine, so the default's 4 s
+  // floor cannot tell a short outage from a long one here; the bars are relative to whatever budget RAG runs with.
+  raw.retries = { ...raw.retries, qdrantMax: 3, qdrantMinWait: 8, qdrantMaxWait: 10 };
   for (const service of ["rag", "embedding", "healer"]) {
     const source = raw[service].source as { build: { tag: string } };
     source.build = { ...source.build, tag: OWN_BUILD_TAG };
