@@ -39,6 +39,7 @@ import {
   waitForRestart,
   watchOutage,
   writeDocuments,
+  type ContainerState,
   type RagOutcome,
   type StackData,
 } from "../test/deploy/fault-rig";
@@ -161,7 +162,8 @@ interface GatewayFaultContext {
 }
 
 interface GatewayFaultSpec {
-  inject(ctx: GatewayFaultContext): Promise<void>;
+  /** Injects the fault; may return when it took effect (epoch ms), which then counts as the fault's time. */
+  inject(ctx: GatewayFaultContext): Promise<number | void>;
   /** Holds the fault and ends it (or waits for the stack to); when the fault was over, and the bench's last action. */
   end(ctx: GatewayFaultContext): Promise<{ windowEnd: number; lastActionAt: number }>;
   /** How long, after the last action, traffic may take to come back to the chat server. */
@@ -215,7 +217,8 @@ async function gatewayFault(b: Bench, name: string, spec: GatewayFaultSpec): Pro
       completed: () => [...done],
     };
     baselineMs = ctx.baselineMs();
-    await spec.inject(ctx);
+    const tookEffect = await spec.inject(ctx);
+    if (tookEffect) faultAt = ctx.faultAt = tookEffect;
     timeline = await spec.end(ctx);
     const backBy = timeline.lastActionAt + spec.recoverWithinMs;
     await waitFor(async () => (done.some((o) => o.startedAt >= timeline.lastActionAt && isBack(o)) ? true : undefined), Math.max(0, backBy - Date.now()), 50);
@@ -291,11 +294,13 @@ async function dockerKillEvidence(b: Bench): Promise<void> {
 }
 
 async function killFault(b: Bench): Promise<FaultResult> {
-  let crashed: Awaited<ReturnType<typeof inspect>> | undefined;
+  let crashed: ContainerState | undefined;
   let restartedAt: number | undefined;
   const run = await gatewayFault(b, "kill", {
     inject: async () => {
-      crashed = await crashMainProcess(b.chatName);
+      const crash = await crashMainProcess(b.chatName);
+      crashed = crash.before;
+      return crash.killedAt;
     },
     end: async (ctx) => {
       const again = await waitForRestart(b.chatName, crashed!, 30_000);

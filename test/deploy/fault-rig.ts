@@ -67,11 +67,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs:
  * daemon sees an exit it did not ask for and the restart policy applies.
  * `docker kill` would not do: the daemon marks that as a manual stop.
  */
-export async function crashMainProcess(name: string): Promise<ContainerState> {
+export async function crashMainProcess(name: string): Promise<{ before: ContainerState; killedAt: number }> {
   const before = await inspect(name);
   if (!before.running || before.pid <= 0) throw new Error(`${name} is not running (status ${before.status})`);
+  const killedAt = Date.now();
   process.kill(before.pid, "SIGKILL");
-  return before;
+  return { before, killedAt };
 }
 
 /** Waits until Docker has started the container again after `before` (a restart by the policy or the healer). */
