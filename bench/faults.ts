@@ -128,6 +128,29 @@ async function checkData(b: Bench): Promise<boolean> {
 }
 
 /**
+ * Switches the chat stand-in's runtime behaviour (its control file) and waits
+ * until the running server logged that it applied it (it polls the file every
+ * 100 ms); returns when it did, by the server's own clock (the host's).
+ */
+async function control(b: Bench, text: string): Promise<number> {
+  const since = Date.now() - 1000;
+  fs.writeFileSync(b.controlFile, text);
+  const applied = await waitFor(async () => {
+    for (const line of (await containerLogs(b.chatName, since)).split("\n")) {
+      try {
+        const entry = JSON.parse(line) as { at?: string; message?: string; text?: string };
+        if (entry.message === "control" && entry.text === text && entry.at && Date.parse(entry.at) >= since + 1000) return Date.parse(entry.at);
+      } catch {
+        // not a stand-in log line
+      }
+    }
+    return undefined;
+  }, 5000, 100);
+  if (applied === undefined) throw new Error(`${b.chatName} did not apply "${text}" from its control file within 5 s`);
+  return applied;
+}
+
+/**
  * Waits until Docker calls every container of the stack healthy (so the
  * healer has nothing left to do about the last fault), the gateway reports no
  * unhealthy route and the chat server answers chat requests again.
@@ -353,6 +376,8 @@ async function pauseFault(b: Bench): Promise<FaultResult> {
     `pause: paused ${s(unpausedAt - pausedAt)} s; health probes started while paused: ${probesWhilePaused} (probe every ${probe.intervalSec} s, unhealthy after ${probe.retries} failures); ` +
       `health now ${state.health}, failing streak ${state.failingStreak}, listed under health=unhealthy: ${listedUnhealthy}; last probes from the pause: ${probes}`,
   );
+  const healerSaid = (await containerLogs(b.deploy.name("healer"), run.faultAt)).split("\n").filter((l) => l.includes(b.chatName));
+  log(`pause: the healer's log about ${b.chatName} since the pause: ${healerSaid.length ? healerSaid.slice(0, 3).join(" | ").slice(0, 600) : "nothing"}`);
   const missed: string[] = [];
   if (run.figures.failed > 0) missed.push(`pause: ${run.figures.failed} request(s) failed`);
   if (run.detectedAt === undefined) missed.push(`pause: the gateway never reported the paused server unhealthy within ${detectWithinMs} ms`);
@@ -372,7 +397,7 @@ async function slowFault(b: Bench): Promise<FaultResult> {
       // The client asks 8 tokens: 8 x msPerToken = 2 x the median, so answers come after ~3x the median.
       baseline = ctx.baselineMs();
       msPerToken = firstPace = Math.ceil((2 * baseline) / 8);
-      fs.writeFileSync(b.controlFile, `pace-ms-per-token:${msPerToken}`);
+      return control(b, `pace-ms-per-token:${msPerToken}`);
     },
     end: async (ctx) => {
       // Once: the extra the pace actually added on this (shared, loaded) machine, and the pace scaled to make it 2x the median.
@@ -381,12 +406,10 @@ async function slowFault(b: Bench): Promise<FaultResult> {
       const addedMs = p50(slowed) - baseline;
       if (addedMs > 0) {
         msPerToken = Math.max(1, Math.min(10 * firstPace, Math.round((firstPace * 2 * baseline) / addedMs)));
-        fs.writeFileSync(b.controlFile, `pace-ms-per-token:${msPerToken}`);
-      }
-      calibratedAt = Date.now();
+        calibratedAt = await control(b, `pace-ms-per-token:${msPerToken}`);
+      } else calibratedAt = Date.now();
       await sleep(HOLD_MS - CALIBRATE_MS);
-      const at = Date.now();
-      fs.writeFileSync(b.controlFile, "up");
+      const at = await control(b, "up");
       return { windowEnd: at, lastActionAt: at };
     },
     recoverWithinMs: 5000,
@@ -416,15 +439,14 @@ async function wedgeFault(b: Bench): Promise<FaultResult> {
   const run = await gatewayFault(b, "wedge", {
     inject: async () => {
       before = await inspect(b.chatName);
-      fs.writeFileSync(b.controlFile, "wedge");
+      return control(b, "wedge");
     },
     end: async (ctx) => {
       await ctx.detection((check.intervalSec + check.timeoutSec) * 1000 + 3000);
       const again = await waitForRestart(b.chatName, before!, restartWithinMs);
       if (!again) {
         log(`wedge: ${b.chatName} was not restarted within ${s(restartWithinMs)} s (health ${(await inspect(b.chatName)).health}); un-wedging it by hand`);
-        const at = Date.now();
-        fs.writeFileSync(b.controlFile, "up");
+        const at = await control(b, "up");
         return { windowEnd: at, lastActionAt: at };
       }
       restartedAt = again.startedAt;
