@@ -95,8 +95,9 @@ describe("gateway health checks", () => {
       background_health_checks: true,
       health_check_interval: 3,
       enable_health_check_routing: true,
-      // Outlives one round against a wedged server: 2 x (3 s interval + 5 s timeout).
-      health_check_staleness_threshold: 16,
+      // Outlives one round against a wedged server (2 x (3 s interval + 5 s timeout) = 16 s would), and
+      // long enough that LiteLLM's verdict entry, whose TTL is fixed at its creation, lapses rarely.
+      health_check_staleness_threshold: 3600,
     });
     const info = (order: number) => rendered.model_list.filter((d) => d.litellm_params.order === order).map((d) => d.model_info);
     expect(info(1)).toEqual([
@@ -114,7 +115,11 @@ describe("gateway health checks", () => {
   it("follows the configured interval and timeout", () => {
     const rendered = render({ gateway: { healthCheck: { intervalSec: 10, timeoutSec: 2.5 } } });
     expect(rendered.general_settings.health_check_interval).toBe(10);
-    expect(rendered.general_settings.health_check_staleness_threshold).toBe(25);
+    expect(rendered.general_settings.health_check_staleness_threshold).toBe(3600);
+    // A round longer than half an hour still gets two rounds' worth.
+    expect(
+      render({ gateway: { healthCheck: { intervalSec: 1800, timeoutSec: 30 } } }).general_settings.health_check_staleness_threshold,
+    ).toBe(3660);
     expect(rendered.model_list[0].model_info.health_check_timeout).toBe(2.5);
   });
 

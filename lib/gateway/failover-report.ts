@@ -124,3 +124,82 @@ export function faultLine(gateway: string, fault: string, f: FaultFigures): stri
     `detect_s=${s(f.detectS)} max_extra_ms=${ms(f.maxExtraMs)} window_max_extra_ms=${ms(f.windowMaxExtraMs)} recovered_s=${s(f.recoveredS)}`
   );
 }
+
+/**
+ * One fault of the deployed-stack benchmark (bench/faults.ts, docs/faults.md):
+ * the fault is injected into a container of a stack deployed with `pulumi up`,
+ * under a stream of gateway (or RAG) requests.
+ */
+export interface DeployFaultTimeline {
+  /** The fault was injected (just before). */
+  faultAt: number;
+  /** The gateway's health checks first reported the server unhealthy (gateway faults; undefined if never). */
+  detectedAt?: number;
+  /** The fault was over (undone by the bench, or healed by the stack): the end of the window `max_extra_ms` looks at. */
+  windowEnd: number;
+  /**
+   * The bench's last action on this fault: the undo (unpause, pacing off, Qdrant
+   * started) or, for a fault the stack must heal itself (a crash, a wedge), the
+   * injection. `recovered_s` counts from here.
+   */
+  lastActionAt: number;
+}
+
+export interface DeployFaultFigures {
+  requests: number;
+  failed: number;
+  p99Ms: number;
+  /** Median latency of the requests that completed before the fault. */
+  baselineMs: number;
+  /** Longest extra wait (latency minus baseline, failed requests included) of a request open at some point between the fault and the window's end. */
+  maxExtraMs: number;
+  /** The same over the requests started from the detection to the window's end (the gateway's bound is about these); undefined when never detected. */
+  afterDetectionMaxExtraMs?: number;
+  /**
+   * Seconds from the bench's last action to the end of the first request that
+   * was started after it and that the faulted service answered again (as
+   * `isBack` judges); undefined when none did.
+   */
+  recoveredS?: number;
+  /** The stack restarted a container on its own during the fault (Docker's restart policy or the healer). */
+  restarted: boolean;
+  /** Qdrant's point counts and a sample query's sources were the same before and after. */
+  dataIntact: boolean;
+}
+
+export function deployFaultFigures<R extends TimedRequest>(
+  requests: R[],
+  t: DeployFaultTimeline,
+  outcome: { restarted: boolean; dataIntact: boolean },
+  isBack: (r: R) => boolean = (r) => r.ok,
+): DeployFaultFigures {
+  if (requests.length === 0) throw new Error("no request was made");
+  const before = requests.filter((r) => r.ok && r.startedAt + r.ms < t.faultAt).map((r) => r.ms);
+  if (before.length === 0) throw new Error("no request completed before the fault, so there is no baseline latency");
+  const baselineMs = percentile(before, 50);
+  const extra = (rs: R[]) => Math.max(0, ...rs.map((r) => r.ms - baselineMs));
+  const backEnds = requests.filter((r) => r.startedAt >= t.lastActionAt && isBack(r)).map((r) => r.startedAt + r.ms);
+  return {
+    requests: requests.length,
+    failed: requests.filter((r) => !r.ok).length,
+    p99Ms: percentile(
+      requests.map((r) => r.ms),
+      99,
+    ),
+    baselineMs,
+    maxExtraMs: extra(requests.filter((r) => r.startedAt < t.windowEnd && r.startedAt + r.ms >= t.faultAt)),
+    afterDetectionMaxExtraMs:
+      t.detectedAt === undefined ? undefined : extra(requests.filter((r) => r.startedAt >= t.detectedAt! && r.startedAt < t.windowEnd)),
+    recoveredS: backEnds.length === 0 ? undefined : (Math.min(...backEnds) - t.lastActionAt) / 1000,
+    ...outcome,
+  };
+}
+
+/** `fault=<name> requests=N failed=N p99_ms=N max_extra_ms=N recovered_s=N restarted=yes|no data_intact=yes|no` (`recovered_s=none` when it never recovered). */
+export function deployFaultLine(fault: string, f: DeployFaultFigures): string {
+  const yes = (b: boolean) => (b ? "yes" : "no");
+  return (
+    `fault=${fault} requests=${f.requests} failed=${f.failed} p99_ms=${Math.round(f.p99Ms)} max_extra_ms=${Math.round(f.maxExtraMs)} ` +
+    `recovered_s=${f.recoveredS === undefined ? "none" : f.recoveredS.toFixed(2)} restarted=${yes(f.restarted)} data_intact=${yes(f.dataIntact)}`
+  );
+}

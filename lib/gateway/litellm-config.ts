@@ -141,6 +141,21 @@ function healthCheckInfo(order: number, check: LiteLLMHealthCheck | undefined): 
   return { health_check_timeout: check.timeoutSec, health_check_max_tokens: 1 };
 }
 
+/**
+ * The least `health_check_staleness_threshold` we render, in seconds. LiteLLM
+ * keeps every health verdict in one router-cache entry whose TTL (1.5 x the
+ * threshold) is set when the entry is created and is not extended by the
+ * rounds that write it later (caching/in_memory_cache.py:allow_ttl_override).
+ * So the entry vanishes 1.5 x the threshold after it was created, and until the
+ * next round writes it again (up to interval + the slowest check) the router
+ * has no verdict and routes to a server it had found unhealthy: bench:faults
+ * saw 71 of 100 requests sent to a paused server that way (docs/faults.md).
+ * With 2 x (interval + timeout) = 16 s that lapse came every 24 s; with an hour
+ * it comes once per 1.5 h of proxy uptime. The cost: if the check loop itself
+ * stopped, its last verdicts would stand for up to an hour.
+ */
+export const MIN_HEALTH_STALENESS_SEC = 3600;
+
 function generalSettings(settings: LiteLLMSettings): GeneralSettings {
   const general: GeneralSettings = settings.masterKeyEnv ? { master_key: `os.environ/${settings.masterKeyEnv}` } : {};
   const check = settings.healthCheck;
@@ -155,9 +170,10 @@ function generalSettings(settings: LiteLLMSettings): GeneralSettings {
     health_check_interval: check.intervalSec,
     enable_health_check_routing: true,
     // A verdict must outlive one whole round against a wedged server (interval + timeout),
-    // or an "unhealthy" would lapse before the next round renews it. LiteLLM's own
-    // default is 600 s regardless of the interval.
-    health_check_staleness_threshold: Math.ceil(2 * (check.intervalSec + check.timeoutSec)),
+    // or an "unhealthy" would lapse before the next round renews it; and the cache entry
+    // holding the verdicts lapses 1.5 x this after its creation whatever the rounds do
+    // (MIN_HEALTH_STALENESS_SEC). LiteLLM's own default is 600 s regardless of the interval.
+    health_check_staleness_threshold: Math.max(MIN_HEALTH_STALENESS_SEC, Math.ceil(2 * (check.intervalSec + check.timeoutSec))),
   };
 }
 

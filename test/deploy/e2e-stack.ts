@@ -32,8 +32,19 @@ export interface E2eStack {
 }
 
 const LOCAL = "e2e.local";
-/** A stand-in tag of the same pinned version as `ref`'s, under e2e.local. */
-export const standInRef = (ref: string) => `${LOCAL}/${ref.replace(/^(ghcr\.io|nvcr\.io|docker\.io)\//, "")}`;
+/** A stand-in tag of the same pinned version as `ref`'s, under `namespace` (default e2e.local). */
+export const standInRef = (ref: string, namespace = LOCAL) => `${namespace}/${ref.replace(/^(ghcr\.io|nvcr\.io|docker\.io)\//, "")}`;
+
+export interface E2eStackOptions {
+  /**
+   * Start of the stack name, the container prefix and our own images' tag
+   * (default "e2e"): another lane on the same daemon (bench/faults.ts) uses
+   * its own, so nothing it creates or builds is mistaken for the deploy tests'.
+   */
+  name?: string;
+  /** Registry-style namespace of the stand-in images (default e2e.local). */
+  imageNamespace?: string;
+}
 
 const PORT_KEYS = [
   "inference.chat.hostPort",
@@ -73,10 +84,12 @@ while True:
     time.sleep(5)
 `;
 
-export async function e2eStack(work: string): Promise<E2eStack> {
+export async function e2eStack(work: string, options: E2eStackOptions = {}): Promise<E2eStack> {
+  const { name = "e2e", imageNamespace = LOCAL } = options;
+  const standIn = (ref: string) => standInRef(ref, imageNamespace);
   const id = Math.random().toString(36).slice(2, 7);
   // Unique, so the Docker events and labels of this run are its own.
-  const stack = `e2e${id}`;
+  const stack = `${name}${id}`;
   const dataDir = path.join(work, "data");
   const modelsDir = path.join(work, "models");
   const workspaceDir = path.join(work, "workspace");
@@ -93,10 +106,10 @@ export async function e2eStack(work: string): Promise<E2eStack> {
   const defaults = parseStackConfig({});
   const nodeBase = await ensureNodeBaseImage();
   const ownBuild = (dockerfile: string) => ({
-    build: { context: "services", dockerfile, tag: `e2e-${id}`, args: { BASE_IMAGE: nodeBase } },
+    build: { context: "services", dockerfile, tag: `${name}-${id}`, args: { BASE_IMAGE: nodeBase } },
   });
 
-  raw.containerPrefix = `e2e${id}-`;
+  raw.containerPrefix = `${name}${id}-`;
   raw.paths = { modelsDir, dataDir };
   raw.gpus = [];
   // Small limits: the stand-ins need little, and no container may ask for more CPUs than CI has.
@@ -104,27 +117,33 @@ export async function e2eStack(work: string): Promise<E2eStack> {
   raw.inference = {
     ...raw.inference,
     mode: "cpu",
-    image: standInRef(defaults.inference.image),
-    cpuImage: standInRef(defaults.inference.cpuImage),
+    image: standIn(defaults.inference.image),
+    cpuImage: standIn(defaults.inference.cpuImage),
     chat: { ...raw.inference?.chat, ...small, loadTimeoutSec: 10 },
     code: { ...raw.inference?.code, ...small, loadTimeoutSec: 10 },
   };
   // The key path is exercised: the gateway requires its key, and the MCP stand-in sends it.
-  raw.gateway = { ...raw.gateway, image: standInRef(defaults.gateway.image), requireKey: true, ...small };
-  raw.qdrant = { image: standInRef(defaults.qdrant.image), ...small };
+  raw.gateway = { ...raw.gateway, image: standIn(defaults.gateway.image), requireKey: true, ...small };
+  raw.qdrant = { image: standIn(defaults.qdrant.image), ...small };
   raw.embedding = { source: ownBuild("embedding/Dockerfile"), ...small, server: { ...small, loadTimeoutSec: 10 } };
   raw.rag = { source: ownBuild("rag/Dockerfile"), ...small };
   raw.healer = { source: ownBuild("healer/Dockerfile") };
-  raw.mcp = { ...raw.mcp, workspaceDir, source: { image: `${LOCAL}/local-ai-suite/mcp-server:0.1.0` }, sendsGatewayKey: true, ...small };
+  raw.mcp = {
+    ...raw.mcp,
+    workspaceDir,
+    source: { image: `${imageNamespace}/local-ai-suite/mcp-server:0.1.0` },
+    sendsGatewayKey: true,
+    ...small,
+  };
   raw.memory = {
     ...raw.memory,
     scriptsDir,
-    apiSource: { image: `${LOCAL}/local-ai-suite/memory-api:0.1.0` },
-    maintainerSource: { image: `${LOCAL}/local-ai-suite/memory-maintainer:0.1.0` },
+    apiSource: { image: `${imageNamespace}/local-ai-suite/memory-api:0.1.0` },
+    maintainerSource: { image: `${imageNamespace}/local-ai-suite/memory-maintainer:0.1.0` },
     api: small,
     maintainer: small,
   };
-  const monitoringImage = (name: keyof typeof defaults.monitoring) => standInRef((defaults.monitoring[name] as { image: string }).image);
+  const monitoringImage = (key: keyof typeof defaults.monitoring) => standIn((defaults.monitoring[key] as { image: string }).image);
   raw.monitoring = {
     enabled: true,
     dcgmExporter: { enabled: false },

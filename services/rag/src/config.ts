@@ -21,6 +21,12 @@ export interface RagConfig {
     apiKey: string | undefined;
     /** Deadline of one Qdrant request (each attempt). */
     timeoutMs: number;
+    /**
+     * Deadline of the TCP connect (name lookup included) of each attempt, at
+     * most timeoutMs: a Qdrant whose container went away mid-connect drops
+     * the SYN, and without it the attempt would wait out the whole timeoutMs.
+     */
+    connectTimeoutMs: number;
     retry: RetryPolicy;
   };
   embedding: {
@@ -78,6 +84,7 @@ export function loadRagConfig(env: Env): RagConfig {
       url: r.url("QDRANT_URL", "http://qdrant:6333"),
       apiKey: r.optionalString("QDRANT_API_KEY"),
       timeoutMs: r.seconds("QDRANT_TIMEOUT", 30),
+      connectTimeoutMs: r.seconds("QDRANT_CONNECT_TIMEOUT", 3),
       retry: { maxAttempts: r.int("QDRANT_MAX_RETRIES", 3, { min: 1, max: 20 }), minWaitMs, maxWaitMs },
     },
     embedding: {
@@ -101,6 +108,7 @@ export function loadRagConfig(env: Env): RagConfig {
       chunkOverlap,
     },
   };
+  config.qdrant.connectTimeoutMs = Math.min(config.qdrant.connectTimeoutMs, config.qdrant.timeoutMs);
   r.done();
   return config;
 }

@@ -3,6 +3,7 @@
  * retried with backoff on transport failures, 5xx, 408 and 429.
  */
 import { httpCall, errorText } from "../../common/src/http-client.ts";
+import { log } from "../../common/src/log.ts";
 import type { Counter } from "../../common/src/metrics.ts";
 import { withRetries, type RetryPolicy } from "../../common/src/retry.ts";
 import { UpstreamError } from "../../common/src/upstream-error.ts";
@@ -33,6 +34,8 @@ export interface QdrantOptions {
   url: string;
   apiKey: string | undefined;
   timeoutMs: number;
+  /** Deadline of each attempt's TCP connect (QDRANT_CONNECT_TIMEOUT); default timeoutMs. */
+  connectTimeoutMs?: number;
   retry: RetryPolicy;
   /** rag_qdrant_retries_total{operation} */
   retries: Counter;
@@ -147,6 +150,7 @@ export class QdrantClient {
           headers,
           body,
           timeoutMs: overrides.timeoutMs ?? this.options.timeoutMs,
+          connectTimeoutMs: this.options.connectTimeoutMs,
         });
         if (accepted.includes(answer.status)) return { status: answer.status, result: undefined };
         if (answer.status < 200 || answer.status >= 300) {
@@ -169,7 +173,17 @@ export class QdrantClient {
       policy,
       {
         isRetryable: (error) => error instanceof UpstreamError && error.transient,
-        onRetry: () => retries.inc({ operation }),
+        onRetry: (error, retry, waitMs) => {
+          retries.inc({ operation });
+          const failure = error instanceof UpstreamError ? error.reason : "unknown";
+          log("warn", "qdrant call failed, retrying", {
+            operation,
+            retry,
+            wait_ms: Math.round(waitMs),
+            failure,
+            error: (error as Error).message,
+          });
+        },
         sleep: this.options.sleep,
         random: this.options.random,
       },

@@ -17,6 +17,7 @@ describe("loadRagConfig", () => {
         url: "http://qdrant:6333",
         apiKey: undefined,
         timeoutMs: 30_000,
+        connectTimeoutMs: 3000,
         retry: { maxAttempts: 3, minWaitMs: 2000, maxWaitMs: 10_000 },
       },
       embedding: { url: "http://embedding:8003", timeoutMs: 30_000 },
@@ -31,6 +32,14 @@ describe("loadRagConfig", () => {
         temperature: 0.3,
       },
       retrieval: { topK: 4, chunkSize: 512, chunkOverlap: 100 },
+    });
+  });
+
+  it("QDRANT_CONNECT_TIMEOUT bounds each Qdrant connect, never beyond QDRANT_TIMEOUT", () => {
+    expect(loadRagConfig({ QDRANT_CONNECT_TIMEOUT: "0.5" }).qdrant).toMatchObject({ timeoutMs: 30_000, connectTimeoutMs: 500 });
+    expect(loadRagConfig({ QDRANT_CONNECT_TIMEOUT: "10", QDRANT_TIMEOUT: "2" }).qdrant).toMatchObject({
+      timeoutMs: 2000,
+      connectTimeoutMs: 2000,
     });
   });
 
@@ -60,6 +69,7 @@ describe("loadRagConfig", () => {
       url: "http://qdrant:6333",
       apiKey: "qk",
       timeoutMs: 7000,
+      connectTimeoutMs: 3000,
       retry: { maxAttempts: 5, minWaitMs: 1000, maxWaitMs: 4000 },
     });
     expect(config.gateway).toMatchObject({

@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { backoffCeilingMs } from "../../common/src/retry.ts";
+import { blackholePort } from "../../../test/support/blackhole-port";
 import { paragraph, startRagRig, type RagRig } from "./rag-rig.ts";
 
 const POLICY = { maxAttempts: 4, minWaitMs: 50, maxWaitMs: 150 };
@@ -84,6 +85,36 @@ describe("retries with real waits", () => {
     expect(ms).toBeLessThan(4 * 1000);
     // The first call (the collection lookup) never got an answer in time, so no search was sent.
     expect(rig.qdrant.requests.filter(isQuery).length - before).toBe(0);
+  });
+});
+
+describe("QDRANT_CONNECT_TIMEOUT", () => {
+  let rig: RagRig;
+
+  beforeAll(async () => {
+    rig = await startRagRig({ env: { QDRANT_MAX_RETRIES: "3", QDRANT_RETRY_MIN_WAIT: "0.05", QDRANT_RETRY_MAX_WAIT: "0.1" } });
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  it("ends each attempt whose TCP handshake never completes (a Qdrant container gone mid-connect) and retries it, well before QDRANT_TIMEOUT", async () => {
+    const blackhole = await blackholePort();
+    try {
+      await rig.restartRag({ QDRANT_URL: `http://127.0.0.1:${blackhole.port}`, QDRANT_CONNECT_TIMEOUT: "0.3", QDRANT_TIMEOUT: "20" });
+      const started = performance.now();
+      const res = await rig.post("/query", { query: "feline", collection: "kb" });
+      const ms = performance.now() - started;
+      expect(res.status).toBe(503);
+      expect(res.body.detail).toBe(`qdrant: no connection to 127.0.0.1:${blackhole.port} within 300 ms`);
+      // 3 attempts of 300 ms and 2 waits of at least 50 ms; one attempt alone would have taken 20 s.
+      expect(ms).toBeGreaterThanOrEqual(3 * 300 + 2 * 50 - 10);
+      expect(ms).toBeLessThan(10_000);
+      expect((await rig.get("/metrics")).text).toContain('rag_qdrant_retries_total{operation="get_collection"} 2');
+    } finally {
+      blackhole.close();
+      await rig.restartRag({});
+    }
   });
 });
 

@@ -1,0 +1,146 @@
+/**
+ * The stack the fault benchmark (bench/faults.ts) deploys for real: the deploy
+ * tests' e2e stack (e2e-stack.ts: stand-in images, CPU mode, unique prefix,
+ * free ports, temporary data) trimmed to what the faults touch: the inference
+ * pair, the gateway, Qdrant, embedding with its server, RAG and the healer.
+ * `pulumi up` and `destroy` run with the policy pack as in deploy.test.ts, and
+ * `cleanup` removes whatever carries the stack's label, also after a failure.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseStackConfig } from "../../lib/config/load";
+import { STACK_LABEL } from "../../lib/plan/define-service";
+import { planStack } from "../../lib/plan/stack-plan";
+import { readProgramModelLock } from "../../program/model-lock";
+import { docker, dockerOk } from "../support/docker-cli";
+import {
+  cleanup as removeProject,
+  initStack,
+  packArgs,
+  REPO_DIR,
+  runWithEvents,
+  tempProject,
+  writeStackFile,
+  type EngineRun,
+  type Project,
+} from "../support/pulumi-cli";
+import { buildStandInImages } from "../support/standin/images";
+import { e2eStack, type E2eStack } from "./e2e-stack";
+
+/** Services the benchmark runs; everything else of p3 is turned off. */
+export const FAULT_SERVICES = [
+  "inference-chat",
+  "inference-code",
+  "api-gateway",
+  "qdrant",
+  "embedding-server",
+  "embedding",
+  "rag",
+  "healer",
+];
+
+/**
+ * Names of this lane, apart from the deploy tests' (e2e.local/..., e2e<id>,
+ * local-ai-suite/*:e2e-<id>) on the same daemon: stand-in images under
+ * faults.local/, stack and container prefix faults<id>, and our own images
+ * under one fixed tag (with a digit: the pack wants a version), so repeated
+ * runs do not pile up tags.
+ */
+export const FAULTS_NAME = "faults";
+export const FAULTS_IMAGE_NAMESPACE = "faults.local";
+const OWN_BUILD_TAG = "faults-1";
+
+export interface FaultsDeploy {
+  project: Project;
+  e2e: E2eStack;
+  /** Label filter of everything this stack made. */
+  label: string;
+  /** Container name of a service. */
+  name(service: string): string;
+  up(): Promise<EngineRun>;
+  /** pulumi destroy, then whatever still carries the label (containers, networks, volumes), then the project dir. */
+  cleanup(): Promise<string[]>;
+}
+
+/** The e2e stack with monitoring, memory and MCP off. */
+export async function faultsStack(work: string): Promise<E2eStack> {
+  const e2e = await e2eStack(work, { name: FAULTS_NAME, imageNamespace: FAULTS_IMAGE_NAMESPACE });
+  const raw: Record<string, any> = Object.fromEntries(Object.entries(e2e.config).map(([k, v]) => [k.replace(/^local-ai-suite:/, ""), v]));
+  raw.monitoring = { ...raw.monitoring, enabled: false };
+  raw.memory = { ...raw.memory, enabled: false };
+  raw.mcp = { ...raw.mcp, enabled: false };
+  // RAG's Qdrant retry budget: 3 attempts, waits of 8-10 s (16-20 s in all; the shipped default, 2-10 s, gives
+  // 4-12 s). A docker stop + start of Qdrant took 2.7-10 s on the shared 2-core machine, so the default's 4 s
+  // floor cannot tell a short outage from a long one here; the bars are relative to whatever budget RAG runs with.
+  raw.retries = { ...raw.retries, qdrantMax: 3, qdrantMinWait: 8, qdrantMaxWait: 10 };
+  for (const service of ["rag", "embedding", "healer"]) {
+    const source = raw[service].source as { build: { tag: string } };
+    source.build = { ...source.build, tag: OWN_BUILD_TAG };
+  }
+  const config = parseStackConfig(raw, "faults stack config");
+  const plan = planStack(config, { stack: e2e.stack, projectDir: REPO_DIR, lock: readProgramModelLock(REPO_DIR) });
+  const planned = plan.services.map((s) => s.service).sort();
+  if (planned.join() !== [...FAULT_SERVICES].sort().join())
+    throw new Error(`the trimmed stack plans ${planned.join(", ")}, not ${FAULT_SERVICES.join(", ")}`);
+  return { ...e2e, plan, config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])) };
+}
+
+/** A throwaway project with the trimmed stack, its images built and the stack initialised; nothing deployed yet. */
+export async function prepareFaultsDeploy(): Promise<FaultsDeploy> {
+  const project = tempProject({ stacks: {} });
+  let e2e: E2eStack | undefined;
+  const label = () => `${STACK_LABEL}=${e2e?.stack ?? "none"}`;
+  const cleanup = async (): Promise<string[]> => {
+    const notes: string[] = [];
+    if (e2e) {
+      const destroy = await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
+      if (destroy.code !== 0) notes.push(`pulumi destroy failed (${destroy.code}): ${destroy.output.slice(-800)}`);
+      // The stack's volumes outlive a destroy by design (retainOnDelete); these are this run's own.
+      const filter = `label=${label()}`;
+      const leftovers = (await dockerOk(["ps", "-aq", "--filter", filter])).split("\n").filter(Boolean);
+      if (leftovers.length) {
+        notes.push(`removed ${leftovers.length} container(s) left after destroy`);
+        await docker(["rm", "-f", ...leftovers]);
+      }
+      for (const kind of ["network", "volume"]) {
+        const ids = (await dockerOk([kind, "ls", "-q", "--filter", filter])).split("\n").filter(Boolean);
+        if (ids.length) {
+          const removed = await docker([kind, "rm", ...ids]);
+          if (removed.code !== 0) notes.push(`${kind} rm failed: ${removed.stderr.trim()}`);
+        }
+      }
+    }
+    removeProject(project);
+    return notes;
+  };
+  try {
+    e2e = await faultsStack(project.work);
+    await buildStandInImages(e2e.plan);
+    // As in deploy.test.ts: the committed p3 policy config with one reviewed exception, since
+    // the stand-ins load no model: a 10 s start period for the model servers.
+    const p3 = JSON.parse(fs.readFileSync(path.join(REPO_DIR, "policies", "config", "p3.json"), "utf8"));
+    p3["container-healthchecks"].minModelStartPeriodSec = 10;
+    const policyConfig = path.join(project.work, "policy-config.json");
+    fs.writeFileSync(policyConfig, JSON.stringify(p3, null, 2));
+    writeStackFile(project, e2e.stack, e2e.config);
+    await initStack(project, e2e.stack);
+    const stack = e2e;
+    return {
+      project,
+      e2e: stack,
+      label: label(),
+      name: (service) => `${stack.prefix}${service}`,
+      up: () =>
+        runWithEvents(
+          project,
+          ["up"],
+          ["--stack", stack.stack, "--yes", "--skip-preview", ...packArgs(stack.stack, { config: policyConfig })],
+          { timeoutMs: 900_000 },
+        ),
+      cleanup,
+    };
+  } catch (error) {
+    await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
