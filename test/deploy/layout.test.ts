@@ -3,9 +3,10 @@
  * deployed by the program as it was at LAYOUT_BASELINE (the last commit before
  * the layout pass: group components from a class factory, VectorStore under
  * module "storage"), then previewed by this working tree's program over the
- * same state: nothing may be created, deleted or replaced. Both programs run
+ * same state: nothing may be created or deleted (what an alias prevents), and a
+ * container may be replaced only by a content change listed below. Both programs run
  * from one directory with this tree's services/ and model lock, so only the
- * program's layout differs (build contexts and paths are the same).
+ * program differs (build contexts and paths are the same).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -30,6 +31,16 @@ import { e2eStack, type E2eStack } from "./e2e-stack";
 
 /** The commit whose layout stacks in the field were deployed with. Move it forward only with a release note. */
 const LAYOUT_BASELINE = "52b0bc0d7d86114f8d7641b1c5fe6c8696910e1c";
+/**
+ * Deliberate content changes since the baseline that replace a container, by resource name, with the fields
+ * they change and why. Moving LAYOUT_BASELINE forward empties it; anything else replaced fails the test.
+ */
+const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> = {
+  "suite-gateway-api-gateway-container": {
+    fields: ["uploads"],
+    why: "LiteLLM's health_check_staleness_threshold 16 -> 3600 s: its verdict cache lapsed every 24 s (docs/faults.md)",
+  },
+};
 /** Copied from this tree into the baseline too: what the services are and which models, not the program's layout. */
 const SHARED_WITH_BASELINE = ["services", "models.lock.json"];
 
@@ -99,27 +110,28 @@ afterAll(async () => {
 }, 600_000);
 
 describe(`a stack deployed with the layout of ${LAYOUT_BASELINE.slice(0, 7)}`, () => {
-  it("previews under this program with nothing created, deleted or replaced", () => {
+  it("previews under this program with nothing created or deleted, and replaced only where a listed content change says so", () => {
     const all = steps(preview);
-    const byOp = (op: string) => all.filter((s) => s.op === op).map((s) => `${urnName(s.urn)} (${s.type})`);
+    const byOp = (op: string) => all.filter((s) => s.op === op);
+    const names = (list: typeof all) => list.map((s) => urnName(s.urn));
     const changed = all.filter((s) => s.op !== "same");
     console.log(
-      `layout: baseline=${LAYOUT_BASELINE.slice(0, 7)} resources=${all.length} same=${byOp("same").length} update=${byOp("update").length} ` +
-        `create=${byOp("create").length} delete=${byOp("delete").length} replace=${byOp("replace").length}` +
+      `layout: baseline=${LAYOUT_BASELINE.slice(0, 7)} resources=${new Set(all.map((s) => s.urn)).size} same=${byOp("same").length} ` +
+        `update=${byOp("update").length} create=${byOp("create").length} delete=${byOp("delete").length} replace=${byOp("replace").length}` +
         (changed.length ? ` changed=${changed.map((s) => `${urnName(s.urn)}:${s.op}:${(s.diffs ?? []).join("+")}`).join(",")}` : ""),
     );
-    expect(all.filter((s) => s.type === "docker:index/container:Container").length).toBe(e2e.plan.services.length);
-    expect({
-      create: byOp("create"),
-      delete: byOp("delete"),
-      replace: byOp("replace"),
-      "create-replacement": byOp("create-replacement"),
-    }).toEqual({
-      create: [],
-      delete: [],
-      replace: [],
-      "create-replacement": [],
+    const containers = new Set(all.filter((s) => s.type === "docker:index/container:Container").map((s) => s.urn));
+    expect(containers.size).toBe(e2e.plan.services.length);
+    // A URN the new layout does not map to an old one shows as a create plus a delete: that is what aliases prevent.
+    expect({ create: names(byOp("create")), delete: names(byOp("delete")) }).toEqual({ create: [], delete: [] });
+    // A replace is a content change, never the layout's: each one must be listed, with the fields it changes.
+    const replaced = byOp("replace").map((s) => ({ name: urnName(s.urn), diffs: s.diffs ?? [] }));
+    const unlisted = replaced.filter((r) => {
+      const listed = CHANGED_SINCE_BASELINE[r.name];
+      return !listed || r.diffs.some((d) => !listed.fields.includes(d));
     });
+    expect(unlisted).toEqual([]);
+    expect(byOp("update").map((s) => urnName(s.urn))).toEqual([]);
     // The aliased VectorStore moved module; its Qdrant container is the same resource.
     expect(all.find((s) => urnName(s.urn).endsWith("-qdrant-container"))?.op).toBe("same");
   });
