@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
 import { readManifest } from "../../ops/backup/manifest";
-import { dockerOk } from "../support/docker-cli";
+import { dockerOk, removeStackLeftovers } from "../support/docker-cli";
 import { freePort } from "../support/litellm-proxy";
 import {
   cleanup,
@@ -100,13 +100,8 @@ afterAll(async () => {
   if (project && e2e && !destroyed) await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
   if (e2e) {
     // Whatever a failed run left behind, by the stack's label (volumes too: they are this run's own).
-    const label = `label=local-ai-suite.stack=${e2e.stack}`;
-    const leftovers = (await dockerOk(["ps", "-aq", "--filter", label])).split("\n").filter(Boolean);
-    if (leftovers.length) await dockerOk(["rm", "-f", ...leftovers]);
-    for (const kind of ["network", "volume"]) {
-      const ids = (await dockerOk([kind, "ls", "-q", "--filter", label])).split("\n").filter(Boolean);
-      if (ids.length) await dockerOk([kind, "rm", ...ids]);
-    }
+    const { failures } = await removeStackLeftovers(e2e.stack);
+    if (failures.length) throw new Error(`cleaning up stack ${e2e.stack}: ${failures.join("; ")}`);
   }
   if (process.env.E2E_UP_REPORT) fs.writeFileSync(process.env.E2E_UP_REPORT, JSON.stringify(figures));
   if (figures.destroy_kept_data !== undefined) console.log(e2eUpLine(figures as E2eUpFigures));

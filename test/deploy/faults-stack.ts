@@ -12,7 +12,7 @@ import { parseStackConfig } from "../../lib/config/load";
 import { STACK_LABEL } from "../../lib/plan/define-service";
 import { planStack } from "../../lib/plan/stack-plan";
 import { readProgramModelLock } from "../../program/model-lock";
-import { docker, dockerOk } from "../support/docker-cli";
+import { removeStackLeftovers } from "../support/docker-cli";
 import {
   cleanup as removeProject,
   initStack,
@@ -96,19 +96,9 @@ export async function prepareFaultsDeploy(): Promise<FaultsDeploy> {
       const destroy = await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
       if (destroy.code !== 0) notes.push(`pulumi destroy failed (${destroy.code}): ${destroy.output.slice(-800)}`);
       // The stack's volumes outlive a destroy by design (retainOnDelete); these are this run's own.
-      const filter = `label=${label()}`;
-      const leftovers = (await dockerOk(["ps", "-aq", "--filter", filter])).split("\n").filter(Boolean);
-      if (leftovers.length) {
-        notes.push(`removed ${leftovers.length} container(s) left after destroy`);
-        await docker(["rm", "-f", ...leftovers]);
-      }
-      for (const kind of ["network", "volume"]) {
-        const ids = (await dockerOk([kind, "ls", "-q", "--filter", filter])).split("\n").filter(Boolean);
-        if (ids.length) {
-          const removed = await docker([kind, "rm", ...ids]);
-          if (removed.code !== 0) notes.push(`${kind} rm failed: ${removed.stderr.trim()}`);
-        }
-      }
+      const left = await removeStackLeftovers(e2e.stack);
+      if (left.containers) notes.push(`removed ${left.containers} container(s) left after destroy`);
+      notes.push(...left.failures);
     }
     removeProject(project);
     return notes;

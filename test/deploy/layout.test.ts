@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerOk } from "../support/docker-cli";
+import { removeStackLeftovers } from "../support/docker-cli";
 import {
   cleanup,
   initStack,
@@ -97,13 +97,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (project && e2e) await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
   if (e2e) {
-    const label = `label=local-ai-suite.stack=${e2e.stack}`;
-    const leftovers = (await dockerOk(["ps", "-aq", "--filter", label])).split("\n").filter(Boolean);
-    if (leftovers.length) await dockerOk(["rm", "-f", ...leftovers]);
-    for (const kind of ["network", "volume"]) {
-      const ids = (await dockerOk([kind, "ls", "-q", "--filter", label])).split("\n").filter(Boolean);
-      if (ids.length) await dockerOk([kind, "rm", ...ids]);
-    }
+    const { failures } = await removeStackLeftovers(e2e.stack);
+    if (failures.length) throw new Error(`cleaning up stack ${e2e.stack}: ${failures.join("; ")}`);
   }
   if (project) cleanup(project);
   if (program) fs.rmSync(path.dirname(program), { recursive: true, force: true });

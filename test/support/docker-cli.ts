@@ -1,5 +1,6 @@
 /** The docker CLI from tests: run a command, read a container's health, wait for a health state. */
 import { execFile } from "node:child_process";
+import { STACK_LABEL } from "../../lib/plan/define-service";
 
 export interface DockerResult {
   code: number;
@@ -59,4 +60,25 @@ export async function waitForHealth(name: string, wanted: "healthy" | "unhealthy
   throw new Error(
     `container ${name} stayed "${last.status}" for ${timeoutMs} ms, expected "${wanted}".\nprobe log:\n${last.log.slice(-3).join("\n")}\ncontainer log:\n${logs.stdout}${logs.stderr}`,
   );
+}
+
+/**
+ * Removes whatever a test stack left behind, by its stack label: containers, networks and volumes
+ * (the volumes outlive a destroy by design; a test stack's are its own). Says what it removed and what failed.
+ */
+export async function removeStackLeftovers(stack: string): Promise<{ containers: number; failures: string[] }> {
+  const filter = `label=${STACK_LABEL}=${stack}`;
+  const failures: string[] = [];
+  const containers = (await dockerOk(["ps", "-aq", "--filter", filter])).split("\n").filter(Boolean);
+  if (containers.length) {
+    const removed = await docker(["rm", "-f", ...containers]);
+    if (removed.code !== 0) failures.push(`rm failed: ${removed.stderr.trim()}`);
+  }
+  for (const kind of ["network", "volume"]) {
+    const ids = (await dockerOk([kind, "ls", "-q", "--filter", filter])).split("\n").filter(Boolean);
+    if (!ids.length) continue;
+    const removed = await docker([kind, "rm", ...ids]);
+    if (removed.code !== 0) failures.push(`${kind} rm failed: ${removed.stderr.trim()}`);
+  }
+  return { containers: containers.length, failures };
 }
