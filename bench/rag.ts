@@ -21,7 +21,7 @@ import * as path from "node:path";
 import { FakeEmbeddingLlamaServer } from "../test/support/fake-embedding-llama-server";
 import { FakeLlamaServer } from "../test/support/fake-llama-server";
 import { FakeQdrant } from "../test/support/fake-qdrant";
-import { freePort } from "../test/support/litellm-proxy";
+import { freePort } from "../test/support/free-ports";
 import { node24 } from "../test/support/node24";
 import { percentile, ragLine, splitServerTiming } from "./rag-report";
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
 import { readManifest } from "../../ops/backup/manifest";
 import { dockerOk, removeStackLeftovers } from "../support/docker-cli";
-import { freePort } from "../support/litellm-proxy";
+import { freePort } from "../support/free-ports";
 import {
   cleanup,
   initStack,

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../../lib/config/load";
 import { planStack, type StackPlan } from "../../lib/plan/stack-plan";
-import { freePorts } from "../support/litellm-proxy";
+import { freePorts } from "../support/free-ports";
 import { ensureNodeBaseImage } from "../support/node-base-image";
 import { REPO_DIR } from "../support/pulumi-cli";
 

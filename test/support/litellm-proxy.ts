@@ -4,10 +4,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderLiteLLMConfig, type LiteLLMSettings } from "../../lib/gateway/litellm-config";
+import { freePort } from "./free-ports";
 import type { LiteLLMInstall } from "./litellm-install";
 
 export interface LiteLLMProxy {
@@ -32,24 +32,6 @@ export interface StartProxyOptions {
   port?: number;
   /** How long start-up may take (imports are slow on a 2-core machine). */
   startTimeoutMs?: number;
-}
-
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** `count` distinct free ports: every listener stays open until all are picked, so none is handed out twice. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => net.createServer());
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))));
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
 }
 
 export async function startLiteLLMProxy(options: StartProxyOptions): Promise<LiteLLMProxy> {

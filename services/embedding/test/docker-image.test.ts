@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerOk, waitForHealth } from "../../../test/support/docker-cli";
 import { FakeEmbeddingLlamaServer } from "../../../test/support/fake-embedding-llama-server";
-import { freePort } from "../../../test/support/litellm-proxy";
+import { freePort } from "../../../test/support/free-ports";
 import { buildServiceImage, imageConfig } from "../../../test/support/service-image";
 
 const NAME = `las-svc-test-${process.pid}-embedding`;

@@ -15,7 +15,7 @@ import { docker, dockerOk, waitForHealth } from "../../../test/support/docker-cl
 import { FakeEmbeddingLlamaServer } from "../../../test/support/fake-embedding-llama-server";
 import { FakeLlamaServer } from "../../../test/support/fake-llama-server";
 import { FakeQdrant } from "../../../test/support/fake-qdrant";
-import { freePort } from "../../../test/support/litellm-proxy";
+import { freePort } from "../../../test/support/free-ports";
 import { pinnedServiceBaseImage } from "../../../test/support/node-base-image";
 import { buildServiceImage, imageConfig } from "../../../test/support/service-image";
 
