@@ -71,6 +71,15 @@ describe("stack config", () => {
     expect(nested.allowed).toContain("unknown key");
   });
 
+  it("spells an odd key the way `pulumi config --path` reads it, and quotes it for the shell", () => {
+    const [dotted] = problemsOf({ gateway: { "host.Port": 8000 } });
+    expect(dotted.key).toBe('gateway["host.Port"]');
+    const [empty] = problemsOf({ gateway: { "": 1 } });
+    expect(empty).toMatchObject({ key: 'gateway[""]', fix: `remove it: pulumi config rm --path 'gateway[""]'` });
+    const [quoted] = problemsOf({ qdrant: { "it's": 1 } });
+    expect(quoted.fix).toBe(`remove it: pulumi config rm --path 'qdrant.it'\\''s'`);
+  });
+
   it.each([
     [{ gateway: { hostPort: "eighty" } }, "gateway.hostPort", /expected number/, /config set --path 'gateway.hostPort' 8000/],
     [{ gateway: { hostPort: 70000 } }, "gateway.hostPort", /65535/, /8000/],

@@ -40,11 +40,22 @@ export function show(value: unknown): string {
   return `${text.slice(0, cut)}...`;
 }
 
+/** A key segment `--path` can take as it is; others go in brackets, quoted (`x[""]`, `args["a.b"]`). */
+const PLAIN_SEGMENT = /^[^.[\]"\s\p{C}]+$/u;
+
+/** A key path as Pulumi's `--path` syntax spells it: `gateway.hostPort`, `models[0]`, `build.args["a.b"]`. */
 export function keyPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-    "",
-  );
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === "number") return `${acc}[${part}]`;
+    const name = String(part);
+    if (!PLAIN_SEGMENT.test(name)) return `${acc}[${JSON.stringify(name)}]`;
+    return acc ? `${acc}.${name}` : name;
+  }, "");
+}
+
+/** A word for a POSIX shell, in single quotes (a key may hold one). */
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 export function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -77,27 +88,26 @@ export function closest(word: string, candidates: string[]): string | undefined 
 }
 
 function setCommand(key: string, example: unknown): string {
-  if (example === undefined) return `pulumi config set --path '${key}' <value>   (or edit Pulumi.<stack>.yaml)`;
+  if (example === undefined) return `pulumi config set --path ${shellQuote(key)} <value>   (or edit Pulumi.<stack>.yaml)`;
   if (typeof example === "object") return `edit Pulumi.<stack>.yaml, e.g. ${PROJECT}:${key}: ${JSON.stringify(example)}`;
-  return `pulumi config set --path '${key}' ${JSON.stringify(example)}`;
+  return `pulumi config set --path ${shellQuote(key)} ${JSON.stringify(example)}`;
 }
 
 /** Describes one zod issue; `defaults` is the fully defaulted config, used for examples. */
 export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, defaults: unknown): ConfigProblem[] {
   const path = issue.path;
   if (issue.code === "unrecognized_keys") {
-    const parentKey = keyPath(path);
     const allowedKeys = Object.keys((valueAt(defaults, path) as object | undefined) ?? {});
     return issue.keys.map((unknownKey) => {
-      const key = parentKey ? `${parentKey}.${unknownKey}` : unknownKey;
+      const key = keyPath([...path, unknownKey]);
       const guess = closest(unknownKey, allowedKeys);
       return {
         key,
         value: valueAt(raw, [...path, unknownKey]),
         allowed: `unknown key${allowedKeys.length ? `; allowed here: ${allowedKeys.join(", ")}` : ""}`,
         fix: guess
-          ? `rename it to '${parentKey ? `${parentKey}.` : ""}${guess}' (did you mean ${guess}?)`
-          : `remove it: pulumi config rm --path '${key}'`,
+          ? `rename it to '${keyPath([...path, guess])}' (did you mean ${guess}?)`
+          : `remove it: pulumi config rm --path ${shellQuote(key)}`,
       };
     });
   }

@@ -86,10 +86,22 @@ function kindOf(value: unknown): string {
 const accepts = (key: SchemaKey, value: unknown) =>
   key.kinds.has(kindOf(value)) || (kindOf(value) === "integer" && key.kinds.has("number"));
 
+/**
+ * A key path as `pulumi config --path` reads it: `a.b`, `a[0]`, and `a["x.y"]` for a key that is empty or holds
+ * a dot, a bracket, a quote, a space or a control character (Pulumi refuses `a.` and `a..b`).
+ */
+function pulumiPath(parts: (string | number)[]): string {
+  return parts.reduce<string>((s, p) => {
+    if (typeof p === "number") return `${s}[${p}]`;
+    if (p === "" || /[.[\]"\s]|\p{C}/u.test(p)) return `${s}[${JSON.stringify(p)}]`;
+    return s ? `${s}.${p}` : p;
+  }, "");
+}
+
 /** The concrete path (a record's key filled in) and how the messages spell it. */
 function concrete(path: PathPart[], recordKey: string): { path: (string | number)[]; key: string } {
   const parts = path.map((p) => (p === ANY_KEY ? recordKey : p));
-  return { path: parts, key: parts.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${p}` : p), "") };
+  return { path: parts, key: pulumiPath(parts) };
 }
 
 /** A raw config holding only `value` at `path` (own properties, so `__proto__` is a key like any other). */
@@ -164,7 +176,11 @@ describe("config error descriptions, for arbitrary bad values at arbitrary keys 
         const problem = problems.find((p) => p.key === key);
         expect(problem, `no problem names ${key} in:\n${message}`).toBeDefined();
         expect(problem!.value).toBe(value);
-        expect(problem!.fix).toContain(key);
+        // The fix names the key, in single quotes for the shell when it is a command (a key may hold a quote).
+        expect(
+          [key, `'${key.replaceAll("'", "'\\''")}'`].some((k) => problem!.fix.includes(k)),
+          problem!.fix,
+        ).toBe(true);
         expectShownAsItself(value);
         // "what is allowed" never contradicts itself ("expected number, got number" for NaN) and calls null null.
         expect(problem!.allowed).not.toMatch(/expected (\w+), got \1$/);
@@ -178,12 +194,12 @@ describe("config error descriptions, for arbitrary bad values at arbitrary keys 
   it("an unknown key in any section: a problem names section.key and says to rename or remove it", () => {
     fc.assert(
       fc.property(fc.constantFrom(...SECTIONS), oddKey, oddValue, (section, unknownKey, value) => {
-        const { path, key: parent } = concrete(section.path, "k");
-        // At the top the keys come from Pulumi (`local-ai-suite:<key>`), which has no empty key.
-        fc.pre(path.length > 0 || (!TOP_LEVEL.has(unknownKey) && unknownKey !== ""));
+        const { path } = concrete(section.path, "k");
+        // An empty key at the top cannot come from Pulumi ("config key is empty"), but it is described all the same.
+        fc.pre(path.length > 0 || !TOP_LEVEL.has(unknownKey));
         const raw = rawWith([...path, unknownKey], value);
         const { problems, message } = problemsOf(raw);
-        const expected = parent ? `${parent}.${unknownKey}` : unknownKey;
+        const expected = pulumiPath([...path, unknownKey]);
         const problem = problems.find((p) => p.key === expected);
         // A key the section has is no unknown key (it may still be a bad value, or fine).
         if (problem === undefined) {
