@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { freePort, freePorts } from "./support/free-ports";
+import { freePort, freePortBlock, freePorts } from "./support/free-ports";
 
 const ephemeralLow = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
 
@@ -25,6 +25,16 @@ describe("freePorts", () => {
       expect(port).toBeLessThan(ephemeralLow);
     }
     const servers = await Promise.all(all.map(listenOn));
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  it("hands out a block of consecutive free ports below the ephemeral range, none of them handed out before", async () => {
+    const single = await freePorts(10);
+    const base = await freePortBlock(3);
+    const block = [base, base + 1, base + 2];
+    expect(block.some((p) => single.includes(p))).toBe(false);
+    expect(base + 2).toBeLessThan(ephemeralLow);
+    const servers = await Promise.all(block.map(listenOn));
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   });
 });

@@ -33,26 +33,40 @@ function canListen(port: number, host: string): Promise<boolean> {
 /** Handed out by this process already: two callers never get the same port before either binds it. */
 const handedOut = new Set<number>();
 
-/** `count` distinct ports that nobody listens on now, on 127.0.0.1 nor on every address. */
-export async function freePorts(count: number): Promise<number[]> {
+/** Where tests pick from: the 12000 ports below the ephemeral range. */
+function pickRange(): { low: number; high: number; ephemeralLow: number } {
   const [ephemeralLow] = ephemeralRange();
   const high = ephemeralLow - 1;
-  const low = Math.max(1025, high - 12000);
-  const picked: number[] = [];
-  for (let tries = 0; picked.length < count; tries++) {
-    if (tries > 2000) throw new Error(`no ${count} free ports in ${low}-${high} (below the ephemeral range ${ephemeralLow}-)`);
-    const port = low + Math.floor(Math.random() * (high - low + 1));
-    if (handedOut.has(port)) continue;
-    if ((await canListen(port, "127.0.0.1")) && (await canListen(port, "0.0.0.0"))) {
-      handedOut.add(port);
-      picked.push(port);
-    }
+  return { low: Math.max(1025, high - 12000), high, ephemeralLow };
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return !handedOut.has(port) && (await canListen(port, "127.0.0.1")) && (await canListen(port, "0.0.0.0"));
+}
+
+/** `count` consecutive free ports, the first returned (etcd takes a client, a peer and a metrics port after it). */
+export async function freePortBlock(count: number): Promise<number> {
+  const { low, high, ephemeralLow } = pickRange();
+  for (let tries = 0; tries < 500; tries++) {
+    const base = low + Math.floor(Math.random() * (high - low + 2 - count));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    let free = true;
+    for (const port of ports) free = free && (await isFree(port));
+    if (!free) continue;
+    ports.forEach((port) => handedOut.add(port));
+    return base;
   }
+  throw new Error(`no ${count} consecutive free ports in ${low}-${high} (below the ephemeral range, from ${ephemeralLow})`);
+}
+
+/** `count` distinct ports that nobody listens on now, on 127.0.0.1 nor on every address. */
+export async function freePorts(count: number): Promise<number[]> {
+  const picked: number[] = [];
+  for (let i = 0; i < count; i++) picked.push(await freePortBlock(1));
   return picked;
 }
 
 /** One port, as freePorts gives them. */
 export async function freePort(): Promise<number> {
-  const [port] = await freePorts(1);
-  return port;
+  return freePortBlock(1);
 }

@@ -9,9 +9,9 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePortBlock } from "./free-ports";
 import { REPO_DIR } from "./pulumi-cli";
 
 /** The toolchain beside the checkout (like scripts/toolchain.sh finds ../shared/pulumi-toolchain). */
@@ -50,24 +50,6 @@ export interface Cluster {
   stop(): void;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** A free base port with `count` free ports after it. */
-async function freePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error("no free block of ports for the test control plane");
-}
-
 const DEFAULT_STORAGE_CLASS = `apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
@@ -81,8 +63,8 @@ volumeBindingMode: WaitForFirstConsumer
 export async function startCluster(): Promise<Cluster> {
   requireKubeTools();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-test-"));
-  const etcd = await freePorts(3);
-  const api = await freePorts(1);
+  const etcd = await freePortBlock(3);
+  const api = await freePortBlock(1);
   const started = spawnSync("bash", [path.join(KUBE_TOOLCHAIN_DIR, "start-cluster.sh"), dir], {
     encoding: "utf8",
     env: { ...process.env, ETCD_PORT: String(etcd), API_PORT: String(api) },
