@@ -13,6 +13,7 @@ export const NEEDS_EXTERNAL_TOOLS = [
   "test/docker/**", // Docker's own health state machine
   "test/e2e/**", // the real LiteLLM proxy
   "test/go-durations.test.ts", // Go's time.ParseDuration
+  "test/docker-cpus.test.ts", // Go's big.Rat, as the provider formats cpus
   "test/monitoring/promtool.test.ts", // promtool and amtool
   "test/healthcheck-probes.test.ts", // the probes run with curl, bash and python
   "test/deploy-script.test.ts", // scripts/deploy.sh with the pulumi CLI

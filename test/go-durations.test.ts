@@ -3,19 +3,11 @@
  * own time.ParseDuration and Duration.String(): what the provider writes back to
  * state. Any difference would show as a change on every preview.
  */
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runGoProgram } from "./support/go-program";
 import { containers, runStackFile, type CapturedStack } from "./support/pulumi-harness";
 
-const GO_PROGRAM = path.join(__dirname, "support/go-duration/main.go");
-
-function goRoundTrip(durations: string[]): string[] {
-  const result = spawnSync("go", ["run", GO_PROGRAM], { input: durations.join("\n") + "\n", encoding: "utf8", timeout: 120_000 });
-  if (result.error) throw new Error(`go could not run (${result.error.message}); install Go (apt-get install golang-go) to run this test`);
-  if (result.status !== 0) throw new Error(`go run failed: ${result.stderr}`);
-  return result.stdout.trim().split("\n");
-}
+const goRoundTrip = (lines: string[]) => runGoProgram("go-duration", lines);
 
 function durationsOf(stack: CapturedStack): { where: string; value: string }[] {
   return containers(stack).flatMap((c) => {
