@@ -34,3 +34,22 @@ export async function imageConfig(tag: string): Promise<{ user: string; healthch
     exposed: Object.keys(config.ExposedPorts ?? {}),
   };
 }
+
+/**
+ * Starts the image as a detached container on the host network with the image's own HEALTHCHECK probed every
+ * second (2 retries, 5 s timeout), so a test sees the health turn within seconds. `mounts` are `-v` specs.
+ */
+export async function runServiceContainer(name: string, image: string, env: Record<string, string>, mounts: string[] = []): Promise<void> {
+  await dockerOk([
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--network",
+    "host",
+    ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
+    ...mounts.flatMap((mount) => ["-v", mount]),
+    ...["--health-interval", "1s", "--health-timeout", "5s", "--health-retries", "2", "--health-start-period", "1s"],
+    image,
+  ]);
+}

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerOk, waitForHealth } from "../../../test/support/docker-cli";
 import { FakeEmbeddingLlamaServer } from "../../../test/support/fake-embedding-llama-server";
 import { freePort } from "../../../test/support/free-ports";
-import { buildServiceImage, imageConfig } from "../../../test/support/service-image";
+import { buildServiceImage, imageConfig, runServiceContainer } from "../../../test/support/service-image";
 
 const NAME = `las-svc-test-${process.pid}-embedding`;
 const TAG = `local-ai-suite-test/embedding:test-${process.pid}`;
@@ -41,29 +41,11 @@ describe("the embedding image", () => {
   });
 
   it("is unhealthy while llama-server is loading the model, healthy once it is loaded, unhealthy when llama-server dies", async () => {
-    await dockerOk([
-      "run",
-      "-d",
-      "--name",
-      NAME,
-      "--network",
-      "host",
-      "-e",
-      `EMBEDDING_PORT=${port}`,
-      "-e",
-      "EMBEDDING_HOST=127.0.0.1",
-      "-e",
-      `EMBEDDING_LLAMA_URL=${llama.url}`,
-      "--health-interval",
-      "1s",
-      "--health-timeout",
-      "5s",
-      "--health-retries",
-      "2",
-      "--health-start-period",
-      "1s",
-      image,
-    ]);
+    await runServiceContainer(NAME, image, {
+      EMBEDDING_PORT: String(port),
+      EMBEDDING_HOST: "127.0.0.1",
+      EMBEDDING_LLAMA_URL: llama.url,
+    });
     const loading = await waitForHealth(NAME, "unhealthy", 60_000);
     expect(loading.log.at(-1)).toContain('"ok" is false');
     expect(loading.log.at(-1)).toContain('"loading":true');

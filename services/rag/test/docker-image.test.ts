@@ -17,7 +17,7 @@ import { FakeLlamaServer } from "../../../test/support/fake-llama-server";
 import { FakeQdrant } from "../../../test/support/fake-qdrant";
 import { freePort } from "../../../test/support/free-ports";
 import { pinnedServiceBaseImage } from "../../../test/support/node-base-image";
-import { buildServiceImage, imageConfig } from "../../../test/support/service-image";
+import { buildServiceImage, imageConfig, runServiceContainer } from "../../../test/support/service-image";
 
 process.env.LOG_LEVEL ??= "error";
 
@@ -67,43 +67,22 @@ describe("the RAG image", () => {
   });
 
   it("turns healthy when Qdrant, embedding and the gateway answer, serves /index from the read-only mount, and turns unhealthy without Qdrant", async () => {
-    await dockerOk([
-      "run",
-      "-d",
-      "--name",
+    await runServiceContainer(
       NAME,
-      "--network",
-      "host",
-      "-e",
-      `RAG_PORT=${port}`,
-      "-e",
-      "RAG_HOST=127.0.0.1",
-      "-e",
-      `QDRANT_URL=${qdrant.url}`,
-      "-e",
-      "QDRANT_API_KEY=qk-docker",
-      "-e",
-      `EMBEDDING_URL=${embedding.url}`,
-      "-e",
-      `RAG_LLM_API_BASE=${gateway.apiBase}`,
-      "-e",
-      "RAG_LLM_API_KEY=sk-docker",
-      "-e",
-      "QDRANT_RETRY_MIN_WAIT=0.05",
-      "-e",
-      "QDRANT_RETRY_MAX_WAIT=0.1",
-      "-v",
-      `${documents}:/app/documents:ro`,
-      "--health-interval",
-      "1s",
-      "--health-timeout",
-      "5s",
-      "--health-retries",
-      "2",
-      "--health-start-period",
-      "1s",
       image,
-    ]);
+      {
+        RAG_PORT: String(port),
+        RAG_HOST: "127.0.0.1",
+        QDRANT_URL: qdrant.url,
+        QDRANT_API_KEY: "qk-docker",
+        EMBEDDING_URL: embedding.url,
+        RAG_LLM_API_BASE: gateway.apiBase,
+        RAG_LLM_API_KEY: "sk-docker",
+        QDRANT_RETRY_MIN_WAIT: "0.05",
+        QDRANT_RETRY_MAX_WAIT: "0.1",
+      },
+      [`${documents}:/app/documents:ro`],
+    );
     await waitForHealth(NAME, "healthy", 60_000);
     expect((await dockerOk(["exec", NAME, "id", "-u"])).trim()).toBe("1000");
 
