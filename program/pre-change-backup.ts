@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import type { PreChangeBackup } from "../components/service-ops";
 import type { ServiceSpec } from "../lib/plan/service-spec";
+import { shellCommand } from "../lib/shell";
 
 export interface PreChangeBackupOptions {
   stack: string;
@@ -41,9 +42,4 @@ export function preChangeBackup(options: PreChangeBackupOptions): PreChangeBacku
       environment: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
     }),
   };
-}
-
-/** Words quoted for /bin/sh. */
-export function shellCommand(words: string[]): string {
-  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
 }

@@ -1,7 +1,7 @@
 /** The pre-change backup under mocks: which containers get one, what it runs, and that the container waits for it. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { containerChangeDigest } from "../lib/plan/change-digest";
-import { shellCommand } from "../program/pre-change-backup";
+import { shellCommand } from "../lib/shell";
 import { byUrn, type CapturedResource, type CapturedStack, containerNamed, PROJECT_DIR, runStackFile } from "./support/pulumi-harness";
 
 const COMMAND = "command:local:Command";

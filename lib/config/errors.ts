@@ -3,6 +3,7 @@
  * value found, what is allowed, and the command that fixes it.
  */
 import type { z } from "zod";
+import { shellQuote } from "../shell";
 
 export const PROJECT = "local-ai-suite";
 
@@ -51,11 +52,6 @@ export function keyPath(path: ReadonlyArray<PropertyKey>): string {
     if (!PLAIN_SEGMENT.test(name)) return `${acc}[${JSON.stringify(name)}]`;
     return acc ? `${acc}.${name}` : name;
   }, "");
-}
-
-/** A word for a POSIX shell, in single quotes (a key may hold one). */
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 export function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
