@@ -11,15 +11,15 @@
 import fs from "node:fs";
 import net from "node:net";
 
-/** The kernel's ephemeral range; Linux's default when it cannot be read. */
-function ephemeralRange(): [number, number] {
+/** Where the kernel's ephemeral range starts; Linux's default when it cannot be read. */
+function ephemeralLow(): number {
   try {
-    const [low, high] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-    if (Number.isInteger(low) && Number.isInteger(high) && low > 1024) return [low, high];
+    const low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 1024) return low;
   } catch {
     // Not Linux, or no /proc: use the default below.
   }
-  return [32768, 60999];
+  return 32768;
 }
 
 function canListen(port: number, host: string): Promise<boolean> {
@@ -34,10 +34,9 @@ function canListen(port: number, host: string): Promise<boolean> {
 const handedOut = new Set<number>();
 
 /** Where tests pick from: the 12000 ports below the ephemeral range. */
-function pickRange(): { low: number; high: number; ephemeralLow: number } {
-  const [ephemeralLow] = ephemeralRange();
-  const high = ephemeralLow - 1;
-  return { low: Math.max(1025, high - 12000), high, ephemeralLow };
+function pickRange(): { low: number; high: number } {
+  const high = ephemeralLow() - 1;
+  return { low: Math.max(1025, high - 12000), high };
 }
 
 async function isFree(port: number): Promise<boolean> {
@@ -46,7 +45,7 @@ async function isFree(port: number): Promise<boolean> {
 
 /** `count` consecutive free ports, the first returned (etcd takes a client, a peer and a metrics port after it). */
 export async function freePortBlock(count: number): Promise<number> {
-  const { low, high, ephemeralLow } = pickRange();
+  const { low, high } = pickRange();
   for (let tries = 0; tries < 500; tries++) {
     const base = low + Math.floor(Math.random() * (high - low + 2 - count));
     const ports = Array.from({ length: count }, (_, i) => base + i);
@@ -56,7 +55,7 @@ export async function freePortBlock(count: number): Promise<number> {
     ports.forEach((port) => handedOut.add(port));
     return base;
   }
-  throw new Error(`no ${count} consecutive free ports in ${low}-${high} (below the ephemeral range, from ${ephemeralLow})`);
+  throw new Error(`no ${count} consecutive free ports in ${low}-${high} (below the ephemeral range, from ${high + 1})`);
 }
 
 /** `count` distinct ports that nobody listens on now, on 127.0.0.1 nor on every address. */
