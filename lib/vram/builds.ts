@@ -5,6 +5,7 @@
  * the change, so builds in the uncertain window get the older, larger figure.
  */
 import { llamaBuildOf, PINNED_IMAGES } from "../images";
+import type { KvCellRule } from "./kv-cache";
 
 /**
  * PR #18148 "llama: offload output layer to GPU first" (opened 2025-12-17, merged
@@ -29,6 +30,23 @@ export const F16_FA_MASK_BUILD = 9442;
  */
 export const LIMITED_OUTPUTS_BUILD = 9467;
 
+/**
+ * PR #17046 (opened 2025-11-04): the context is padded to 256 cells whatever the
+ * attention, and a non-unified cache (llama-server's default for an explicit
+ * `--parallel`) gives each sequence its own pad256(n_ctx / n_seq) stream. b9851
+ * has it (checked against the real server, test/vram-real). APPROXIMATE: the
+ * first build that can have it, so an uncertain build gets the new, larger figure.
+ */
+export const KV_PAD256_PER_STREAM_BUILD = 6950;
+
+/**
+ * Since the server's `--parallel` defaults to -1 ("auto"), a server started
+ * without `-np` has 4 slots sharing one unified cache (b9851
+ * tools/server/server.cpp 126-130); before, the default was one slot.
+ * APPROXIMATE, taken together with the per-stream cache above.
+ */
+export const PARALLEL_AUTO_DEFAULT_BUILD = KV_PAD256_PER_STREAM_BUILD;
+
 /** Approximate build of the reference measurement (image `server-cuda`, pulled 2025-10-09). */
 export const REFERENCE_MEASUREMENT_BUILD = 6700;
 
@@ -41,6 +59,10 @@ export interface BuildRules {
   logitsRows: "ubatch" | "sequences";
   /** Flash-attention mask element bytes kept live across layers: f32 + f16 copy (old) or f16 only. */
   faMaskBytes: number;
+  /** How the KV cache's cells follow from n_ctx, `--parallel` and flash attention. */
+  kvCells: KvCellRule;
+  /** Slots of a server started without `-np`: 1, or "auto" (4 slots, unified cache). */
+  defaultParallel: 1 | "auto";
 }
 
 export function pinnedLlamaBuild(): number {
@@ -55,6 +77,8 @@ export function rulesForBuild(build: number = pinnedLlamaBuild()): BuildRules {
     placement: build >= OUTPUT_LAYER_FIRST_BUILD ? "output-first" : "blocks-first",
     logitsRows: build >= LIMITED_OUTPUTS_BUILD ? "sequences" : "ubatch",
     faMaskBytes: build >= F16_FA_MASK_BUILD ? 2 : 4 + 2,
+    kvCells: build >= KV_PAD256_PER_STREAM_BUILD ? "pad256-per-stream" : "pad-by-attention",
+    defaultParallel: build >= PARALLEL_AUTO_DEFAULT_BUILD ? "auto" : 1,
   };
 }
 
@@ -67,5 +91,9 @@ export function describeRules(rules: BuildRules): string {
     rules.logitsRows === "sequences"
       ? `logits for n_seqs rows (b>=${LIMITED_OUTPUTS_BUILD}, PR #23861)`
       : `logits for every ubatch token (b<${LIMITED_OUTPUTS_BUILD})`;
-  return `b${rules.build}; ${placement}; compute: max(layer peak, output peak), ${logits}, op-offload staging of CPU-resident weights`;
+  const kv =
+    rules.kvCells === "pad256-per-stream"
+      ? `KV: n_ctx padded to 256, one pad256(n_ctx/np) stream per slot unless unified (b>=${KV_PAD256_PER_STREAM_BUILD}, PR #17046)`
+      : `KV: n_ctx padded to 256 with flash attention, 32 without (b<${KV_PAD256_PER_STREAM_BUILD})`;
+  return `b${rules.build}; ${placement}; ${kv}; compute: max(layer peak, output peak), ${logits}, op-offload staging of CPU-resident weights`;
 }

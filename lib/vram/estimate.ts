@@ -9,8 +9,8 @@
 import * as path from "node:path";
 import { describeRules, rulesForBuild, type BuildRules } from "./builds";
 import { computeBuffer } from "./compute-buffer";
-import { cacheTypes, kvBytes, kvCells } from "./kv-cache";
-import { parseLlamaArgs, type LlamaServerArgs } from "./llama-args";
+import { cacheTypes, kvBytes, kvLayout } from "./kv-cache";
+import { parseLlamaArgs, resolveSlots, type LlamaServerArgs } from "./llama-args";
 import type { ModelFacts } from "./model-facts";
 import { gpuWeightBytes, placeLayers } from "./placement";
 
@@ -38,8 +38,12 @@ export interface VramEstimate {
   llamaBuild: number;
   blocksOnGpu: number;
   outputOnGpu: boolean;
-  /** Context cells the KV cache holds (n_ctx padded as llama.cpp does). */
+  /** Context cells the KV cache holds (n_ctx padded and split into streams as the build does). */
   kvCells: number;
+  /** KV streams: one per slot unless the cache is unified. */
+  kvStreams: number;
+  /** Slots (`-np`, resolved as the server resolves it). */
+  parallel: number;
   nCtx: number;
   /** Tokens in the reserved ubatch: min(n_ctx, ubatch, batch). */
   ubatchTokens: number;
@@ -57,7 +61,7 @@ export interface EstimateOptions {
 
 export const DEFAULT_OVERHEAD_MIB = 300;
 const MIB = 1024 * 1024;
-const DEFAULTS = { batch: 2048, ubatch: 512, parallel: 1, cacheType: "f16" };
+const DEFAULTS = { batch: 2048, ubatch: 512, cacheType: "f16" };
 
 export interface ModelSource {
   facts: ModelFacts;
@@ -120,7 +124,8 @@ export function estimateVram(
   const flashAttn = args.flashAttn !== "off";
   const batch = args.batchSize ?? DEFAULTS.batch;
   const ubatchTokens = Math.min(nCtx, args.ubatchSize ?? DEFAULTS.ubatch, batch); // llama.cpp caps n_ubatch at n_batch
-  const cells = kvCells(nCtx, flashAttn);
+  const slots = resolveSlots(args, opts.rules.defaultParallel);
+  const kv_ = kvLayout(nCtx, { rule: opts.rules.kvCells, flashAttn, ...slots });
   const placement = placeLayers(facts.nLayer, ngl, opts.rules.placement);
   const overheadMiB = opts.overheadMiB ?? DEFAULT_OVERHEAD_MIB;
   const onGpu = placement.layersOnGpu > 0;
@@ -131,13 +136,13 @@ export function estimateVram(
   if (onGpu) {
     weights = gpuWeightBytes(facts, placement);
     const types = cacheTypes(args.cacheTypeK ?? DEFAULTS.cacheType, args.cacheTypeV ?? DEFAULTS.cacheType, flashAttn);
-    kv = args.kvOffload ? kvBytes(facts, placement.blocksOnGpu, cells, types.k, types.v) : 0;
+    kv = args.kvOffload ? kvBytes(facts, placement.blocksOnGpu, kv_.cells, types.k, types.v) : 0;
     compute = computeBuffer({
       facts,
       placement,
       tokens: ubatchTokens,
-      kvCells: cells,
-      outputRows: opts.rules.logitsRows === "ubatch" ? ubatchTokens : (args.parallel ?? DEFAULTS.parallel),
+      kvCells: kv_.cellsPerStream,
+      outputRows: opts.rules.logitsRows === "ubatch" ? ubatchTokens : slots.parallel,
       flashAttn,
       faMaskBytes: opts.rules.faMaskBytes,
       opOffload: args.opOffload,
@@ -157,7 +162,9 @@ export function estimateVram(
     llamaBuild: opts.rules.build,
     blocksOnGpu: placement.blocksOnGpu,
     outputOnGpu: placement.outputOnGpu,
-    kvCells: cells,
+    kvCells: kv_.cells,
+    kvStreams: kv_.streams,
+    parallel: slots.parallel,
     nCtx,
     ubatchTokens,
     flashAttn,

@@ -26,5 +26,5 @@ export type { ModelFacts, TensorFact } from "./model-facts";
 export { placeLayers, gpuWeightBytes } from "./placement";
 export type { Placement } from "./placement";
 export { computeBuffer, OP_OFFLOAD_MIN_BATCH } from "./compute-buffer";
-export { kvBytes, kvCells } from "./kv-cache";
+export { kvBytes, kvLayout } from "./kv-cache";
 export { ggmlType, tensorBytes, cudaTensorBytes } from "./ggml-types";

@@ -16,7 +16,10 @@ export interface LlamaServerArgs {
   ctxSize?: number;
   batchSize?: number;
   ubatchSize?: number;
-  parallel?: number;
+  /** `-np` as given; -1 ("auto") is kept as "auto". */
+  parallel?: number | "auto";
+  /** `-kvu` / `--no-kv-unified` as given; undefined: the build's default. */
+  kvUnified?: boolean;
   flashAttn?: FlashAttnMode;
   cacheTypeK?: string;
   cacheTypeV?: string;
@@ -47,6 +50,8 @@ const FLAGS: FlagSpec[] = [
   { names: ["-nkvo", "--no-kv-offload"], takesValue: false, set: (a) => (a.kvOffload = false) },
   { names: ["-kvo", "--kv-offload"], takesValue: false, set: (a) => (a.kvOffload = true) },
   { names: ["--no-op-offload"], takesValue: false, set: (a) => (a.opOffload = false) },
+  { names: ["-kvu", "--kv-unified"], takesValue: false, set: (a) => (a.kvUnified = true) },
+  { names: ["-no-kvu", "--no-kv-unified"], takesValue: false, set: (a) => (a.kvUnified = false) },
 ];
 
 const FLASH_ATTN_NAMES = ["-fa", "--flash-attn"];
@@ -125,10 +130,19 @@ function parseCount(value: string, flag: string, min: number): number {
   return n;
 }
 
-function parseParallel(value: string, flag: string): number {
+function parseParallel(value: string, flag: string): number | "auto" {
   const n = parseInteger(value.trim(), flag);
-  // -1 = "auto" in newer builds (4 slots sharing one unified KV pool).
-  return n < 0 ? 4 : Math.max(n, 1);
+  // -1 = "auto" in newer builds (4 slots sharing one unified KV pool); 0 is refused by llama-server.
+  if (n === 0) throw new Error(`${flag}: must be >= 1 or -1 (auto), got 0`);
+  return n < 0 ? "auto" : n;
+}
+
+/** Slots and whether their KV cache is one unified pool, as llama-server resolves `-np` and `-kvu`. */
+export function resolveSlots(args: LlamaServerArgs, defaultParallel: 1 | "auto"): { parallel: number; unified: boolean } {
+  const given = args.parallel ?? defaultParallel;
+  // llama-server turns "auto" into 4 slots and forces a unified cache (tools/server/server.cpp).
+  if (given === "auto") return { parallel: 4, unified: true };
+  return { parallel: given, unified: args.kvUnified ?? false };
 }
 
 function parseInteger(value: string, flag: string): number {
