@@ -3,6 +3,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { containerDeleteBeforeReplace } from "./container-delete-before-replace";
 import { containerHealthchecks } from "./container-healthchecks";
 import { containerHostMounts } from "./container-host-mounts";
+import { containerImageRuntime } from "./container-image-runtime";
 import { containerImagePinned } from "./container-image-pinned";
 import { containerLimitsAndRestart } from "./container-limits-and-restart";
 import { containerPortsLoopback } from "./container-ports-loopback";
@@ -32,6 +33,7 @@ export const dockerPolicies: Policy[] = [
   startupCriticalPathReport,
   gpuVramBudget,
   containerImagePinned,
+  containerImageRuntime,
   containerPrivileges,
   containerHostMounts,
   containerPortsLoopback,

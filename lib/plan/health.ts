@@ -38,7 +38,7 @@ export function nodeProbe(script: string, timing: Partial<HealthcheckSpec> = {})
   return { ...QUICK, ...timing, test: ["CMD", "node", script] };
 }
 
-/** Busybox images (Prometheus, Alertmanager, node-exporter, cAdvisor): wget -q -O /dev/null fails on non-2xx. Loki: busyboxWgetProbe. */
+/** Busybox images (Prometheus, Alertmanager, node-exporter, cAdvisor): wget -q -O /dev/null fails on non-2xx. Loki: lokiHealthProbe. */
 export function wgetProbe(url: string, timing: Partial<HealthcheckSpec> = {}): HealthcheckSpec {
   return { ...QUICK, ...timing, test: ["CMD", "wget", "-q", "-T", "4", "-O", "/dev/null", url] };
 }

@@ -8,6 +8,15 @@ export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
 /** Qdrant's own env var for the API key it requires (set only when the stack has a qdrantApiKey). */
 export const QDRANT_API_KEY_ENV = "QDRANT__SERVICE__API_KEY";
+/**
+ * The server binary itself as PID 1. The image's CMD, ./entrypoint.sh (v1.16.3),
+ * is a bash wrapper whose SIGTERM trap forwards the signal and then exits at
+ * once (its `wait` returns 143), so the kernel kills Qdrant mid-shutdown whatever
+ * the stop grace: the real image exited 143 within 0.14 s of `docker stop -t 30`.
+ * The wrapper's only other job, recovery mode after an OOM kill, is opt-in
+ * (QDRANT_ALLOW_RECOVERY_MODE) and off here.
+ */
+export const QDRANT_ENTRYPOINT = ["/qdrant/qdrant"];
 
 export function qdrantStoragePath(dataDir: string): string {
   return `${dataDir}/vectors/qdrant`;
@@ -23,6 +32,7 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     service: QDRANT_SERVICE,
     group: "vector-store",
     image: { kind: "registry", ref: config.qdrant.image },
+    entrypoint: QDRANT_ENTRYPOINT,
     env: { QDRANT__TELEMETRY_DISABLED: "true" },
     secretEnv: hasApiKey ? { [QDRANT_API_KEY_ENV]: "qdrantApiKey" } : {},
     ports: [

@@ -3,7 +3,7 @@ import { renderLokiConfig } from "../../monitoring/loki";
 import { defineService, type PlanContext } from "../define-service";
 import type { ServiceSpec } from "../service-spec";
 import { LOKI, VOLUMES } from "./service-addresses";
-import { busyboxWgetProbe } from "./probes";
+import { lokiHealthProbe } from "./probes";
 
 export const LOKI_CONFIG = "/etc/loki/loki.yaml";
 
@@ -18,7 +18,7 @@ export function planLoki(ctx: PlanContext): ServiceSpec {
     volumes: [{ volume: VOLUMES.loki, containerPath: "/loki", readOnly: false }],
     files: [{ path: LOKI_CONFIG, content: renderLokiConfig({ httpPort: LOKI.port, dataDir: "/loki", retentionDays: loki.retentionDays }) }],
     // /ready answers 503 for about 15 s after the ring settles.
-    healthcheck: busyboxWgetProbe(`http://127.0.0.1:${LOKI.port}/ready`, { startPeriodSec: 120 }),
+    healthcheck: lokiHealthProbe(`http://127.0.0.1:${LOKI.port}/ready`, { startPeriodSec: 120 }),
     metrics: { port: LOKI.port, path: "/metrics" },
     limits: { memoryMiB: loki.memoryMiB, cpus: loki.cpus },
     capabilities: { drop: ["ALL"], add: [] },

@@ -15,6 +15,7 @@ import type { ServiceSpec } from "../../../lib/plan/service-spec";
 import type { StackPlan } from "../../../lib/plan/stack-plan";
 import { dockerOk } from "../docker-cli";
 import { ensureNodeBaseImage } from "../node-base-image";
+import { REAL_IMAGE_REFS } from "../real-images";
 
 export type StandInRole = "llama" | "litellm" | "qdrant" | "http" | "python";
 
@@ -25,7 +26,7 @@ export interface StandInImage {
   services: string[];
   /** "port=path,path;port=..." the http role serves. */
   listen: string;
-  /** Paths the plan's entrypoint or probe expect to exist (e.g. /bin/alloy, /busybox/wget). */
+  /** Paths the plan's entrypoint or probe expect to exist as programs (e.g. /bin/alloy, /usr/bin/loki). */
   launchers: string[];
   symlinks: { path: string; target: string }[];
 }
@@ -54,11 +55,14 @@ export function listenOf(spec: ServiceSpec): string {
   return [...paths].map(([port, set]) => `${port}=${[...set].join(",")}`).join(";");
 }
 
-/** The stand-in images a plan needs: one per registry reference (built sources are left to their own Dockerfiles). */
+/**
+ * The stand-in images a plan needs: one per registry reference that is not a
+ * real program built here (REAL_IMAGE_REFS); built sources are left to their own Dockerfiles.
+ */
 export function standInImages(plan: StackPlan): StandInImage[] {
   const byRef = new Map<string, StandInImage>();
   for (const spec of plan.services) {
-    if (spec.image.kind !== "registry") continue;
+    if (spec.image.kind !== "registry" || REAL_IMAGE_REFS.has(spec.image.ref)) continue;
     const role = roleOf(spec);
     const existing = byRef.get(spec.image.ref);
     if (existing) {
@@ -69,12 +73,15 @@ export function standInImages(plan: StackPlan): StandInImage[] {
       continue;
     }
     const binaries = spec.healthcheck.test.filter((t) => t.startsWith("/") && /\/(wget|curl)$/.test(t));
+    // A probe that runs the service's own binary (Loki's `/usr/bin/loki -health`) runs the stand-in program.
+    const probeProgram = spec.healthcheck.test[0] === "CMD" ? spec.healthcheck.test[1] : undefined;
+    const probeLaunchers = probeProgram?.startsWith("/") && !/\/(wget|curl)$/.test(probeProgram) ? [probeProgram] : [];
     byRef.set(spec.image.ref, {
       ref: spec.image.ref,
       role,
       services: [spec.service],
       listen: role === "http" ? listenOf(spec) : "",
-      launchers: spec.entrypoint?.filter((t) => t.startsWith("/")).slice(0, 1) ?? [],
+      launchers: [...(spec.entrypoint?.filter((t) => t.startsWith("/")).slice(0, 1) ?? []), ...probeLaunchers],
       symlinks: binaries.map((p) => ({ path: p, target: `/usr/bin/${path.basename(p)}` })),
     });
   }
@@ -89,7 +96,9 @@ function dockerfile(base: string, image: StandInImage): string {
     "COPY standin.js /standin/standin.js",
     `ENV STANDIN_ROLE=${image.role} STANDIN_LISTEN="${image.listen}" STANDIN_STOP_MS=1500`,
     ...image.symlinks.map((l) => `RUN mkdir -p ${path.dirname(l.path)} && ln -sf ${l.target} ${l.path}`),
-    ...image.launchers.map((l) => `RUN printf '#!/bin/sh\\nexec node /standin/standin.js "$@"\\n' > ${l} && chmod +x ${l}`),
+    ...image.launchers.map(
+      (l) => `RUN mkdir -p ${path.dirname(l)} && printf '#!/bin/sh\\nexec node /standin/standin.js "$@"\\n' > ${l} && chmod +x ${l}`,
+    ),
     `LABEL local-ai-suite.test=standin local-ai-suite.standin.services="${image.services.join(",")}"`,
   ];
   // The maintainer's image is Python with no entrypoint: the plan's command runs the mounted script.

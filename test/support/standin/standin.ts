@@ -290,8 +290,25 @@ function onTerm(signal: NodeJS.Signals): void {
 process.on("SIGTERM", onTerm);
 process.on("SIGINT", onTerm);
 
+/**
+ * Loki's own health command (`loki -health -health.url=<url>`, grafana/loki cmd/loki/health.go):
+ * GET the URL, exit 0 on a 200, else 1. Its distroless image has nothing else to probe with.
+ */
+async function healthCommand(): Promise<never> {
+  const urlArg = argv.find((a) => /^-+health\.url=/.test(a));
+  const url = urlArg ? urlArg.slice(urlArg.indexOf("=") + 1) : "http://localhost:3100/ready";
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (response.status === 200) process.exit(0);
+    process.stderr.write(`Loki is unhealthy: status code ${response.status}\n`);
+  } catch (error) {
+    process.stderr.write(`Health check failed: ${(error as Error).message}\n`);
+  }
+  process.exit(1);
+}
+
 const roles: Record<string, () => Promise<void>> = { llama: runLlama, litellm: runLiteLLM, qdrant: runQdrant, http: runHttp };
-const run = roles[role];
+const run = argv.some((a) => /^-+health$/.test(a)) ? healthCommand : roles[role];
 if (!run) {
   log(`unknown STANDIN_ROLE ${role}`);
   process.exit(2);
