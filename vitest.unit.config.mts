@@ -12,6 +12,7 @@ export const NEEDS_EXTERNAL_TOOLS = [
   "test/deploy/**", // pulumi up against a Docker daemon
   "test/docker/**", // Docker's own health state machine
   "test/e2e/**", // the real LiteLLM proxy
+  "test/vram-real/**", // the real llama-server b9851 in Docker
   "test/go-durations.test.ts", // Go's time.ParseDuration
   "test/docker-cpus.test.ts", // Go's big.Rat, as the provider formats cpus
   "test/monitoring/promtool.test.ts", // promtool and amtool

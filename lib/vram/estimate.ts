@@ -9,6 +9,7 @@
 import * as path from "node:path";
 import { describeRules, rulesForBuild, type BuildRules } from "./builds";
 import { computeBuffer } from "./compute-buffer";
+import type { BufferKind } from "./ggml-types";
 import { cacheTypes, kvBytes, kvLayout } from "./kv-cache";
 import { parseLlamaArgs, resolveSlots, type LlamaServerArgs } from "./llama-args";
 import type { ModelFacts } from "./model-facts";
@@ -24,6 +25,8 @@ export interface VramEstimate {
   computeMiB: number;
   overheadMiB: number;
   totalMiB: number;
+  /** The same figures in bytes, unrounded (what a server's log rounds to 0.01 MiB). */
+  bytes: { weights: number; kv: number; compute: number };
   /** Blocks on GPU + output layer if on GPU (llama.cpp's "37/37" style count). */
   layersOnGpu: number;
   /** n_layer + 1. */
@@ -57,6 +60,11 @@ export interface EstimateOptions {
   overheadMiB?: number;
   /** llama.cpp build number (b<N>); default: the build pinned in lib/images.ts. */
   llamaBuild?: number;
+  /**
+   * The device's buffer kind: "cuda" (default, the stack's GPUs) or "host" (a CPU
+   * backend, or one behind ggml's RPC: how the real-build oracle checks placement here).
+   */
+  bufferKind?: BufferKind;
 }
 
 export const DEFAULT_OVERHEAD_MIB = 300;
@@ -94,14 +102,18 @@ export function estimateFromArgs(argv: string[], models: ModelLookup, options: E
   const args = parseLlamaArgs(argv);
   if (!args.model) throw new Error(`VRAM estimate: the llama-server arguments have no --model/-m: ${argv.join(" ")}`);
   const { facts, source } = models(args.model);
-  return estimateVram(facts, source, args, { rules: rulesForBuild(options.llamaBuild), overheadMiB: options.overheadMiB });
+  return estimateVram(facts, source, args, {
+    rules: rulesForBuild(options.llamaBuild),
+    overheadMiB: options.overheadMiB,
+    bufferKind: options.bufferKind,
+  });
 }
 
 export function estimateVram(
   facts: ModelFacts,
   source: string,
   args: LlamaServerArgs,
-  opts: { rules: BuildRules; overheadMiB?: number },
+  opts: { rules: BuildRules; overheadMiB?: number; bufferKind?: BufferKind },
 ): VramEstimate {
   const warnings: string[] = [];
   const totalLayers = facts.nLayer + 1;
@@ -134,7 +146,7 @@ export function estimateVram(
   let kv = 0;
   let compute = 0;
   if (onGpu) {
-    weights = gpuWeightBytes(facts, placement);
+    weights = gpuWeightBytes(facts, placement, opts.bufferKind);
     const types = cacheTypes(args.cacheTypeK ?? DEFAULTS.cacheType, args.cacheTypeV ?? DEFAULTS.cacheType, flashAttn);
     kv = args.kvOffload ? kvBytes(facts, placement.blocksOnGpu, kv_.cells, types.k, types.v) : 0;
     compute = computeBuffer({
@@ -155,6 +167,7 @@ export function estimateVram(
     source,
     ...parts,
     totalMiB: round2(parts.weightsMiB + parts.kvMiB + parts.computeMiB + parts.overheadMiB),
+    bytes: { weights, kv, compute },
     layersOnGpu: placement.layersOnGpu,
     totalLayers,
     onGpu,

@@ -75,6 +75,21 @@ export function tensorBytes(type: GgmlType, shape: readonly number[]): number {
   return rowBytes(type, ne0) * rest.reduce((a, b) => a * b, 1);
 }
 
+/** ggml's CPU buffer alignment (TENSOR_ALIGNMENT), also what an RPC server's CPU backend aligns to. */
+const HOST_ALIGNMENT = 32;
+
+/**
+ * The device kind whose buffer a tensor sizes: "cuda" (row padding and 128-byte
+ * alignment), or "host" (a CPU backend, locally or behind ggml's RPC: 32-byte alignment).
+ */
+export type BufferKind = "cuda" | "host";
+
+/** Bytes a tensor takes in a model buffer of `kind`. */
+export function bufferTensorBytes(type: GgmlType, shape: readonly number[], kind: BufferKind): number {
+  if (kind === "cuda") return cudaTensorBytes(type, shape);
+  return Math.ceil(tensorBytes(type, shape) / HOST_ALIGNMENT) * HOST_ALIGNMENT;
+}
+
 /** CUDA buffer alignment (ggml_backend_cuda_buffer_type_get_alignment). */
 const CUDA_ALIGNMENT = 128;
 /** CUDA pads the last row of quantized matrices to a multiple of this (MATRIX_ROW_PADDING). */

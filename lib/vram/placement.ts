@@ -4,7 +4,7 @@
  * blocks 0..n_layer-1; the input layer (token_embd) always stays in host RAM.
  */
 import type { PlacementRule } from "./builds";
-import { cudaTensorBytes } from "./ggml-types";
+import { bufferTensorBytes, cudaTensorBytes, type BufferKind } from "./ggml-types";
 import { hasTiedOutput, layerOf, type ModelFacts, type TensorFact } from "./model-facts";
 
 export interface Placement {
@@ -31,7 +31,8 @@ export function placeLayers(nLayer: number, ngl: number, rule: PlacementRule): P
   return { gpuStart, blocksOnGpu, outputOnGpu, layersOnGpu: blocksOnGpu + (outputOnGpu ? 1 : 0), totalLayers: nLayer + 1 };
 }
 
-const bytesOf = (tensors: TensorFact[]) => tensors.reduce((sum, t) => sum + cudaTensorBytes(t.type, t.shape), 0);
+const bytesOf = (tensors: TensorFact[], kind: BufferKind = "cuda") =>
+  tensors.reduce((sum, t) => sum + bufferTensorBytes(t.type, t.shape, kind), 0);
 
 export function blockTensors(facts: ModelFacts, index: number): TensorFact[] {
   return facts.tensors.filter((t) => {
@@ -53,10 +54,10 @@ export function outputProjectionBytes(facts: ModelFacts): number {
   return proj ? cudaTensorBytes(proj.type, proj.shape) : 0;
 }
 
-/** Bytes of the GPU model buffer: offloaded blocks plus the output layer when offloaded. */
-export function gpuWeightBytes(facts: ModelFacts, p: Placement): number {
-  let sum = p.outputOnGpu ? bytesOf(outputTensors(facts)) : 0;
-  for (let i = p.gpuStart; i < facts.nLayer; i++) sum += bytesOf(blockTensors(facts, i));
+/** Bytes of the device's model buffer: offloaded blocks plus the output layer when offloaded (CUDA's sizes unless `kind` says otherwise). */
+export function gpuWeightBytes(facts: ModelFacts, p: Placement, kind: BufferKind = "cuda"): number {
+  let sum = p.outputOnGpu ? bytesOf(outputTensors(facts), kind) : 0;
+  for (let i = p.gpuStart; i < facts.nLayer; i++) sum += bytesOf(blockTensors(facts, i), kind);
   return sum;
 }
 
