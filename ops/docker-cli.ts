@@ -78,3 +78,27 @@ export async function inspectContainer(containerName: string): Promise<unknown |
   const parsed = parseJson(result.stdout);
   return Array.isArray(parsed) ? parsed[0] : undefined;
 }
+
+/**
+ * GPU memory (MiB) nvidia-smi reports for the processes of a container (`docker top` gives their host PIDs);
+ * undefined without nvidia-smi or when none of them holds GPU memory.
+ */
+export async function containerGpuMiB(containerName: string): Promise<number | undefined> {
+  const smi = await runCommand("nvidia-smi", ["--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"]);
+  if (!smi.ok) return undefined;
+  const top = await runCommand("docker", ["top", containerName, "-eo", "pid"]);
+  if (!top.ok) return undefined;
+  const pids = new Set(
+    top.stdout
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+  let total: number | undefined;
+  for (const line of smi.stdout.split("\n")) {
+    const [pid, mib] = line.split(",").map((x) => x.trim());
+    if (pid && pids.has(pid)) total = (total ?? 0) + Number(mib);
+  }
+  return total;
+}

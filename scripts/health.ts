@@ -1,25 +1,31 @@
 /** `npm run health -- --stack <name>`: every service's readiness, latency and what each failure blocks. Exit 1 if any is not up. */
 import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../ops/cli";
-import { containerHealth } from "../ops/docker-cli";
+import { containerGpuMiB, containerHealth } from "../ops/docker-cli";
+import { checkAllocations } from "../ops/health/allocations";
+import { allocationTable } from "../ops/health/report";
 import { healthTable } from "../ops/health/report";
 import { checkHealth, healthSummary } from "../ops/health/run-health";
 import { withProgress } from "../ops/progress";
 
 async function main(): Promise<number> {
   const args = parseTaskArgs("health", "[--timeout <seconds>] [--json]", { timeout: { type: "string" }, json: { type: "boolean" } });
-  const { plan } = await loadStackOrExit(args);
+  const { plan, lock } = await loadStackOrExit(args);
   const endpoints = await endpointsOrExit(args, plan);
   const timeoutMs = intFlag(args, "timeout", 5) * 1000;
   const rows = await withProgress(`checking ${plan.services.length} services of stack ${plan.stack}`, () =>
     checkHealth(plan, { urls: endpoints.urls, timeoutMs, containerHealth }),
   );
+  // The plan beside what each llama-server reports it allocated (lib/vram/allocation-check.ts).
+  const allocations = await checkAllocations(plan, lock, { urls: endpoints.urls, timeoutMs, processMiB: containerGpuMiB });
   if (args.values.json) {
-    process.stdout.write(`${JSON.stringify({ stack: plan.stack, endpointSource: endpoints.source, rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ stack: plan.stack, endpointSource: endpoints.source, rows, allocations }, null, 2)}\n`);
   } else {
     process.stdout.write(`Stack ${plan.stack}: endpoints from ${endpoints.source}${endpoints.note ? ` (${endpoints.note})` : ""}\n`);
     process.stdout.write(`${healthTable(rows)}\n${healthSummary(rows)}\n`);
+    process.stdout.write(`\nPlan against what each llama-server allocated:\n${allocationTable(allocations)}\n`);
   }
-  return rows.every((r) => r.state === "up") ? EXIT.ok : EXIT.failed;
+  const allocationsOk = allocations.every((a) => a.error !== undefined || a.rows.every((r) => r.ok));
+  return rows.every((r) => r.state === "up") && allocationsOk ? EXIT.ok : EXIT.failed;
 }
 
 main().then(
