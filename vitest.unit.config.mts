@@ -13,6 +13,7 @@ export const NEEDS_EXTERNAL_TOOLS = [
   "test/docker/**", // Docker's own health state machine
   "test/e2e/**", // the real LiteLLM proxy
   "test/vram-real/**", // the real llama-server b9851 in Docker
+  "test/gpu-vram-kit.test.ts", // bash, python3 and the llama.cpp sdist scripts/build-real-images.sh fetches
   "test/go-durations.test.ts", // Go's time.ParseDuration
   "test/docker-cpus.test.ts", // Go's big.Rat, as the provider formats cpus
   "test/monitoring/promtool.test.ts", // promtool and amtool
@@ -27,6 +28,7 @@ export const NEEDS_EXTERNAL_TOOLS = [
   // Node only, but they run the npm scripts as child processes (each start compiles TypeScript: seconds).
   "test/ops/cli.test.ts",
   "test/ops/restore-qdrant.test.ts",
+  "test/ops/qdrant-real-roundtrip.test.ts", // the real Qdrant image in Docker
 ];
 
 export default defineConfig({

@@ -86,10 +86,7 @@ function tensorInfo(t: { name: string; shape: number[]; typeId: number }, offset
 export type TypedKv = Record<string, { value: unknown; type: GGUFValueType; subType?: GGUFValueType }>;
 
 /** Metadata and tensor infos, padded to the data alignment; the data's total size. */
-function header(
-  kv: TypedKv,
-  tensors: { name: string; shape: number[]; typeId: number; bytes: number }[],
-): { bytes: Buffer; dataBytes: number } {
+function header(kv: TypedKv, tensors: TensorInfo[]): { bytes: Buffer; dataBytes: number } {
   const metadata = {
     version: { value: 3, type: GGUFValueType.UINT32 },
     tensor_count: { value: BigInt(tensors.length), type: GGUFValueType.UINT64 },
@@ -107,12 +104,16 @@ function header(
   return { bytes: Buffer.concat([bytes, Buffer.alloc(align(bytes.length) - bytes.length)]), dataBytes: offset };
 }
 
+export type TensorInfo = { name: string; shape: number[]; typeId: number; bytes: number };
+
+/** The header alone (metadata, tensor infos, padding) and the size of the whole file it starts. */
+export function ggufHeaderOnly(kv: TypedKv, tensors: TensorInfo[]): { header: Buffer; fileBytes: number } {
+  const { bytes, dataBytes } = header(kv, tensors);
+  return { header: bytes, fileBytes: bytes.length + dataBytes };
+}
+
 /** A GGUF whose tensor data is all zeros, left as a hole: `tensors` as ggml type ids and byte sizes. */
-export function writeSparseGguf(
-  file: string,
-  kv: TypedKv,
-  tensors: { name: string; shape: number[]; typeId: number; bytes: number }[],
-): void {
+export function writeSparseGguf(file: string, kv: TypedKv, tensors: TensorInfo[]): void {
   const { bytes, dataBytes } = header(kv, tensors);
   fs.writeFileSync(`${file}.partial`, bytes);
   fs.truncateSync(`${file}.partial`, bytes.length + dataBytes);

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { GGUFValueType } from "@huggingface/gguf";
 import { tensorBytes } from "../../../lib/vram/ggml-types";
 import type { ModelFacts } from "../../../lib/vram/model-facts";
-import { writeSparseGguf, type TypedKv } from "./gguf-writer";
+import { writeSparseGguf, type TensorInfo, type TypedKv } from "./gguf-writer";
 import { tokenizerKeys } from "./tiny-gguf";
 
 const u32 = (value: number) => ({ value, type: GGUFValueType.UINT32 });
@@ -33,8 +33,12 @@ function paddedTokenizer(tokenizer: TypedKv, nVocab: number): TypedKv {
   };
 }
 
-/** Writes `facts` as `<dir>/<file>` (qwen2 or llama architecture) with `vocabFile`'s tokenizer; returns the path. */
-export async function writeSparseModel(dir: string, file: string, facts: ModelFacts, vocabFile: string): Promise<string> {
+/** The metadata and tensor infos of `facts` as a GGUF (qwen2 or llama architecture) with `vocabFile`'s tokenizer. */
+export async function sparseModelParts(
+  file: string,
+  facts: ModelFacts,
+  vocabFile: string,
+): Promise<{ kv: TypedKv; tensors: TensorInfo[] }> {
   const a = facts.architecture;
   if (a !== "qwen2" && a !== "llama") throw new Error(`sparse models of architecture ${a} are not supported (qwen2, llama)`);
   const kv: TypedKv = {
@@ -52,12 +56,15 @@ export async function writeSparseModel(dir: string, file: string, facts: ModelFa
     [`${a}.rope.freq_base`]: f32(1_000_000),
     ...paddedTokenizer(await tokenizerKeys(vocabFile), facts.nVocab),
   };
+  const tensors = facts.tensors.map((t) => ({ name: t.name, shape: [...t.shape], typeId: t.type.id, bytes: tensorBytes(t.type, t.shape) }));
+  return { kv, tensors };
+}
+
+/** Writes `facts` as the sparse file `<dir>/<file>`; returns the path. */
+export async function writeSparseModel(dir: string, file: string, facts: ModelFacts, vocabFile: string): Promise<string> {
+  const { kv, tensors } = await sparseModelParts(file, facts, vocabFile);
   const target = path.join(dir, file);
   fs.mkdirSync(dir, { recursive: true });
-  writeSparseGguf(
-    target,
-    kv,
-    facts.tensors.map((t) => ({ name: t.name, shape: [...t.shape], typeId: t.type.id, bytes: tensorBytes(t.type, t.shape) })),
-  );
+  writeSparseGguf(target, kv, tensors);
   return target;
 }
