@@ -1,0 +1,56 @@
+/**
+ * The few Qdrant calls the deploy tests make of the real server: a collection's
+ * exact point count, and a throwaway Qdrant (the real image) started on storage
+ * a stack left behind, to prove the data survived.
+ */
+import { PINNED_IMAGES } from "../../lib/images";
+import { QDRANT_ENTRYPOINT } from "../../lib/plan/qdrant";
+import { docker, dockerOk } from "./docker-cli";
+import { freePort } from "./free-ports";
+
+/** Exact point count of `collection` (POST /collections/<name>/points/count). */
+export async function qdrantPoints(url: string, collection: string, apiKey?: string): Promise<number> {
+  const response = await fetch(`${url}/collections/${encodeURIComponent(collection)}/points/count`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(apiKey ? { "api-key": apiKey } : {}) },
+    body: JSON.stringify({ exact: true }),
+  });
+  if (!response.ok) throw new Error(`Qdrant ${url}: counting ${collection} answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { result: { count: number } }).result.count;
+}
+
+/** Starts the real Qdrant image on `storageDir` (read-write) at a free loopback port; waits until it is ready. */
+export async function startQdrantOn(storageDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const id = (
+    await dockerOk([
+      "run",
+      "-d",
+      "--entrypoint",
+      QDRANT_ENTRYPOINT[0]!,
+      "-e",
+      "QDRANT__TELEMETRY_DISABLED=true",
+      "-p",
+      `127.0.0.1:${port}:6333`,
+      "-v",
+      `${storageDir}:/qdrant/storage`,
+      PINNED_IMAGES.qdrant,
+    ])
+  ).trim();
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => void (await docker(["rm", "-f", id]));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { url, stop };
+    if (Date.now() > deadline) {
+      const logs = await docker(["logs", "--tail", "20", id]);
+      await stop();
+      throw new Error(`Qdrant on ${storageDir} was not ready within 60 s:\n${logs.stdout}${logs.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
