@@ -8,6 +8,11 @@ export interface DockerDaemonInfo {
   apiVersion: string;
   /** Registered runtimes (e.g. runc, nvidia). */
   runtimes: string[];
+  /**
+   * True when images live in containerd's store (Docker 29's default, an opt-in before): `docker info`
+   * reports DriverStatus driver-type io.containerd.snapshotter.v1. Undefined when not reported.
+   */
+  containerdImageStore?: boolean;
 }
 
 /** The daemon's version and runtimes; throws with Docker's own message when the daemon is not reachable. */
@@ -16,9 +21,15 @@ export async function dockerDaemonInfo(): Promise<DockerDaemonInfo> {
   if (version.notFound) throw new Error("the docker CLI is not installed");
   const server = parseJson(version.stdout) as { Version?: string; ApiVersion?: string } | undefined;
   if (!version.ok || !server?.Version) throw new Error(firstLine(version.stderr) || "docker version gave no server version");
-  const info = await runCommand("docker", ["info", "--format", "{{json .Runtimes}}"]);
-  const runtimes = info.ok ? Object.keys((parseJson(info.stdout) as Record<string, unknown> | undefined) ?? {}) : [];
-  return { serverVersion: server.Version, apiVersion: server.ApiVersion ?? "?", runtimes };
+  const info = await runCommand("docker", ["info", "--format", "{{json .}}"]);
+  const parsed = info.ok
+    ? (parseJson(info.stdout) as { Runtimes?: Record<string, unknown>; DriverStatus?: [string, string][] } | undefined)
+    : undefined;
+  const runtimes = Object.keys(parsed?.Runtimes ?? {});
+  const containerdImageStore = parsed?.DriverStatus
+    ? parsed.DriverStatus.some(([key, value]) => key === "driver-type" && value.startsWith("io.containerd.snapshotter"))
+    : undefined;
+  return { serverVersion: server.Version, apiVersion: server.ApiVersion ?? "?", runtimes, containerdImageStore };
 }
 
 /** Names of this stack's running containers (by the label every service carries); [] when Docker is not reachable. */

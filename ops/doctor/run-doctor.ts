@@ -5,7 +5,8 @@
 import type { LoadedStack } from "../stack";
 import { buildContextChecks } from "./build-context-checks";
 import type { CheckResult } from "./check-result";
-import { dockerChecks } from "./docker-checks";
+import { CADVISOR } from "../../lib/plan/monitoring/service-addresses";
+import { cadvisorStoreCheck, dockerChecks } from "./docker-checks";
 import { gpuChecks } from "./gpu-checks";
 import type { HostProbe } from "./host-probe";
 import { DEFAULT_MIN_FREE_GIB, directoryChecks, diskCheck, portChecks, pulumiCheck } from "./host-checks";
@@ -25,6 +26,17 @@ export async function runDoctor(
   const running = await probe.runningContainers(plan.stack).catch(() => [] as string[]);
   const groups: [string, () => Promise<CheckResult | CheckResult[]>][] = [
     ["docker", () => dockerChecks(probe)],
+    [
+      "cadvisor",
+      async () => {
+        const info = await probe.dockerInfo().catch(() => undefined);
+        const check = cadvisorStoreCheck(
+          info?.containerdImageStore,
+          plan.services.some((s) => s.service === CADVISOR.service),
+        );
+        return info && check ? [check] : [];
+      },
+    ],
     ["gpu", () => gpuChecks(plan, probe, running)],
     ["models", () => modelChecks(config, lock, probe, { stack: plan.stack, skipHash: options.skipModelHash })],
     ["ports", () => portChecks(plan, probe, running)],

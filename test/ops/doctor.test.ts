@@ -4,7 +4,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { beforeEach, describe, expect, it } from "vitest";
-import { parseDockerVersion } from "../../ops/doctor/docker-checks";
+import { cadvisorStoreCheck, parseDockerVersion } from "../../ops/doctor/docker-checks";
 import { parseNvidiaSmi, realHostProbe } from "../../ops/doctor/real-host-probe";
 import { doctorReport } from "../../ops/doctor/report";
 import { doctorPassed, runDoctor } from "../../ops/doctor/run-doctor";
@@ -333,6 +333,14 @@ describe("docker checks", () => {
     );
     expect(rowsOf(noToolkit, "nvidia runtime")[0]).toMatchObject({ status: "fail" });
     expect(rowsOf(noToolkit, "nvidia runtime")[0]!.fix).toContain("nvidia-ctk runtime configure");
+  });
+
+  it("warns that cAdvisor names no container on containerd's image store, where the plan gives it no socket", () => {
+    expect(cadvisorStoreCheck(true, true)).toMatchObject({ check: "cadvisor", status: "warn" });
+    expect(cadvisorStoreCheck(true, true)!.detail).toContain("ContainerRestarting/ContainerMissing alerts stay empty");
+    expect(cadvisorStoreCheck(true, true)!.fix).toContain("containerd-snapshotter");
+    expect(cadvisorStoreCheck(false, true)).toMatchObject({ status: "ok" });
+    expect(cadvisorStoreCheck(true, false)).toBeUndefined();
   });
 
   it("a probe that throws fails only its own check", async () => {
