@@ -33,7 +33,9 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     group: "vector-store",
     image: { kind: "registry", ref: config.qdrant.image },
     entrypoint: QDRANT_ENTRYPOINT,
-    env: { QDRANT__TELEMETRY_DISABLED: "true" },
+    // CORS off: Qdrant answers any Origin by default, so a web page open on this machine could read or
+    // delete every vector through the loopback port. Nothing of ours calls Qdrant from a browser.
+    env: { QDRANT__TELEMETRY_DISABLED: "true", QDRANT__SERVICE__ENABLE_CORS: "false" },
     secretEnv: hasApiKey ? { [QDRANT_API_KEY_ENV]: "qdrantApiKey" } : {},
     ports: [
       { internal: QDRANT_HTTP_PORT, external: config.qdrant.httpPort, configKey: "qdrant.httpPort" },

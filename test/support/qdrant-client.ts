@@ -19,8 +19,14 @@ export async function qdrantPoints(url: string, collection: string, apiKey?: str
   return ((await response.json()) as { result: { count: number } }).result.count;
 }
 
-/** Starts the real Qdrant image on `storageDir` (read-write) at a free loopback port; waits until it is ready. */
-export async function startQdrantOn(storageDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * Starts the real Qdrant image on `storageDir` (read-write) at a free loopback port, with the plan's
+ * entrypoint and `env` (default: telemetry off); waits until it is ready.
+ */
+export async function startQdrantOn(
+  storageDir: string,
+  env: Record<string, string> = { QDRANT__TELEMETRY_DISABLED: "true" },
+): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const id = (
     await dockerOk([
@@ -28,8 +34,7 @@ export async function startQdrantOn(storageDir: string): Promise<{ url: string; 
       "-d",
       "--entrypoint",
       QDRANT_ENTRYPOINT[0]!,
-      "-e",
-      "QDRANT__TELEMETRY_DISABLED=true",
+      ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
       "-p",
       `127.0.0.1:${port}:6333`,
       "-v",
