@@ -59,11 +59,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const sources = discovered.sources.filter((s) => wanted(s.service));
   const missing = discovered.missing;
 
-  fs.mkdirSync(root, { recursive: true });
+  // Backups hold every vector, chunk text and memory database: readable by their owner only,
+  // whatever the umask (directories 0700, files 0600).
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const folder = path.join(root, backupFolderName(source.stack, now));
   const work = `${folder}.partial`;
   if (fs.existsSync(folder) || fs.existsSync(work)) throw new Error(`${folder} already exists; run the backup again in a second`);
-  fs.mkdirSync(work);
+  fs.mkdirSync(work, { mode: 0o700 });
 
   const manifest: Manifest = {
     format: 1,
@@ -109,6 +111,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     }
     manifest.complete = true;
     writeManifest(work, manifest);
+    makePrivate(work);
     fs.renameSync(work, folder);
   } catch (error) {
     manifest.error = (error as Error).message;
@@ -117,6 +120,16 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   }
   step("applying retention");
   return { folder, manifest, pruned: pruneBackups(root, source.stack, options.keep) };
+}
+
+/** Every directory under `dir` (and itself) 0700, every file 0600. */
+function makePrivate(dir: string): void {
+  fs.chmodSync(dir, 0o700);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) makePrivate(full);
+    else if (entry.isFile()) fs.chmodSync(full, 0o600);
+  }
 }
 
 async function pullSnapshot(options: BackupOptions, work: string, collection: string | undefined): Promise<BackupFile> {

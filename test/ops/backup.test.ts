@@ -173,6 +173,14 @@ describe("backup", () => {
       expect(sha256(file)).toBe(f.sha256);
       if (f.snapshot) expect(fs.readFileSync(file).equals(qdrant.created.get(f.snapshot)!)).toBe(true);
     }
+    // Private whatever the umask: every directory 0700, every file 0600.
+    const modes = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const full = path.join(dir, e.name);
+        const mode = (fs.statSync(full).mode & 0o777).toString(8);
+        return e.isDirectory() ? [`d${mode}`, ...modes(full)] : [`f${mode}`];
+      });
+    expect(new Set([`d${(fs.statSync(root).mode & 0o777).toString(8)}`, ...modes(root)])).toEqual(new Set(["d700", "f600"]));
     // Copied out, then removed from Qdrant's own snapshot dir.
     expect(qdrant.stored()).toEqual([]);
     expect(qdrant.seen.filter((r) => r.startsWith("DELETE"))).toHaveLength(3);
