@@ -69,9 +69,19 @@ describe("restoreQdrant", () => {
     );
     expect(points("notes")).toBe(6);
 
-    const overwritten = await restoreQdrant({ folder, qdrant: { url: qdrant.url, apiKey: "k" }, overwrite: true });
-    expect(overwritten[1]).toEqual({ collection: "notes", status: "restored", detail: "4 point(s), as the backup recorded; replaced 6" });
+    const savedTo = path.join(folder, "..", "replaced");
+    const overwritten = await restoreQdrant({ folder, qdrant: { url: qdrant.url, apiKey: "k" }, overwrite: true, savedTo });
+    // docs holds its restored points again by now, so it is saved before its overwrite too.
+    const saved = fs.readdirSync(savedTo).find((f) => f.startsWith("notes-"));
+    expect(overwritten[1]).toEqual({
+      collection: "notes",
+      status: "restored",
+      detail: `4 point(s), as the backup recorded; replaced 6; the replaced 6 point(s) were saved first to ${path.join(savedTo, saved!)}`,
+    });
     expect(points("notes")).toBe(4);
+    // The saved snapshot is what Qdrant made of the 6 live points, readable by its owner only.
+    expect(fs.readFileSync(path.join(savedTo, saved!)).equals(qdrant.created.get(saved!.replace(/^notes-/, ""))!)).toBe(true);
+    expect(fs.statSync(path.join(savedTo, saved!)).mode & 0o777).toBe(0o600);
   });
 
   it("leaves a collection alone when its snapshot is damaged", async () => {
