@@ -43,6 +43,25 @@ export function engineGet<T>(host: string | undefined, path: string, timeoutMs =
   });
 }
 
+/** A GET whose answer is not JSON (a container's log stream), as raw bytes. */
+export function engineGetRaw(
+  host: string | undefined,
+  path: string,
+  timeoutMs = 2000,
+): Promise<{ status: number; body: Buffer } | undefined> {
+  const address = engineAddress(host);
+  if (!address || process.env.DOCKER_TLS_VERIFY) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const request = http.get({ ...address, path, timeout: timeoutMs }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    request.on("timeout", () => request.destroy());
+    request.on("error", () => resolve(undefined));
+  });
+}
+
 /** The daemon's API version ("1.41"), for stacks whose docker.engineApiVersion is "auto". */
 export async function detectEngineApiVersion(host: string | undefined): Promise<string | undefined> {
   const answer = await engineGet<{ ApiVersion?: unknown }>(host, "/version");
