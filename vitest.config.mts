@@ -10,6 +10,8 @@ export default defineConfig({
     // Pulumi keeps its mock monitor and config in a process-global store, so every
     // test file runs in its own fork (vitest's default isolation) and never shares it.
     pool: "forks",
+    // The real programs' images and the test models, built once before any worker starts.
+    globalSetup: ["test/global-setup/real-images.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

@@ -11,6 +11,10 @@ export interface E2eUpFigures {
   failed_backup_blocked_replace: boolean;
   up_s: number;
   preview_s: number;
+  /** The real programs that ran, each with the version it reports: "llama-server@b9851,qdrant@1.16.3,...". */
+  real: string;
+  /** The services that still ran a stand-in image. */
+  standins: string;
 }
 
 const yesNo = (b: boolean | undefined) => (b === undefined ? "unknown" : b ? "yes" : "no");
@@ -27,5 +31,7 @@ export function e2eUpLine(f: Partial<E2eUpFigures>): string {
     `destroy_kept_data=${yesNo(f.destroy_kept_data)}`,
     `up_s=${f.up_s?.toFixed(1) ?? "unknown"}`,
     `preview_s=${f.preview_s?.toFixed(1) ?? "unknown"}`,
+    `real=${f.real || "unknown"}`,
+    `standins=${f.standins || "none"}`,
   ].join(" ");
 }

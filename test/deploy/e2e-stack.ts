@@ -1,20 +1,28 @@
 /**
  * The stack the deploy tests put on this machine's Docker Engine: the full p3
- * service set (Pulumi.p3.yaml) in CPU mode, every registry image pointed at
- * a locally built stand-in with a registry-style pinned name (e2e.local/...),
- * this repository's RAG and embedding services built from their Dockerfiles on
- * a local Node base, and a unique container prefix, free host ports and
- * temporary data directories, so it never touches a real stack on the same host.
+ * service set (Pulumi.p3.yaml) in CPU mode. The real programs run where they
+ * can (test/support/real-images.ts): llama-server b9851 for chat, code and
+ * embeddings, serving small real GGUFs (test/support/real-models), Qdrant
+ * v1.16.3 and the LiteLLM proxy, under the references the plan pins. Every
+ * other registry image is a locally built stand-in with a registry-style
+ * pinned name (e2e.local/...). This repository's RAG, embedding service and
+ * healer are built from their Dockerfiles on a local Node base. A unique
+ * container prefix, free host ports and temporary data directories keep it
+ * off any real stack on the same host. The program runs as a copy whose model
+ * lock is the test models' (programWithLock).
  */
-import { readProgramModelLock } from "../../program/model-lock";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../../lib/config/load";
+import type { ModelLock } from "../../lib/models/lock";
 import { planStack, type StackPlan } from "../../lib/plan/stack-plan";
 import { freePorts } from "../support/free-ports";
 import { ensureNodeBaseImage } from "../support/node-base-image";
 import { REPO_DIR } from "../support/pulumi-cli";
+import { REAL_IMAGE_REFS } from "../support/real-images";
+import { TINY_MODELS } from "../support/real-models/tiny-gguf";
+import { ensureTinyModels, programWithLock, tinyModelLock } from "../support/real-models/test-lock";
 
 export interface E2eStack {
   stack: string;
@@ -29,6 +37,10 @@ export interface E2eStack {
   plan: StackPlan;
   /** Host ports by config key. */
   ports: Record<string, number>;
+  /** The program copy to run (its models.lock.json is `lock`), and its policy pack. */
+  programDir: string;
+  packDir: string;
+  lock: ModelLock;
 }
 
 const LOCAL = "e2e.local";
@@ -44,6 +56,11 @@ export interface E2eStackOptions {
   name?: string;
   /** Registry-style namespace of the stand-in images (default e2e.local). */
   imageNamespace?: string;
+  /**
+   * Run the real llama-server, Qdrant and LiteLLM (default true). bench:faults
+   * still passes false: its faults are driven through the stand-ins' control files.
+   */
+  realPrograms?: boolean;
 }
 
 const PORT_KEYS = [
@@ -85,8 +102,9 @@ while True:
 `;
 
 export async function e2eStack(work: string, options: E2eStackOptions = {}): Promise<E2eStack> {
-  const { name = "e2e", imageNamespace = LOCAL } = options;
-  const standIn = (ref: string) => standInRef(ref, imageNamespace);
+  const { name = "e2e", imageNamespace = LOCAL, realPrograms = true } = options;
+  // The real program's own reference where one is built here, else a stand-in's.
+  const standIn = (ref: string) => (realPrograms && REAL_IMAGE_REFS.has(ref) ? ref : standInRef(ref, imageNamespace));
   const id = Math.random().toString(36).slice(2, 7);
   // Unique, so the Docker events and labels of this run are its own.
   const stack = `${name}${id}`;
@@ -95,6 +113,11 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
   const workspaceDir = path.join(work, "workspace");
   const scriptsDir = path.join(work, "scripts");
   for (const dir of [dataDir, modelsDir, workspaceDir, scriptsDir, path.join(dataDir, "documents")]) fs.mkdirSync(dir, { recursive: true });
+  // The real servers load these; a copy, so a test that breaks one file breaks only this stack's.
+  const generated = await ensureTinyModels();
+  for (const spec of Object.values(TINY_MODELS)) fs.copyFileSync(path.join(generated, spec.file), path.join(modelsDir, spec.file));
+  const lock = await tinyModelLock(modelsDir);
+  const programDir = programWithLock(path.join(work, "program"), lock);
   fs.writeFileSync(path.join(scriptsDir, "memory_maintainer.py"), MAINTAINER_SCRIPT);
   // The data dirs a service writes into are the stand-ins' (uid 0) or the services' own user's (uid 1000).
   fs.chmodSync(dataDir, 0o777);
@@ -119,13 +142,18 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
     mode: "cpu",
     image: standIn(defaults.inference.image),
     cpuImage: standIn(defaults.inference.cpuImage),
-    chat: { ...raw.inference?.chat, ...small, loadTimeoutSec: 10 },
-    code: { ...raw.inference?.code, ...small, loadTimeoutSec: 10 },
+    chat: { ...raw.inference?.chat, model: TINY_MODELS.chat.file, ...small, loadTimeoutSec: 10 },
+    code: { ...raw.inference?.code, model: TINY_MODELS.code.file, ...small, loadTimeoutSec: 10 },
   };
   // The key path is exercised: the gateway requires its key, and the MCP stand-in sends it.
-  raw.gateway = { ...raw.gateway, image: standIn(defaults.gateway.image), requireKey: true, ...small };
+  // The real LiteLLM proxy imports for tens of seconds on a busy 2-core host: one CPU and 1 GiB.
+  raw.gateway = { ...raw.gateway, image: standIn(defaults.gateway.image), requireKey: true, memoryMiB: 1024, cpus: 1 };
   raw.qdrant = { image: standIn(defaults.qdrant.image), ...small };
-  raw.embedding = { source: ownBuild("embedding/Dockerfile"), ...small, server: { ...small, loadTimeoutSec: 10 } };
+  raw.embedding = {
+    source: ownBuild("embedding/Dockerfile"),
+    ...small,
+    server: { ...small, model: TINY_MODELS.embedding.file, loadTimeoutSec: 10 },
+  };
   raw.rag = { source: ownBuild("rag/Dockerfile"), ...small };
   raw.healer = { source: ownBuild("healer/Dockerfile") };
   raw.mcp = {
@@ -161,7 +189,7 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
     setPath(raw, key, ports[key]);
   });
   const config = parseStackConfig(raw, "e2e stack config");
-  const plan = planStack(config, { stack, projectDir: REPO_DIR, lock: readProgramModelLock(REPO_DIR) });
+  const plan = planStack(config, { stack, projectDir: programDir, lock });
   return {
     stack,
     prefix: config.containerPrefix,
@@ -172,5 +200,8 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
     config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])),
     plan,
     ports,
+    programDir,
+    packDir: path.join(programDir, "policies"),
+    lock,
   };
 }

@@ -7,11 +7,11 @@
  * `cleanup` removes whatever carries the stack's label, also after a failure.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseStackConfig } from "../../lib/config/load";
 import { STACK_LABEL } from "../../lib/plan/define-service";
 import { planStack } from "../../lib/plan/stack-plan";
-import { readProgramModelLock } from "../../program/model-lock";
 import { removeStackLeftovers } from "../support/docker-cli";
 import {
   cleanup as removeProject,
@@ -64,7 +64,8 @@ export interface FaultsDeploy {
 
 /** The e2e stack with monitoring, memory and MCP off. */
 export async function faultsStack(work: string): Promise<E2eStack> {
-  const e2e = await e2eStack(work, { name: FAULTS_NAME, imageNamespace: FAULTS_IMAGE_NAMESPACE });
+  // Still the stand-ins: the faults are driven through their control files (docs/faults.md).
+  const e2e = await e2eStack(work, { name: FAULTS_NAME, imageNamespace: FAULTS_IMAGE_NAMESPACE, realPrograms: false });
   const raw: Record<string, any> = Object.fromEntries(Object.entries(e2e.config).map(([k, v]) => [k.replace(/^local-ai-suite:/, ""), v]));
   raw.monitoring = { ...raw.monitoring, enabled: false };
   raw.memory = { ...raw.memory, enabled: false };
@@ -78,7 +79,7 @@ export async function faultsStack(work: string): Promise<E2eStack> {
     source.build = { ...source.build, tag: OWN_BUILD_TAG };
   }
   const config = parseStackConfig(raw, "faults stack config");
-  const plan = planStack(config, { stack: e2e.stack, projectDir: REPO_DIR, lock: readProgramModelLock(REPO_DIR) });
+  const plan = planStack(config, { stack: e2e.stack, projectDir: e2e.programDir, lock: e2e.lock });
   const planned = plan.services.map((s) => s.service).sort();
   if (planned.join() !== [...FAULT_SERVICES].sort().join())
     throw new Error(`the trimmed stack plans ${planned.join(", ")}, not ${FAULT_SERVICES.join(", ")}`);
@@ -87,12 +88,13 @@ export async function faultsStack(work: string): Promise<E2eStack> {
 
 /** A throwaway project with the trimmed stack, its images built and the stack initialised; nothing deployed yet. */
 export async function prepareFaultsDeploy(): Promise<FaultsDeploy> {
-  const project = tempProject({ stacks: {} });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "faults-"));
+  let project: Project | undefined;
   let e2e: E2eStack | undefined;
   const label = () => `${STACK_LABEL}=${e2e?.stack ?? "none"}`;
   const cleanup = async (): Promise<string[]> => {
     const notes: string[] = [];
-    if (e2e) {
+    if (e2e && project) {
       const destroy = await runWithEvents(project, ["destroy"], ["--stack", e2e.stack, "--yes"], { timeoutMs: 300_000 });
       if (destroy.code !== 0) notes.push(`pulumi destroy failed (${destroy.code}): ${destroy.output.slice(-800)}`);
       // The stack's volumes outlive a destroy by design (retainOnDelete); these are this run's own.
@@ -100,11 +102,13 @@ export async function prepareFaultsDeploy(): Promise<FaultsDeploy> {
       if (left.containers) notes.push(`removed ${left.containers} container(s) left after destroy`);
       notes.push(...left.failures);
     }
-    removeProject(project);
+    if (project) removeProject(project);
+    fs.rmSync(work, { recursive: true, force: true });
     return notes;
   };
   try {
-    e2e = await faultsStack(project.work);
+    e2e = await faultsStack(work);
+    project = tempProject({ program: e2e.programDir, stacks: {} });
     await buildStandInImages(e2e.plan);
     // As in deploy.test.ts: the committed p3 policy config with one reviewed exception, since
     // the stand-ins load no model: a 10 s start period for the model servers.
@@ -115,6 +119,7 @@ export async function prepareFaultsDeploy(): Promise<FaultsDeploy> {
     writeStackFile(project, e2e.stack, e2e.config);
     await initStack(project, e2e.stack);
     const stack = e2e;
+    const engineProject = project;
     return {
       project,
       e2e: stack,
@@ -122,9 +127,9 @@ export async function prepareFaultsDeploy(): Promise<FaultsDeploy> {
       name: (service) => `${stack.prefix}${service}`,
       up: () =>
         runWithEvents(
-          project,
+          engineProject,
           ["up"],
-          ["--stack", stack.stack, "--yes", "--skip-preview", ...packArgs(stack.stack, { config: policyConfig })],
+          ["--stack", stack.stack, "--yes", "--skip-preview", ...packArgs(stack.stack, { config: policyConfig, dir: stack.packDir })],
           { timeoutMs: 900_000 },
         ),
       cleanup,
