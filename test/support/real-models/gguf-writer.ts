@@ -71,7 +71,8 @@ function tensorData(t: DataTensor, next: () => number): Buffer {
   return out;
 }
 
-function tensorInfo(t: { name: string; shape: number[]; typeId: number }, offset: number): Buffer {
+/** One GGUF tensor-info record: name, dimensions (ne0 first), ggml type id, data offset. */
+export function tensorInfo(t: { name: string; shape: number[]; typeId: number }, offset: number): Buffer {
   const name = Buffer.from(t.name, "utf8");
   const buf = Buffer.alloc(8 + name.length + 4 + 8 * t.shape.length + 4 + 8);
   let at = buf.writeBigUInt64LE(BigInt(name.length), 0);

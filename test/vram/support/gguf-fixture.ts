@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { GGUFValueType, serializeGgufMetadata, type GGUFTypedMetadata } from "@huggingface/gguf";
 import { ggmlType, tensorBytes } from "../../../lib/vram/ggml-types";
+import { tensorInfo } from "../../support/real-models/gguf-writer";
 
 export interface FixtureTensor {
   name: string;
@@ -61,7 +62,7 @@ export function ggufHeaderBytes(
   const withData = options.data === "zeros" || options.data === "pattern";
   let offset = 0;
   const records = tensors.map((t, i) => {
-    const record = tensorInfo(t, withData ? offset : i * ALIGNMENT);
+    const record = tensorInfo({ name: t.name, shape: t.shape, typeId: t.type }, withData ? offset : i * ALIGNMENT);
     offset += align(sizes[i]!);
     return record;
   });
@@ -92,16 +93,4 @@ export function writeGguf(file: string, kv: FixtureKv, tensors: FixtureTensor[],
     fs.closeSync(fd);
   }
   return file;
-}
-
-function tensorInfo(t: FixtureTensor, offset: number): Buffer {
-  const name = Buffer.from(t.name, "utf8");
-  const buf = Buffer.alloc(8 + name.length + 4 + 8 * t.shape.length + 4 + 8);
-  let at = buf.writeBigUInt64LE(BigInt(name.length), 0);
-  at += name.copy(buf, at);
-  at = buf.writeUInt32LE(t.shape.length, at);
-  for (const d of t.shape) at = buf.writeBigUInt64LE(BigInt(d), at);
-  at = buf.writeUInt32LE(t.type, at);
-  buf.writeBigUInt64LE(BigInt(offset), at);
-  return buf;
 }
