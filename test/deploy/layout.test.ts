@@ -47,6 +47,10 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
     fields: ["entrypoints", "envs"],
     why: "Qdrant runs as its own PID 1 (the image's entrypoint.sh exits on SIGTERM, so Qdrant was killed mid-shutdown) and with CORS off (any web page could use it)",
   },
+  "suite-vectors-qdrant-pre-change-backup": {
+    fields: ["triggers"],
+    why: "Qdrant's change digest (above) is its trigger: the backup runs before Qdrant is replaced, as designed",
+  },
   "suite-monitoring-loki-container": {
     fields: ["healthcheck"],
     why: "Loki's probe is its own `loki -health`: the 3.6+ image is distroless and the busybox wget probe could never run",
@@ -96,7 +100,9 @@ beforeAll(async () => {
   e2e = await e2eStack(path.join(work, "stack"));
   checkOut(LAYOUT_BASELINE);
   project = tempProject({ program, stacks: {} });
-  await buildStandInImages(e2e.plan);
+  // The baseline probed Loki with /busybox/wget, which the real 3.6+ image lacks (the probe this tree replaced);
+  // Loki's stand-in keeps a wget there so the baseline can come up at all, since URNs are what is judged here.
+  await buildStandInImages(e2e.plan, { loki: [{ path: "/busybox/wget", target: "/usr/bin/wget" }] });
   writeStackFile(project, e2e.stack, e2e.config);
   await initStack(project, e2e.stack);
   // No policy pack: what is judged here is the URNs, not the containers' settings.
@@ -128,8 +134,10 @@ describe(`a stack deployed with the layout of ${LAYOUT_BASELINE.slice(0, 7)}`, (
         `update=${byOp("update").length} create=${byOp("create").length} delete=${byOp("delete").length} replace=${byOp("replace").length}` +
         (changed.length ? ` changed=${changed.map((s) => `${urnName(s.urn)}:${s.op}:${(s.diffs ?? []).join("+")}`).join(",")}` : ""),
     );
-    const containers = new Set(all.filter((s) => s.type === "docker:index/container:Container").map((s) => s.urn));
-    expect(containers.size).toBe(e2e.plan.services.length);
+    const containerSteps = all.filter((s) => s.type === "docker:index/container:Container");
+    // By name: a replaced container whose URN an alias maps shows its old URN on the delete-replaced step.
+    const containers = new Set(containerSteps.map((s) => urnName(s.urn)));
+    expect(containers.size, containerSteps.map((s) => `${urnName(s.urn)}:${s.op}`).join(" ")).toBe(e2e.plan.services.length);
     // A URN the new layout does not map to an old one shows as a create plus a delete: that is what aliases prevent.
     expect({ create: names(byOp("create")), delete: names(byOp("delete")) }).toEqual({ create: [], delete: [] });
     // A replace is a content change, never the layout's: each one must be listed, with the fields it changes.
@@ -140,7 +148,8 @@ describe(`a stack deployed with the layout of ${LAYOUT_BASELINE.slice(0, 7)}`, (
     });
     expect(unlisted).toEqual([]);
     expect(byOp("update").map((s) => urnName(s.urn))).toEqual([]);
-    // The aliased VectorStore moved module; its Qdrant container is the same resource.
-    expect(all.find((s) => urnName(s.urn).endsWith("-qdrant-container"))?.op).toBe("same");
+    // The aliased VectorStore moved module; its Qdrant container is the same resource (replaced in place of
+    // the old one for its listed content change, never created beside it).
+    expect(all.filter((s) => urnName(s.urn).endsWith("-qdrant-container")).map((s) => s.op)).not.toContain("create");
   });
 });

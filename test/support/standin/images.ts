@@ -120,9 +120,16 @@ async function bundle(outDir: string): Promise<void> {
 }
 
 /** Builds every stand-in image the plan needs (layer cache makes a rebuild take seconds); returns them. */
-export async function buildStandInImages(plan: StackPlan): Promise<StandInImage[]> {
+export async function buildStandInImages(
+  plan: StackPlan,
+  /** Further programs a service's stand-in must hold, by service (e.g. an older program's probe). */
+  extraSymlinks: Record<string, StandInImage["symlinks"]> = {},
+): Promise<StandInImage[]> {
   const base = await ensureNodeBaseImage();
-  const images = standInImages(plan);
+  const images = standInImages(plan).map((image) => ({
+    ...image,
+    symlinks: [...image.symlinks, ...image.services.flatMap((service) => extraSymlinks[service] ?? [])],
+  }));
   const context = fs.mkdtempSync(path.join(os.tmpdir(), "standin-"));
   try {
     await bundle(context);
