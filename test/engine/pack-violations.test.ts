@@ -60,6 +60,8 @@ describe("containers written with @pulumi/docker directly", () => {
         ["case-docker-sock", "container-host-mounts"],
         ["case-gpu-a|b", "gpu-vram-budget"],
         ["case-host-root", "container-host-mounts"],
+        ["case-loki-wget-probe", "container-image-runtime"],
+        ["case-qdrant-own-entrypoint", "container-image-runtime"],
         ["case-no-healthcheck", "container-healthchecks"],
         ["case-no-memory-limit", "container-limits-and-restart"],
         ["case-plain-secret", "container-secrets"],
