@@ -68,6 +68,8 @@ export type ServiceDraft = Pick<ServiceSpec, "service" | "group" | "image" | "he
     stopGraceSec?: number;
     /** Default true: the healer restarts it when it turns unhealthy. */
     restartWhenUnhealthy?: boolean;
+    /** Stop grace when the healer restarts it for being unhealthy; default stopGraceSec. Shorter where an unhealthy process cannot exit cleanly anyway. */
+    healStopGraceSec?: number;
     /** It keeps data a change could lose (vectors, databases): `up` backs it up before changing the container. */
     holdsData?: boolean;
   };
@@ -83,12 +85,22 @@ export const VRAM_MIB_LABEL = `${LABEL_PREFIX}.vram-mib`;
 export const AUTOHEAL_LABEL = `${LABEL_PREFIX}.autoheal`;
 /** Seconds between SIGTERM and SIGKILL when the container is stopped (the healer restarts with it). */
 export const STOP_GRACE_LABEL = `${LABEL_PREFIX}.stop-grace-sec`;
+/** Seconds between SIGTERM and SIGKILL when the healer restarts it for being unhealthy (default: STOP_GRACE_LABEL's). */
+export const HEAL_STOP_GRACE_LABEL = `${LABEL_PREFIX}.heal-stop-grace-sec`;
 /** Docker's own stop timeout, which most services need; data stores ask for more. */
 export const DEFAULT_STOP_GRACE_SEC = 10;
 
 export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpec {
   const { config } = ctx;
-  const { stopGraceSec = DEFAULT_STOP_GRACE_SEC, restartWhenUnhealthy = true, holdsData = false, ports = [], limits, ...given } = draft;
+  const {
+    stopGraceSec = DEFAULT_STOP_GRACE_SEC,
+    restartWhenUnhealthy = true,
+    healStopGraceSec,
+    holdsData = false,
+    ports = [],
+    limits,
+    ...given
+  } = draft;
   const healthcheck = { ...draft.healthcheck };
   // An engine before API 1.44 refuses start_interval outright (the provider's client checks).
   if (!ctx.engine.healthcheckStartInterval) delete healthcheck.startIntervalSec;
@@ -120,6 +132,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
       // What the healer reads: whether to restart it when unhealthy, and how long its stop may take.
       [AUTOHEAL_LABEL]: String(restartWhenUnhealthy),
       [STOP_GRACE_LABEL]: String(stopGraceSec),
+      ...(healStopGraceSec !== undefined ? { [HEAL_STOP_GRACE_LABEL]: String(healStopGraceSec) } : {}),
     },
     lifecycle: {
       waitForHealthy: true,

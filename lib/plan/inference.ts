@@ -1,7 +1,6 @@
 /** The two llama.cpp servers: argv from config, and their service specs. */
 import { serverMode, type InferenceRole, type LlamaServerConfig } from "../config/schema";
 import { defineService, type PlanContext } from "./define-service";
-import { curlProbe } from "./health";
 import type { HealthcheckSpec } from "./service-spec";
 import type { ServiceSpec } from "./service-spec";
 
@@ -73,18 +72,49 @@ export function planInferenceServer(ctx: PlanContext, role: InferenceRole, nGpuL
     limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
     // Lets a generation in flight end and the server free its slots before SIGKILL.
     stopGraceSec: 15,
+    // Unhealthy means its inference loop is wedged: no generation will end, and it holds no state to flush.
+    healStopGraceSec: 2,
   });
 }
 
+/** Seconds the probe waits for /metrics before it asks whether the inference loop is running at all. */
+export const METRICS_WAIT_SEC = 3;
+/** CPU clock ticks (10 ms each) the inference thread must have run in that wait to count as busy, not wedged. */
+export const BUSY_MIN_TICKS = 5;
+
 /**
- * llama-server's probe asks /metrics, not /health. Both answer 503 while the
- * model loads (the start period covers the worst-case load). But /health is
- * answered by the HTTP thread alone, so a server whose inference loop is stuck
- * (a hung CUDA call, a wedged slot) stays "healthy" there; /metrics is a task
- * the inference loop itself answers between decode steps, so it also fails
- * then, and the container turns unhealthy (and is restarted, see the healer).
- * It needs no slot, so a long generation does not fail it.
+ * llama-server's probe: is the inference loop alive? /health cannot tell (the
+ * HTTP threads answer it alone, so a loop stuck in a hung call or a deadlock
+ * stays "ok"), so the probe asks /metrics, a task the loop itself answers
+ * between decode steps. But a CPU server deep in one long prompt batch does not
+ * answer it either, for as long as the batch takes. So when /metrics times out
+ * the probe looks at the loop's own thread (the main thread, pid 1's task 1):
+ * if it ran on a CPU during the wait, the loop is busy and the server healthy;
+ * if it did not run at all, the loop is wedged. A 503 while the model loads and
+ * a refused connection fail at once (the start period covers the load).
+ * Docker 20.10 probes `intervalSec` after the last probe ended: with 2
+ * retries a wedged server is unhealthy within 2 x (6 + 3) = 18 s, and the
+ * healer restarts it at once, with a short grace (healStopGraceSec).
+ * Known limit: a loop spinning on a CPU (a hung CUDA sync in spin mode) looks busy.
  */
 export function llamaServerProbe(port: number, loadTimeoutSec: number): HealthcheckSpec {
-  return curlProbe(`http://127.0.0.1:${port}/metrics`, { intervalSec: 20, retries: 5, startPeriodSec: loadTimeoutSec });
+  const ticks = "read -ra t < /proc/1/task/1/stat && echo $((t[13] + t[14]))";
+  const script = [
+    `before=$(${ticks})`,
+    `curl -fsS --max-time ${METRICS_WAIT_SEC} -o /dev/null http://127.0.0.1:${port}/metrics && exit 0`,
+    "code=$?",
+    // curl's 28 is its timeout; anything else (refused, 503 while loading) is a plain failure.
+    `[ "$code" -eq 28 ] || exit 1`,
+    `ran=$(( $(${ticks}) - before ))`,
+    `if [ "$ran" -ge ${BUSY_MIN_TICKS} ]; then echo "busy: /metrics waited ${METRICS_WAIT_SEC} s behind a batch; the inference thread ran $ran ticks"; exit 0; fi`,
+    `echo "wedged: /metrics unanswered for ${METRICS_WAIT_SEC} s and the inference thread ran $ran ticks"; exit 1`,
+  ].join("\n");
+  return {
+    test: ["CMD", "bash", "-c", script],
+    intervalSec: 6,
+    timeoutSec: METRICS_WAIT_SEC + 2,
+    retries: 2,
+    startPeriodSec: loadTimeoutSec,
+    startIntervalSec: 2,
+  };
 }

@@ -69,7 +69,9 @@ describe("healthchecks in a real container", () => {
   it("uses the plan's own probe commands (only the port differs here)", () => {
     const ctx = planContext(defaultStackConfig(), { stack: "test", projectDir: PROJECT_DIR });
     expect(planQdrant(ctx, false).healthcheck.test).toEqual(bashHttpProbe(6333, "/readyz").test);
-    expect(planInferenceServer(ctx, "chat", 999).healthcheck.test).toEqual(curlProbe("http://127.0.0.1:8001/metrics").test);
+    const llama = planInferenceServer(ctx, "chat", 999).healthcheck.test;
+    expect(llama.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
+    expect(llama[3]).toContain("curl -fsS --max-time 3 -o /dev/null http://127.0.0.1:8001/metrics");
   });
 
   it("Qdrant's bash-only probe: starting while not ready, unhealthy after the start period, healthy once /readyz answers 200", async () => {

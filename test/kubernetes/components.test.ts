@@ -64,7 +64,7 @@ describe("KubernetesSuite under mocks (Pulumi.k8s.yaml)", () => {
   it("workloads: fixed names replaced delete-first, Pulumi's timeouts from the plan", () => {
     const chat = workload("inference-chat");
     expect(chat.options.deleteBeforeReplace).toBe(true);
-    expect(chat.options.customTimeouts).toMatchObject({ create: "17m6s", update: "17m6s" });
+    expect(chat.options.customTimeouts).toMatchObject({ create: "15m24s", update: "15m24s" });
     expect(chat.inputs.metadata).toMatchObject({ name: "inference-chat", namespace: "local-ai-suite" });
   });
 

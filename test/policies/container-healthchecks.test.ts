@@ -88,8 +88,8 @@ describe("container-healthchecks on mutated p2", () => {
 
   it("a waitTimeout shorter than Docker needs to call it unhealthy", async () => {
     const messages = await healthViolations((s) => (container(s, "inference-chat").inputs.waitTimeout = 60));
-    // 10m start period + 5 x (20s + 5s) = 725s
-    expect(messages).toEqual([expect.stringMatching(/waitTimeout 60s is shorter than the 725s Docker needs/)]);
+    // 10m start period + 2 x (6s + 5s) = 622s
+    expect(messages).toEqual([expect.stringMatching(/waitTimeout 60s is shorter than the 622s Docker needs/)]);
   });
 
   it("a create timeout that ends before the health wait", async () => {

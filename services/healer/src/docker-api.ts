@@ -9,7 +9,7 @@ export interface UnhealthyContainer {
   id: string;
   name: string;
   service: string;
-  /** Seconds Docker waits between SIGTERM and SIGKILL when restarting it. */
+  /** Seconds Docker waits between SIGTERM and SIGKILL when the healer restarts it. */
   stopGraceSec: number;
 }
 
@@ -52,7 +52,8 @@ export class DockerApi {
       id: c.Id,
       name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
       service: c.Labels["local-ai-suite.service"] ?? "",
-      stopGraceSec: Number(c.Labels["local-ai-suite.stop-grace-sec"] ?? "10"),
+      // The plan's grace for a restart because of ill health, else its stop grace.
+      stopGraceSec: Number(c.Labels["local-ai-suite.heal-stop-grace-sec"] ?? c.Labels["local-ai-suite.stop-grace-sec"] ?? "10"),
     };
   }
 

@@ -43,7 +43,12 @@ async function fakeDocker() {
     {
       Id: "c1",
       Names: ["/p2-inference-chat"],
-      Labels: { "local-ai-suite.service": "inference-chat", "local-ai-suite.stop-grace-sec": "15" },
+      // A heal grace beats the stop grace: an unhealthy llama-server cannot stop cleanly anyway.
+      Labels: {
+        "local-ai-suite.service": "inference-chat",
+        "local-ai-suite.stop-grace-sec": "15",
+        "local-ai-suite.heal-stop-grace-sec": "2",
+      },
     },
   ];
   const server = http.createServer((req, res) => {
@@ -79,7 +84,7 @@ const until = async (check: () => boolean, ms = 5000) => {
 };
 
 describe("the healer against a stand-in Docker API", () => {
-  it("restarts what is unhealthy at start and what turns unhealthy later, with each container's stop grace, and counts it", async () => {
+  it("restarts what is unhealthy at start and what turns unhealthy later, with each container's heal or stop grace, and counts it", async () => {
     const fake = await fakeDocker();
     const healer = await startHealer(
       loadHealerConfig({
@@ -100,7 +105,7 @@ describe("the healer against a stand-in Docker API", () => {
       });
       await until(() => fake.calls.some((c) => c.startsWith("POST /containers/c2/restart")));
       expect(fake.calls.filter((c) => c.startsWith("POST"))).toEqual([
-        "POST /containers/c1/restart?t=15",
+        "POST /containers/c1/restart?t=2",
         "POST /containers/c2/restart?t=30",
       ]);
       // Only this stack's opted-in containers, and only health events.

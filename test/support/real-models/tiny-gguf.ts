@@ -28,7 +28,7 @@ export interface TinyModelSpec {
   answer?: string;
 }
 
-/** The test lanes' three models: chat and code (two seeds of one shape), and the embedding model. */
+/** The test lanes' models: chat and code (two seeds of one shape), a deep chat model, and the embedding model. */
 export const TINY_MODELS = {
   chat: {
     file: "tiny-qwen2-chat.gguf",
@@ -53,6 +53,20 @@ export const TINY_MODELS = {
     nFf: 128,
     ctxTrain: 4096,
     answer: "Ġcode",
+  },
+  // The chat model 16 times as deep: one 4096-token prompt batch keeps its inference loop busy for
+  // seconds on a CPU, longer than the probe's /metrics wait (the busy-not-wedged case).
+  deep: {
+    file: "tiny-qwen2-deep.gguf",
+    arch: "qwen2",
+    seed: 4,
+    nLayer: 32,
+    nEmbd: 64,
+    nHead: 4,
+    nHeadKv: 2,
+    nFf: 128,
+    ctxTrain: 8192,
+    answer: "Ġchat",
   },
   // bge-small's width (384), so the services see the dimension the real model has.
   embedding: { file: "tiny-bge.gguf", arch: "bert", seed: 3, nLayer: 2, nEmbd: 384, nHead: 6, nHeadKv: 6, nFf: 512, ctxTrain: 512 },
