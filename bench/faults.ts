@@ -1,28 +1,29 @@
 /**
- * `npm run bench:faults [-- --with-healer-wedge] [--rate 10] [--rag-rate 4] [--hold-s 10] [--long-outage-s 35]`:
+ * `npm run bench:faults [-- --only kill,wedge] [--rate 10] [--rag-rate 4] [--hold-s 10] [--long-outage-s 35]`:
  * what faults cost on the real deploy lane. Deploys the stack with `pulumi up`
- * (test/deploy/faults-stack.ts: stand-in servers in containers, our RAG,
- * embedding and healer built from services/), runs the real LiteLLM proxy on
- * this host in front of the inference containers' published ports, and under
- * a steady request stream injects, in turn:
+ * (test/deploy/faults-stack.ts: the real llama-server b9851, Qdrant v1.16.3 and
+ * LiteLLM v1.106.2 images, our RAG, embedding and healer built from services/),
+ * sends traffic through the deployed LiteLLM container, and injects, in turn:
  *   kill          the chat server's process crashes (SIGKILL from the host; the restart policy applies)
  *   pause         docker pause of the chat server, then unpause
- *   slow          the chat server answers after ~3x the median latency
+ *   slow          every packet the chat server sends delayed (netem) so that answers take ~3x the median
+ *   busy          one long prompt keeps the chat server's inference loop in a batch for seconds: its
+ *                 probe must say busy, and nothing may restart it
+ *   wedge         the chat server's inference loop stops (ptrace stops its main thread; the HTTP threads
+ *                 still answer /health): its probe fails, Docker marks it unhealthy, the healer restarts it
  *   qdrant-short  docker stop + start of Qdrant, shorter than RAG's retry budget, under RAG /query traffic
  *   qdrant-long   Qdrant stopped for longer than that budget
- *   wedge         (--with-healer-wedge) the chat server's inference loop hangs; its /metrics probe
- *                 fails, Docker marks it unhealthy, the healer restarts it (about 2 minutes)
- * One line per fault:
- *   fault=<name> requests=N failed=N p99_ms=N max_extra_ms=N recovered_s=N restarted=yes|no data_intact=yes|no
- * (docs/faults.md defines each field and the bars). Destroys the stack at the
- * end and removes whatever carries its label, also after a failure. Exits 1
- * when the run broke or a bar was missed.
+ * One line per fault (lib/gateway/failover-report.ts deployFaultLine; docs/faults.md defines
+ * each field and the bars). Destroys the stack at the end and removes whatever carries its
+ * label, also after a failure. Exits 1 when the run broke or a bar was missed.
  */
-import * as fs from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { deployFaultFigures, deployFaultLine, percentile, type DeployFaultFigures } from "../lib/gateway/failover-report";
-import { INFERENCE_SERVICE } from "../lib/plan/inference";
+import { planContext } from "../lib/plan/define-service";
+import { MASTER_KEY_ENV } from "../lib/plan/gateway";
+import { INFERENCE_SERVICE, METRICS_WAIT_SEC } from "../lib/plan/inference";
 import { DockerEvents } from "../test/deploy/docker-events";
 import {
   containerEnv,
@@ -45,12 +46,14 @@ import {
 } from "../test/deploy/fault-rig";
 import { prepareFaultsDeploy, type FaultsDeploy } from "../test/deploy/faults-stack";
 import { dockerOk } from "../test/support/docker-cli";
-import { startGatewayRig, type GatewayRig } from "../test/support/failover-rig";
+import { realVersions } from "../test/support/real-images";
+import { deployedGatewayRig, type GatewayRig } from "../test/support/failover-rig";
 import type { ChatOutcome } from "../test/support/gateway-client";
-import { ensureLiteLLM } from "../test/support/litellm-install";
+import { wedgeThread } from "../test/support/wedge-thread";
 import { backoffCeilingMs } from "../services/common/src/retry.ts";
 import { loadRagConfig } from "../services/rag/src/config.ts";
 
+const execFileAsync = promisify(execFile);
 const argv = process.argv.slice(2);
 function numArg(name: string, fallback: number): number {
   const i = argv.indexOf(`--${name}`);
@@ -58,7 +61,6 @@ function numArg(name: string, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
   return value;
 }
-const WITH_HEALER_WEDGE = argv.includes("--with-healer-wedge");
 /** `--only kill,qdrant-long`: run only these faults (for working on one; the bars of the others are not judged). */
 const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1]!.split(",") : undefined;
 const wanted = (fault: string) => !ONLY || ONLY.includes(fault);
@@ -66,6 +68,8 @@ const RATE = numArg("rate", 10);
 const RAG_RATE = numArg("rag-rate", 4);
 const HOLD_MS = numArg("hold-s", 10) * 1000;
 const LONG_OUTAGE_MS = numArg("long-outage-s", 35) * 1000;
+/** The wedged server must be running again (restarted by the healer) within this of the wedge. */
+const WEDGE_RESTART_BOUND_MS = 30_000;
 /** The gateway's bound for requests started after the detection (docs/litellm-failover.md). */
 const GATEWAY_BOUND_MS = 5000;
 const BASELINE_MS = 3000;
@@ -90,9 +94,6 @@ interface Bench {
   rig: GatewayRig;
   events: DockerEvents;
   chatName: string;
-  chatAlias: string;
-  codeAlias: string;
-  controlFile: string;
   ragUrl: string;
   qdrantUrl: string;
   qdrantHeaders: Record<string, string>;
@@ -104,11 +105,6 @@ interface Bench {
    */
   retry: { attempts: number; connectMs: number; spanMinMs: number; spanMaxMs: number; unreachableMaxMs: number };
 }
-
-const aliasOf = (deploy: FaultsDeploy, service: string) => {
-  const command = deploy.e2e.plan.services.find((x) => x.service === service)!.command!;
-  return command[command.indexOf("--alias") + 1]!;
-};
 
 /** Containers the stack (re)started on its own since `since`: Docker's restart policy, or the healer (which restarts through the API). */
 function restartsSince(b: Bench, since: number, benchStarted: string[] = []): string[] {
@@ -124,38 +120,13 @@ function restartsSince(b: Bench, since: number, benchStarted: string[] = []): st
 }
 
 async function checkData(b: Bench): Promise<boolean> {
+  // RAG's answer goes through the gateway: ask once the chat route is back, since the RAG prompt
+  // can exceed the fallback (code) server's smaller context (a 400 from the gateway, docs/faults.md).
+  await settle(b);
   const after = await stackData(b.qdrantUrl, b.qdrantHeaders, b.ragUrl, SAMPLE);
   const intact = sameData(b.reference, after);
   if (!intact) log(`data changed: before ${JSON.stringify(b.reference)} after ${JSON.stringify(after)}`);
   return intact;
-}
-
-/**
- * Switches the chat stand-in's runtime behaviour (its control file) and waits
- * until the running server logged that it applied it (it polls the file every
- * 100 ms); returns when it did, by the server's own clock (the host's).
- */
-async function control(b: Bench, text: string): Promise<number> {
-  const since = Date.now() - 1000;
-  fs.writeFileSync(b.controlFile, text);
-  const applied = await waitFor(
-    async () => {
-      for (const line of (await containerLogs(b.chatName, since)).split("\n")) {
-        try {
-          const entry = JSON.parse(line) as { at?: string; message?: string; text?: string };
-          if (entry.message === "control" && entry.text === text && entry.at && Date.parse(entry.at) >= since + 1000)
-            return Date.parse(entry.at);
-        } catch {
-          // not a stand-in log line
-        }
-      }
-      return undefined;
-    },
-    5000,
-    100,
-  );
-  if (applied === undefined) throw new Error(`${b.chatName} did not apply "${text}" from its control file within 5 s`);
-  return applied;
 }
 
 /**
@@ -184,7 +155,7 @@ async function settle(b: Bench): Promise<void> {
       const unhealthy = await b.rig.unhealthyDeployments();
       if (!unhealthy || unhealthy.size > 0) return undefined;
       const answer = await b.rig.request(b.rig.chatModel, { timeoutMs: 10_000 });
-      return answer.ok && answer.servedBy === b.chatAlias ? true : undefined;
+      return answer.ok && answer.servedBy === INFERENCE_SERVICE.chat ? true : undefined;
     },
     60_000,
     500,
@@ -206,8 +177,8 @@ interface GatewayFaultContext {
 interface GatewayFaultSpec {
   /** Injects the fault; may return when it took effect (epoch ms), which then counts as the fault's time. */
   inject(ctx: GatewayFaultContext): Promise<number | void>;
-  /** Holds the fault and ends it (or waits for the stack to); when the fault was over, and the bench's last action. */
-  end(ctx: GatewayFaultContext): Promise<{ windowEnd: number; lastActionAt: number }>;
+  /** Holds the fault and ends it (or waits for the stack to); when the fault was over, the bench's last action, and when the stack restarted the server. */
+  end(ctx: GatewayFaultContext): Promise<{ windowEnd: number; lastActionAt: number; restartedAt?: number }>;
   /** How long, after the last action, traffic may take to come back to the chat server. */
   recoverWithinMs: number;
   /** A request (started after the last action) that shows the chat server back; default: the chat server answered it. */
@@ -249,9 +220,9 @@ async function gatewayFault(
     return outcome;
   }, RATE);
   let outcomes: ChatOutcome[] = [];
-  let timeline: { windowEnd: number; lastActionAt: number };
+  let timeline: { windowEnd: number; lastActionAt: number; restartedAt?: number };
   let baselineMs = 0;
-  const isBack = (o: ChatOutcome) => o.ok && o.servedBy === b.chatAlias && (spec.isBack ? spec.isBack(o, baselineMs) : true);
+  const isBack = (o: ChatOutcome) => o.ok && o.servedBy === INFERENCE_SERVICE.chat && (spec.isBack ? spec.isBack(o, baselineMs) : true);
   try {
     await sleep(BASELINE_MS);
     faultAt = Date.now();
@@ -306,14 +277,20 @@ async function gatewayFault(
   const dataIntact = await checkData(b);
   const figures = deployFaultFigures(
     outcomes,
-    { faultAt: faultAt!, detectedAt, windowEnd: timeline.windowEnd, lastActionAt: timeline.lastActionAt },
+    {
+      faultAt: faultAt!,
+      detectedAt,
+      windowEnd: timeline.windowEnd,
+      lastActionAt: timeline.lastActionAt,
+      restartedAt: timeline.restartedAt,
+    },
     { restarted: restarts.length > 0, dataIntact },
     isBack,
   );
   const phase = (from: number, to: number) => {
     const slice = outcomes.filter((o) => o.startedAt >= from && o.startedAt < to);
     const by = (alias: string) => slice.filter((o) => o.servedBy === alias).length;
-    return `${slice.length} (chat=${by(b.chatAlias)} code=${by(b.codeAlias)} failed=${slice.filter((o) => !o.ok).length} slowest_ms=${Math.round(Math.max(0, ...slice.map((o) => o.ms)))})`;
+    return `${slice.length} (chat=${by(INFERENCE_SERVICE.chat)} code=${by(INFERENCE_SERVICE.code)} failed=${slice.filter((o) => !o.ok).length} slowest_ms=${Math.round(Math.max(0, ...slice.map((o) => o.ms)))})`;
   };
   const from = detectedAt ?? faultAt!;
   log(
@@ -325,7 +302,9 @@ async function gatewayFault(
   for (const o of outcomes.filter((x) => !x.ok).slice(0, 3)) log(`failed: status ${o.status} ${o.error?.slice(0, 200)}`);
   if (detectedAt !== undefined) {
     // Requests the chat server answered although they started after the detection: the router still sent them there.
-    const late = outcomes.filter((o) => o.startedAt >= detectedAt! && o.startedAt < timeline.windowEnd && o.servedBy === b.chatAlias);
+    const late = outcomes.filter(
+      (o) => o.startedAt >= detectedAt! && o.startedAt < timeline.windowEnd && o.servedBy === INFERENCE_SERVICE.chat,
+    );
     if (late.length)
       log(
         `${name}: served by the faulted chat server although started after the detection: ${late.map((o) => `+${s(o.startedAt - faultAt!)} (${Math.round(o.ms)} ms)`).join(", ")}`,
@@ -374,7 +353,7 @@ async function killFault(b: Bench): Promise<FaultResult> {
         log(
           `kill: SIGKILL to pid ${crashed!.pid} (the server, pid 1 in the container); die exit ${die?.exitCode}; Docker started it again ${s(again.startedAt - ctx.faultAt)} s later (restart_count ${crashed!.restartCount}->${again.restartCount}, policy ${again.restartPolicy})`,
         );
-        return { windowEnd: again.startedAt, lastActionAt: ctx.faultAt };
+        return { windowEnd: again.startedAt, lastActionAt: ctx.faultAt, restartedAt: again.startedAt };
       }
       log(`kill: Docker did not restart ${b.chatName} within 30 s (status ${(await inspect(b.chatName)).status}); starting it by hand`);
       await dockerOk(["start", b.chatName]);
@@ -436,98 +415,213 @@ async function pauseFault(b: Bench): Promise<FaultResult> {
   return { name: "pause", figures: run.figures, missed, faultAt: run.faultAt };
 }
 
+/**
+ * Delays every packet the chat server sends (netem on its interface, inside its
+ * network namespace): a slow server as its callers see it, at a steady extra
+ * latency. A CPU quota cannot do that under open-loop traffic: below the
+ * server's demand the queue grows without bound, above it nothing changes.
+ */
+async function setDelay(b: Bench, ms: number | undefined): Promise<void> {
+  const pid = (await inspect(b.chatName)).pid;
+  const tc = (...args: string[]) => execFileAsync("nsenter", ["-t", String(pid), "-n", "tc", "qdisc", ...args]);
+  if (ms === undefined) await tc("del", "dev", "eth0", "root").catch(() => undefined);
+  else await tc("replace", "dev", "eth0", "root", "netem", "delay", `${Math.round(ms)}ms`);
+}
+
 async function slowFault(b: Bench): Promise<FaultResult> {
   const CALIBRATE_MS = 3000;
-  let msPerToken = 0;
-  let firstPace = 0;
+  let firstDelay = 0;
+  let delay = 0;
   let baseline = 0;
   let calibratedAt = 0;
   const p50 = (xs: number[]) => (xs.length ? percentile(xs, 50) : NaN);
   const run = await gatewayFault(b, "slow", {
     inject: async (ctx) => {
-      // The client asks 8 tokens: 8 x msPerToken = 2 x the median, so answers come after ~3x the median.
+      // An answer is one or two packets after the request: a delay of the median makes it about 2-3x.
       baseline = ctx.baselineMs();
-      msPerToken = firstPace = Math.ceil((2 * baseline) / 8);
-      return control(b, `pace-ms-per-token:${msPerToken}`);
+      delay = firstDelay = baseline;
+      const at = Date.now();
+      await setDelay(b, delay);
+      return at;
     },
     end: async (ctx) => {
-      // Once: the extra the pace actually added on this (shared, loaded) machine, and the pace scaled to make it 2x the median.
+      // Once: the extra the delay actually added, and the delay scaled to make it 2x the median.
       await sleep(CALIBRATE_MS);
-      const slowed = ctx
-        .completed()
-        .filter((o) => o.ok && o.startedAt >= ctx.faultAt + 500)
-        .map((o) => o.ms);
-      const addedMs = p50(slowed) - baseline;
+      const addedMs =
+        p50(
+          ctx
+            .completed()
+            .filter((o) => o.ok && o.startedAt >= ctx.faultAt + 300)
+            .map((o) => o.ms),
+        ) - baseline;
       if (addedMs > 0) {
-        msPerToken = Math.max(1, Math.min(10 * firstPace, Math.round((firstPace * 2 * baseline) / addedMs)));
-        calibratedAt = await control(b, `pace-ms-per-token:${msPerToken}`);
-      } else calibratedAt = Date.now();
+        delay = Math.max(1, Math.min(10 * firstDelay, (firstDelay * 2 * baseline) / addedMs));
+        await setDelay(b, delay);
+      }
+      calibratedAt = Date.now();
       await sleep(HOLD_MS - CALIBRATE_MS);
-      const at = await control(b, "up");
+      const at = Date.now();
+      await setDelay(b, undefined);
       return { windowEnd: at, lastActionAt: at };
     },
     recoverWithinMs: 5000,
     // Back at its normal speed: a request answered within twice the median from before the fault.
     isBack: (o, baselineMs) => o.ms <= 2 * baselineMs,
   });
+  await setDelay(b, undefined);
   const slowedP50 = (from: number, to: number) =>
     p50(run.outcomes.filter((o) => o.ok && o.startedAt >= from && o.startedAt < to).map((o) => o.ms));
-  const first = slowedP50(run.faultAt + 500, calibratedAt);
-  const after = slowedP50(calibratedAt + 500, run.lastActionAt);
+  const first = slowedP50(run.faultAt + 300, calibratedAt);
+  const after = slowedP50(calibratedAt + 300, run.lastActionAt);
   const x = (ms: number) => `${Math.round(ms)} ms = ${(ms / run.figures.baselineMs).toFixed(1)}x`;
   log(
-    `slow: baseline p50 ${Math.round(run.figures.baselineMs)} ms; ${firstPace} ms per token (x8 tokens) for ${s(CALIBRATE_MS)} s: p50 ${x(first)}; ` +
-      `then ${msPerToken} ms per token: p50 ${x(after)} the baseline`,
+    `slow: baseline p50 ${Math.round(run.figures.baselineMs)} ms; ${Math.round(firstDelay)} ms delay on the server's packets for ${s(CALIBRATE_MS)} s: p50 ${x(first)}; ` +
+      `then ${Math.round(delay)} ms: p50 ${x(after)} the baseline`,
   );
   const missed: string[] = [];
   if (run.figures.failed > 0) missed.push(`slow: ${run.figures.failed} request(s) failed`);
   return { name: "slow", figures: run.figures, missed, faultAt: run.faultAt };
 }
 
+/**
+ * A real wedge: the chat server's main thread (its inference loop) stopped by
+ * ptrace while its HTTP threads still answer /health. Nothing undoes it but
+ * the stack: the probe finds the loop idle and unanswering, Docker marks the
+ * container unhealthy, the healer restarts it (a SIGKILL ends the stopped thread).
+ */
 async function wedgeFault(b: Bench): Promise<FaultResult> {
   const check = b.rig.settings.healthCheck!;
-  const probe = b.deploy.e2e.plan.services.find((x) => x.service === INFERENCE_SERVICE.chat)!.healthcheck;
-  // Unhealthy after `retries` failed probes, the first within one interval; the healer's stop grace and a margin on top.
-  const restartWithinMs = (probe.intervalSec + (probe.retries + 1) * (probe.intervalSec + probe.timeoutSec)) * 1000 + 60_000;
-  let before: Awaited<ReturnType<typeof inspect>> | undefined;
+  let before: ContainerState | undefined;
   let restartedAt: number | undefined;
+  let release: (() => Promise<void>) | undefined;
+  let healthDuringWedge = 0;
   const run = await gatewayFault(b, "wedge", {
     inject: async () => {
       before = await inspect(b.chatName);
-      return control(b, "wedge");
+      const wedge = await wedgeThread(before.pid);
+      release = wedge.release;
+      const health = await fetch(`http://127.0.0.1:${b.deploy.e2e.ports["inference.chat.hostPort"]}/health`, {
+        signal: AbortSignal.timeout(2000),
+      }).catch(() => undefined);
+      healthDuringWedge = health?.status ?? 0;
+      return wedge.stoppedAt;
     },
     end: async (ctx) => {
       await ctx.detection((check.intervalSec + check.timeoutSec) * 1000 + 3000);
-      const again = await waitForRestart(b.chatName, before!, restartWithinMs);
+      const again = await waitForRestart(b.chatName, before!, WEDGE_RESTART_BOUND_MS + 30_000);
       if (!again) {
-        log(
-          `wedge: ${b.chatName} was not restarted within ${s(restartWithinMs)} s (health ${(await inspect(b.chatName)).health}); un-wedging it by hand`,
-        );
-        const at = await control(b, "up");
+        log(`wedge: ${b.chatName} was not restarted (health ${(await inspect(b.chatName)).health}); releasing its thread by hand`);
+        await release?.();
+        const at = Date.now();
         return { windowEnd: at, lastActionAt: at };
       }
+      await release?.();
       restartedAt = again.startedAt;
       const unhealthy = b.events.of(b.chatName, "health_status: unhealthy", ctx.faultAt)[0]?.at;
+      const probe = before!.healthLog.length ? (await inspect(b.chatName)).healthLog : [];
       const healerLog = (await containerLogs(b.deploy.name("healer"), ctx.faultAt))
         .split("\n")
         .filter((l) => l.includes(b.chatName) || l.includes("inference-chat"));
       log(
-        `wedge: Docker marked it unhealthy ${unhealthy === undefined ? "(no event seen)" : `${s(unhealthy - ctx.faultAt)} s`} after the wedge; ` +
-          `started again ${s(again.startedAt - ctx.faultAt)} s after it (same container: ${again.id === before!.id}); healer log: ${healerLog.slice(0, 2).join(" | ").slice(0, 400)}`,
+        `wedge: main thread (pid ${before!.pid}) stopped, /health answered ${healthDuringWedge}; Docker marked it unhealthy ` +
+          `${unhealthy === undefined ? "(no event seen)" : `${s(unhealthy - ctx.faultAt)} s`} after the wedge; started again ${s(again.startedAt - ctx.faultAt)} s after it ` +
+          `(same container: ${again.id === before!.id}); healer log: ${healerLog.slice(0, 2).join(" | ").slice(0, 400)}; probes now: ${probe.length}`,
       );
-      return { windowEnd: again.startedAt, lastActionAt: ctx.faultAt };
+      return { windowEnd: again.startedAt, lastActionAt: ctx.faultAt, restartedAt: again.startedAt };
     },
-    recoverWithinMs: restartWithinMs + 20_000,
+    recoverWithinMs: WEDGE_RESTART_BOUND_MS + 30_000,
   });
-  fs.writeFileSync(b.controlFile, "up");
+  await release?.();
   const missed: string[] = [];
   if (run.figures.failed > 0) missed.push(`wedge: ${run.figures.failed} request(s) failed`);
+  if (healthDuringWedge !== 200)
+    missed.push(`wedge: /health answered ${healthDuringWedge} during the wedge, so this was no wedge the HTTP side hides`);
   if (restartedAt === undefined) missed.push("wedge: the healer did not restart the wedged server");
+  else if (restartedAt - run.faultAt > WEDGE_RESTART_BOUND_MS)
+    missed.push(`wedge: restarted ${s(restartedAt - run.faultAt)} s after the wedge, over the ${s(WEDGE_RESTART_BOUND_MS)} s bound`);
   if ((run.figures.afterDetectionMaxExtraMs ?? 0) > GATEWAY_BOUND_MS)
     missed.push(
       `wedge: requests started after the detection waited up to ${Math.round(run.figures.afterDetectionMaxExtraMs!)} ms extra, over the gateway's ${GATEWAY_BOUND_MS} ms bound`,
     );
   return { name: "wedge", figures: run.figures, missed, faultAt: run.faultAt };
+}
+
+/**
+ * Busy, not wedged: one long prompt, sent straight to the chat server, keeps
+ * its inference loop in one batch for seconds, so /metrics waits longer than
+ * the probe's wait. The probe must see the loop's thread running and say
+ * busy; Docker must not call it unhealthy, and nothing may restart it.
+ */
+async function busyFault(b: Bench): Promise<FaultResult> {
+  const url = `http://127.0.0.1:${b.deploy.e2e.ports["inference.chat.hostPort"]}`;
+  const check = b.rig.settings.healthCheck!;
+  const prompt = Array.from({ length: 600 }, () => "rivers carry sediment to the sea").join(" ");
+  const before = await inspect(b.chatName);
+  const probes = new Map<number, { exitCode: number; output: string }>();
+  let worstMetricsMs = 0;
+  let watching = true;
+  let promptTiming = "";
+  const watch = (async () => {
+    while (watching) {
+      for (const p of (await inspect(b.chatName)).healthLog) probes.set(p.start, p);
+      await sleep(500);
+    }
+  })();
+  const metrics = (async () => {
+    while (watching) {
+      const t = Date.now();
+      await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(120_000) })
+        .then((r) => r.text())
+        .catch(() => "");
+      worstMetricsMs = Math.max(worstMetricsMs, Date.now() - t);
+      await sleep(200);
+    }
+  })();
+  let answered: Promise<number> | undefined;
+  const run = await gatewayFault(b, "busy", {
+    inject: async () => {
+      const at = Date.now();
+      answered = fetch(`${url}/completion`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt, n_predict: 2, cache_prompt: false }),
+        signal: AbortSignal.timeout(300_000),
+      }).then(async (res) => {
+        const body = (await res.json()) as { timings?: { prompt_n: number; prompt_ms: number } };
+        promptTiming = `HTTP ${res.status}, ${body.timings?.prompt_n} prompt tokens in ${Math.round(body.timings?.prompt_ms ?? 0)} ms`;
+        return Date.now();
+      });
+      return at;
+    },
+    end: async () => {
+      const at = await answered!;
+      // The probe that ran during the batch's end is recorded when it finishes.
+      await sleep(1000);
+      return { windowEnd: at, lastActionAt: at };
+    },
+    recoverWithinMs: (check.intervalSec + check.timeoutSec) * 1000 + 5000,
+  });
+  watching = false;
+  await Promise.all([watch, metrics]);
+  const during = [...probes.entries()].filter(([start]) => start >= run.faultAt).map(([, p]) => p);
+  const busySaid = during.filter((p) => p.exitCode === 0 && p.output.includes("busy:"));
+  const unhealthy = b.events.of(b.chatName, "health_status: unhealthy", run.faultAt);
+  const after = await inspect(b.chatName);
+  log(
+    `busy: ${promptTiming}; /metrics waited up to ${worstMetricsMs} ms (the probe waits ${METRICS_WAIT_SEC} s); probes since: ` +
+      `${during.map((p) => `exit ${p.exitCode} ${p.output.split("\n").at(-1)!.slice(0, 80) || "ok"}`).join(" | ")}; unhealthy events ${unhealthy.length}; ` +
+      `same container, same start: ${after.id === before.id && after.startedAtText === before.startedAtText}`,
+  );
+  const missed: string[] = [];
+  if (run.figures.failed > 0) missed.push(`busy: ${run.figures.failed} request(s) failed`);
+  if (worstMetricsMs <= METRICS_WAIT_SEC * 1000)
+    missed.push(
+      `busy: /metrics never waited longer than the probe's ${METRICS_WAIT_SEC} s (at most ${worstMetricsMs} ms), so this run tests nothing`,
+    );
+  if (busySaid.length === 0) missed.push("busy: no probe said busy");
+  if (unhealthy.length > 0 || run.figures.restarted || after.startedAtText !== before.startedAtText)
+    missed.push("busy: the busy server was called unhealthy or restarted");
+  return { name: "busy", figures: run.figures, missed, faultAt: run.faultAt };
 }
 
 /** A Qdrant outage (docker stop, then docker start after `outageMs`) under a stream of RAG queries. */
@@ -644,30 +738,25 @@ async function qdrantFault(b: Bench, name: "qdrant-short" | "qdrant-long", outag
 
 async function setUp(deploy: FaultsDeploy, events: DockerEvents): Promise<Bench> {
   const { e2e } = deploy;
-  const install = await ensureLiteLLM();
-  const upstreams = {
-    [INFERENCE_SERVICE.chat]: `http://127.0.0.1:${e2e.ports["inference.chat.hostPort"]}/v1`,
-    [INFERENCE_SERVICE.code]: `http://127.0.0.1:${e2e.ports["inference.code.hostPort"]}/v1`,
-  };
-  // The proxy's slow start overlaps the deploy; its checks find the servers once they are up.
-  const proxy = startGatewayRig({ install, upstreams }).then(
-    (rig) => ({ rig }),
-    (error: Error) => ({ error }),
-  );
   const up = await deploy.up();
   console.log(`pulumi up: exit ${up.code} in ${s(up.ms)} s (${e2e.plan.services.length} services)`);
-  let started = await proxy;
-  if (up.code !== 0) {
-    if ("rig" in started) await started.rig.stop();
-    throw new Error(`pulumi up failed:\n${up.output.slice(-4000)}`);
-  }
-  if ("error" in started) {
-    log(`the proxy did not start alongside the deploy (${started.error.message.split("\n")[0]}); starting it again`);
-    started = { rig: await startGatewayRig({ install, upstreams }) };
-  }
-  const rig = started.rig;
+  if (up.code !== 0) throw new Error(`pulumi up failed:\n${up.output.slice(-4000)}`);
+  // The deployed gateway: the real LiteLLM container with the config the plan rendered, and its own key.
+  const gateway = deploy.name("api-gateway");
+  const masterKey = (await containerEnv(gateway))[MASTER_KEY_ENV];
+  if (!masterKey) throw new Error(`${gateway} has no ${MASTER_KEY_ENV}: the faults stack must require the gateway key`);
+  const rig = deployedGatewayRig({
+    ctx: planContext(e2e.stackConfig, { stack: e2e.stack, projectDir: e2e.programDir }),
+    url: `http://127.0.0.1:${e2e.ports["gateway.hostPort"]}`,
+    masterKey,
+    logs: () => "",
+  });
   console.log(
-    `LiteLLM ${install.version} on ${rig.proxy.url} in front of inference-chat :${e2e.ports["inference.chat.hostPort"]} and inference-code :${e2e.ports["inference.code.hostPort"]} (p2's rendered config)`,
+    `versions: ${Object.entries(await realVersions())
+      .map(([program, version]) => `${program}@${version}`)
+      .join(
+        ",",
+      )}; the gateway container ${gateway} on ${rig.proxy.url} in front of inference-chat and inference-code (the stack's rendered config)`,
   );
 
   const ragUrl = `http://127.0.0.1:${e2e.ports["rag.hostPort"]}`;
@@ -691,22 +780,17 @@ async function setUp(deploy: FaultsDeploy, events: DockerEvents): Promise<Bench>
   const indexed = await fetch(`${ragUrl}/index?collection=${COLLECTION}`, { method: "POST", signal: AbortSignal.timeout(60_000) });
   const report = (await indexed.json()) as { chunks?: number };
   if (!indexed.ok || !report.chunks) throw new Error(`indexing failed: ${indexed.status} ${JSON.stringify(report)}`);
-  const chatAlias = aliasOf(deploy, INFERENCE_SERVICE.chat);
   const b: Bench = {
     deploy,
     rig,
     events,
     chatName: deploy.name(INFERENCE_SERVICE.chat),
-    chatAlias,
-    codeAlias: aliasOf(deploy, INFERENCE_SERVICE.code),
-    controlFile: path.join(e2e.modelsDir, ".standin", chatAlias),
     ragUrl,
     qdrantUrl,
     qdrantHeaders: qdrantKey ? { "api-key": qdrantKey } : {},
     reference: { points: {}, sources: [] },
     retry,
   };
-  fs.mkdirSync(path.dirname(b.controlFile), { recursive: true });
   b.reference = await stackData(qdrantUrl, b.qdrantHeaders, ragUrl, SAMPLE);
   if (!b.reference.sources.length) throw new Error("the sample query found no sources");
   console.log(
@@ -720,7 +804,7 @@ async function setUp(deploy: FaultsDeploy, events: DockerEvents): Promise<Bench>
 async function main(): Promise<number> {
   const startedAt = Date.now();
   console.log(
-    `bench:faults: ${RATE} gateway requests/s (every 3rd streamed), ${RAG_RATE} RAG queries/s, faults held ${s(HOLD_MS)} s, long Qdrant outage ${s(LONG_OUTAGE_MS)} s${WITH_HEALER_WEDGE ? ", with the healer wedge" : ""}`,
+    `bench:faults: ${RATE} gateway requests/s (every 3rd streamed), ${RAG_RATE} RAG queries/s, faults held ${s(HOLD_MS)} s, long Qdrant outage ${s(LONG_OUTAGE_MS)} s`,
   );
   const deploy = await prepareFaultsDeploy();
   const events = new DockerEvents(deploy.label);
@@ -753,11 +837,12 @@ async function main(): Promise<number> {
       ["kill", () => killFault(b)],
       ["pause", () => pauseFault(b)],
       ["slow", () => slowFault(b)],
+      ["busy", () => busyFault(b)],
+      ["wedge", () => wedgeFault(b)],
       ["qdrant-short", () => qdrantFault(b, "qdrant-short", 0)],
       ["qdrant-long", () => qdrantFault(b, "qdrant-long", LONG_OUTAGE_MS)],
     ];
-    if (WITH_HEALER_WEDGE || ONLY?.includes("wedge")) faults.push(["wedge", () => wedgeFault(b)]);
-    for (const [name, run] of faults.filter(([name]) => wanted(name) || name === "wedge")) {
+    for (const [name, run] of faults.filter(([name]) => wanted(name))) {
       const result = await run();
       results.push(result);
       // A restart the stack makes after the figures were taken (the healer acting on a

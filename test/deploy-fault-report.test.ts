@@ -38,8 +38,16 @@ describe("deployFaultFigures", () => {
     expect(f.afterDetectionMaxExtraMs).toBe(500);
   });
 
+  it("detect_s and restart_s count from the fault", () => {
+    const f = deployFaultFigures(requests, { ...timeline, restartedAt: 2750 }, intact);
+    expect(f.detectS).toBeCloseTo(0.5, 10);
+    expect(f.restartS).toBeCloseTo(1.75, 10);
+    expect(deployFaultFigures(requests, timeline, intact).restartS).toBeUndefined();
+  });
+
   it("without a detection there is no after-detection figure", () => {
     const f = deployFaultFigures(requests, { ...timeline, detectedAt: undefined }, intact);
+    expect(f.detectS).toBeUndefined();
     expect(f.afterDetectionMaxExtraMs).toBeUndefined();
     expect(f.maxExtraMs).toBe(1800);
   });
@@ -75,6 +83,9 @@ describe("deployFaultLine", () => {
     p99Ms: 1055.4,
     baselineMs: 34,
     maxExtraMs: 1020.6,
+    detectS: 2.344,
+    afterDetectionMaxExtraMs: 480.4,
+    restartS: 1.5,
     recoveredS: 0.304,
     restarted: true,
     dataIntact: true,
@@ -82,13 +93,23 @@ describe("deployFaultLine", () => {
 
   it("prints the fields in order, milliseconds rounded, seconds with two decimals", () => {
     expect(deployFaultLine("kill", figures)).toBe(
-      "fault=kill requests=51 failed=0 p99_ms=1055 max_extra_ms=1021 recovered_s=0.30 restarted=yes data_intact=yes",
+      "fault=kill requests=51 failed=0 p99_ms=1055 max_extra_ms=1021 detect_s=2.34 after_detect_max_extra_ms=480 restart_s=1.50 recovered_s=0.30 restarted=yes data_intact=yes",
     );
   });
 
-  it("says none for a recovery that never came, and no for false flags", () => {
-    const line = deployFaultLine("qdrant-long", { ...figures, recoveredS: undefined, restarted: false, dataIntact: false });
-    expect(line).toBe("fault=qdrant-long requests=51 failed=0 p99_ms=1055 max_extra_ms=1021 recovered_s=none restarted=no data_intact=no");
+  it("says none for a detection, restart or recovery that never came, and no for false flags", () => {
+    const line = deployFaultLine("qdrant-long", {
+      ...figures,
+      detectS: undefined,
+      afterDetectionMaxExtraMs: undefined,
+      restartS: undefined,
+      recoveredS: undefined,
+      restarted: false,
+      dataIntact: false,
+    });
+    expect(line).toBe(
+      "fault=qdrant-long requests=51 failed=0 p99_ms=1055 max_extra_ms=1021 detect_s=none after_detect_max_extra_ms=none restart_s=none recovered_s=none restarted=no data_intact=no",
+    );
   });
 
   it("is one line of key=value fields a parser can split", () => {
@@ -103,6 +124,9 @@ describe("deployFaultLine", () => {
       "failed",
       "p99_ms",
       "max_extra_ms",
+      "detect_s",
+      "after_detect_max_extra_ms",
+      "restart_s",
       "recovered_s",
       "restarted",
       "data_intact",

@@ -135,6 +135,8 @@ export interface DeployFaultTimeline {
   faultAt: number;
   /** The gateway's health checks first reported the server unhealthy (gateway faults; undefined if never). */
   detectedAt?: number;
+  /** The faulted container was started again by the stack (Docker's restart policy or the healer); undefined if not. */
+  restartedAt?: number;
   /** The fault was over (undone by the bench, or healed by the stack): the end of the window `max_extra_ms` looks at. */
   windowEnd: number;
   /**
@@ -153,8 +155,12 @@ export interface DeployFaultFigures {
   baselineMs: number;
   /** Longest extra wait (latency minus baseline, failed requests included) of a request open at some point between the fault and the window's end. */
   maxExtraMs: number;
+  /** Seconds from the fault to the gateway's detection; undefined when never detected. */
+  detectS?: number;
   /** The same over the requests started from the detection to the window's end (the gateway's bound is about these); undefined when never detected. */
   afterDetectionMaxExtraMs?: number;
+  /** Seconds from the fault until the stack started the faulted container again; undefined when it did not. */
+  restartS?: number;
   /**
    * Seconds from the bench's last action to the end of the first request that
    * was started after it and that the faulted service answered again (as
@@ -188,18 +194,26 @@ export function deployFaultFigures<R extends TimedRequest>(
     ),
     baselineMs,
     maxExtraMs: extra(requests.filter((r) => r.startedAt < t.windowEnd && r.startedAt + r.ms >= t.faultAt)),
+    detectS: t.detectedAt === undefined ? undefined : (t.detectedAt - t.faultAt) / 1000,
     afterDetectionMaxExtraMs:
       t.detectedAt === undefined ? undefined : extra(requests.filter((r) => r.startedAt >= t.detectedAt! && r.startedAt < t.windowEnd)),
+    restartS: t.restartedAt === undefined ? undefined : (t.restartedAt - t.faultAt) / 1000,
     recoveredS: backEnds.length === 0 ? undefined : (Math.min(...backEnds) - t.lastActionAt) / 1000,
     ...outcome,
   };
 }
 
-/** `fault=<name> requests=N failed=N p99_ms=N max_extra_ms=N recovered_s=N restarted=yes|no data_intact=yes|no` (`recovered_s=none` when it never recovered). */
+/**
+ * `fault=<name> requests=N failed=N p99_ms=N max_extra_ms=N detect_s=N after_detect_max_extra_ms=N restart_s=N
+ * recovered_s=N restarted=yes|no data_intact=yes|no` (`none` where a figure does not exist: never detected, not restarted, never recovered).
+ */
 export function deployFaultLine(fault: string, f: DeployFaultFigures): string {
   const yes = (b: boolean) => (b ? "yes" : "no");
+  const sec = (x: number | undefined) => (x === undefined ? "none" : x.toFixed(2));
+  const ms = (x: number | undefined) => (x === undefined ? "none" : String(Math.round(x)));
   return (
     `fault=${fault} requests=${f.requests} failed=${f.failed} p99_ms=${Math.round(f.p99Ms)} max_extra_ms=${Math.round(f.maxExtraMs)} ` +
-    `recovered_s=${f.recoveredS === undefined ? "none" : f.recoveredS.toFixed(2)} restarted=${yes(f.restarted)} data_intact=${yes(f.dataIntact)}`
+    `detect_s=${sec(f.detectS)} after_detect_max_extra_ms=${ms(f.afterDetectionMaxExtraMs)} restart_s=${sec(f.restartS)} ` +
+    `recovered_s=${sec(f.recoveredS)} restarted=${yes(f.restarted)} data_intact=${yes(f.dataIntact)}`
   );
 }

@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../../lib/config/load";
+import type { StackConfig } from "../../lib/config/schema";
 import type { ModelLock } from "../../lib/models/lock";
 import { planStack, type StackPlan } from "../../lib/plan/stack-plan";
 import { freePorts } from "../support/free-ports";
@@ -33,6 +34,8 @@ export interface E2eStack {
   scriptsDir: string;
   /** Stack file `config:` with full keys (local-ai-suite:...). */
   config: Record<string, unknown>;
+  /** That config, parsed. */
+  stackConfig: StackConfig;
   /** The plan of that config, as the program will make it on this engine. */
   plan: StackPlan;
   /** Host ports by config key. */
@@ -198,6 +201,7 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
     workspaceDir,
     scriptsDir,
     config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])),
+    stackConfig: config,
     plan,
     ports,
     programDir,

@@ -1,8 +1,10 @@
 /**
  * The stack the fault benchmark (bench/faults.ts) deploys for real: the deploy
- * tests' e2e stack (e2e-stack.ts: stand-in images, CPU mode, unique prefix,
- * free ports, temporary data) trimmed to what the faults touch: the inference
- * pair, the gateway, Qdrant, embedding with its server, RAG and the healer.
+ * tests' e2e stack (e2e-stack.ts: the real llama-server, Qdrant and LiteLLM
+ * images on small real models, CPU mode, unique prefix, free ports, temporary
+ * data) trimmed to what the faults touch: the inference pair, the gateway,
+ * Qdrant, embedding with its server, RAG and the healer. Every service is a
+ * real program or one of ours built from services/; no stand-in.
  * `pulumi up` and `destroy` run with the policy pack as in deploy.test.ts, and
  * `cleanup` removes whatever carries the stack's label, also after a failure.
  */
@@ -24,7 +26,8 @@ import {
   type EngineRun,
   type Project,
 } from "../support/pulumi-cli";
-import { buildStandInImages } from "../support/standin/images";
+import { ensureRealImages } from "../support/real-images";
+import { TINY_MODELS } from "../support/real-models/tiny-gguf";
 import { e2eStack, type E2eStack } from "./e2e-stack";
 
 /** Services the benchmark runs; everything else of p3 is turned off. */
@@ -64,16 +67,22 @@ export interface FaultsDeploy {
 
 /** The e2e stack with monitoring, memory and MCP off. */
 export async function faultsStack(work: string): Promise<E2eStack> {
-  // Still the stand-ins: the faults are driven through their control files (docs/faults.md).
-  const e2e = await e2eStack(work, { name: FAULTS_NAME, imageNamespace: FAULTS_IMAGE_NAMESPACE, realPrograms: false });
+  const e2e = await e2eStack(work, { name: FAULTS_NAME, imageNamespace: FAULTS_IMAGE_NAMESPACE });
   const raw: Record<string, any> = Object.fromEntries(Object.entries(e2e.config).map(([k, v]) => [k.replace(/^local-ai-suite:/, ""), v]));
   raw.monitoring = { ...raw.monitoring, enabled: false };
   raw.memory = { ...raw.memory, enabled: false };
   raw.mcp = { ...raw.mcp, enabled: false };
+  // The chat server on the deep test model, sized so that one long prompt is one batch of seconds (the busy fault).
+  // One thread each: under a 0.5-CPU quota, ggml's spinning worker threads throttle one another (p50 1.4 s with 4).
+  raw.inference.chat = { ...raw.inference.chat, model: TINY_MODELS.deep.file, ctxSize: 4608, batchSize: 4096, ubatchSize: 512, threads: 1 };
+  raw.inference.code = { ...raw.inference.code, threads: 1 };
   // RAG's Qdrant retry budget: 3 attempts, waits of 8-10 s (16-20 s in all; the shipped default, 2-10 s, gives
   // 4-12 s). A docker stop + start of Qdrant took 2.7-10 s on the shared 2-core machine, so the default's 4 s
   // floor cannot tell a short outage from a long one here; the bars are relative to whatever budget RAG runs with.
   raw.retries = { ...raw.retries, qdrantMax: 3, qdrantMinWait: 8, qdrantMaxWait: 10 };
+  // RAG's answers are 8 tokens like the gateway traffic's: 4 queries/s of 256 tokens each would saturate
+  // the 0.5-CPU chat server by themselves (p50 2.7 s, then 60 s timeouts), which is no Qdrant fault.
+  raw.rag = { ...raw.rag, maxTokens: 8 };
   for (const service of ["rag", "embedding", "healer"]) {
     const source = raw[service].source as { build: { tag: string } };
     source.build = { ...source.build, tag: OWN_BUILD_TAG };
@@ -83,7 +92,7 @@ export async function faultsStack(work: string): Promise<E2eStack> {
   const planned = plan.services.map((s) => s.service).sort();
   if (planned.join() !== [...FAULT_SERVICES].sort().join())
     throw new Error(`the trimmed stack plans ${planned.join(", ")}, not ${FAULT_SERVICES.join(", ")}`);
-  return { ...e2e, plan, config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])) };
+  return { ...e2e, plan, stackConfig: config, config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`local-ai-suite:${k}`, v])) };
 }
 
 /** A throwaway project with the trimmed stack, its images built and the stack initialised; nothing deployed yet. */
@@ -107,11 +116,11 @@ export async function prepareFaultsDeploy(): Promise<FaultsDeploy> {
     return notes;
   };
   try {
+    ensureRealImages();
     e2e = await faultsStack(work);
     project = tempProject({ program: e2e.programDir, stacks: {} });
-    await buildStandInImages(e2e.plan);
     // As in deploy.test.ts: the committed p3 policy config with one reviewed exception, since
-    // the stand-ins load no model: a 10 s start period for the model servers.
+    // the test models load in under a second: a 10 s start period for the model servers.
     const p3 = JSON.parse(fs.readFileSync(path.join(REPO_DIR, "policies", "config", "p3.json"), "utf8"));
     p3["container-healthchecks"].minModelStartPeriodSec = 10;
     const policyConfig = path.join(project.work, "policy-config.json");

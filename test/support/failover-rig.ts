@@ -6,7 +6,7 @@
  * `startFailoverRig` spawns two stand-ins for them. Shared by the e2e tests and
  * the failover benchmark.
  */
-import { deploymentId, type LiteLLMSettings } from "../../lib/gateway/litellm-config";
+import { deploymentId, renderLiteLLMConfig, type LiteLLMSettings } from "../../lib/gateway/litellm-config";
 import { loadStackFile } from "../../ops/stack-file";
 import { planContext, type PlanContext } from "../../lib/plan/define-service";
 import { gatewaySettings, planGateway } from "../../lib/plan/gateway";
@@ -87,6 +87,37 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
   const local = withLocalUpstreams(gatewaySettings(ctx), options.upstreams);
   const settings = options.adjust ? options.adjust(local) : local;
   const proxy = await startLiteLLMProxy({ install: options.install, settings, env: planGateway(ctx).env, port: options.port });
+  return rigAround(proxy, settings, ctx.config.gateway);
+}
+
+/**
+ * The gateway a stack deployed: the api-gateway container, reached on its
+ * published port, with the settings its config was rendered from (upstreams
+ * are the in-network names it resolves itself). `stop` leaves it running.
+ */
+export function deployedGatewayRig(options: {
+  ctx: PlanContext;
+  url: string;
+  /** The container's master key (its LITELLM_MASTER_KEY). */
+  masterKey: string;
+  /** Its recent log lines, for failure messages. */
+  logs(): string;
+}): GatewayRig {
+  const settings = gatewaySettings(options.ctx);
+  const port = Number(new URL(options.url).port);
+  const proxy: LiteLLMProxy = {
+    url: options.url,
+    port,
+    masterKey: options.masterKey,
+    configYaml: renderLiteLLMConfig(settings),
+    logs: options.logs,
+    ended: () => undefined,
+    stop: async () => undefined,
+  };
+  return rigAround(proxy, settings, options.ctx.config.gateway);
+}
+
+function rigAround(proxy: LiteLLMProxy, settings: LiteLLMSettings, names: { chatModel: string; codeModel: string }): GatewayRig {
   const serverOf = new Map<string, string>();
   for (const route of settings.routes) {
     for (const upstream of [route.primary, route.backup]) if (upstream) serverOf.set(deploymentId(route.name, upstream), upstream.id);
@@ -94,8 +125,8 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
   return {
     proxy,
     settings,
-    chatModel: ctx.config.gateway.chatModel,
-    codeModel: ctx.config.gateway.codeModel,
+    chatModel: names.chatModel,
+    codeModel: names.codeModel,
     request: (model, opts = {}) => chat(proxy.url, proxy.masterKey, { model, ...opts, serverOfDeployment: (id) => serverOf.get(id) }),
     primaryDeployment: (model) => {
       const route = settings.routes.find((r) => r.name === model);

@@ -26,7 +26,9 @@ export async function qdrantPoints(url: string, collection: string, apiKey?: str
 export async function startQdrantOn(
   storageDir: string,
   env: Record<string, string> = { QDRANT__TELEMETRY_DISABLED: "true" },
-): Promise<{ url: string; stop(): Promise<void> }> {
+  /** Docker's stop timeout for the container (as the plan's stopGraceSec sets it); Docker's 10 s when omitted. */
+  stopTimeoutSec?: number,
+): Promise<{ url: string; id: string; stop(): Promise<void> }> {
   const port = await freePort();
   const id = (
     await dockerOk([
@@ -35,6 +37,7 @@ export async function startQdrantOn(
       "--entrypoint",
       QDRANT_ENTRYPOINT[0]!,
       ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+      ...(stopTimeoutSec === undefined ? [] : ["--stop-timeout", String(stopTimeoutSec)]),
       "-p",
       `127.0.0.1:${port}:6333`,
       "-v",
@@ -50,7 +53,7 @@ export async function startQdrantOn(
       (r) => r.ok,
       () => false,
     );
-    if (ready) return { url, stop };
+    if (ready) return { url, id, stop };
     if (Date.now() > deadline) {
       const logs = await docker(["logs", "--tail", "20", id]);
       await stop();

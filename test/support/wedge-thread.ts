@@ -11,8 +11,11 @@
  */
 import { spawn } from "node:child_process";
 
+// One thread does it all: ptrace requests must come from the tracing thread. While it holds the
+// thread it also reaps it if it is killed (a traced process that dies stays a zombie, which Docker
+// cannot kill, until its tracer waits for it).
 const HELPER = `
-import ctypes, os, sys
+import ctypes, os, select, sys
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
 SEIZE, INTERRUPT, DETACH, WALL = 0x4206, 0x4207, 17, 0x40000000
@@ -24,9 +27,15 @@ call(SEIZE, "seize")
 call(INTERRUPT, "interrupt")
 os.waitpid(tid, WALL)
 print("stopped", flush=True)
-sys.stdin.readline()
-call(DETACH, "detach")
-print("released", flush=True)
+while True:
+    if select.select([sys.stdin], [], [], 0.1)[0]:
+        call(DETACH, "detach")
+        print("released", flush=True)
+        break
+    pid, status = os.waitpid(tid, WALL | os.WNOHANG)
+    if pid and (os.WIFEXITED(status) or os.WIFSIGNALED(status)):
+        print("ended", flush=True)
+        break
 `;
 
 export interface WedgedThread {
@@ -44,6 +53,8 @@ export function wedgeThread(tid: number): Promise<WedgedThread> {
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A release that races the helper's own end (the thread was killed) writes to a closed pipe: nothing to do.
+  child.stdin.on("error", () => undefined);
   return new Promise((resolve, reject) => {
     const onStopped = () => {
       if (!out.includes("stopped")) return;
