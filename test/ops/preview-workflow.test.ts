@@ -43,8 +43,18 @@ describe("PR preview workflow", () => {
     expect(stacksInRepo).toEqual(expect.arrayContaining(["p2", "p3"]));
   });
 
+  it("pins every action to a full commit SHA, with the release it is in a comment", () => {
+    const text = fs.readFileSync(path.join(PROJECT_DIR, ".github/workflows/preview.yml"), "utf8");
+    const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
+    expect(uses.length).toBe(job.steps.filter((s) => s.uses).length);
+    for (const [, ref, rest] of uses) {
+      expect(ref, "a tag or branch can be moved to other code; pin the commit").toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(rest, `${ref}: say which release the commit is`).toMatch(/# v\d+\.\d+\.\d+/);
+    }
+  });
+
   it("runs pulumi/actions v7 preview with upsert, a diff comment and the passphrase from secrets", () => {
-    expect(pulumiStep.uses).toBe("pulumi/actions@v7");
+    expect(pulumiStep.uses).toMatch(/^pulumi\/actions@[0-9a-f]{40}$/);
     expect(pulumiStep.with).toMatchObject({
       command: "preview",
       "stack-name": "${{ matrix.stack }}",
