@@ -6,7 +6,7 @@
  * sends traffic through the deployed LiteLLM container, and injects, in turn:
  *   kill          the chat server's process crashes (SIGKILL from the host; the restart policy applies)
  *   pause         docker pause of the chat server, then unpause
- *   slow          every packet the chat server sends delayed (netem) so that answers take ~3x the median
+ *   slow          the chat server's CPU quota cut to a third (docker update --cpus), held, then given back
  *   busy          one long prompt keeps the chat server's inference loop in a batch for seconds: its
  *                 probe must say busy, and nothing may restart it
  *   wedge         the chat server's inference loop stops (ptrace stops its main thread; the HTTP threads
@@ -18,8 +18,6 @@
  * label, also after a failure. Exits 1 when the run broke or a bar was missed.
  */
 import * as os from "node:os";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { deployFaultFigures, deployFaultLine, percentile, type DeployFaultFigures } from "../lib/gateway/failover-report";
 import { planContext } from "../lib/plan/define-service";
 import { MASTER_KEY_ENV } from "../lib/plan/gateway";
@@ -53,7 +51,6 @@ import { wedgeThread } from "../test/support/wedge-thread";
 import { backoffCeilingMs } from "../services/common/src/retry.ts";
 import { loadRagConfig } from "../services/rag/src/config.ts";
 
-const execFileAsync = promisify(execFile);
 const argv = process.argv.slice(2);
 function numArg(name: string, fallback: number): number {
   const i = argv.indexOf(`--${name}`);
@@ -415,68 +412,45 @@ async function pauseFault(b: Bench): Promise<FaultResult> {
   return { name: "pause", figures: run.figures, missed, faultAt: run.faultAt };
 }
 
-/**
- * Delays every packet the chat server sends (netem on its interface, inside its
- * network namespace): a slow server as its callers see it, at a steady extra
- * latency. A CPU quota cannot do that under open-loop traffic: below the
- * server's demand the queue grows without bound, above it nothing changes.
- */
-async function setDelay(b: Bench, ms: number | undefined): Promise<void> {
-  const pid = (await inspect(b.chatName)).pid;
-  const tc = (...args: string[]) => execFileAsync("nsenter", ["-t", String(pid), "-n", "tc", "qdisc", ...args]);
-  if (ms === undefined) await tc("del", "dev", "eth0", "root").catch(() => undefined);
-  else await tc("replace", "dev", "eth0", "root", "netem", "delay", `${Math.round(ms)}ms`);
-}
+/** The chat server's CPU quota, live (docker update changes a running container's cgroup). */
+const setCpus = (b: Bench, cpus: number) => dockerOk(["update", "--cpus", cpus.toFixed(3), b.chatName]);
 
+/**
+ * A slow server: its CPU quota cut to a third (thermal throttling, a noisy
+ * neighbour), so each answer needs three times the wall time. Under the same
+ * open-loop traffic it then cannot keep up, and its queue grows for as long as
+ * the fault lasts: there is no steady "3x" for a busy server (netem, which
+ * would add a steady delay, is not in this kernel).
+ */
 async function slowFault(b: Bench): Promise<FaultResult> {
-  const CALIBRATE_MS = 3000;
-  let firstDelay = 0;
-  let delay = 0;
-  let baseline = 0;
-  let calibratedAt = 0;
-  const p50 = (xs: number[]) => (xs.length ? percentile(xs, 50) : NaN);
+  const planned = b.deploy.e2e.plan.services.find((x) => x.service === INFERENCE_SERVICE.chat)!.limits.cpus;
+  const cut = planned / 3;
   const run = await gatewayFault(b, "slow", {
-    inject: async (ctx) => {
-      // An answer is one or two packets after the request: a delay of the median makes it about 2-3x.
-      baseline = ctx.baselineMs();
-      delay = firstDelay = baseline;
+    inject: async () => {
       const at = Date.now();
-      await setDelay(b, delay);
+      await setCpus(b, cut);
       return at;
     },
-    end: async (ctx) => {
-      // Once: the extra the delay actually added, and the delay scaled to make it 2x the median.
-      await sleep(CALIBRATE_MS);
-      const addedMs =
-        p50(
-          ctx
-            .completed()
-            .filter((o) => o.ok && o.startedAt >= ctx.faultAt + 300)
-            .map((o) => o.ms),
-        ) - baseline;
-      if (addedMs > 0) {
-        delay = Math.max(1, Math.min(10 * firstDelay, (firstDelay * 2 * baseline) / addedMs));
-        await setDelay(b, delay);
-      }
-      calibratedAt = Date.now();
-      await sleep(HOLD_MS - CALIBRATE_MS);
+    end: async () => {
+      await sleep(HOLD_MS);
       const at = Date.now();
-      await setDelay(b, undefined);
+      await setCpus(b, planned);
       return { windowEnd: at, lastActionAt: at };
     },
-    recoverWithinMs: 5000,
+    recoverWithinMs: 10_000,
     // Back at its normal speed: a request answered within twice the median from before the fault.
     isBack: (o, baselineMs) => o.ms <= 2 * baselineMs,
   });
-  await setDelay(b, undefined);
-  const slowedP50 = (from: number, to: number) =>
-    p50(run.outcomes.filter((o) => o.ok && o.startedAt >= from && o.startedAt < to).map((o) => o.ms));
-  const first = slowedP50(run.faultAt + 300, calibratedAt);
-  const after = slowedP50(calibratedAt + 300, run.lastActionAt);
+  await setCpus(b, planned);
+  const p50 = (from: number, to: number) => {
+    const xs = run.outcomes.filter((o) => o.ok && o.startedAt >= from && o.startedAt < to).map((o) => o.ms);
+    return xs.length ? percentile(xs, 50) : NaN;
+  };
   const x = (ms: number) => `${Math.round(ms)} ms = ${(ms / run.figures.baselineMs).toFixed(1)}x`;
+  const half = run.faultAt + HOLD_MS / 2;
   log(
-    `slow: baseline p50 ${Math.round(run.figures.baselineMs)} ms; ${Math.round(firstDelay)} ms delay on the server's packets for ${s(CALIBRATE_MS)} s: p50 ${x(first)}; ` +
-      `then ${Math.round(delay)} ms: p50 ${x(after)} the baseline`,
+    `slow: baseline p50 ${Math.round(run.figures.baselineMs)} ms; --cpus ${cut.toFixed(3)} (planned ${planned}) for ${s(HOLD_MS)} s: ` +
+      `p50 ${x(p50(run.faultAt, half))} in the first half, ${x(p50(half, run.lastActionAt))} in the second`,
   );
   const missed: string[] = [];
   if (run.figures.failed > 0) missed.push(`slow: ${run.figures.failed} request(s) failed`);

@@ -4,6 +4,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { browserGuardFromEnv, browserRefusal, type BrowserGuardOptions } from "./browser-guard.ts";
 import { HttpError } from "./http-error.ts";
 import type { HttpMetrics } from "./metrics.ts";
 import { log } from "./log.ts";
@@ -40,6 +41,8 @@ export interface HttpAppOptions {
   routes: Route[];
   metrics: HttpMetrics;
   maxBodyBytes: number;
+  /** Who counts as a web page (browser-guard.ts); default from ALLOWED_ORIGINS and ALLOWED_HOSTS. */
+  guard?: BrowserGuardOptions;
 }
 
 export interface RunningServer {
@@ -50,6 +53,7 @@ export interface RunningServer {
 }
 
 export function createHttpApp(options: HttpAppOptions): http.Server {
+  const guard = options.guard ?? browserGuardFromEnv(process.env);
   const byPath = new Map<string, Route[]>();
   for (const route of options.routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
 
@@ -75,6 +79,13 @@ export function createHttpApp(options: HttpAppOptions): http.Server {
       options.metrics.requests.inc(labels);
       options.metrics.duration.observe(labels, (performance.now() - started) / 1000);
     };
+
+    const refusal = browserRefusal(method, req.headers, guard);
+    if (refusal) {
+      req.resume();
+      send({ status: refusal.status, body: { detail: refusal.detail } });
+      return;
+    }
 
     if (!route) {
       // Drain whatever was sent so the connection can be reused.

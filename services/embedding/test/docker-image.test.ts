@@ -53,7 +53,11 @@ describe("the embedding image", () => {
 
     llama.state = "ready";
     await waitForHealth(NAME, "healthy", 60_000);
-    const embedded = await fetch(`http://127.0.0.1:${port}/embed`, { method: "POST", body: JSON.stringify({ texts: ["hello"] }) });
+    const embedded = await fetch(`http://127.0.0.1:${port}/embed`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ texts: ["hello"] }),
+    });
     expect(await embedded.json()).toMatchObject({ dim: 384, model: "BAAI/bge-small-en-v1.5", normalize: true });
 
     await llama.kill();

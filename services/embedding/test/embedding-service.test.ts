@@ -211,7 +211,11 @@ describe("GET /health", () => {
 describe("other routes", () => {
   it("/prewarm embeds a probe; /reload keeps the model llama-server serves and refuses another", async () => {
     const post = (path: string, body?: unknown) =>
-      fetch(`${service.url}${path}`, { method: "POST", body: body === undefined ? "{}" : JSON.stringify(body) }).then(async (r) => ({
+      fetch(`${service.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? "{}" : JSON.stringify(body),
+      }).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as any,
       }));
