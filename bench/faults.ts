@@ -616,7 +616,8 @@ async function qdrantFault(b: Bench, name: "qdrant-short" | "qdrant-long", outag
     faultAt = Date.now();
     await dockerOk(["stop", qdrant]);
     stoppedAt = Date.now();
-    await sleep(faultAt + outageMs - Date.now());
+    // The outage runs from the stop's end: under traffic Qdrant serves for up to 30 s after SIGTERM.
+    await sleep(stoppedAt + outageMs - Date.now());
     startAt = Date.now();
     await dockerOk(["start", qdrant]);
     startedAt = Date.now();
