@@ -9,6 +9,7 @@ import { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./embedding";
 import { GATEWAY_PORT, GATEWAY_SERVICE } from "./gateway";
 import { nodeProbe, pythonProbe } from "./health";
 import { QDRANT_HTTP_PORT, QDRANT_SERVICE } from "./qdrant";
+import { ragContextBudget } from "./rag-context";
 import type { HealthcheckSpec, ServiceSpec, StackKey } from "./service-spec";
 
 export { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./embedding";
@@ -58,7 +59,9 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
       RAG_CHUNK_OVERLAP: String(rag.chunkOverlap),
       RAG_LLM_MAX_TOKENS: String(rag.maxTokens),
       RAG_LLM_TEMPERATURE: String(rag.temperature),
-      ...(own ? {} : { API_GATEWAY_CODE_MODEL: gateway.codeModel, RAG_DB_PATH: "/app/data/rag_analytics.db" }),
+      ...(own
+        ? { RAG_CONTEXT_BUDGET_TOKENS: String(ragContextBudget(config).tokens) }
+        : { API_GATEWAY_CODE_MODEL: gateway.codeModel, RAG_DB_PATH: "/app/data/rag_analytics.db" }),
     },
     secretEnv: {
       ...(own && keys.gatewayRequiresKey ? { RAG_LLM_API_KEY: "gatewayMasterKey" as const } : {}),

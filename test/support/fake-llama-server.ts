@@ -50,6 +50,11 @@ export interface FakeLlamaOptions {
   slots?: number;
   /** Generated tokens when the request names no `max_tokens`. */
   defaultMaxTokens?: number;
+  /**
+   * Context cells per slot: a prompt whose messages hold more than 2 characters per cell is refused
+   * with llama-server's 400 (exceed_context_size_error); unlimited when omitted.
+   */
+  contextTokens?: number;
   /** Where to listen (default 127.0.0.1 on a free port); a stand-in container listens on 0.0.0.0. */
   host?: string;
   port?: number;
@@ -224,6 +229,18 @@ export class FakeLlamaServer {
       // A held request was recorded when it arrived.
       const hit = (req as RequestWithHit).hit ?? (isJson(body) ? this.recordHit(body) : undefined);
       if (!hit) return json(res, 400, { error: { message: "request body is not JSON", type: "invalid_request_error" } });
+      const limit = this.options.contextTokens;
+      // Two characters a token: denser than the four a client's estimate assumes, as digits and CJK are.
+      const messages = Array.isArray(hit.messages) ? (hit.messages as { content?: unknown }[]) : [];
+      const promptTokens = Math.ceil(messages.reduce((n, m) => n + String(m.content ?? "").length, 0) / 2);
+      if (limit !== undefined && promptTokens + hit.maxTokens > limit)
+        return json(res, 400, {
+          error: {
+            code: 400,
+            message: `request (${promptTokens + hit.maxTokens} tokens) exceeds the available context size (${limit} tokens), try increasing it`,
+            type: "exceed_context_size_error",
+          },
+        });
       if (!hit.abandonedAt)
         res.on("close", () => {
           if (!res.writableEnded) hit.abandonedAt ??= Date.now();

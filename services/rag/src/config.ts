@@ -51,6 +51,8 @@ export interface RagConfig {
   };
   retrieval: {
     topK: number;
+    /** Approximate tokens of retrieved text per answer prompt. */
+    contextBudgetTokens: number;
     /** Words per chunk and words shared by neighbouring chunks (as the reference counted them). */
     chunkSize: number;
     chunkOverlap: number;
@@ -104,6 +106,8 @@ export function loadRagConfig(env: Env): RagConfig {
     },
     retrieval: {
       topK: r.int("RAG_TOPK", 4, { min: 1, max: 100 }),
+      // Tokens of retrieved text per answer prompt; the plan derives it from the smallest server context (lib/plan/rag-context.ts).
+      contextBudgetTokens: r.int("RAG_CONTEXT_BUDGET_TOKENS", 1200, { min: 16, max: 1_000_000 }),
       chunkSize,
       chunkOverlap,
     },

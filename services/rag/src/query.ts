@@ -3,11 +3,13 @@
  * gateway's chat model answer from the best chunks.
  */
 import { HttpError, invalidField } from "../../common/src/http-error.ts";
+import { log } from "../../common/src/log.ts";
+import { UpstreamError } from "../../common/src/upstream-error.ts";
 import type { Timings } from "../../common/src/timings.ts";
 import { identityConflict } from "./collection-identity.ts";
 import { isCollectionName, type RagConfig } from "./config.ts";
 import type { EmbeddingClient } from "./embedding-client.ts";
-import type { GatewayClient } from "./gateway-client.ts";
+import type { ChatAnswer, GatewayClient } from "./gateway-client.ts";
 import { buildMessages, fitContext } from "./prompt.ts";
 import type { QdrantClient } from "./qdrant-client.ts";
 
@@ -36,6 +38,17 @@ export interface QueryResult {
 }
 
 export const MAX_QUERY_CHARS = 8000;
+/** Times a prompt refused as too long is sent again, each with half the passages' budget. */
+export const MAX_CONTEXT_RETRIES = 3;
+
+/** The gateway's (or a llama-server's) refusal of a prompt longer than the serving model's context. */
+export function contextTooLong(error: unknown): boolean {
+  return (
+    error instanceof UpstreamError &&
+    error.status === 400 &&
+    /ContextWindowExceeded|exceeds the available context size|maximum context length/i.test(error.message)
+  );
+}
 export const MAX_TOPK = 100;
 
 /** Validates a /query body the way the reference's pydantic model did, plus the checks it lacked. */
@@ -85,14 +98,27 @@ export async function answerQuery(deps: QueryDeps, input: QueryInput, timings: T
   if (conflict) throw new HttpError(409, conflict);
 
   const hits = await timings.measure("qdrant", () => deps.qdrant.query(input.collection, embedded.vectors[0]!, input.topk));
-  const passages = fitContext(
-    hits.map((h) => ({
-      text: typeof h.payload.text === "string" ? h.payload.text : "",
-      source: String(h.payload.source ?? h.payload.doc_id ?? h.id),
-    })),
-  );
-  const messages = buildMessages(input.query, passages, config.gateway.answerLanguage);
-  const answer = await timings.measure("llm", () => deps.gateway.chat(messages, config.gateway.answerTimeoutMs));
+  const ranked = hits.map((h) => ({
+    text: typeof h.payload.text === "string" ? h.payload.text : "",
+    source: String(h.payload.source ?? h.payload.doc_id ?? h.id),
+  }));
+  // The budget is in estimated tokens (four characters each); dense text (digits, code, CJK) holds more.
+  // A server that refuses the prompt as too long gets it again with half the passages' budget.
+  let budget = config.retrieval.contextBudgetTokens;
+  let answer: ChatAnswer | undefined;
+  for (let attempt = 0; !answer; attempt++) {
+    const messages = buildMessages(input.query, fitContext(ranked, budget), config.gateway.answerLanguage);
+    try {
+      answer = await timings.measure("llm", () => deps.gateway.chat(messages, config.gateway.answerTimeoutMs));
+    } catch (error) {
+      if (!contextTooLong(error) || attempt >= MAX_CONTEXT_RETRIES) throw error;
+      log("warn", "the answering server refused the prompt as too long; asking again with half the context", {
+        budgetTokens: budget,
+        error: (error as Error).message.slice(0, 300),
+      });
+      budget = Math.floor(budget / 2);
+    }
+  }
 
   return {
     answer: answer.content,

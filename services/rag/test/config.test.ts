@@ -60,6 +60,7 @@ describe("loadRagConfig", () => {
       QDRANT_RETRY_MIN_WAIT: "1",
       QDRANT_RETRY_MAX_WAIT: "4",
       RAG_TOPK: "6",
+      RAG_CONTEXT_BUDGET_TOKENS: "512",
       RAG_CHUNK_SIZE: "300",
       RAG_CHUNK_OVERLAP: "50",
       RAG_LLM_MAX_TOKENS: "512",
@@ -82,7 +83,7 @@ describe("loadRagConfig", () => {
       temperature: 0,
     });
     expect(config.embedding.timeoutMs).toBe(9000);
-    expect(config.retrieval).toEqual({ topK: 6, chunkSize: 300, chunkOverlap: 50 });
+    expect(config.retrieval).toEqual({ topK: 6, contextBudgetTokens: 512, chunkSize: 300, chunkOverlap: 50 });
   });
 
   it("names every bad variable at once", () => {

@@ -28,6 +28,8 @@ export interface RigOptions {
   embeddingDim?: number;
   embeddingModel?: string;
   overrides?: RagOverrides;
+  /** The chat stand-in's context per slot (it refuses longer prompts with llama-server's 400). */
+  chatContextTokens?: number;
 }
 
 export interface RagRig {
@@ -55,7 +57,7 @@ export interface RagRig {
 export async function startRagRig(options: RigOptions = {}): Promise<RagRig> {
   const qdrant = new FakeQdrant({ apiKey: options.qdrantApiKey });
   const llamaEmbed = new FakeEmbeddingLlamaServer({ dim: options.embeddingDim ?? 384 });
-  const chat = new FakeLlamaServer("chat-stand-in");
+  const chat = new FakeLlamaServer("chat-stand-in", { contextTokens: options.chatContextTokens });
   await Promise.all([qdrant.start(), llamaEmbed.start(), chat.start()]);
 
   const startEmbedding = (model: string) =>
