@@ -43,7 +43,29 @@ export interface HttpAppOptions {
   maxBodyBytes: number;
   /** Who counts as a web page (browser-guard.ts); default from ALLOWED_ORIGINS and ALLOWED_HOSTS. */
   guard?: BrowserGuardOptions;
+  /** Limits on clients (defaults: CLIENT_LIMITS). */
+  limits?: Partial<ClientLimits>;
 }
+
+export interface ClientLimits {
+  /** A request's headers and body must have arrived within this (a slow client is cut off with 408). */
+  requestTimeoutMs: number;
+  /** The headers must have arrived within this. */
+  headersTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections held at once; further ones are closed at once. */
+  maxConnections: number;
+}
+
+// Keep-alive longer than the keep-alive of the clients we know (Node's agent, python's urllib3), so a
+// reused connection is not closed under a request; headers and body within a minute or two.
+export const CLIENT_LIMITS: ClientLimits = {
+  requestTimeoutMs: 120_000,
+  headersTimeoutMs: 66_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 512,
+};
 
 export interface RunningServer {
   server: http.Server;
@@ -57,7 +79,10 @@ export function createHttpApp(options: HttpAppOptions): http.Server {
   const byPath = new Map<string, Route[]>();
   for (const route of options.routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
 
-  const server = http.createServer((req, res) => {
+  const limits = { ...CLIENT_LIMITS, ...options.limits };
+  // Node checks those deadlines every connectionsCheckingInterval (30 s by default).
+  const checkEveryMs = Math.max(100, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 2)));
+  const server = http.createServer({ connectionsCheckingInterval: checkEveryMs }, (req, res) => {
     const started = performance.now();
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
@@ -121,10 +146,10 @@ export function createHttpApp(options: HttpAppOptions): http.Server {
         if (!bodyText) req.resume();
       });
   });
-  // Longer than the keep-alive of the clients we know (Node's agent, python's urllib3),
-  // so a reused connection is not closed under a request.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.maxConnections = limits.maxConnections;
   return server;
 }
 
@@ -151,24 +176,31 @@ export async function listen(server: http.Server, port: number, host: string): P
   };
 }
 
+/**
+ * The body, up to `maxBytes`. One that says (Content-Length) or turns out to be
+ * larger is refused with 413 as soon as that is known, without reading the rest:
+ * the reply asks to close the connection, and the socket goes once it is sent.
+ */
 function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, `request body exceeds ${maxBytes} bytes`, { headers: { connection: "close" } });
   return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"] ?? 0) > maxBytes) {
+      req.pause();
+      reject(tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
-        tooLarge = true;
-        chunks.length = 0;
-        return;
-      }
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (tooLarge) reject(new HttpError(413, `request body exceeds ${maxBytes} bytes`));
-      else resolve(Buffer.concat(chunks).toString("utf8"));
-    });
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off("data", onData);
+      req.pause();
+      chunks.length = 0;
+      reject(tooLarge());
+    };
+    req.on("data", onData);
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
 }
