@@ -44,8 +44,26 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
     why: "LiteLLM's health_check_staleness_threshold 16 -> 3600 s: its verdict cache lapsed every 24 s (docs/faults.md)",
   },
   "suite-vectors-qdrant-container": {
-    fields: ["entrypoints", "envs"],
-    why: "Qdrant runs as its own PID 1 (the image's entrypoint.sh exits on SIGTERM, so Qdrant was killed mid-shutdown) and with CORS off (any web page could use it)",
+    fields: ["entrypoints", "envs", "destroyGraceSeconds", "stopTimeout", "labels"],
+    why:
+      "Qdrant runs as its own PID 1 (the image's entrypoint.sh exits on SIGTERM, so Qdrant was killed mid-shutdown), with CORS off (any web page could use it), " +
+      "and with a 45 s stop grace (under traffic it serves for actix's 30 s shutdown timeout first, and 30 s SIGKILLed it)",
+  },
+  "suite-llm-inference-chat-container": {
+    fields: ["healthcheck", "labels", "waitTimeout"],
+    why: "llama-server's probe tells a wedged inference loop from a busy one (6 s x 2 instead of 20 s x 5), and the healer restarts it with a 2 s grace (label)",
+  },
+  "suite-llm-inference-code-container": {
+    fields: ["healthcheck", "labels", "waitTimeout"],
+    why: "the same probe and heal grace as inference-chat",
+  },
+  "suite-rag-embedding-server-container": {
+    fields: ["healthcheck", "waitTimeout"],
+    why: "the embedding llama-server gets the same probe",
+  },
+  "suite-rag-rag-container": {
+    fields: ["envs"],
+    why: "RAG_CONTEXT_BUDGET_TOKENS: RAG's prompt must fit the smallest context of the servers that may answer it (lib/plan/rag-context.ts)",
   },
   "suite-vectors-qdrant-pre-change-backup": {
     fields: ["triggers"],
