@@ -69,7 +69,11 @@ export class DockerApi {
   }
 
   /** Calls `onUnhealthy` for every health_status: unhealthy event of an opted-in container, until `signal` aborts. */
-  follow(onUnhealthy: (c: UnhealthyContainer) => void, onEnd: (error?: Error) => void): () => void {
+  follow(
+    onUnhealthy: (c: UnhealthyContainer) => void,
+    onEnd: (error?: Error) => void,
+    onMalformed: (line: string) => void = () => undefined,
+  ): () => void {
     const path = `/events?filters=${this.filters({ type: ["container"], event: ["health_status"] })}`;
     const req = http.request({ socketPath: this.socketPath, method: "GET", path }, (res) => {
       let buffer = "";
@@ -79,14 +83,20 @@ export class DockerApi {
         buffer = lines.pop() ?? "";
         for (const line of lines) {
           if (!line.trim()) continue;
-          const event = JSON.parse(line) as {
-            status?: string;
-            Action?: string;
-            id: string;
-            Actor?: { Attributes?: Record<string, string> };
-          };
-          const action = event.Action ?? event.status ?? "";
-          if (!action.startsWith("health_status: unhealthy")) continue;
+          let event: { status?: string; Action?: string; id?: unknown; Actor?: { Attributes?: Record<string, string> } };
+          try {
+            event = JSON.parse(line);
+          } catch {
+            // One bad line must not end the healer (an exception here would): skip it, say so.
+            onMalformed(line);
+            continue;
+          }
+          const action = event?.Action ?? event?.status ?? "";
+          if (typeof action !== "string" || !action.startsWith("health_status: unhealthy")) continue;
+          if (typeof event.id !== "string" || !/^[0-9a-f]{12,64}$/.test(event.id)) {
+            onMalformed(line);
+            continue;
+          }
           const attrs = event.Actor?.Attributes ?? {};
           onUnhealthy(this.toContainer({ Id: event.id, Names: [attrs.name ?? event.id], Labels: attrs }));
         }

@@ -104,6 +104,10 @@ export class Healer {
         log("warn", "healer: Docker event stream ended; following again in 2 s", { error: error?.message });
         setTimeout(() => this.follow(), 2000);
       },
+      (line) => {
+        this.metrics.errors.inc({ operation: "event" });
+        log("warn", "healer: skipped a Docker event it could not read", { line: line.slice(0, 200) });
+      },
     );
   }
 }

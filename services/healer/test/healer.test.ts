@@ -71,6 +71,7 @@ async function fakeDocker() {
     socket,
     calls,
     emit: (event: object) => events?.write(`${JSON.stringify(event)}\n`),
+    emitRaw: (text: string) => events?.write(text),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -97,27 +98,31 @@ describe("the healer against a stand-in Docker API", () => {
     );
     try {
       await until(() => fake.calls.some((c) => c.startsWith("POST /containers/c1/restart")));
+      // Lines it cannot read (not JSON, no usable id) are skipped and counted; the stream goes on.
+      fake.emitRaw('{"Action": "health_status: unhealthy", "id": \n');
+      fake.emitRaw('not json at all\n{"Action":"health_status: unhealthy","id":"../../containers/x"}\n');
       fake.emit({
         Type: "container",
         Action: "health_status: unhealthy",
-        id: "c2",
+        id: "c2c2c2c2c2c2",
         Actor: { Attributes: { name: "p2-qdrant", "local-ai-suite.service": "qdrant", "local-ai-suite.stop-grace-sec": "30" } },
       });
-      await until(() => fake.calls.some((c) => c.startsWith("POST /containers/c2/restart")));
+      await until(() => fake.calls.some((c) => c.startsWith("POST /containers/c2c2c2c2c2c2/restart")));
       expect(fake.calls.filter((c) => c.startsWith("POST"))).toEqual([
         "POST /containers/c1/restart?t=2",
-        "POST /containers/c2/restart?t=30",
+        "POST /containers/c2c2c2c2c2c2/restart?t=30",
       ]);
       // Only this stack's opted-in containers, and only health events.
       expect(fake.calls.find((c) => c.startsWith("GET /events"))).toContain(
         '"label":["local-ai-suite.stack=p2","local-ai-suite.autoheal=true"],"type":["container"],"event":["health_status"]',
       );
-      expect(new Set(fake.calls.map((c) => c.split("?")[0]!.replace(/c\d/, "<id>")))).toEqual(
+      expect(new Set(fake.calls.map((c) => c.split("?")[0]!.replace(/\/containers\/(?!json)[^/]+/, "/containers/<id>")))).toEqual(
         new Set(["GET /events", "GET /containers/json", "POST /containers/<id>/restart"]),
       );
       const metrics = await fetch(`${healer.url}/metrics`).then((r) => r.text());
       expect(metrics).toContain('healer_restarts_total{service="inference-chat"} 1');
       expect(metrics).toContain('healer_restarts_total{service="qdrant"} 1');
+      expect(metrics).toContain('healer_docker_errors_total{operation="event"} 3');
       expect((await fetch(`${healer.url}/health`)).status).toBe(200);
     } finally {
       await healer.close();

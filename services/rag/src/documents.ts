@@ -40,10 +40,12 @@ export function isDocumentName(name: string): boolean {
 
 /**
  * Resolves `relPath` (optional; relative to `root`) to the documents to index.
- * Absolute paths and paths escaping the root are a 400, a missing one a 404.
+ * Absolute paths, NUL bytes and paths escaping the root (by name or through a
+ * symlink) are a 400, a missing one a 404.
  */
 export async function resolveTarget(root: string, relPath: string | undefined): Promise<IndexTarget> {
   const wanted = relPath?.trim() || ".";
+  if (wanted.includes("\0")) throw new HttpError(400, `path ${JSON.stringify(wanted)} holds a NUL byte`);
   if (path.isAbsolute(wanted)) {
     throw new HttpError(400, `path must be relative to the documents directory (${root}), got the absolute path ${JSON.stringify(wanted)}`);
   }
@@ -57,6 +59,11 @@ export async function resolveTarget(root: string, relPath: string | undefined): 
     stat = await fs.stat(target);
   } catch {
     throw new HttpError(404, `no file or directory ${JSON.stringify(wanted)} in the documents directory (${root})`);
+  }
+  // A symlink inside may point anywhere (/etc, a home directory): what it resolves to must be inside too.
+  const [real, realRoot] = await Promise.all([fs.realpath(target), fs.realpath(rootAbs)]);
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+    throw new HttpError(400, `path ${JSON.stringify(wanted)} leads out of the documents directory through a symlink`);
   }
   if (stat.isDirectory()) {
     return { kind: "directory", shown: wanted, documents: await listDocuments(rootAbs, target) };
