@@ -3,6 +3,7 @@
  * {"embeddings", "model", "dim", "normalize"}) served by llama-server.
  */
 import { HttpError, invalidField } from "../../common/src/http-error.ts";
+import { loneSurrogateAt } from "../../common/src/unicode.ts";
 import { UpstreamError } from "../../common/src/upstream-error.ts";
 import type { EmbeddingConfig } from "./config.ts";
 import type { EmbeddingMetrics } from "./embedding-metrics.ts";
@@ -27,6 +28,13 @@ export function parseEmbedBody(body: unknown, maxTexts: number): string[] {
   if (!Array.isArray(texts)) throw invalidField(["body", "texts"], "list_type", "Input should be a valid list");
   const notText = texts.findIndex((t) => typeof t !== "string");
   if (notText >= 0) throw invalidField(["body", "texts", notText], "string_type", "Input should be a valid string");
+  const broken = texts.findIndex((t: string) => loneSurrogateAt(t) >= 0);
+  if (broken >= 0)
+    throw invalidField(
+      ["body", "texts", broken],
+      "string_unicode",
+      `Input holds a lone surrogate at offset ${loneSurrogateAt(texts[broken])}: not Unicode text`,
+    );
   // The reference silently dropped texts past the limit, misaligning a caller's vectors with its texts.
   if (texts.length > maxTexts)
     throw new HttpError(413, `at most ${maxTexts} texts per request (EMBEDDING_MAX_TEXTS), got ${texts.length}; split the request`);

@@ -101,6 +101,9 @@ export async function indexDocuments(
   return report;
 }
 
+/** Points per upsert request: at most about 5 MB of JSON with 1024-dim vectors and 512-word chunks. */
+export const UPSERT_BATCH_POINTS = 256;
+
 async function indexOne(
   deps: IndexDeps,
   collection: string,
@@ -124,7 +127,12 @@ async function indexOne(
       vector: embedded.vectors[i]!,
       payload: { doc_id: doc.id, chunk_id: i, text: chunk, source: doc.id },
     }));
-    await timings.measure("qdrant", () => deps.qdrant.upsert(collection, points));
+    // In batches: one request for a large document's every chunk can pass Qdrant's request limit
+    // (32 MB by default: 2000 chunks of 1024-dim vectors and their text are about 40 MB as JSON).
+    for (let from = 0; from < points.length; from += UPSERT_BATCH_POINTS) {
+      const batch = points.slice(from, from + UPSERT_BATCH_POINTS);
+      await timings.measure("qdrant", () => deps.qdrant.upsert(collection, batch));
+    }
   }
   // Only after the new version is in: drop chunks an older, longer version left behind.
   await timings.measure("qdrant", () => deps.qdrant.deleteChunksFrom(collection, doc.id, chunks.length));

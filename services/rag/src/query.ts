@@ -4,6 +4,7 @@
  */
 import { HttpError, invalidField } from "../../common/src/http-error.ts";
 import { log } from "../../common/src/log.ts";
+import { loneSurrogateAt } from "../../common/src/unicode.ts";
 import { UpstreamError } from "../../common/src/upstream-error.ts";
 import type { Timings } from "../../common/src/timings.ts";
 import { identityConflict } from "./collection-identity.ts";
@@ -60,6 +61,9 @@ export function parseQueryBody(body: unknown, config: RagConfig): QueryInput {
   if (!("query" in fields)) throw invalidField(["body", "query"], "missing", "Field required");
   if (typeof fields.query !== "string") throw invalidField(["body", "query"], "string_type", "Input should be a valid string");
   const query = fields.query.trim();
+  const broken = loneSurrogateAt(query);
+  if (broken >= 0)
+    throw invalidField(["body", "query"], "string_unicode", `Input holds a lone surrogate at offset ${broken}: not Unicode text`);
   if (!query) throw new HttpError(400, "query must not be empty");
   if (query.length > MAX_QUERY_CHARS)
     throw new HttpError(413, `query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit`);
