@@ -59,11 +59,6 @@ export interface E2eStackOptions {
   name?: string;
   /** Registry-style namespace of the stand-in images (default e2e.local). */
   imageNamespace?: string;
-  /**
-   * Run the real llama-server, Qdrant and LiteLLM (default true). bench:faults
-   * still passes false: its faults are driven through the stand-ins' control files.
-   */
-  realPrograms?: boolean;
 }
 
 const PORT_KEYS = [
@@ -105,9 +100,9 @@ while True:
 `;
 
 export async function e2eStack(work: string, options: E2eStackOptions = {}): Promise<E2eStack> {
-  const { name = "e2e", imageNamespace = LOCAL, realPrograms = true } = options;
+  const { name = "e2e", imageNamespace = LOCAL } = options;
   // The real program's own reference where one is built here, else a stand-in's.
-  const standIn = (ref: string) => (realPrograms && REAL_IMAGE_REFS.has(ref) ? ref : standInRef(ref, imageNamespace));
+  const standIn = (ref: string) => (REAL_IMAGE_REFS.has(ref) ? ref : standInRef(ref, imageNamespace));
   const id = Math.random().toString(36).slice(2, 7);
   // Unique, so the Docker events and labels of this run are its own.
   const stack = `${name}${id}`;

@@ -43,11 +43,11 @@ export const FAULT_SERVICES = [
 ];
 
 /**
- * Names of this lane, apart from the deploy tests' (e2e.local/..., e2e<id>,
- * local-ai-suite/*:e2e-<id>) on the same daemon: stand-in images under
- * faults.local/, stack and container prefix faults<id>, and our own images
- * under one fixed tag (with a digit: the pack wants a version), so repeated
- * runs do not pile up tags.
+ * Names of this lane, apart from the deploy tests' (e2e<id>,
+ * local-ai-suite/*:e2e-<id>) on the same daemon: stack and container prefix
+ * faults<id>, our own images under one fixed tag (with a digit: the pack wants
+ * a version), so repeated runs do not pile up tags, and faults.local/ for a
+ * stand-in, should a service without a real program ever join the lane.
  */
 export const FAULTS_NAME = "faults";
 export const FAULTS_IMAGE_NAMESPACE = "faults.local";

@@ -14,10 +14,6 @@
  * Behaviour a test can switch from outside, through a file in a directory the
  * container mounts (llama: /models/.standin/<alias>; others: STANDIN_CONTROL_FILE):
  * "never-healthy" (health paths answer 503 forever), "slow:<ms>" (a late start).
- * The chat llama-server also follows its control file while it runs (see
- * runtimeControl): "wedge", "pace-ms-per-token:<n>", "up", applied only to the
- * process that was running when the file was written, so a restarted server
- * starts sound, as a real one would after a wedge.
  * On SIGTERM it stops taking connections, "flushes" for STANDIN_STOP_MS, records
  * the stop in STANDIN_STATE_DIR and exits 0, as a real server that shuts down cleanly.
  */
@@ -132,43 +128,8 @@ async function runLlama(): Promise<void> {
     const server = new FakeLlamaServer(alias, { host: "0.0.0.0", port, defaultMaxTokens: 4 });
     await server.start();
     servers.push({ close: () => server.kill() });
-    runtimeControl(`/models/.standin/${alias}`, server);
   }
   log("serving", { port, alias, embeddings: argv.includes("--embeddings") });
-}
-
-/**
- * Faults switched while the server runs (the fault benchmark, bench/faults.ts):
- * the control file is polled, and a text written after this process started
- * is applied to it: "wedge" (the inference loop hangs: completions and
- * /metrics are held, /health and /v1/models answer), "pace-ms-per-token:<n>"
- * (every generated token takes n ms), "up" (sound again). Anything else is the
- * start-up behaviour's business and is ignored here; a text older than the
- * process (a restart after a wedge) is ignored too.
- */
-function runtimeControl(controlFile: string, server: FakeLlamaServer, pollMs = 100): void {
-  let seen = 0;
-  const timer = setInterval(() => {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(controlFile);
-    } catch {
-      return;
-    }
-    if (stat.mtimeMs === seen) return;
-    seen = stat.mtimeMs;
-    if (stat.mtimeMs < started) return;
-    const text = fs.readFileSync(controlFile, "utf8").trim();
-    const pace = /^pace-ms-per-token:(\d+)$/.exec(text);
-    if (text === "wedge") server.wedge();
-    else if (pace) server.pace(Number(pace[1]));
-    else if (text === "up") {
-      server.pace(0);
-      server.recover();
-    } else return;
-    log("control", { controlFile, text });
-  }, pollMs);
-  timer.unref();
 }
 
 interface Deployment {
