@@ -35,6 +35,7 @@ import { checkAllocations } from "../../ops/health/allocations";
 import { allocationTable } from "../../ops/health/report";
 import { endpointName } from "../../ops/health/targets";
 import { qdrantPoints, startQdrantOn } from "../support/qdrant-client";
+import { rawRequest } from "../support/raw-http";
 import { realVersions, requireRealImages } from "../support/real-images";
 import { buildStandInImages, standInImages } from "../support/standin/images";
 import { DockerEvents } from "./docker-events";
@@ -190,6 +191,32 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     expect(fs.existsSync(path.join(e2e.dataDir, "vectors", "qdrant", "collections", "e2e"))).toBe(true);
     expect(await qdrantPoints(`http://127.0.0.1:${e2e.ports["qdrant.httpPort"]}`, "e2e")).toBe(1);
   }, 600_000);
+
+  it("our services on their published ports refuse what a web page can send: a form POST, a cross-origin request, a DNS-rebound Host", async () => {
+    const points = async () => qdrantPoints(`http://127.0.0.1:${e2e.ports["qdrant.httpPort"]}`, "e2e");
+    const before = await points();
+    for (const key of ["rag.hostPort", "embedding.hostPort"]) {
+      const port = e2e.ports[key]!;
+      const local = `127.0.0.1:${port}`;
+      const form = await rawRequest(port, {
+        method: "POST",
+        path: key === "rag.hostPort" ? "/index?collection=e2e" : "/embed",
+        headers: { host: local, "content-type": "application/x-www-form-urlencoded" },
+        body: "texts=x&query=x",
+      });
+      const crossOrigin = await rawRequest(port, {
+        method: "POST",
+        path: key === "rag.hostPort" ? "/index?collection=e2e" : "/embed",
+        headers: { host: local, origin: "http://evil.example", "content-type": "application/json" },
+        body: JSON.stringify({ texts: ["x"] }),
+      });
+      const rebound = await rawRequest(port, { method: "GET", path: "/metrics", headers: { host: `evil.example:${port}` } });
+      const program = await rawRequest(port, { method: "GET", path: "/metrics", headers: { host: local } });
+      expect([form.status, crossOrigin.status, rebound.status, program.status], key).toEqual([415, 403, 421, 200]);
+    }
+    // Nothing reached a handler: RAG indexed nothing.
+    expect(await points()).toBe(before);
+  });
 
   it("health shows the plan beside what each real llama-server allocated: KV cells and model bytes match", async () => {
     const urls: Record<string, string> = {};
