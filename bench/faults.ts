@@ -37,6 +37,7 @@ import {
   waitForHttp,
   waitForRestart,
   watchOutage,
+  watchProbes,
   writeDocuments,
   type ContainerState,
   type RagOutcome,
@@ -47,6 +48,7 @@ import { dockerOk } from "../test/support/docker-cli";
 import { realVersions } from "../test/support/real-images";
 import { deployedGatewayRig, type GatewayRig } from "../test/support/failover-rig";
 import type { ChatOutcome } from "../test/support/gateway-client";
+import { sendLongPrompt, watchMetricsWait, type PromptResult } from "../test/support/real-models/long-prompt";
 import { wedgeThread } from "../test/support/wedge-thread";
 import { backoffCeilingMs } from "../services/common/src/retry.ts";
 import { loadRagConfig } from "../services/rag/src/config.ts";
@@ -492,14 +494,13 @@ async function wedgeFault(b: Bench): Promise<FaultResult> {
       await release?.();
       restartedAt = again.startedAt;
       const unhealthy = b.events.of(b.chatName, "health_status: unhealthy", ctx.faultAt)[0]?.at;
-      const probe = before!.healthLog.length ? (await inspect(b.chatName)).healthLog : [];
       const healerLog = (await containerLogs(b.deploy.name("healer"), ctx.faultAt))
         .split("\n")
         .filter((l) => l.includes(b.chatName) || l.includes("inference-chat"));
       log(
         `wedge: main thread (pid ${before!.pid}) stopped, /health answered ${healthDuringWedge}; Docker marked it unhealthy ` +
           `${unhealthy === undefined ? "(no event seen)" : `${s(unhealthy - ctx.faultAt)} s`} after the wedge; started again ${s(again.startedAt - ctx.faultAt)} s after it ` +
-          `(same container: ${again.id === before!.id}); healer log: ${healerLog.slice(0, 2).join(" | ").slice(0, 400)}; probes now: ${probe.length}`,
+          `(same container: ${again.id === before!.id}); healer log: ${healerLog.slice(0, 2).join(" | ").slice(0, 400)}`,
       );
       return { windowEnd: again.startedAt, lastActionAt: ctx.faultAt, restartedAt: again.startedAt };
     },
@@ -529,60 +530,31 @@ async function wedgeFault(b: Bench): Promise<FaultResult> {
 async function busyFault(b: Bench): Promise<FaultResult> {
   const url = `http://127.0.0.1:${b.deploy.e2e.ports["inference.chat.hostPort"]}`;
   const check = b.rig.settings.healthCheck!;
-  const prompt = Array.from({ length: 600 }, () => "rivers carry sediment to the sea").join(" ");
   const before = await inspect(b.chatName);
-  const probes = new Map<number, { exitCode: number; output: string }>();
-  let worstMetricsMs = 0;
-  let watching = true;
-  let promptTiming = "";
-  const watch = (async () => {
-    while (watching) {
-      for (const p of (await inspect(b.chatName)).healthLog) probes.set(p.start, p);
-      await sleep(500);
-    }
-  })();
-  const metrics = (async () => {
-    while (watching) {
-      const t = Date.now();
-      await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(120_000) })
-        .then((r) => r.text())
-        .catch(() => "");
-      worstMetricsMs = Math.max(worstMetricsMs, Date.now() - t);
-      await sleep(200);
-    }
-  })();
-  let answered: Promise<number> | undefined;
+  const probeWatch = watchProbes(b.chatName, 500);
+  const metricsWatch = watchMetricsWait(url);
+  let answered: Promise<PromptResult & { at: number }> | undefined;
   const run = await gatewayFault(b, "busy", {
     inject: async () => {
       const at = Date.now();
-      answered = fetch(`${url}/completion`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ prompt, n_predict: 2, cache_prompt: false }),
-        signal: AbortSignal.timeout(300_000),
-      }).then(async (res) => {
-        const body = (await res.json()) as { timings?: { prompt_n: number; prompt_ms: number } };
-        promptTiming = `HTTP ${res.status}, ${body.timings?.prompt_n} prompt tokens in ${Math.round(body.timings?.prompt_ms ?? 0)} ms`;
-        return Date.now();
-      });
+      answered = sendLongPrompt(url, 600).then((r) => ({ ...r, at: Date.now() }));
       return at;
     },
     end: async () => {
-      const at = await answered!;
+      const { at } = await answered!;
       // The probe that ran during the batch's end is recorded when it finishes.
       await sleep(1000);
       return { windowEnd: at, lastActionAt: at };
     },
     recoverWithinMs: (check.intervalSec + check.timeoutSec) * 1000 + 5000,
   });
-  watching = false;
-  await Promise.all([watch, metrics]);
-  const during = [...probes.entries()].filter(([start]) => start >= run.faultAt).map(([, p]) => p);
+  const [{ probes }, worstMetricsMs, prompt] = await Promise.all([probeWatch.stop(), metricsWatch.stop(), answered!]);
+  const during = probes.filter((p) => p.start >= run.faultAt);
   const busySaid = during.filter((p) => p.exitCode === 0 && p.output.includes("busy:"));
   const unhealthy = b.events.of(b.chatName, "health_status: unhealthy", run.faultAt);
   const after = await inspect(b.chatName);
   log(
-    `busy: ${promptTiming}; /metrics waited up to ${worstMetricsMs} ms (the probe waits ${METRICS_WAIT_SEC} s); probes since: ` +
+    `busy: HTTP ${prompt.status}, ${prompt.promptTokens} prompt tokens in ${Math.round(prompt.promptMs ?? 0)} ms; /metrics waited up to ${worstMetricsMs} ms (the probe waits ${METRICS_WAIT_SEC} s); probes since: ` +
       `${during.map((p) => `exit ${p.exitCode} ${p.output.split("\n").at(-1)!.slice(0, 80) || "ok"}`).join(" | ")}; unhealthy events ${unhealthy.length}; ` +
       `same container, same start: ${after.id === before.id && after.startedAtText === before.startedAtText}`,
   );

@@ -54,6 +54,33 @@ export async function inspect(name: string): Promise<ContainerState> {
   };
 }
 
+export type ProbeRun = ContainerState["healthLog"][number];
+
+/**
+ * Collects a container's health probe runs (Docker keeps only the last 5) and
+ * every health status it reports, until stopped.
+ */
+export function watchProbes(name: string, everyMs = 250): { stop(): Promise<{ probes: ProbeRun[]; statuses: Set<string> }> } {
+  let watching = true;
+  const probes = new Map<number, ProbeRun>();
+  const statuses = new Set<string>();
+  const loop = (async () => {
+    while (watching) {
+      const state = await inspect(name);
+      statuses.add(state.health);
+      for (const p of state.healthLog) probes.set(p.start, p);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    stop: async () => {
+      watching = false;
+      await loop;
+      return { probes: [...probes.values()].sort((a, b) => a.start - b.start), statuses };
+    },
+  };
+}
+
 /** Polls `check` every `everyMs` until it returns a value (not undefined) or `timeoutMs` passes. */
 export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;

@@ -23,6 +23,8 @@ import { requireRealImages } from "../support/real-images";
 import { TINY_MODELS } from "../support/real-models/tiny-gguf";
 import { ensureTinyModels } from "../support/real-models/test-lock";
 import { wedgeThread } from "../support/wedge-thread";
+import { inspect, waitFor, watchProbes, type ProbeRun } from "../deploy/fault-rig";
+import { sendLongPrompt, watchMetricsWait } from "../support/real-models/long-prompt";
 import { engine } from "./docker-engine";
 
 const NS = 1_000_000_000;
@@ -52,30 +54,11 @@ function planned() {
   return planInferenceServer(planContext(config, { stack: "test", projectDir: PROJECT_DIR }), "chat", 0);
 }
 
-interface Probe {
-  start: number;
-  exitCode: number;
-  output: string;
-}
-async function state(): Promise<{ status: string; pid: number; log: Probe[] }> {
-  const { body } = await engine("GET", `/containers/${name}/json`);
-  return {
-    status: body.State.Health?.Status ?? "none",
-    pid: body.State.Pid,
-    log: (body.State.Health?.Log ?? []).map((l: { Start: string; ExitCode: number; Output: string }) => ({
-      start: Date.parse(l.Start),
-      exitCode: l.ExitCode,
-      output: l.Output.trim(),
-    })),
-  };
-}
+/** Polls until Docker reports `wanted`; resolves to when it did. */
 async function waitForStatus(wanted: string, timeoutMs: number): Promise<number> {
-  const from = Date.now();
-  while (Date.now() - from < timeoutMs) {
-    if ((await state()).status === wanted) return Date.now();
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${name} was not ${wanted} within ${timeoutMs} ms (now ${(await state()).status})`);
+  const at = await waitFor(async () => ((await inspect(name)).health === wanted ? Date.now() : undefined), timeoutMs, 200);
+  if (at === undefined) throw new Error(`${name} was not ${wanted} within ${timeoutMs} ms (now ${(await inspect(name)).health})`);
+  return at;
 }
 
 beforeAll(async () => {
@@ -118,7 +101,7 @@ afterAll(async () => {
 describe("the plan's llama-server probe on the real server", () => {
   it("calls a wedged inference loop unhealthy (while /health still says ok), and healthy again once it runs", async () => {
     const h = planned().healthcheck;
-    const { pid } = await state();
+    const { pid } = await inspect(name);
     const wedge = await wedgeThread(pid);
     try {
       const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
@@ -127,7 +110,7 @@ describe("the plan's llama-server probe on the real server", () => {
       const bound = (h.intervalSec + h.retries * (h.intervalSec + h.timeoutSec)) * 1000 + 5000;
       const unhealthyAt = await waitForStatus("unhealthy", bound);
       console.log(`wedge: unhealthy ${((unhealthyAt - wedge.stoppedAt) / 1000).toFixed(1)} s after the main thread stopped`);
-      const last = (await state()).log.at(-1)!;
+      const last = (await inspect(name)).healthLog.at(-1)!;
       expect(last.exitCode).toBe(1);
       expect(last.output).toMatch(new RegExp(`wedged: /metrics unanswered for ${METRICS_WAIT_SEC} s and the inference thread ran 0 ticks`));
     } finally {
@@ -138,48 +121,26 @@ describe("the plan's llama-server probe on the real server", () => {
 
   it("keeps a server busy in one long prompt batch healthy: /metrics waits longer than the probe does, and the probe says busy", async () => {
     const h = planned().healthcheck;
-    const prompt = Array.from({ length: 500 }, () => "rivers carry sediment to the sea").join(" ");
-    const probes = new Map<number, Probe>();
-    const statuses = new Set<string>();
-    let worstMetricsMs = 0;
-    let busy = true;
-    const watch = (async () => {
-      while (busy) {
-        const s = await state();
-        statuses.add(s.status);
-        for (const p of s.log) probes.set(p.start, p);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    })();
-    const metrics = (async () => {
-      while (busy) {
-        const t = Date.now();
-        await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(120_000) }).then((r) => r.text());
-        worstMetricsMs = Math.max(worstMetricsMs, Date.now() - t);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    const probeWatch = watchProbes(name);
+    const metricsWatch = watchMetricsWait(url);
     const started = Date.now();
+    let probes: ProbeRun[];
+    let statuses: Set<string>;
+    let worstMetricsMs: number;
     try {
       // Two in a row, so at least one probe falls inside a batch whatever its phase.
       for (let i = 0; i < 2; i++) {
-        const res = await fetch(`${url}/completion`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ prompt, n_predict: 2, cache_prompt: false }),
-          signal: AbortSignal.timeout(300_000),
-        });
-        const body = (await res.json()) as { timings?: { prompt_n: number; prompt_ms: number } };
-        expect(res.status).toBe(200);
-        console.log(`busy: prompt of ${body.timings?.prompt_n} tokens in ${Math.round(body.timings?.prompt_ms ?? 0)} ms`);
+        const answer = await sendLongPrompt(url, 500);
+        expect(answer.status).toBe(200);
+        console.log(`busy: prompt of ${answer.promptTokens} tokens in ${Math.round(answer.promptMs ?? 0)} ms`);
       }
       // Let the probe that was running at the end finish and be recorded.
       await new Promise((r) => setTimeout(r, (h.timeoutSec + 1) * 1000));
     } finally {
-      busy = false;
-      await Promise.all([watch, metrics]);
+      ({ probes, statuses } = await probeWatch.stop());
+      worstMetricsMs = await metricsWatch.stop();
     }
-    const during = [...probes.values()].filter((p) => p.start >= started);
+    const during = probes.filter((p) => p.start >= started);
     console.log(
       `busy: /metrics waited up to ${worstMetricsMs} ms; probes: ${during.map((p) => `exit ${p.exitCode} ${p.output.split("\n").at(-1)!.slice(0, 90) || "ok"}`).join(" | ")}`,
     );
