@@ -443,7 +443,6 @@ async function slowFault(b: Bench): Promise<FaultResult> {
     // Back at its normal speed: a request answered within twice the median from before the fault.
     isBack: (o, baselineMs) => o.ms <= 2 * baselineMs,
   });
-  await setCpus(b, planned);
   const p50 = (from: number, to: number) => {
     const xs = run.outcomes.filter((o) => o.ok && o.startedAt >= from && o.startedAt < to).map((o) => o.ms);
     return xs.length ? percentile(xs, 50) : NaN;
