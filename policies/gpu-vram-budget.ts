@@ -22,6 +22,8 @@ import { isLlamaCppCudaImage, isLlamaCppImage, llamaServerArgv } from "./support
 import { packModelLock } from "./support/model-lock";
 import { VRAM_CLAIM_LABEL } from "./support/resource-types";
 import { stackContainers } from "./support/stack-containers";
+import { routerView, type RouterView } from "./support/llama-router";
+import { describeWorstCase, routerWorstCase } from "../lib/vram/router-vram";
 import { fitsVramBudget, gpuBudgetMiB, roundMiB } from "../lib/vram/budget";
 
 export interface GpuBudgetEntry {
@@ -63,7 +65,13 @@ export function isGpuContainer(c: ContainerView): boolean {
   if (request.requested || c.props.runtime === "nvidia" || c.labels[VRAM_CLAIM_LABEL] !== undefined) return true;
   if (isLlamaCppCudaImage(c.imageRef)) return true;
   const argv = llamaServerArgv(c);
-  return argv !== undefined && gpuLayersRequested(argv);
+  return argv !== undefined && requestsGpuLayers(c, argv);
+}
+
+/** The server, or for a router any model its preset lists, asks for GPU layers. */
+function requestsGpuLayers(c: ContainerView, argv: string[]): boolean {
+  const router = routerView(c, argv);
+  return router ? router.models.some((m) => gpuLayersRequested(m.argv)) : gpuLayersRequested(argv);
 }
 
 /** -ngl > 0, "all", "auto", or absent (recent builds then offload everything). */
@@ -78,6 +86,8 @@ function gpuLayersRequested(argv: string[]): boolean {
 
 function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, models: ModelLookup, findings: VramFinding[]): VramClaim {
   const argv = llamaServerArgv(c);
+  const router = argv ? routerView(c, argv) : undefined;
+  if (router) return routerClaim(c, gpuIds, router, config, models, findings);
   // An embedding server (BERT-style, --embeddings) is no generative model the VRAM model covers: its claim is stated.
   if (argv && !argv.includes("--embeddings")) {
     const build = c.imageRef ? llamaBuildOf(c.imageRef) : undefined;
@@ -126,6 +136,44 @@ function claimOf(c: ContainerView, gpuIds: string[], config: VramBudgetConfig, m
   };
 }
 
+/**
+ * A router's claim: the router process plus its worst set of --models-max
+ * models, each estimated from the argv the router will give its child (preset
+ * section, then the router's own argv). Every model must be in the lock, and
+ * the preset must be the whole list of what it may load.
+ */
+function routerClaim(
+  c: ContainerView,
+  gpuIds: string[],
+  router: RouterView,
+  config: VramBudgetConfig,
+  models: ModelLookup,
+  findings: VramFinding[],
+): VramClaim {
+  const where = `${describeContainer(c)} is a llama-server router`;
+  for (const problem of router.problems) findings.push({ urn: c.urn, message: `${where}, but ${problem}.` });
+  const build = c.imageRef ? llamaBuildOf(c.imageRef) : undefined;
+  const estimates: Record<string, number> = {};
+  for (const m of router.models) {
+    try {
+      estimates[m.name] = estimateFromArgs(m.argv, models, { overheadMiB: config.perProcessOverheadMiB, llamaBuild: build }).totalMiB;
+    } catch (error) {
+      findings.push({
+        urn: c.urn,
+        message: `${where} that may load model [${m.name}], whose VRAM cannot be estimated, so its worst case cannot be proven: ${(error as Error).message}. Fix: add the model to models.lock.json (npm run models -- add) or remove it from the preset.`,
+      });
+    }
+  }
+  const claims = Object.entries(estimates).map(([alias, mib]) => ({ alias, mib }));
+  const worst = routerWorstCase(claims, router.maxLoaded, config.perProcessOverheadMiB);
+  return {
+    container: c,
+    gpuIds,
+    mib: worst.totalMiB,
+    breakdown: `router, at most ${router.maxLoaded} loaded: ${describeWorstCase(worst, estimates)}`,
+  };
+}
+
 /** Request problems that leave a GPU container on the CPU or on an unknown device. */
 function requestFindings(c: ContainerView, gpuIds: readonly string[]): { findings: VramFinding[]; ids: string[] } {
   const where = describeContainer(c);
@@ -141,7 +189,7 @@ function requestFindings(c: ContainerView, gpuIds: readonly string[]): { finding
     });
   }
   const argv = llamaServerArgv(c);
-  if (argv && gpuLayersRequested(argv) && isLlamaCppImage(c.imageRef) && !isLlamaCppCudaImage(c.imageRef)) {
+  if (argv && requestsGpuLayers(c, argv) && isLlamaCppImage(c.imageRef) && !isLlamaCppCudaImage(c.imageRef)) {
     findings.push({
       urn: c.urn,
       message: `${where} asks llama-server for GPU layers, but its image ${c.imageRef} is not a CUDA build, so every layer silently runs on the CPU. Fix: use a server-cuda-b<N> tag (PINNED_IMAGES.llamaCpp).`,
@@ -244,7 +292,7 @@ export const gpuVramBudget: StackValidationPolicy = {
     for (const f of vramFindings(views, args.getConfig<VramBudgetConfig>())) reportViolation(f.message, f.urn);
     rethrowUnknown(
       views.flatMap((v) => v.unknown),
-      ["command", "entrypoints", "deviceRequests", "gpus", "runtime", "labels", "volumes", "mounts", "image"],
+      ["command", "entrypoints", "deviceRequests", "gpus", "runtime", "labels", "volumes", "mounts", "image", "uploads"],
     );
   },
 };

@@ -16,6 +16,15 @@ import { absolutePath, imageSource, ipv4, limits, mebibytes, pinnedImage, port, 
 import { monitoringSection } from "./monitoring-section";
 import { mcpSection } from "./mcp-section";
 import { memorySection } from "./memory-section";
+import {
+  CACHE_TYPES,
+  ggufFileName,
+  gpuLayers,
+  modelAlias,
+  ROUTER_MODEL_OVERRIDES,
+  routerSection,
+  type RouterModelConfig,
+} from "./router-section";
 
 /** The two llama.cpp servers, by role. */
 export const INFERENCE_ROLES = ["chat", "code"] as const;
@@ -25,29 +34,19 @@ export type InferenceRole = (typeof INFERENCE_ROLES)[number];
 export const INFERENCE_MODES = ["gpu", "cpu"] as const;
 export type InferenceMode = (typeof INFERENCE_MODES)[number];
 
-const CACHE_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"] as const;
-
 const llamaServer = (defaults: { model: string; alias: string; hostPort: number; nGpuLayers: number }) =>
   z
     .strictObject({
-      model: z
-        .string()
-        .min(1)
-        .regex(/^[^/]+\.gguf$/i, "must be a .gguf file name inside paths.modelsDir (no directories)")
+      model: ggufFileName
         .default(defaults.model)
         .describe(
           "GGUF file name inside `paths.modelsDir`; it must be in models.lock.json (`npm run models -- add`), which the VRAM plan reads its facts from.",
         ),
-      alias: z
-        .string()
-        .regex(/^[A-Za-z0-9._-]+$/)
-        .default(defaults.alias)
-        .describe("Name the server reports (`--alias`); LiteLLM sends it upstream."),
+      alias: modelAlias.default(defaults.alias).describe("Name the server reports (`--alias`); LiteLLM sends it upstream."),
       hostPort: port.default(defaults.hostPort).describe("Host port of the server's OpenAI-compatible API."),
       mode: z.enum(INFERENCE_MODES).optional().describe('"gpu" or "cpu"; unset: inference.mode.'),
       gpu: z.string().default("0").describe("Which entry of `gpus` this server runs on (mode gpu)."),
-      nGpuLayers: z
-        .union([z.int().min(0).max(999), z.literal("auto")])
+      nGpuLayers: gpuLayers
         .default(defaults.nGpuLayers)
         .describe('Layers on the GPU (`-ngl`), or "auto" to fit the stack\'s VRAM budget. Ignored in mode cpu (0).'),
       ctxSize: z
@@ -78,22 +77,23 @@ const llamaServer = (defaults: { model: string; alias: string; hostPort: number;
         .default(600)
         .describe("Worst-case model load time; sizes the healthcheck start period and the create timeout."),
       ...limits(6144, 4),
+      router: routerSection
+        .optional()
+        .describe(
+          "Router mode: the server loads the listed models on demand, at most `maxLoaded` at once (docs/router.md). The server's own `model` and `alias` are then unused; its other settings are each model's defaults.",
+        ),
     })
     .superRefine((s, ctx) => {
-      if (s.ubatchSize > s.batchSize) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["ubatchSize"],
-          message: `must not exceed batchSize (${s.batchSize}); llama.cpp caps it anyway`,
-        });
-      }
-      if (s.cacheTypeV !== "f16" && s.cacheTypeV !== "f32" && s.cacheTypeV !== "bf16" && s.flashAttn === "off") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["cacheTypeV"],
-          message: `a quantised V cache (${s.cacheTypeV}) needs flashAttn "on" or "auto"`,
-        });
-      }
+      for (const p of llamaSettingsProblems(s)) ctx.addIssue({ code: "custom", path: [p.key], message: p.message });
+      s.router?.models.forEach((m, i) => {
+        for (const p of llamaSettingsProblems(routerModelServer(s, m))) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["router", "models", i, p.key],
+            message: `${p.message} (with what it inherits from the server)`,
+          });
+        }
+      });
     })
     .prefault({})
     .meta({
@@ -442,6 +442,32 @@ export const StackConfigSchema = z.preprocess(
         });
       }
     }
+    const routerAliases = new Map<string, InferenceRole>();
+    for (const role of INFERENCE_ROLES) {
+      const router = config.inference[role].router;
+      if (!router) continue;
+      const publicKey = role === "chat" ? "chatModel" : "codeModel";
+      const aliases = router.models.map((m) => m.alias);
+      if (!aliases.includes(config.gateway[publicKey])) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["gateway", publicKey],
+          message: `is "${config.gateway[publicKey]}", but inference.${role} is a router and serves only ${aliases.map((a) => `"${a}"`).join(", ")}; the role's public name picks its default model (the other server's fallback)`,
+          params: { fix: `pulumi config set --path 'gateway.${publicKey}' ${aliases[0]}` },
+        });
+      }
+      router.models.forEach((m, i) => {
+        const other = routerAliases.get(m.alias);
+        if (other) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["inference", role, "router", "models", i, "alias"],
+            message: `"${m.alias}" is also a model of the router on inference.${other}; each public model name routes to one server`,
+          });
+        }
+        routerAliases.set(m.alias, role);
+      });
+    }
     const gpuBuild = llamaBuildOf(config.inference.image);
     const cpuBuild = llamaBuildOf(config.inference.cpuImage);
     if (gpuBuild !== cpuBuild) {
@@ -463,6 +489,34 @@ export const StackConfigSchema = z.preprocess(
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 export type LlamaServerConfig = StackConfig["inference"]["chat"];
+
+/** The settings one router model runs with: the server's, overridden by what the model states. */
+export function routerModelServer<S extends LlamaSettings>(server: S, m: RouterModelConfig): S {
+  const overrides = Object.fromEntries(ROUTER_MODEL_OVERRIDES.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]));
+  return { ...server, ...overrides, model: m.model, alias: m.alias, router: undefined };
+}
+
+interface LlamaSettings {
+  model: string;
+  alias: string;
+  batchSize: number;
+  ubatchSize: number;
+  flashAttn: string;
+  cacheTypeV: string;
+  router?: unknown;
+}
+
+/** Settings llama.cpp refuses or silently changes. */
+function llamaSettingsProblems(s: LlamaSettings): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  if (s.ubatchSize > s.batchSize) {
+    problems.push({ key: "ubatchSize", message: `must not exceed batchSize (${s.batchSize}); llama.cpp caps it anyway` });
+  }
+  if (s.cacheTypeV !== "f16" && s.cacheTypeV !== "f32" && s.cacheTypeV !== "bf16" && s.flashAttn === "off") {
+    problems.push({ key: "cacheTypeV", message: `a quantised V cache (${s.cacheTypeV}) needs flashAttn "on" or "auto"` });
+  }
+  return problems;
+}
 
 /** A server's own mode, else the stack-wide inference.mode. */
 export function serverMode(config: Pick<StackConfig, "inference">, role: InferenceRole): InferenceMode {

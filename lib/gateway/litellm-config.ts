@@ -23,6 +23,12 @@ export interface LiteLLMUpstream {
   /** llama-server's --alias, sent upstream as the model name. */
   alias: string;
   apiBase: string;
+  /**
+   * A llama-server router, which loads the model a request names: a background
+   * check would load it, and with several models a round of checks would swap
+   * them all the time, so it gets none (its container probe watches it).
+   */
+  loadsOnDemand?: boolean;
 }
 
 export interface LiteLLMModelRoute {
@@ -126,7 +132,7 @@ function deployment(route: string, upstream: LiteLLMUpstream, order: number, set
       max_retries: 0,
       order,
     },
-    model_info: { id: deploymentId(route, upstream), mode: "chat", ...healthCheckInfo(order, settings.healthCheck) },
+    model_info: { id: deploymentId(route, upstream), mode: "chat", ...healthCheckInfo(order, settings.healthCheck, upstream) },
   };
 }
 
@@ -135,9 +141,13 @@ function deployment(route: string, upstream: LiteLLMUpstream, order: number, set
  * backup needs no check of its own: when its server is down too, every deployment
  * of the group is unhealthy and LiteLLM ignores the verdicts anyway.
  */
-function healthCheckInfo(order: number, check: LiteLLMHealthCheck | undefined): Partial<Deployment["model_info"]> {
+function healthCheckInfo(
+  order: number,
+  check: LiteLLMHealthCheck | undefined,
+  upstream: LiteLLMUpstream,
+): Partial<Deployment["model_info"]> {
   if (!check) return {};
-  if (order !== 1) return { disable_background_health_check: true };
+  if (order !== 1 || upstream.loadsOnDemand) return { disable_background_health_check: true };
   return { health_check_timeout: check.timeoutSec, health_check_max_tokens: 1 };
 }
 

@@ -187,7 +187,11 @@ export function placePods(
       });
     }
     // The budget holds only for what the GPU plan counted: every pod placed on this GPU must be in it.
-    const counted = new Set([...(budget?.assignments.map((a) => a.service) ?? []), ...(budget?.fixedClaims.map((c) => c.service) ?? [])]);
+    const counted = new Set([
+      ...(budget?.assignments.map((a) => a.service) ?? []),
+      ...(budget?.routers.map((r) => r.service) ?? []),
+      ...(budget?.fixedClaims.map((c) => c.service) ?? []),
+    ]);
     for (const service of onIt) {
       const spec = services.find((s) => s.service === service)!;
       if (!counted.has(service) && spec.vramMiB !== 0) {

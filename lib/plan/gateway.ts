@@ -1,9 +1,10 @@
 /** The LiteLLM gateway in front of the two inference servers. */
-import type { InferenceRole } from "../config/schema";
+import { INFERENCE_ROLES, type InferenceRole, type StackConfig } from "../config/schema";
 import { renderLiteLLMConfig, type LiteLLMModelRoute, type LiteLLMSettings, type LiteLLMUpstream } from "../gateway/litellm-config";
 import { defineService, serviceUrl, type PlanContext } from "./define-service";
 import { pythonProbe } from "./health";
 import { INFERENCE_PORT, INFERENCE_SERVICE } from "./inference";
+import { isRouter } from "./llama-router";
 import type { ServiceSpec } from "./service-spec";
 
 export const GATEWAY_SERVICE = "api-gateway";
@@ -13,15 +14,7 @@ export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
 
 export function gatewaySettings(ctx: PlanContext): LiteLLMSettings {
   const { config } = ctx;
-  const upstream = (role: InferenceRole): LiteLLMUpstream => ({
-    id: INFERENCE_SERVICE[role],
-    alias: config.inference[role].alias,
-    apiBase: serviceUrl(INFERENCE_SERVICE[role], INFERENCE_PORT, "/v1"),
-  });
-  const routes: LiteLLMModelRoute[] = [
-    { name: config.gateway.chatModel, primary: upstream("chat"), backup: config.gateway.fallback ? upstream("code") : undefined },
-    { name: config.gateway.codeModel, primary: upstream("code"), backup: config.gateway.fallback ? upstream("chat") : undefined },
-  ];
+  const routes = gatewayRoutes(config);
   return {
     routes,
     requestTimeoutSec: config.timeouts.llmRequest,
@@ -32,6 +25,39 @@ export function gatewaySettings(ctx: PlanContext): LiteLLMSettings {
       : undefined,
     masterKeyEnv: config.gateway.requireKey ? MASTER_KEY_ENV : undefined,
   };
+}
+
+/**
+ * One route per public model name. A plain server's is `gateway.<role>Model`;
+ * a router's are its models' aliases, each sent upstream as the request's
+ * `model`, which picks the model. Every route falls back (gateway.fallback) to
+ * the other server's default model: a plain server's alias, or the router
+ * model named by `gateway.<role>Model`. Where a plain server's public name is
+ * also a router model's, the router's route is the one, with the plain server
+ * as its backup.
+ */
+export function gatewayRoutes(config: StackConfig): LiteLLMModelRoute[] {
+  const upstream = (role: InferenceRole, alias: string): LiteLLMUpstream => ({
+    id: INFERENCE_SERVICE[role],
+    alias,
+    apiBase: serviceUrl(INFERENCE_SERVICE[role], INFERENCE_PORT, "/v1"),
+    ...(isRouter(config.inference[role]) ? { loadsOnDemand: true } : {}),
+  });
+  const publicName = (role: InferenceRole) => (role === "chat" ? config.gateway.chatModel : config.gateway.codeModel);
+  // A router's default model is the one its role's public name names (the schema checks that it has one).
+  const defaultUpstream = (role: InferenceRole) =>
+    upstream(role, isRouter(config.inference[role]) ? publicName(role) : config.inference[role].alias);
+  const backupFor = (role: InferenceRole) => (config.gateway.fallback ? defaultUpstream(role === "chat" ? "code" : "chat") : undefined);
+  const routerRoutes = INFERENCE_ROLES.flatMap((role) => {
+    const server = config.inference[role];
+    return isRouter(server)
+      ? server.router.models.map((m) => ({ name: m.alias, primary: upstream(role, m.alias), backup: backupFor(role) }))
+      : [];
+  });
+  const plainRoutes = INFERENCE_ROLES.filter((role) => !isRouter(config.inference[role]))
+    .filter((role) => !routerRoutes.some((r) => r.name === publicName(role)))
+    .map((role) => ({ name: publicName(role), primary: defaultUpstream(role), backup: backupFor(role) }));
+  return [...plainRoutes, ...routerRoutes];
 }
 
 export function planGateway(ctx: PlanContext): ServiceSpec {

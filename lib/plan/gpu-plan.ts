@@ -12,7 +12,10 @@ import { lockLookup, type ModelLock } from "../models/lock";
 import { fitGpuLayers, type VramEstimate } from "../vram";
 import { EMBEDDING_SERVER_SERVICE } from "./embedding";
 import { INFERENCE_SERVICE, llamaServerArgs } from "./inference";
-import { gpuBudgetMiB, roundMiB as round } from "../vram/budget";
+import { fitsVramBudget, gpuBudgetMiB, roundMiB as round } from "../vram/budget";
+import type { RouterWorstCase } from "../vram/router-vram";
+import { isRouter } from "./llama-router";
+import { autoBesideRouterProblems, planRouterOnGpu, routerOverBudgetProblem } from "./router-gpu-plan";
 
 export interface GpuAssignment {
   role: InferenceRole;
@@ -31,6 +34,24 @@ export interface FixedClaim {
   source: string;
 }
 
+/** One model of a router on a GPU. */
+export interface RouterModelAssignment {
+  alias: string;
+  model: string;
+  nGpuLayers: number;
+  auto: boolean;
+  estimate: VramEstimate;
+}
+
+/** A router's share of a GPU: its worst set of `maxLoaded` models plus the router process. */
+export interface RouterAssignment {
+  role: InferenceRole;
+  service: string;
+  maxLoaded: number;
+  models: RouterModelAssignment[];
+  worst: RouterWorstCase;
+}
+
 export interface GpuBudget {
   id: string;
   name?: string;
@@ -40,6 +61,8 @@ export interface GpuBudget {
   estimatedMiB: number;
   headroomMiB: number;
   assignments: GpuAssignment[];
+  /** Servers in router mode on this GPU, each counted at its worst case. */
+  routers: RouterAssignment[];
   fixedClaims: FixedClaim[];
 }
 
@@ -56,6 +79,8 @@ export interface GpuPlan {
   layers: Record<InferenceRole, number>;
   /** Servers in mode cpu: no GPU, no VRAM budget. */
   cpuServers: CpuServer[];
+  /** GPU layers per model alias of each router (0 on the CPU). */
+  routerLayers: Partial<Record<InferenceRole, Record<string, number>>>;
 }
 
 /** Pure and synchronous: the config and the model lock decide everything (see modelLockProblems for models the lock lacks). */
@@ -73,11 +98,20 @@ export function planGpus(config: StackConfig, lock: ModelLock): GpuPlan {
   }));
   for (const { role } of cpuServers) layers[role] = 0;
 
+  const routerLayers: GpuPlan["routerLayers"] = {};
+  for (const { role } of cpuServers) {
+    const server = inference[role];
+    if (isRouter(server)) routerLayers[role] = Object.fromEntries(server.router.models.map((m) => [m.alias, 0]));
+  }
+
   for (const gpu of config.gpus) {
-    const roles = INFERENCE_ROLES.filter((role) => serverMode(config, role) === "gpu" && inference[role].gpu === gpu.id);
+    const onThisGpu = INFERENCE_ROLES.filter((role) => serverMode(config, role) === "gpu" && inference[role].gpu === gpu.id);
+    const roles = onThisGpu.filter((role) => !isRouter(inference[role]));
+    const routerRoles = onThisGpu.filter((role) => isRouter(inference[role]));
     const budgetMiB = gpuBudgetMiB(gpu);
     const fixedClaims = fixedClaimsOn(config, gpu.id);
     const fixedMiB = fixedClaims.reduce((sum, c) => sum + c.mib, 0);
+    if (routerRoles.length) problems.push(...autoBesideRouterProblems(config, roles, routerRoles));
     const fit = fitGpuLayers(
       roles.map((role) => ({
         id: role,
@@ -97,21 +131,38 @@ export function planGpus(config: StackConfig, lock: ModelLock): GpuPlan {
       estimate: fit.estimates[role],
     }));
     for (const a of assignments) layers[a.role] = a.nGpuLayers;
+    // Routers get what the plain servers and fixed claims leave, one after the other.
+    let usedMiB = fit.totalMiB + fixedMiB;
+    const routers: RouterAssignment[] = [];
+    for (const role of routerRoles) {
+      const router = planRouterOnGpu(config, role, budgetMiB - usedMiB, models, options);
+      routers.push(router);
+      layers[role] = 0;
+      routerLayers[role] = Object.fromEntries(router.models.map((m) => [m.alias, m.nGpuLayers]));
+      usedMiB += router.worst.totalMiB;
+    }
     gpus.push({
       id: gpu.id,
       name: gpu.name,
       totalMiB: gpu.totalMiB,
       reserveMiB: gpu.reserveMiB,
       budgetMiB,
-      estimatedMiB: round(fit.totalMiB + fixedMiB),
-      headroomMiB: round(budgetMiB - fit.totalMiB - fixedMiB),
+      estimatedMiB: round(usedMiB),
+      headroomMiB: round(budgetMiB - usedMiB),
       assignments,
+      routers,
       fixedClaims,
     });
-    if (!fit.fits) problems.push(overBudgetProblem(gpu.id, budgetMiB, fit.totalMiB + fixedMiB, assignments, fixedClaims));
+    if (!fitsVramBudget(round(usedMiB), budgetMiB)) {
+      problems.push(
+        routers.length
+          ? routerOverBudgetProblem(gpu.id, budgetMiB, usedMiB, routers)
+          : overBudgetProblem(gpu.id, budgetMiB, usedMiB, assignments, fixedClaims),
+      );
+    }
   }
   if (problems.length) throw new ConfigError(problems, "GPU plan");
-  return { gpus, layers, cpuServers };
+  return { gpus, layers, cpuServers, routerLayers };
 }
 
 function overBudgetProblem(

@@ -3,6 +3,7 @@ import { serverMode, type InferenceRole, type LlamaServerConfig } from "../confi
 import { defineService, type PlanContext } from "./define-service";
 import type { HealthcheckSpec } from "./service-spec";
 import type { ServiceSpec } from "./service-spec";
+import { isRouter, llamaRouterArgs, llamaRouterProbe, ROUTER_PRESET_PATH, routerPresetIni } from "./llama-router";
 
 export const INFERENCE_PORT = 8001;
 export const CONTAINER_MODELS_DIR = "/models";
@@ -54,20 +55,42 @@ export function llamaServerArgs(server: LlamaServerConfig, nGpuLayers: number): 
   ];
 }
 
-export function planInferenceServer(ctx: PlanContext, role: InferenceRole, nGpuLayers: number): ServiceSpec {
+/**
+ * `nGpuLayers`: the plan's layers for a plain server; `routerLayers`: per model
+ * alias, for a server in router mode (lib/plan/llama-router.ts).
+ */
+export function planInferenceServer(
+  ctx: PlanContext,
+  role: InferenceRole,
+  nGpuLayers: number,
+  routerLayers: Record<string, number> = {},
+): ServiceSpec {
   const { config } = ctx;
   const server = config.inference[role];
   const onGpu = serverMode(config, role) === "gpu";
+  const routed = isRouter(server)
+    ? {
+        command: llamaRouterArgs(server),
+        files: [{ path: ROUTER_PRESET_PATH, content: routerPresetIni(server, onGpu ? routerLayers : {}) }],
+        healthcheck: llamaRouterProbe(server),
+      }
+    : {
+        command: llamaServerArgs(server, onGpu ? nGpuLayers : 0),
+        files: [],
+        healthcheck: llamaServerProbe(INFERENCE_PORT, server.loadTimeoutSec),
+      };
   return defineService(ctx, {
     service: INFERENCE_SERVICE[role],
     group: "inference",
     image: { kind: "registry", ref: onGpu ? config.inference.image : config.inference.cpuImage },
-    command: llamaServerArgs(server, onGpu ? nGpuLayers : 0),
+    command: routed.command,
+    files: routed.files,
     env: onGpu ? { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" } : {},
     ports: [{ internal: INFERENCE_PORT, external: server.hostPort, configKey: `inference.${role}.hostPort` }],
     binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
-    healthcheck: llamaServerProbe(INFERENCE_PORT, server.loadTimeoutSec),
-    metrics: { port: INFERENCE_PORT, path: "/metrics" },
+    healthcheck: routed.healthcheck,
+    // A router answers /metrics only for one model, and would load it to answer: not scraped.
+    metrics: isRouter(server) ? undefined : { port: INFERENCE_PORT, path: "/metrics" },
     gpuDeviceIds: onGpu ? [server.gpu] : undefined,
     limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
     // Lets a generation in flight end and the server free its slots before SIGKILL.

@@ -24,6 +24,25 @@ export function stackOutputs(plan: StackPlan) {
         computeMiB: Math.round(a.estimate.computeMiB),
         overheadMiB: Math.round(a.estimate.overheadMiB),
       })),
+      ...(gpu.routers.length
+        ? {
+            routers: gpu.routers.map((r) => ({
+              service: r.service,
+              maxLoaded: r.maxLoaded,
+              worstSet: r.worst.aliases,
+              worstMiB: r.worst.totalMiB,
+              routerOverheadMiB: r.worst.routerOverheadMiB,
+              combinations: r.worst.combinations,
+              models: r.models.map((m) => ({
+                alias: m.alias,
+                nGpuLayers: m.nGpuLayers,
+                auto: m.auto,
+                layersOnGpu: `${m.estimate.layersOnGpu}/${m.estimate.totalLayers}`,
+                estimatedMiB: Math.round(m.estimate.totalMiB),
+              })),
+            })),
+          }
+        : {}),
       ...(gpu.fixedClaims.length
         ? { fixedClaims: gpu.fixedClaims.map((c) => ({ service: c.service, estimatedMiB: c.mib, source: c.source })) }
         : {}),

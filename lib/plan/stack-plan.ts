@@ -65,8 +65,8 @@ export function planStack(config: StackConfig, options: PlanOptions): StackPlan 
   const gpuPlan = planGpus(config, options.lock);
 
   const core = [
-    planInferenceServer(ctx, "chat", gpuPlan.layers.chat),
-    planInferenceServer(ctx, "code", gpuPlan.layers.code),
+    planInferenceServer(ctx, "chat", gpuPlan.layers.chat, gpuPlan.routerLayers.chat),
+    planInferenceServer(ctx, "code", gpuPlan.layers.code, gpuPlan.routerLayers.code),
     planGateway(ctx),
     planQdrant(ctx, secrets.qdrantApiKey),
     planEmbeddingServer(ctx),

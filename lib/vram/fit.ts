@@ -31,17 +31,7 @@ export function fitGpuLayers(requests: FitRequest[], budgetMiB: number, models: 
     if (ids.has(r.id)) throw new Error(`fitGpuLayers: duplicate request id "${r.id}"`);
     ids.add(r.id);
   }
-  const rules = rulesForBuild(options.llamaBuild);
-  const sources = new Map<string, ModelSource>();
-  for (const r of requests) {
-    const model = parseLlamaArgs(r.argv).model;
-    if (!model) throw new Error(`fitGpuLayers: request "${r.id}" has no --model in its arguments`);
-    sources.set(r.id, models(model));
-  }
-  const estimateAt = (r: FitRequest, layers: number): VramEstimate => {
-    const m = sources.get(r.id)!;
-    return estimateVram(m.facts, m.source, parseLlamaArgs(withGpuLayers(r.argv, layers)), { rules, overheadMiB: options.overheadMiB });
-  };
+  const { sources, estimateAt } = layerEstimator(requests, models, options);
 
   const layers: Record<string, number> = {};
   const estimates: Record<string, VramEstimate> = {};
@@ -67,4 +57,20 @@ export function fitGpuLayers(requests: FitRequest[], budgetMiB: number, models: 
   }
   const totalMiB = roundMiB(requests.reduce((sum, r) => sum + estimates[r.id]!.totalMiB, 0));
   return { layers, estimates, totalMiB, budgetMiB, fits: fitsVramBudget(totalMiB, budgetMiB) };
+}
+
+/** Each request's model facts, and its estimate at a given layer count (argv otherwise as given). */
+export function layerEstimator(requests: readonly FitRequest[], models: ModelLookup, options: EstimateOptions) {
+  const rules = rulesForBuild(options.llamaBuild);
+  const sources = new Map<string, ModelSource>();
+  for (const r of requests) {
+    const model = parseLlamaArgs(r.argv).model;
+    if (!model) throw new Error(`request "${r.id}" has no --model in its arguments`);
+    sources.set(r.id, models(model));
+  }
+  const estimateAt = (r: FitRequest, layers: number): VramEstimate => {
+    const m = sources.get(r.id)!;
+    return estimateVram(m.facts, m.source, parseLlamaArgs(withGpuLayers(r.argv, layers)), { rules, overheadMiB: options.overheadMiB });
+  };
+  return { sources, estimateAt };
 }

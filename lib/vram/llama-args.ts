@@ -96,6 +96,11 @@ export function parseLlamaArgs(argv: readonly string[]): LlamaServerArgs {
   return args;
 }
 
+/** True for a flag the VRAM model knows that takes no value (`--no-kv-offload`). */
+export function isValuelessFlag(flag: string): boolean {
+  return FLAGS.some((f) => !f.takesValue && f.names.includes(flag));
+}
+
 /** A copy of argv with every `-ngl` form removed and `--n-gpu-layers <layers>` appended. */
 export function withGpuLayers(argv: readonly string[], layers: number): string[] {
   const out: string[] = [];

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runStackFile, type CapturedStack } from "../support/pulumi-harness";
 import { loadPackConfig, mandatory, runPolicies, type Violation } from "./harness";
 
-for (const stack of ["p2", "p3"] as const) {
+for (const stack of ["p2", "p2-router", "p3"] as const) {
   describe(`real ${stack} stack`, () => {
     let captured: CapturedStack;
     let violations: Violation[];
