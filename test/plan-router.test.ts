@@ -13,7 +13,10 @@ import { planStack } from "../lib/plan/stack-plan";
 import { parseLlamaArgs } from "../lib/vram";
 import { parsePresetIni, presetSectionArgv } from "../lib/vram/llama-preset";
 import { routerWorstCase } from "../lib/vram/router-vram";
+import { stackModels } from "../lib/models/stack-models";
+import { gpuChecks } from "../ops/doctor/gpu-checks";
 import { loadStackFile } from "../ops/stack-file";
+import { fakeProbe } from "./ops/support/doctor-fixtures";
 import { REPO_LOCK } from "./support/model-lock";
 import { PROJECT_DIR } from "./support/pulumi-harness";
 
@@ -152,5 +155,34 @@ describe("router config errors", () => {
         gateway: { chatModel: "a" },
       }),
     ).toThrow(/router\.models\.0\.cacheTypeV|router.*cacheTypeV/s);
+  });
+});
+
+describe("a router's models", () => {
+  it("are the stack's models (pull, verify, doctor, the lock check) in place of the server's unused one", () => {
+    const files = stackModels(routed()).map((m) => [m.key, m.file]);
+    expect(files).toEqual([
+      ["inference.chat.router.models[0].model", "Qwen2.5-3B-Instruct-Q4_K_M.gguf"],
+      ["inference.chat.router.models[1].model", "qwen2.5-coder-7b-instruct-q4_k_m.gguf"],
+      ["inference.chat.router.models[2].model", "Qwen2.5-3B-Instruct-Q4_K_M.gguf"],
+      ["inference.code.model", "Qwen2.5-3B-Instruct-Q4_K_M.gguf"],
+      ["embedding.server.model", "bge-small-en-v1.5-q8_0.gguf"],
+    ]);
+  });
+
+  it("must be in the lock: an unlocked one is a config error naming its key", () => {
+    const config = routed();
+    config.inference.chat.router!.models[2]!.model = "not-locked.gguf";
+    expect(() => plan(config)).toThrow(/inference\.chat\.router\.models\[2\]\.model = "not-locked\.gguf"/);
+  });
+});
+
+describe("doctor on a router's GPU", () => {
+  it("shows the router's worst set and its figure next to the budget", async () => {
+    const [row] = await gpuChecks(plan(), fakeProbe(), []);
+    expect(row!.status).toBe("ok");
+    expect(row!.detail).toMatch(
+      /plan 4855\.8 MiB of budget 5741 MiB; inference-chat \(router, maxLoaded 1\) 4855\.8 MiB = router 300 \+ code-7b 4555\.8 \(worst of 3 set\(s\) of 1\)/,
+    );
   });
 });

@@ -20,7 +20,13 @@ export const ADD_COMMAND = "npm run models -- add <hf-repo> <file> [--revision R
 /** Every model file the stack's servers load, in config order (one entry per key, so a file used twice appears twice). */
 export function stackModels(config: StackConfig): StackModel[] {
   return [
-    ...INFERENCE_ROLES.map((role) => ({ key: `inference.${role}.model`, file: config.inference[role].model, planned: true })),
+    ...INFERENCE_ROLES.flatMap((role) => {
+      const router = config.inference[role].router;
+      // A router loads only its models; the server's own `model` is unused.
+      if (router)
+        return router.models.map((m, i) => ({ key: `inference.${role}.router.models[${i}].model`, file: m.model, planned: true }));
+      return [{ key: `inference.${role}.model`, file: config.inference[role].model, planned: true }];
+    }),
     { key: "embedding.server.model", file: config.embedding.server.model, planned: false },
   ];
 }

@@ -1,4 +1,5 @@
 /** Each GPU the plan uses is present, as large as the config says, and has room for the planned VRAM right now. */
+import { describeRouter } from "../../lib/plan/router-gpu-plan";
 import type { StackPlan } from "../../lib/plan/stack-plan";
 import type { CheckResult } from "./check-result";
 import type { GpuReading, HostProbe } from "./host-probe";
@@ -35,7 +36,8 @@ export async function gpuChecks(plan: StackPlan, probe: HostProbe, runningContai
         fix: `set gpus[${i}].id to one of them: pulumi config set --path 'gpus[${i}].id' <index or UUID>`,
       };
     }
-    const budget = `plan ${gpu.estimatedMiB} MiB of budget ${gpu.budgetMiB} MiB`;
+    const routers = gpu.routers.map((r) => `; ${describeRouter(r)}`).join("");
+    const budget = `plan ${gpu.estimatedMiB} MiB of budget ${gpu.budgetMiB} MiB${routers}`;
     if (found.totalMiB < gpu.budgetMiB) {
       return {
         check: "gpu",

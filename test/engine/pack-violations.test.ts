@@ -85,8 +85,10 @@ describe("containers written with @pulumi/docker directly", () => {
 });
 
 describe("the project's own components with one spec tampered with", () => {
-  const p2Config = (parseYaml(fs.readFileSync(path.join(REPO_DIR, "Pulumi.p2.yaml"), "utf8")) as { config: Record<string, unknown> })
-    .config;
+  const stackFile = (stack: string) =>
+    (parseYaml(fs.readFileSync(path.join(REPO_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+  /** The stack file a tamper applies to: Pulumi.p2-router.yaml for the router's, else Pulumi.p2.yaml. */
+  const stackOf = (tamper: string) => (tamper.startsWith("router-") ? "p2-router" : "p2");
   const CASES: [string, [string, string][]][] = [
     ["rag-forgets-qdrant", [["suite-rag-rag-container", "health-gated-ordering"]]],
     [
@@ -98,6 +100,7 @@ describe("the project's own components with one spec tampered with", () => {
     ],
     ["code-server-over-vram", [["suite-llm-inference-code-container", "gpu-vram-budget"]]],
     ["chat-server-loses-gpu", [["suite-llm-inference-chat-container", "gpu-vram-budget"]]],
+    ["router-model-over-vram", [["suite-llm-inference-chat-container", "gpu-vram-budget"]]],
     ["rag-gets-docker-socket", [["suite-rag-rag-container", "container-host-mounts"]]],
     ["gateway-key-in-plain-env", [["suite-gateway-api-gateway-container", "container-secrets"]]],
   ];
@@ -105,7 +108,7 @@ describe("the project's own components with one spec tampered with", () => {
   beforeAll(async () => {
     project = tempProject({
       fixture: "tampered-suite",
-      stacks: Object.fromEntries(CASES.map(([tamper]) => [tamper, { ...p2Config, "tampered-suite:tamper": tamper }])),
+      stacks: Object.fromEntries(CASES.map(([tamper]) => [tamper, { ...stackFile(stackOf(tamper)), "tampered-suite:tamper": tamper }])),
     });
     for (const [tamper] of CASES) await initStack(project, tamper);
   }, 120_000);
@@ -114,9 +117,11 @@ describe("the project's own components with one spec tampered with", () => {
   it.each(CASES)(
     "%s: the preview fails with exactly the expected verdicts",
     async (tamper, expected) => {
-      const run = await preview(project, { stack: tamper, pack: { config: P2_PACK_CONFIG } });
+      const config = path.join(REPO_DIR, "policies", "config", `${stackOf(tamper)}.json`);
+      const run = await preview(project, { stack: tamper, pack: { config } });
       expect(run.code, run.output).not.toBe(0);
       expect(mandatoryVerdicts(run)).toEqual([...expected].sort());
+      if (tamper === "router-model-over-vram") expect(run.output).toMatch(/router, at most 1 loaded: [\d.]+ MiB = router 300 \+ code-7b/);
     },
     120_000,
   );

@@ -19,7 +19,7 @@ async function freshStack(stack: string, config?: Record<string, unknown>): Prom
   return project;
 }
 
-describe.each(["p2", "p3"] as const)("pulumi preview --stack %s with the pack", (stack) => {
+describe.each(["p2", "p2-router", "p3"] as const)("pulumi preview --stack %s with the pack", (stack) => {
   it("passes, with no mandatory violation and no policy that could not run", async () => {
     const run = await preview(await freshStack(stack), { stack, pack: true });
     expect(run.code, run.output).toBe(0);
@@ -32,6 +32,9 @@ describe.each(["p2", "p3"] as const)("pulumi preview --stack %s with the pack", 
     expect(events.filter((e) => /can't run policy/.test(e.message))).toEqual([]);
     expect(events.map((e) => e.policyName)).toEqual(["startup-critical-path-report"]);
     expect(diagnostics(run).filter((d) => d.severity === "error")).toEqual([]);
+    // The GPU plan's outputs as the preview shows them; a router's worst set against the budget.
+    expect(run.output).toMatch(/budgetMiB\s*:\s*5741/);
+    if (stack === "p2-router") expect(run.output).toMatch(/worstMiB\s*:\s*4855\.8/);
   }, 120_000);
 });
 
