@@ -186,3 +186,15 @@ describe("doctor on a router's GPU", () => {
     );
   });
 });
+
+describe("router mode on the Kubernetes target", () => {
+  it("is refused with the reason, before anything is planned", () => {
+    expect(() =>
+      parseStackConfig({
+        target: "kubernetes",
+        inference: { chat: { router: { maxLoaded: 1, models: [{ alias: "a", model: "a.gguf" }] } } },
+        gateway: { chatModel: "a" },
+      }),
+    ).toThrow(/inference\.chat\.router.*target docker only/s);
+  });
+});

@@ -446,6 +446,15 @@ export const StackConfigSchema = z.preprocess(
     for (const role of INFERENCE_ROLES) {
       const router = config.inference[role].router;
       if (!router) continue;
+      if (config.target === "kubernetes") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["inference", role, "router"],
+          message:
+            "router mode runs on target docker only for now: the Kubernetes target would ship the preset in a ConfigMap, where kubernetes-gpu-vram-budget cannot yet read it to prove the worst set",
+          params: { fix: `remove inference.${role}.router (or deploy this stack with target docker)` },
+        });
+      }
       const publicKey = role === "chat" ? "chatModel" : "codeModel";
       const aliases = router.models.map((m) => m.alias);
       if (!aliases.includes(config.gateway[publicKey])) {
