@@ -30,6 +30,7 @@ export = async () => {
     gatewayMasterKey: project.getSecret("gatewayMasterKey"),
     qdrantApiKey: project.getSecret("qdrantApiKey"),
     grafanaAdminPassword: project.getSecret("grafanaAdminPassword"),
+    inferenceApiKey: project.getSecret("inferenceApiKey"),
   };
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);

@@ -28,6 +28,7 @@ import {
   containerLogs,
   crashMainProcess,
   inspect,
+  llamaApiKey,
   openLoop,
   ragQuery,
   sameData,
@@ -531,12 +532,13 @@ async function busyFault(b: Bench): Promise<FaultResult> {
   const check = b.rig.settings.healthCheck!;
   const before = await inspect(b.chatName);
   const probeWatch = watchProbes(b.chatName, 500);
-  const metricsWatch = watchMetricsWait(url);
+  const apiKey = await llamaApiKey(b.chatName);
+  const metricsWatch = watchMetricsWait(url, apiKey);
   let answered: Promise<PromptResult & { at: number }> | undefined;
   const run = await gatewayFault(b, "busy", {
     inject: async () => {
       const at = Date.now();
-      answered = sendLongPrompt(url, 600).then((r) => ({ ...r, at: Date.now() }));
+      answered = sendLongPrompt(url, 600, apiKey).then((r) => ({ ...r, at: Date.now() }));
       return at;
     },
     end: async () => {

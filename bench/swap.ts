@@ -12,7 +12,7 @@
  * cache measures the router's own cost.
  */
 import { swapLine } from "../lib/report/swap";
-import { inspect } from "../test/deploy/fault-rig";
+import { inspect, llamaApiKey } from "../test/deploy/fault-rig";
 import { prepareRouterDeploy, ROUTED } from "../test/deploy/router-stack";
 import { sampleChildren, timedCompletion } from "../test/support/llama-router-client";
 
@@ -26,9 +26,10 @@ async function main(): Promise<number> {
     if (up.code !== 0) throw new Error(`pulumi up failed (${up.code}):\n${up.output.slice(-4000)}`);
     const url = `http://127.0.0.1:${deploy.e2e.ports["inference.chat.hostPort"]}`;
     const maxLoaded = deploy.e2e.stackConfig.inference.chat.router!.maxLoaded;
+    const auth = { authorization: `Bearer ${await llamaApiKey(deploy.name("inference-chat"))}` };
     const sampler = sampleChildren((await inspect(deploy.name("inference-chat"))).pid, 5);
     const ok = async (model: string) => {
-      const r = await timedCompletion(url, model);
+      const r = await timedCompletion(url, model, auth);
       if (r.status !== 200) throw new Error(`${model}: ${r.status} ${r.error}`);
       return r.firstTokenMs;
     };

@@ -14,7 +14,7 @@ import { GROUP_COMPONENTS } from "./groups";
 import type { Service } from "./service";
 import type { ServiceOps } from "./service-ops";
 import type { ServiceGroup } from "./service-group";
-import { generatedSecret } from "./stack-secrets";
+import { GENERATED_SECRETS, generatedSecret } from "./stack-secrets";
 
 export interface LocalAiSuiteArgs {
   plan: StackPlan;
@@ -64,8 +64,10 @@ export class LocalAiSuite extends pulumi.ComponentResource {
     }
 
     const secrets = { ...args.secrets };
-    const needed = new Set(plan.services.flatMap((s) => Object.values(s.secretEnv)));
-    for (const key of ["gatewayMasterKey", "grafanaAdminPassword"] as const) {
+    const needed = new Set(
+      plan.services.flatMap((s) => [...Object.values(s.secretEnv), ...s.files.flatMap((f) => (f.secret ? [f.secret] : []))]),
+    );
+    for (const key of GENERATED_SECRETS) {
       if (needed.has(key) && !secrets[key]) secrets[key] = generatedSecret(`${name}-${key}`, key, this);
     }
     this.gatewayMasterKey = pulumi.secret(secrets.gatewayMasterKey ?? pulumi.output(""));

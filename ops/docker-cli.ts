@@ -113,3 +113,9 @@ export async function containerGpuMiB(containerName: string): Promise<number | u
   }
   return total;
 }
+
+/** A file inside a running container (`docker exec cat`), trimmed; undefined when it cannot be read. */
+export async function containerFileText(containerName: string, file: string): Promise<string | undefined> {
+  const out = await runCommand("docker", ["exec", containerName, "cat", file]);
+  return out.ok ? out.stdout.trim() : undefined;
+}

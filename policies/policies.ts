@@ -8,6 +8,7 @@ import { containerImagePinned } from "./container-image-pinned";
 import { containerLimitsAndRestart } from "./container-limits-and-restart";
 import { containerPortsLoopback } from "./container-ports-loopback";
 import { containerPrivileges } from "./container-privileges";
+import { containerPublishedCredentials } from "./container-published-credentials";
 import { containerSecrets } from "./container-secrets";
 import { gpuVramBudget } from "./gpu-vram-budget";
 import { healthGatedOrdering } from "./health-gated-ordering";
@@ -37,6 +38,7 @@ export const dockerPolicies: Policy[] = [
   containerPrivileges,
   containerHostMounts,
   containerPortsLoopback,
+  containerPublishedCredentials,
   containerLimitsAndRestart,
   containerSecrets,
   containerDeleteBeforeReplace,

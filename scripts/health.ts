@@ -1,6 +1,7 @@
 /** `npm run health -- --stack <name>`: every service's readiness, latency and what each failure blocks. Exit 1 if any is not up. */
 import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs } from "../ops/cli";
-import { containerGpuMiB, containerHealth } from "../ops/docker-cli";
+import { LLAMA_API_KEY_FILE } from "../lib/plan/inference";
+import { containerFileText, containerGpuMiB, containerHealth } from "../ops/docker-cli";
 import { checkAllocations } from "../ops/health/allocations";
 import { allocationTable } from "../ops/health/report";
 import { healthTable } from "../ops/health/report";
@@ -16,7 +17,12 @@ async function main(): Promise<number> {
     checkHealth(plan, { urls: endpoints.urls, timeoutMs, containerHealth }),
   );
   // The plan beside what each llama-server reports it allocated (lib/vram/allocation-check.ts).
-  const allocations = await checkAllocations(plan, lock, { urls: endpoints.urls, timeoutMs, processMiB: containerGpuMiB });
+  const allocations = await checkAllocations(plan, lock, {
+    urls: endpoints.urls,
+    timeoutMs,
+    processMiB: containerGpuMiB,
+    apiKey: (container) => containerFileText(container, LLAMA_API_KEY_FILE),
+  });
   if (args.values.json) {
     process.stdout.write(`${JSON.stringify({ stack: plan.stack, endpointSource: endpoints.source, rows, allocations }, null, 2)}\n`);
   } else {

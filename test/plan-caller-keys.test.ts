@@ -27,7 +27,11 @@ describe("keys each caller sends", () => {
     const rag = p2.services.find((s) => s.service === "rag")!;
     expect(rag.sendsKeys).toEqual(["gatewayMasterKey", "qdrantApiKey"]);
     expect(rag.secretEnv).toEqual({ RAG_LLM_API_KEY: "gatewayMasterKey", QDRANT_API_KEY: "qdrantApiKey" });
-    expect(stackOutputs(p2).keysSent).toMatchObject({ rag: ["gatewayMasterKey", "qdrantApiKey"], embedding: [], "api-gateway": [] });
+    expect(stackOutputs(p2).keysSent).toMatchObject({
+      rag: ["gatewayMasterKey", "qdrantApiKey"],
+      embedding: ["inferenceApiKey"],
+      "api-gateway": ["inferenceApiKey"],
+    });
   });
 
   it("p2 with the reference RAG, which sends no key: refused, naming the caller, the key and the fix", async () => {
@@ -43,7 +47,7 @@ describe("keys each caller sends", () => {
   it("p3 as committed runs the reference MCP server with a gateway that requires no key", async () => {
     const p3 = plan("p3");
     const gateway = p3.services.find((s) => s.service === "api-gateway")!;
-    expect(gateway.secretEnv).toEqual({});
+    expect(gateway.secretEnv).toEqual({ INFERENCE_API_KEY: "inferenceApiKey" }); // the llama-servers' key, not a master key
     expect(gateway.files[0]!.content).not.toContain("master_key");
     expect(p3.services.find((s) => s.service === "rag")!.secretEnv).toEqual({});
   });

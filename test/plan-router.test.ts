@@ -7,7 +7,7 @@ import { routerModelServer } from "../lib/config/schema";
 import { buildLiteLLMConfig } from "../lib/gateway/litellm-config";
 import { gatewaySettings } from "../lib/plan/gateway";
 import { planContext } from "../lib/plan/define-service";
-import { llamaServerArgs } from "../lib/plan/inference";
+import { LLAMA_API_KEY_FILE, llamaServerArgs } from "../lib/plan/inference";
 import { isRouter, ROUTER_PRESET_PATH } from "../lib/plan/llama-router";
 import { planStack } from "../lib/plan/stack-plan";
 import { parseLlamaArgs } from "../lib/vram";
@@ -89,6 +89,8 @@ describe("the router's container", () => {
       "--models-max",
       "1",
       "--models-autoload",
+      "--api-key-file",
+      LLAMA_API_KEY_FILE,
     ]);
     const file = spec.files.find((f) => f.path === ROUTER_PRESET_PATH)!;
     const preset = parsePresetIni(file.content);

@@ -174,11 +174,14 @@ describe("p2 stack under mocks", () => {
     const gateway = containerNamed(p2, "api-gateway");
     const entry = (gateway.inputs.envs as string[]).find((e) => e.startsWith("LITELLM_MASTER_KEY="))!;
     expect(entry).toMatch(/^LITELLM_MASTER_KEY=sk-generated/);
-    // Only the secret entry is secret (each is its own Output); state encrypts the whole list.
-    expect(gateway.secretPaths).toEqual([`envs[${(gateway.inputs.envs as string[]).indexOf(entry)}]`]);
+    const envs = gateway.inputs.envs as string[];
+    const upstreamKey = envs.find((e) => e.startsWith("INFERENCE_API_KEY="))!;
+    // Only the secret entries are secret (each is its own Output); state encrypts the whole list.
+    expect(gateway.secretPaths).toEqual([`envs[${envs.indexOf(entry)}]`, `envs[${envs.indexOf(upstreamKey)}]`]);
     expect(gateway.options.additionalSecretOutputs).toEqual(["envs"]);
-    expect(containerNamed(p2, "inference-chat").options.additionalSecretOutputs).toEqual([]);
-    expect(p2.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword")).toBe(true);
+    // The llama-servers get their key as a file, kept encrypted as the uploads.
+    expect(containerNamed(p2, "inference-chat").options.additionalSecretOutputs).toEqual(["uploads"]);
+    expect(p2.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && /gatewayMasterKey/.test(r.name))).toBe(true);
   });
 
   it("uses the stack's master key when one is set", async () => {
@@ -186,7 +189,9 @@ describe("p2 stack under mocks", () => {
     const envs = containerNamed(withKey, "api-gateway").inputs.envs as string[];
     expect(envs).toContain("LITELLM_MASTER_KEY=sk-from-config");
     expect(containerNamed(withKey, "rag").inputs.envs).toContain("RAG_LLM_API_KEY=sk-from-config");
-    expect(withKey.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword")).toBe(false);
+    expect(withKey.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && /gatewayMasterKey/.test(r.name))).toBe(
+      false,
+    );
   });
 
   it("keeps Qdrant's data on host paths under dataDir, with telemetry off", () => {

@@ -12,7 +12,7 @@ import type { SecretKey } from "../../lib/config/schema";
 import { claimObject, defaultDenyObject, namespaceObject } from "../../lib/kubernetes/objects";
 import type { KubernetesPlan } from "../../lib/kubernetes/plan";
 import { KubernetesService } from "./kubernetes-service";
-import { generatedSecret } from "../stack-secrets";
+import { GENERATED_SECRETS, generatedSecret } from "../stack-secrets";
 
 export interface KubernetesSuiteArgs {
   /** planKubernetes() of the stack plan. */
@@ -56,7 +56,7 @@ export class KubernetesSuite extends pulumi.ComponentResource {
 
     const secrets = { ...args.secrets };
     const needed = new Set(plan.services.flatMap((s) => s.secrets.map((e) => e.secret)));
-    for (const key of ["gatewayMasterKey", "grafanaAdminPassword"] as const) {
+    for (const key of GENERATED_SECRETS) {
       if (needed.has(key) && !secrets[key]) secrets[key] = generatedSecret(`${name}-${key}`, key, this);
     }
     this.gatewayMasterKey = pulumi.secret(secrets.gatewayMasterKey ?? pulumi.output(""));

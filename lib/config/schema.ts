@@ -533,5 +533,5 @@ export function serverMode(config: Pick<StackConfig, "inference">, role: Inferen
 }
 
 /** Top-level config keys that hold secrets; read with getSecret, never part of the schema. */
-export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword"] as const;
+export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword", "inferenceApiKey"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

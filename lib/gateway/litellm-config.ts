@@ -62,6 +62,8 @@ export interface LiteLLMSettings {
   healthCheck?: LiteLLMHealthCheck;
   /** Env var holding the master key (the key itself never enters the file); unset: the proxy requires no key. */
   masterKeyEnv?: string;
+  /** Env var holding the key the upstream llama-servers require (`--api-key-file`); unset: they require none. */
+  upstreamKeyEnv?: string;
 }
 
 interface Deployment {
@@ -124,8 +126,8 @@ function deployment(route: string, upstream: LiteLLMUpstream, order: number, set
     litellm_params: {
       model: `openai/${upstream.alias}`,
       api_base: upstream.apiBase,
-      // llama-server ignores it, but the openai provider requires one.
-      api_key: "sk-no-key-required",
+      // llama-server's --api-key; without one it ignores the key, but the openai provider requires one.
+      api_key: settings.upstreamKeyEnv ? `os.environ/${settings.upstreamKeyEnv}` : "sk-no-key-required",
       timeout: settings.requestTimeoutSec,
       stream_timeout: settings.requestTimeoutSec,
       // Retries inside the OpenAI client would multiply with the router's; the router decides.

@@ -10,6 +10,8 @@ import type { ConfigProblem } from "../config/errors";
 import type { StackConfig } from "../config/schema";
 import { GATEWAY_SERVICE } from "./gateway";
 import { QDRANT_SERVICE } from "./qdrant";
+import { EMBEDDING_SERVER_SERVICE } from "./embedding";
+import { INFERENCE_SERVICE } from "./inference";
 import type { ServiceSpec, StackKey } from "./service-spec";
 
 /** Which key each service requires of its callers in this stack. */
@@ -17,6 +19,8 @@ export function requiredKeys(config: StackConfig, secrets: { qdrantApiKey: boole
   return {
     ...(config.gateway.requireKey ? { [GATEWAY_SERVICE]: "gatewayMasterKey" as const } : {}),
     ...(secrets.qdrantApiKey ? { [QDRANT_SERVICE]: "qdrantApiKey" as const } : {}),
+    // Every llama-server requires the stack's inference key (--api-key-file).
+    ...Object.fromEntries([...Object.values(INFERENCE_SERVICE), EMBEDDING_SERVER_SERVICE].map((s) => [s, "inferenceApiKey" as const])),
   };
 }
 
@@ -27,6 +31,10 @@ const RELAX: Record<StackKey, { key: string; fix: string }> = {
     fix: "pulumi config set --path 'gateway.requireKey' false (the gateway then answers anyone who reaches it, as in the reference)",
   },
   qdrantApiKey: { key: "qdrantApiKey", fix: "pulumi config rm qdrantApiKey (Qdrant then needs no key, as in the reference)" },
+  inferenceApiKey: {
+    key: "inferenceApiKey",
+    fix: "call the llama-servers through the gateway (every llama-server of the stack requires the key; there is no switch to turn it off)",
+  },
 };
 
 /** One problem per caller that talks to a service whose key it does not send. */

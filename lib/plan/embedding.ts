@@ -6,7 +6,7 @@
  */
 import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./define-service";
 import { nodeProbe } from "./health";
-import { CONTAINER_MODELS_DIR, llamaServerProbe } from "./inference";
+import { CONTAINER_MODELS_DIR, LLAMA_API_KEY_FILE, LLAMA_API_KEY_FILE_SPEC, llamaServerProbe } from "./inference";
 import type { ServiceSpec } from "./service-spec";
 
 export const EMBEDDING_SERVICE = "embedding";
@@ -49,6 +49,8 @@ export function embeddingServerArgs(ctx: PlanContext): string[] {
     "--fit",
     "off",
     "--metrics",
+    "--api-key-file",
+    LLAMA_API_KEY_FILE,
   ];
 }
 
@@ -64,8 +66,9 @@ export function planEmbeddingServer(ctx: PlanContext): ServiceSpec {
     env: onGpu ? { NVIDIA_DRIVER_CAPABILITIES: "compute,utility" } : {},
     ports: [{ internal: EMBEDDING_SERVER_PORT, external: server.hostPort, configKey: "embedding.server.hostPort" }],
     binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
+    files: [LLAMA_API_KEY_FILE_SPEC],
     healthcheck: llamaServerProbe(EMBEDDING_SERVER_PORT, server.loadTimeoutSec),
-    metrics: { port: EMBEDDING_SERVER_PORT, path: "/metrics" },
+    metrics: { port: EMBEDDING_SERVER_PORT, path: "/metrics", bearerSecret: "inferenceApiKey" },
     gpuDeviceIds: onGpu ? [server.gpu] : undefined,
     vramMiB: onGpu ? server.vramMiB : undefined,
     limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
@@ -81,12 +84,15 @@ export function planEmbedding(ctx: PlanContext): ServiceSpec {
     image: imageFromSource(ctx, EMBEDDING_SERVICE, embedding.source, "embedding.source"),
     env: {
       EMBEDDING_LLAMA_URL: serviceUrl(EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVER_PORT),
+      EMBEDDING_LLAMA_API_KEY_FILE: LLAMA_API_KEY_FILE,
       EMBEDDING_MODEL: embedding.model,
       EMBEDDING_TIMEOUT: String(timeouts.embedding),
       // bge reads 512 positions; [CLS] and [SEP] take two of each slot's share of the context.
       EMBEDDING_MAX_TOKENS: String(Math.min(510, Math.floor(embedding.server.ctxSize / embedding.server.parallel) - 2)),
     },
     ports: [{ internal: EMBEDDING_PORT, external: embedding.hostPort, configKey: "embedding.hostPort" }],
+    files: [LLAMA_API_KEY_FILE_SPEC],
+    sendsKeys: ["inferenceApiKey"],
     // `ok` (and so the probe) is true only once llama-server answers and a probe embedding works.
     healthcheck: nodeProbe("/app/embedding/src/healthcheck.ts", { startPeriodSec: 60 }),
     metrics: { port: EMBEDDING_PORT, path: "/metrics" },

@@ -11,6 +11,8 @@ export const GATEWAY_SERVICE = "api-gateway";
 export const GATEWAY_PORT = 8000;
 export const LITELLM_CONFIG_PATH = "/app/config.yaml";
 export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
+/** The llama-servers' key, which LiteLLM reads from env only (`os.environ/...` in its config). */
+export const UPSTREAM_KEY_ENV = "INFERENCE_API_KEY";
 
 export function gatewaySettings(ctx: PlanContext): LiteLLMSettings {
   const { config } = ctx;
@@ -24,6 +26,7 @@ export function gatewaySettings(ctx: PlanContext): LiteLLMSettings {
       ? { intervalSec: config.gateway.healthCheck.intervalSec, timeoutSec: config.gateway.healthCheck.timeoutSec }
       : undefined,
     masterKeyEnv: config.gateway.requireKey ? MASTER_KEY_ENV : undefined,
+    upstreamKeyEnv: UPSTREAM_KEY_ENV,
   };
 }
 
@@ -74,7 +77,11 @@ export function planGateway(ctx: PlanContext): ServiceSpec {
       LLM_REQUEST_TIMEOUT: String(config.timeouts.llmRequest),
       LLM_CONNECT_TIMEOUT: String(config.timeouts.llmConnect),
     },
-    secretEnv: config.gateway.requireKey ? { [MASTER_KEY_ENV]: "gatewayMasterKey" } : {},
+    secretEnv: {
+      ...(config.gateway.requireKey ? { [MASTER_KEY_ENV]: "gatewayMasterKey" as const } : {}),
+      [UPSTREAM_KEY_ENV]: "inferenceApiKey",
+    },
+    sendsKeys: ["inferenceApiKey"],
     ports: [{ internal: GATEWAY_PORT, external: config.gateway.hostPort, configKey: "gateway.hostPort" }],
     files: [{ path: LITELLM_CONFIG_PATH, content: renderLiteLLMConfig(gatewaySettings(ctx)) }],
     // /health/liveliness makes no upstream calls (/health calls every model and needs the key).

@@ -2,10 +2,16 @@
 import { serverMode, type InferenceRole, type LlamaServerConfig } from "../config/schema";
 import { defineService, type PlanContext } from "./define-service";
 import type { HealthcheckSpec } from "./service-spec";
-import type { ServiceSpec } from "./service-spec";
+import type { FileSpec, ServiceSpec } from "./service-spec";
 import { isRouter, llamaRouterArgs, llamaRouterProbe, ROUTER_PRESET_PATH, routerPresetIni } from "./llama-router";
 
 export const INFERENCE_PORT = 8001;
+/** Where every llama-server of the stack reads the API key it requires (`--api-key-file`): a file, so `docker inspect` never shows it. */
+export const LLAMA_API_KEY_FILE = "/run/secrets/llama-api-key";
+/** The key file as the plan ships it (the stack secret inferenceApiKey, generated when unset). */
+export const LLAMA_API_KEY_FILE_SPEC: FileSpec = { path: LLAMA_API_KEY_FILE, content: "", secret: "inferenceApiKey" };
+/** curl's header carrying that key; /health and /models stay public in b9851 (server-http.cpp). */
+export const LLAMA_API_KEY_CURL_HEADER = `-H "Authorization: Bearer $(cat ${LLAMA_API_KEY_FILE})"`;
 export const CONTAINER_MODELS_DIR = "/models";
 
 export const INFERENCE_SERVICE: Record<InferenceRole, string> = { chat: "inference-chat", code: "inference-code" };
@@ -76,9 +82,12 @@ export function planInferenceServer(
       }
     : {
         command: llamaServerArgs(server, onGpu ? nGpuLayers : 0),
-        files: [],
+        files: [] as FileSpec[],
         healthcheck: llamaServerProbe(INFERENCE_PORT, server.loadTimeoutSec),
       };
+  // Every caller (the gateway, the probe, Prometheus) sends the key; a router hands it on to its children.
+  routed.command.push("--api-key-file", LLAMA_API_KEY_FILE);
+  routed.files.push(LLAMA_API_KEY_FILE_SPEC);
   return defineService(ctx, {
     service: INFERENCE_SERVICE[role],
     group: "inference",
@@ -90,7 +99,7 @@ export function planInferenceServer(
     binds: [{ hostPath: config.paths.modelsDir, containerPath: CONTAINER_MODELS_DIR, readOnly: true }],
     healthcheck: routed.healthcheck,
     // A router answers /metrics only for one model, and would load it to answer: not scraped.
-    metrics: isRouter(server) ? undefined : { port: INFERENCE_PORT, path: "/metrics" },
+    metrics: isRouter(server) ? undefined : { port: INFERENCE_PORT, path: "/metrics", bearerSecret: "inferenceApiKey" },
     gpuDeviceIds: onGpu ? [server.gpu] : undefined,
     limits: { memoryMiB: server.memoryMiB, cpus: server.cpus },
     // Lets a generation in flight end and the server free its slots before SIGKILL.
@@ -124,7 +133,7 @@ export function llamaServerProbe(port: number, loadTimeoutSec: number): Healthch
   const ticks = "read -ra t < /proc/1/task/1/stat && echo $((t[13] + t[14]))";
   const script = [
     `before=$(${ticks})`,
-    `curl -fsS --max-time ${METRICS_WAIT_SEC} -o /dev/null http://127.0.0.1:${port}/metrics && exit 0`,
+    `curl -fsS --max-time ${METRICS_WAIT_SEC} -o /dev/null ${LLAMA_API_KEY_CURL_HEADER} http://127.0.0.1:${port}/metrics && exit 0`,
     "code=$?",
     // curl's 28 is its timeout; anything else (refused, 503 while loading) is a plain failure.
     `[ "$code" -eq 28 ] || exit 1`,

@@ -8,7 +8,7 @@
 import { routerModelServer, type LlamaServerConfig } from "../config/schema";
 import type { RouterConfig } from "../config/router-section";
 import { presetLinesOf } from "../vram/llama-preset";
-import { BUSY_MIN_TICKS, INFERENCE_PORT, llamaServerArgs, METRICS_WAIT_SEC } from "./inference";
+import { BUSY_MIN_TICKS, INFERENCE_PORT, LLAMA_API_KEY_CURL_HEADER, llamaServerArgs, METRICS_WAIT_SEC } from "./inference";
 import type { HealthcheckSpec } from "./service-spec";
 
 export const ROUTER_PRESET_PATH = "/etc/llama-router/models.ini";
@@ -80,7 +80,7 @@ export function llamaRouterProbe(server: RoutedServer): HealthcheckSpec {
     '  for i in "${!a[@]}"; do case "${a[$i]}" in --port) port=${a[$((i + 1))]} ;; --alias) alias=${a[$((i + 1))]} ;; esac; done',
     '  [ -n "$port" ] || continue',
     '  pid=${d#/proc/}; before=$(ticks "$pid") || continue',
-    `  curl -fsS --max-time ${METRICS_WAIT_SEC} -o /dev/null "http://127.0.0.1:$port/metrics" && continue`,
+    `  curl -fsS --max-time ${METRICS_WAIT_SEC} -o /dev/null ${LLAMA_API_KEY_CURL_HEADER} "http://127.0.0.1:$port/metrics" && continue`,
     // 28 is curl's timeout; a refusal or a 503 is a child still loading (or just unloaded).
     '  [ "$?" -eq 28 ] || continue',
     '  ran=$(( $(ticks "$pid") - before )) || continue',

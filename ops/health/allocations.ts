@@ -23,6 +23,8 @@ export interface AllocationDeps {
   timeoutMs?: number;
   /** nvidia-smi's memory of the container's server process, MiB (undefined without a GPU). */
   processMiB?: (containerName: string) => Promise<number | undefined>;
+  /** The API key the container's llama-server requires (/props is not public): scripts/health.ts reads its key file. */
+  apiKey?: (containerName: string) => Promise<string | undefined>;
 }
 
 /** The parts of llama-server's /props and /v1/models answers read here. */
@@ -40,8 +42,9 @@ function llamaServers(plan: StackPlan) {
 }
 
 export async function checkAllocations(plan: StackPlan, lock: ModelLock, deps: AllocationDeps): Promise<AllocationReport[]> {
-  const get = async (url: string) => {
-    const response = await (deps.fetch ?? fetch)(url, { signal: AbortSignal.timeout(deps.timeoutMs ?? 5000) });
+  const get = async (url: string, key: string | undefined) => {
+    const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+    const response = await (deps.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(deps.timeoutMs ?? 5000) });
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     return (await response.json()) as ServerAnswer;
   };
@@ -55,7 +58,8 @@ export async function checkAllocations(plan: StackPlan, lock: ModelLock, deps: A
         const estimate = estimateFromArgs(spec.command!, lookup, {
           llamaBuild: llamaBuildOf(spec.image.kind === "registry" ? spec.image.ref : ""),
         });
-        const [props, models] = await Promise.all([get(`${base}/props`), get(`${base}/v1/models`)]);
+        const key = await deps.apiKey?.(spec.containerName);
+        const [props, models] = await Promise.all([get(`${base}/props`, key), get(`${base}/v1/models`, key)]);
         const observed: ObservedAllocation = {
           slots: Number(props.total_slots),
           nCtxPerSlot: Number(props.default_generation_settings?.n_ctx),

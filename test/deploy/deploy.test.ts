@@ -39,6 +39,7 @@ import { rawRequest } from "../support/raw-http";
 import { realVersions, requireRealImages } from "../support/real-images";
 import { buildStandInImages, standInImages } from "../support/standin/images";
 import { DockerEvents } from "./docker-events";
+import { llamaApiKey } from "./fault-rig";
 import { TINY_MODELS } from "../support/real-models/tiny-gguf";
 import { e2eStack, type E2eStack } from "./e2e-stack";
 
@@ -90,8 +91,8 @@ async function inspect(containerName: string): Promise<any> {
 }
 
 /** llama-server's own count of generated tokens (`llamacpp:tokens_predicted_total` on /metrics). */
-async function predictedTokens(metricsUrl: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
+async function predictedTokens(metricsUrl: string, apiKey: string): Promise<number> {
+  const text = await (await fetch(metricsUrl, { headers: { authorization: `Bearer ${apiKey}` } })).text();
   const match = /^llamacpp:tokens_predicted_total (\S+)$/m.exec(text);
   if (!match) throw new Error(`${metricsUrl} has no llamacpp:tokens_predicted_total:\n${text.slice(0, 400)}`);
   return Number(match[1]);
@@ -158,7 +159,8 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
 
   it("serves a RAG query over the stack network: RAG, our embedding service and the real llama-server behind it, real Qdrant, the real LiteLLM gateway with its key, the real inference-chat", async () => {
     const chatMetrics = `http://127.0.0.1:${e2e.ports["inference.chat.hostPort"]}/metrics`;
-    const chatBefore = await predictedTokens(chatMetrics);
+    const chatKey = await llamaApiKey(`${e2e.prefix}inference-chat`);
+    const chatBefore = await predictedTokens(chatMetrics, chatKey);
     fs.writeFileSync(
       path.join(e2e.dataDir, "documents", "pets.md"),
       "Cats purr when they are content. Dogs wag their tails when they are happy.\n",
@@ -178,7 +180,7 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     // count moves too: the gateway's background health checks ask both servers for a token.)
     const words = body.answer.trim().split(/\s+/);
     expect(new Set(words)).toEqual(new Set(["chat"]));
-    expect(await predictedTokens(chatMetrics)).toBeGreaterThanOrEqual(chatBefore + words.length);
+    expect(await predictedTokens(chatMetrics, chatKey)).toBeGreaterThanOrEqual(chatBefore + words.length);
     expect(body.context[0]!.doc_id).toBe("pets.md");
     // Without the key, or with a wrong one, the real gateway refuses: RAG got through because it sent the key the
     // plan gave it. LiteLLM 1.106.2 answers a missing key with 500 (its "No api key passed in." escapes as an
@@ -228,7 +230,7 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
       const spec = container(service);
       urls[endpointName(spec, spec.ports[0]!.internal)!] = `http://127.0.0.1:${e2e.ports[key]}`;
     }
-    const reports = await checkAllocations(e2e.plan, e2e.lock, { urls });
+    const reports = await checkAllocations(e2e.plan, e2e.lock, { urls, apiKey: llamaApiKey });
     expect(reports.map((r) => r.service).sort()).toEqual(["embedding-server", "inference-chat", "inference-code"]);
     for (const r of reports) {
       expect(r.error, r.service).toBeUndefined();

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { TimedRequest } from "../../lib/gateway/failover-report";
+import { LLAMA_API_KEY_FILE } from "../../lib/plan/inference";
 import { docker, dockerOk } from "../support/docker-cli";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
@@ -275,6 +276,11 @@ export function writeDocuments(dataDir: string): void {
 export async function containerEnv(name: string): Promise<Record<string, string>> {
   const env: string[] = JSON.parse(await dockerOk(["inspect", "--format", "{{json .Config.Env}}", name]));
   return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+/** The key a deployed llama-server requires, read from the file the plan shipped into it. */
+export async function llamaApiKey(name: string): Promise<string> {
+  return (await dockerOk(["exec", name, "cat", LLAMA_API_KEY_FILE])).trim();
 }
 
 /** The last lines of a container's log (stdout and stderr). */

@@ -11,7 +11,7 @@ import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
 import { planContext } from "../../lib/plan/define-service";
 import { deployedGatewayRig, type GatewayRig } from "../support/failover-rig";
 import { routerChildren, routerModels, sampleChildren, timedCompletion } from "../support/llama-router-client";
-import { containerEnv, containerLogs, inspect, sleep } from "./fault-rig";
+import { containerEnv, containerLogs, inspect, llamaApiKey, sleep } from "./fault-rig";
 import { prepareRouterDeploy, ROUTED } from "./router-stack";
 import type { TrimmedDeploy } from "./trimmed-deploy";
 
@@ -19,6 +19,8 @@ let deploy: TrimmedDeploy;
 let router: string;
 let routerUrl: string;
 let gateway: GatewayRig;
+/** The router's key (--api-key-file): every call straight to it sends it. */
+let auth: Record<string, string>;
 const children = async () => routerChildren((await inspect(router)).pid).map((c) => c.alias);
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 const spawnsOf = async (alias: string) => count(await containerLogs(router), `spawning server instance with name=${alias} `);
@@ -30,6 +32,7 @@ beforeAll(async () => {
   const { e2e } = deploy;
   router = deploy.name("inference-chat");
   routerUrl = `http://127.0.0.1:${e2e.ports["inference.chat.hostPort"]}`;
+  auth = { authorization: `Bearer ${await llamaApiKey(router)}` };
   const masterKey = (await containerEnv(deploy.name("api-gateway")))[MASTER_KEY_ENV]!;
   gateway = deployedGatewayRig({
     ctx: planContext(e2e.stackConfig, { stack: e2e.stack, projectDir: e2e.programDir }),
@@ -53,12 +56,20 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
     expect(Object.values(await routerModels(routerUrl)).map((m) => m.status)).toEqual(["unloaded", "unloaded", "unloaded", "unloaded"]);
   }, 60_000);
 
+  it("refuses a request without the stack's inference key, and leaves /health and /models public", async () => {
+    const anonymous = await timedCompletion(routerUrl, ROUTED.chat);
+    expect(anonymous.status).toBe(401);
+    expect((await fetch(`${routerUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${routerUrl}/models`)).status).toBe(200);
+    expect(await children()).toEqual([]);
+  });
+
   it("loads a model on its first request, and unloads the other one first", async () => {
-    const first = await timedCompletion(routerUrl, ROUTED.chat);
+    const first = await timedCompletion(routerUrl, ROUTED.chat, auth);
     expect(first.status).toBe(200);
     expect(await children()).toEqual([ROUTED.chat]);
     const since = Date.now();
-    const second = await timedCompletion(routerUrl, ROUTED.code);
+    const second = await timedCompletion(routerUrl, ROUTED.code, auth);
     expect(second.status).toBe(200);
     expect(await children()).toEqual([ROUTED.code]);
     const models = await routerModels(routerUrl);
@@ -72,7 +83,7 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
 
   it("keeps at most one child alive while requests alternate between two models", async () => {
     const sampler = sampleChildren((await inspect(router)).pid, 5);
-    for (let i = 0; i < 6; i++) expect((await timedCompletion(routerUrl, i % 2 ? ROUTED.code : ROUTED.chat)).status).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await timedCompletion(routerUrl, i % 2 ? ROUTED.code : ROUTED.chat, auth)).status).toBe(200);
     const { peak, samples } = sampler.stop();
     expect(samples).toBeGreaterThan(20);
     expect(peak).toBe(1);
@@ -80,7 +91,7 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
 
   it("answers requests that arrive while their model loads", async () => {
     expect(await children()).toEqual([ROUTED.code]);
-    const answers = await Promise.all([0, 1, 2].map(() => timedCompletion(routerUrl, ROUTED.chat)));
+    const answers = await Promise.all([0, 1, 2].map(() => timedCompletion(routerUrl, ROUTED.chat, auth)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(await spawnsOf(ROUTED.chat)).toBeGreaterThan(0);
     expect(await children()).toEqual([ROUTED.chat]);
@@ -89,7 +100,7 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
   it("reports a corrupt or missing model to the caller at once, spawns it once per request, never in a loop", async () => {
     for (const alias of [ROUTED.corrupt, ROUTED.missing]) {
       const before = await spawnsOf(alias);
-      const direct = await timedCompletion(routerUrl, alias);
+      const direct = await timedCompletion(routerUrl, alias, auth);
       expect(direct.status).toBe(500);
       expect(direct.error).toContain(`model name=${alias} failed to load`);
       expect(direct.totalMs).toBeLessThan(10_000);

@@ -16,7 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../lib/config/load";
 import { PINNED_IMAGES } from "../../lib/images";
 import { planContext } from "../../lib/plan/define-service";
-import { CONTAINER_MODELS_DIR, METRICS_WAIT_SEC, planInferenceServer } from "../../lib/plan/inference";
+import {
+  CONTAINER_MODELS_DIR,
+  LLAMA_API_KEY_FILE,
+  LLAMA_API_KEY_FILE_SPEC,
+  METRICS_WAIT_SEC,
+  planInferenceServer,
+} from "../../lib/plan/inference";
 import { freePort } from "../support/free-ports";
 import { PROJECT_DIR } from "../support/pulumi-harness";
 import { requireRealImages } from "../support/real-images";
@@ -30,6 +36,9 @@ import { engine } from "./docker-engine";
 const NS = 1_000_000_000;
 const name = `local-ai-suite-test-llama-probe-${process.pid}`;
 const models = fs.mkdtempSync(path.join(os.tmpdir(), "llama-probe-"));
+/** The key file the plan ships into the container (here a bind of a directory holding it). */
+const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "llama-probe-secrets-"));
+const apiKey = `probe-test-key-${process.pid}`;
 let url: string;
 
 /** The chat server as planned in CPU mode, on the deep test model, sized for one 4096-token batch. */
@@ -66,6 +75,8 @@ beforeAll(async () => {
   const dir = await ensureTinyModels();
   fs.copyFileSync(path.join(dir, TINY_MODELS.deep.file), path.join(models, TINY_MODELS.deep.file));
   const spec = planned();
+  expect(spec.files).toContainEqual(LLAMA_API_KEY_FILE_SPEC);
+  fs.writeFileSync(path.join(secrets, path.basename(LLAMA_API_KEY_FILE)), `${apiKey}\n`);
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   const h = spec.healthcheck;
@@ -82,7 +93,7 @@ beforeAll(async () => {
       Retries: h.retries,
     },
     HostConfig: {
-      Binds: [`${models}:${CONTAINER_MODELS_DIR}:ro`],
+      Binds: [`${models}:${CONTAINER_MODELS_DIR}:ro`, `${secrets}:${path.dirname(LLAMA_API_KEY_FILE)}:ro`],
       PortBindings: { "8001/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port) }] },
       NanoCpus: spec.limits.cpus * NS,
       Memory: spec.limits.memoryMiB * 1024 * 1024,
@@ -96,6 +107,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine("DELETE", `/containers/${name}?force=true`);
   fs.rmSync(models, { recursive: true, force: true });
+  fs.rmSync(secrets, { recursive: true, force: true });
 });
 
 describe("the plan's llama-server probe on the real server", () => {
@@ -122,7 +134,7 @@ describe("the plan's llama-server probe on the real server", () => {
   it("keeps a server busy in one long prompt batch healthy: /metrics waits longer than the probe does, and the probe says busy", async () => {
     const h = planned().healthcheck;
     const probeWatch = watchProbes(name);
-    const metricsWatch = watchMetricsWait(url);
+    const metricsWatch = watchMetricsWait(url, apiKey);
     const started = Date.now();
     let probes: ProbeRun[];
     let statuses: Set<string>;
@@ -130,7 +142,7 @@ describe("the plan's llama-server probe on the real server", () => {
     try {
       // Two in a row, so at least one probe falls inside a batch whatever its phase.
       for (let i = 0; i < 2; i++) {
-        const answer = await sendLongPrompt(url, 500);
+        const answer = await sendLongPrompt(url, 500, apiKey);
         expect(answer.status).toBe(200);
         console.log(`busy: prompt of ${answer.promptTokens} tokens in ${Math.round(answer.promptMs ?? 0)} ms`);
       }

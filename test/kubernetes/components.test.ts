@@ -69,7 +69,7 @@ describe("KubernetesSuite under mocks (Pulumi.k8s.yaml)", () => {
   });
 
   it("secrets: a generated Grafana password, held in a Secret as a Pulumi secret, referenced by name", () => {
-    expect(ofType(T.password).map((r) => r.name)).toEqual(["suite-grafanaAdminPassword"]);
+    expect(ofType(T.password).map((r) => r.name)).toEqual(["suite-grafanaAdminPassword", "suite-inferenceApiKey"]);
     const [secret] = ofType(T.secret);
     expect(secret!.name).toBe("suite-grafana-secret");
     expect(secret!.secretPaths).toContain("stringData");

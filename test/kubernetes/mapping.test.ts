@@ -118,8 +118,10 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
       { name: "data-vectors-qdrant-snapshots", mountPath: "/qdrant/snapshots" },
     ]);
     const chat = workload("inference-chat").spec.template.spec;
-    expect(chat.volumes).toEqual([{ name: "host-0", hostPath: { path: "/mnt/e/ai-models", type: "Directory" } }]);
-    expect(chat.containers[0]!.volumeMounts).toEqual([{ name: "host-0", mountPath: "/models", readOnly: true }]);
+    expect(chat.volumes.filter((v: { hostPath?: unknown }) => v.hostPath)).toEqual([
+      { name: "host-0", hostPath: { path: "/mnt/e/ai-models", type: "Directory" } },
+    ]);
+    expect(chat.containers[0]!.volumeMounts).toContainEqual({ name: "host-0", mountPath: "/models", readOnly: true });
     // RAG's documents: read-only on both sides.
     expect(workload("rag").spec.template.spec.volumes).toContainEqual({
       name: "data-documents",
@@ -166,6 +168,7 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
     const k = planKubernetes(plan, config);
     const prometheus = svc(k, "prometheus");
     expect(prometheus.secrets).toEqual([
+      { key: "etc-prometheus-secrets-inferenceApiKey", secret: "inferenceApiKey", path: "/etc/prometheus/secrets/inferenceApiKey" },
       { key: "etc-prometheus-secrets-qdrantApiKey", secret: "qdrantApiKey", path: "/etc/prometheus/secrets/qdrantApiKey" },
     ]);
     expect(Object.keys(configMapObject(k, prometheus)!.data)).not.toContain("etc-prometheus-secrets-qdrantApiKey");

@@ -84,14 +84,30 @@ describe("scrape jobs", () => {
     const tokenFile = file(prometheus, "/etc/prometheus/secrets/qdrantApiKey");
     expect(tokenFile.secret).toBe("qdrantApiKey");
     expect(tokenFile.content).toBe("");
-    // Only the token file is secret; nothing else carries an authorization block.
-    expect(config.scrape_configs.filter((j: any) => j.authorization).map((j: any) => j.job_name)).toEqual(["qdrant"]);
+    // Only the token files are secret: Qdrant's, and the llama-servers' key (they require it on /metrics).
+    expect(config.scrape_configs.filter((j: any) => j.authorization).map((j: any) => j.job_name)).toEqual([
+      "inference-chat",
+      "inference-code",
+      "qdrant",
+      "embedding-server",
+    ]);
   });
 
-  it("sends Qdrant no token and ships no token file without an API key", async () => {
+  it("sends Qdrant no token and ships no Qdrant token file without an API key", async () => {
     const { config, prometheus } = await prometheusFiles({}, {});
     expect(config.scrape_configs.find((j: any) => j.job_name === "qdrant").authorization).toBeUndefined();
-    expect(prometheus.files.some((f) => f.secret)).toBe(false);
+    expect(prometheus.files.filter((f) => f.secret).map((f) => f.secret)).toEqual(["inferenceApiKey"]);
+  });
+
+  it("scrapes every llama-server with the stack's inference key, from a secret file", async () => {
+    const { config, prometheus } = await prometheusFiles({}, {});
+    for (const job of ["inference-chat", "inference-code", "embedding-server"]) {
+      expect(config.scrape_configs.find((j: any) => j.job_name === job).authorization).toEqual({
+        type: "Bearer",
+        credentials_file: "secrets/inferenceApiKey",
+      });
+    }
+    expect(file(prometheus, "/etc/prometheus/secrets/inferenceApiKey")).toMatchObject({ secret: "inferenceApiKey", content: "" });
   });
 
   it("keeps retention bounded by time and size, and exposes no admin or lifecycle API", async () => {

@@ -6,6 +6,8 @@ import { container, copyStack, loadPackConfig, mandatory, ofPolicy, runPolicies 
 const POLICY = "container-secrets";
 /** A key set with `pulumi config set --secret`: known at preview, unlike a generated one. */
 const STRONG_KEY = `sk-${"Q7r".repeat(12)}PPxx`;
+/** The llama-servers' key, set so that no generated (unknown at preview) value is involved. */
+const INFERENCE_KEY = "Zk4".repeat(14);
 let p2: CapturedStack;
 let p3: CapturedStack;
 beforeAll(async () => {
@@ -25,7 +27,7 @@ function mutate(base: CapturedStack, change: (s: CapturedStack) => void): Captur
 
 describe("container-secrets", () => {
   it("a well-known master key set in the stack config reaches the gateway and RAG", async () => {
-    const weak = await runStackFile("p2", {}, { gatewayMasterKey: "sk-1234" });
+    const weak = await runStackFile("p2", {}, { gatewayMasterKey: "sk-1234", inferenceApiKey: INFERENCE_KEY });
     const found = await secretViolations(weak);
     expect(found).toContainEqual(
       expect.stringMatching(
@@ -50,11 +52,14 @@ describe("container-secrets", () => {
   });
 
   it("a secret env var on a container whose envs is not a secret output", async () => {
-    const configured = await runStackFile("p2", {}, { gatewayMasterKey: STRONG_KEY });
+    const configured = await runStackFile("p2", {}, { gatewayMasterKey: STRONG_KEY, inferenceApiKey: INFERENCE_KEY });
     const found = await secretViolations(mutate(configured, (s) => (container(s, "api-gateway").options.additionalSecretOutputs = [])));
     expect(found).toEqual([
       expect.stringMatching(
         /^container "api-gateway" passes secret LITELLM_MASTER_KEY in envs, but envs is not an additional secret output/,
+      ),
+      expect.stringMatching(
+        /^container "api-gateway" passes secret INFERENCE_API_KEY in envs, but envs is not an additional secret output/,
       ),
     ]);
   });
@@ -75,7 +80,7 @@ describe("container-secrets", () => {
   });
 
   it("the master key written into LiteLLM's YAML instead of os.environ/", async () => {
-    const configured = await runStackFile("p2", {}, { gatewayMasterKey: STRONG_KEY });
+    const configured = await runStackFile("p2", {}, { gatewayMasterKey: STRONG_KEY, inferenceApiKey: INFERENCE_KEY });
     const stack = mutate(configured, (s) => {
       const gateway = container(s, "api-gateway").inputs;
       const key = (gateway.envs as string[]).find((e) => e.startsWith("LITELLM_MASTER_KEY="))!.split("=")[1]!;
@@ -116,11 +121,16 @@ describe("container-secrets", () => {
   });
 
   it("LiteLLM's documented placeholder for a keyless upstream is not a secret", async () => {
-    const gateway = container(p2, "api-gateway").inputs.uploads[0].content as string;
-    expect(gateway).toContain("sk-no-key-required");
+    // The plan sends the llama-servers' key (os.environ/INFERENCE_API_KEY); a config written for keyless upstreams uses the placeholder.
+    const keyless = mutate(p2, (s) => {
+      const upload = container(s, "api-gateway").inputs.uploads[0] as { content: string };
+      expect(upload.content).toContain("api_key: os.environ/INFERENCE_API_KEY");
+      upload.content = upload.content.replaceAll("os.environ/INFERENCE_API_KEY", "sk-no-key-required");
+    });
+    expect(ofPolicy(await runPolicies(keyless, loadPackConfig("p2"), { only: [POLICY] }), POLICY)).toEqual([]);
     const config = loadPackConfig("p2");
     (config[POLICY] as { placeholderValues: string[] }).placeholderValues = [];
-    const found = ofPolicy(await runPolicies(p2, config, { only: [POLICY] }), POLICY);
+    const found = ofPolicy(await runPolicies(keyless, config, { only: [POLICY] }), POLICY);
     expect(found.map((v) => v.message)).toContainEqual(expect.stringMatching(/api_key: sk-\*\*\*ed/));
   });
 });

@@ -46,6 +46,8 @@ export async function startLiteLLMProxy(options: StartProxyOptions): Promise<Lit
     ...process.env,
     ...options.env,
     ...(options.settings.masterKeyEnv ? { [options.settings.masterKeyEnv]: masterKey } : {}),
+    // The stand-in upstreams accept any key; the real proxy needs the variable its config names.
+    ...(options.settings.upstreamKeyEnv ? { [options.settings.upstreamKeyEnv]: `upstream-test-${port}` } : {}),
     // Offline: use bundled data instead of fetching it from GitHub at start-up.
     LITELLM_LOCAL_MODEL_COST_MAP: "True",
     LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS: "True",

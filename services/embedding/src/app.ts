@@ -8,6 +8,7 @@ import { Embedder, parseEmbedBody } from "./embedder.ts";
 import { embeddingMetrics, type EmbeddingMetrics } from "./embedding-metrics.ts";
 import { checkHealth } from "./health.ts";
 import { LlamaClient } from "./llama-client.ts";
+import { readSecretFile } from "../../common/src/secret-file.ts";
 
 export interface EmbeddingService {
   server: http.Server;
@@ -20,7 +21,12 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export function createEmbeddingService(config: EmbeddingConfig): EmbeddingService {
   const metrics = embeddingMetrics();
-  const llama = new LlamaClient({ url: config.llamaUrl, timeoutMs: config.timeoutMs, connectTimeoutMs: config.connectTimeoutMs });
+  const llama = new LlamaClient({
+    url: config.llamaUrl,
+    timeoutMs: config.timeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+    apiKey: config.llamaApiKeyFile ? readSecretFile(config.llamaApiKeyFile, "EMBEDDING_LLAMA_API_KEY_FILE") : undefined,
+  });
   const embedder = new Embedder(config, llama, metrics);
 
   const server = createHttpApp({

@@ -11,6 +11,8 @@ export interface EmbeddingConfig {
   port: number;
   /** llama-server started with --embeddings, e.g. http://embedding-server:8006 */
   llamaUrl: string;
+  /** File holding the API key llama-server requires (`--api-key-file`); unset: it requires none. */
+  llamaApiKeyFile?: string;
   /** The name this service reports; llama-server decides the model itself (-m). */
   model: string;
   /** Deadline of one llama-server request. */
@@ -35,6 +37,7 @@ export function loadEmbeddingConfig(env: Env): EmbeddingConfig {
     host: r.string("EMBEDDING_HOST", "0.0.0.0"),
     port: r.int("EMBEDDING_PORT", 8003, { min: 0, max: 65535 }),
     llamaUrl: r.url("EMBEDDING_LLAMA_URL", "http://embedding-server:8006"),
+    llamaApiKeyFile: r.optionalString("EMBEDDING_LLAMA_API_KEY_FILE"),
     model: r.string("EMBEDDING_MODEL", "BAAI/bge-small-en-v1.5"),
     timeoutMs,
     connectTimeoutMs: Math.min(r.seconds("EMBEDDING_CONNECT_TIMEOUT", 5), timeoutMs),

@@ -14,11 +14,14 @@ export class LlamaClient {
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly headers: Record<string, string>;
 
-  constructor(options: { url: string; timeoutMs: number; connectTimeoutMs: number }) {
+  /** `apiKey`: what llama-server's `--api-key-file` holds; sent as a bearer token on every call. */
+  constructor(options: { url: string; timeoutMs: number; connectTimeoutMs: number; apiKey?: string }) {
     this.url = options.url;
     this.timeoutMs = options.timeoutMs;
     this.connectTimeoutMs = options.connectTimeoutMs;
+    this.headers = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   }
 
   /** "ready" on 200, "loading" on 503; anything else (or no answer) throws. */
@@ -27,6 +30,7 @@ export class LlamaClient {
       upstream: UPSTREAM,
       method: "GET",
       url: `${this.url}/health`,
+      headers: this.headers,
       timeoutMs,
       connectTimeoutMs: Math.min(this.connectTimeoutMs, timeoutMs),
     });
@@ -89,6 +93,7 @@ export class LlamaClient {
       upstream: UPSTREAM,
       method: "POST",
       url: `${this.url}${path}`,
+      headers: this.headers,
       body,
       timeoutMs,
       connectTimeoutMs: this.connectTimeoutMs,

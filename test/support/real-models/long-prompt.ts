@@ -17,10 +17,10 @@ export interface PromptResult {
 }
 
 /** Sends the prompt to llama-server's /completion (no prompt cache, 2 tokens out) and resolves when it is answered. */
-export async function sendLongPrompt(serverUrl: string, repeats: number): Promise<PromptResult> {
+export async function sendLongPrompt(serverUrl: string, repeats: number, apiKey: string): Promise<PromptResult> {
   const res = await fetch(`${serverUrl}/completion`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
     body: JSON.stringify({ prompt: longPrompt(repeats), n_predict: 2, cache_prompt: false }),
     signal: AbortSignal.timeout(300_000),
   });
@@ -29,13 +29,13 @@ export async function sendLongPrompt(serverUrl: string, repeats: number): Promis
 }
 
 /** Polls /metrics back to back until stopped; resolves to the longest wait seen, in ms. */
-export function watchMetricsWait(serverUrl: string): { stop(): Promise<number> } {
+export function watchMetricsWait(serverUrl: string, apiKey: string): { stop(): Promise<number> } {
   let watching = true;
   let worst = 0;
   const loop = (async () => {
     while (watching) {
       const t = Date.now();
-      await fetch(`${serverUrl}/metrics`, { signal: AbortSignal.timeout(120_000) })
+      await fetch(`${serverUrl}/metrics`, { headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(120_000) })
         .then((r) => r.text())
         .catch(() => "");
       worst = Math.max(worst, Date.now() - t);

@@ -1,0 +1,51 @@
+/**
+ * container-published-credentials: a port published on the host is reachable
+ * by every local user and process, by a web page through DNS rebinding, and
+ * on some engines from the LAN even on 127.0.0.1 (moby/moby#45610). So each
+ * published port's program must ask for a credential (support/published-credentials.ts
+ * reads which, from what the container receives), or the stack's policy config
+ * must allowlist the service with the reason it is published open. An
+ * allowlist entry without a reason is no exception.
+ */
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { describeContainer, type ContainerView } from "./support/container-view";
+import { rethrowUnknown } from "./support/known";
+import { portCredentialOf, publishedPorts } from "./support/published-credentials";
+import { stackContainers } from "./support/stack-containers";
+
+export interface PublishedCredentialsConfig {
+  /** Services whose published ports may answer without a credential, each with the reason (reviewed like code). */
+  allow: Record<string, string>;
+}
+
+export function publishedCredentialProblems(c: ContainerView, config: PublishedCredentialsConfig): string[] {
+  const ports = publishedPorts(c);
+  if (ports.length === 0 || portCredentialOf(c)) return [];
+  const reason = config.allow[c.service];
+  if (reason !== undefined && reason.trim().length >= 10) return [];
+  const list = ports.map((p) => `${p.ip}:${p.external} -> ${p.internal}`).join(", ");
+  return [
+    `${describeContainer(c)} publishes ${list} with no credential: any local user or process, and a web page through DNS rebinding, can call it. ` +
+      (reason !== undefined ? `Its allowlist entry has no real reason ("${reason}"). ` : "") +
+      `Fix: make it require a credential (llama-server --api-key-file, LiteLLM's master key, Qdrant's API key), stop publishing the port, ` +
+      `or allowlist "${c.service}" under container-published-credentials.allow in the stack's policy config with the reason it is open.`,
+  ];
+}
+
+export const containerPublishedCredentials: StackValidationPolicy = {
+  name: "container-published-credentials",
+  description:
+    "Checks that every container with a published host port requires a credential, unless the policy config allowlists it with a reason.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: { properties: { allow: { type: "object", additionalProperties: { type: "string" }, default: {} } } },
+  validateStack: (args, reportViolation) => {
+    const config = args.getConfig<PublishedCredentialsConfig>();
+    const { views } = stackContainers(args.resources);
+    for (const c of views) for (const problem of publishedCredentialProblems(c, config)) reportViolation(problem, c.urn);
+    rethrowUnknown(
+      views.flatMap((v) => v.unknown),
+      ["ports", "image", "command", "entrypoints", "uploads"],
+    );
+  },
+};

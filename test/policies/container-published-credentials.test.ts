@@ -1,0 +1,51 @@
+/** container-published-credentials: every published port asks for a credential, or its service is allowlisted with a reason. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { runStackFile, type CapturedStack } from "../support/pulumi-harness";
+import { container, copyStack, loadPackConfig, mandatory, ofPolicy, runPolicies } from "./harness";
+
+const POLICY = "container-published-credentials";
+let p2: CapturedStack;
+
+beforeAll(async () => {
+  p2 = await runStackFile("p2");
+});
+
+async function found(stack: CapturedStack, config = loadPackConfig("p2")): Promise<string[]> {
+  return ofPolicy(mandatory(await runPolicies(stack, config, { only: [POLICY] })), POLICY).map((v) => v.message);
+}
+
+describe("container-published-credentials", () => {
+  it("passes p2: the llama-servers ask for their key, the gateway for its master key, the rest are allowlisted with reasons", async () => {
+    expect(await found(p2)).toEqual([]);
+  });
+
+  it("refuses a llama-server whose --api-key-file was dropped", async () => {
+    const mutated = copyStack(p2);
+    const argv = container(mutated, "inference-code").inputs.command as string[];
+    argv.splice(argv.indexOf("--api-key-file"), 2);
+    expect(await found(mutated)).toEqual([
+      expect.stringMatching(
+        /^container "inference-code" publishes 127\.0\.0\.1:8004 -> 8001 with no credential: any local user or process/,
+      ),
+    ]);
+  });
+
+  it("refuses a gateway whose config lost its master key", async () => {
+    const mutated = copyStack(p2);
+    const upload = container(mutated, "api-gateway").inputs.uploads[0] as { content: string };
+    upload.content = upload.content.replace(/^\s*master_key:.*$/m, "");
+    expect(await found(mutated)).toEqual([expect.stringMatching(/^container "api-gateway" publishes 127\.0\.0\.1:8000/)]);
+  });
+
+  it("takes no allowlist entry without a reason, and none for a service the stack does not allowlist", async () => {
+    const config = loadPackConfig("p2");
+    const allow = (config[POLICY] as { allow: Record<string, string> }).allow;
+    allow.rag = "";
+    delete allow.embedding;
+    const messages = await found(p2, config);
+    expect(messages).toEqual([
+      expect.stringMatching(/^container "embedding" publishes 127\.0\.0\.1:8003 -> 8003 with no credential/),
+      expect.stringMatching(/^container "rag" publishes .* Its allowlist entry has no real reason \(""\)/),
+    ]);
+  });
+});
