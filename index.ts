@@ -31,6 +31,7 @@ export = async () => {
     qdrantApiKey: project.getSecret("qdrantApiKey"),
     grafanaAdminPassword: project.getSecret("grafanaAdminPassword"),
     inferenceApiKey: project.getSecret("inferenceApiKey"),
+    serviceToken: project.getSecret("serviceToken"),
   };
   const plan = await asRunError(async () => {
     const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), `config of stack "${stack}"`);

@@ -36,13 +36,28 @@ describe("phase", () => {
   });
 
   it("p3 adds MCP, memory and monitoring without a word about them (the gateway then needs no key for the reference MCP server)", () => {
-    expect(services({ phase: "p3", gateway: { requireKey: false }, ...P3_DIRS })).toEqual(sorted(P2, MCP, MEMORY, MONITORING));
+    expect(
+      services({
+        phase: "p3",
+        gateway: { requireKey: false },
+        rag: { requireToken: false },
+        embedding: { requireToken: false },
+        ...P3_DIRS,
+      }),
+    ).toEqual(sorted(P2, MCP, MEMORY, MONITORING));
   });
 
   it("in p3 a section's enabled: false leaves it out", () => {
-    expect(services({ phase: "p3", ...P3_DIRS, gateway: { requireKey: false }, monitoring: { enabled: false } })).toEqual(
-      sorted(P2, MCP, MEMORY),
-    );
+    expect(
+      services({
+        phase: "p3",
+        ...P3_DIRS,
+        gateway: { requireKey: false },
+        rag: { requireToken: false },
+        embedding: { requireToken: false },
+        monitoring: { enabled: false },
+      }),
+    ).toEqual(sorted(P2, MCP, MEMORY));
     expect(services({ phase: "p3", mcp: { enabled: false }, memory: { enabled: false } })).toEqual(sorted(P2, MONITORING));
   });
 

@@ -25,18 +25,25 @@ describe("keys each caller sends", () => {
   it("p2: our RAG sends the gateway key and the Qdrant key; the stack outputs say who sends what", async () => {
     const p2 = plan("p2", [], { qdrantApiKey: true });
     const rag = p2.services.find((s) => s.service === "rag")!;
-    expect(rag.sendsKeys).toEqual(["gatewayMasterKey", "qdrantApiKey"]);
+    expect(rag.sendsKeys).toEqual(["gatewayMasterKey", "qdrantApiKey", "serviceToken"]);
     expect(rag.secretEnv).toEqual({ RAG_LLM_API_KEY: "gatewayMasterKey", QDRANT_API_KEY: "qdrantApiKey" });
+    // The stack token goes as a file: RAG requires it of its callers and sends it to the embedding service.
+    expect(rag.env).toMatchObject({ SERVICE_TOKEN_FILE: "/run/secrets/service-token", EMBEDDING_TOKEN_FILE: "/run/secrets/service-token" });
     expect(stackOutputs(p2).keysSent).toMatchObject({
-      rag: ["gatewayMasterKey", "qdrantApiKey"],
+      rag: ["gatewayMasterKey", "qdrantApiKey", "serviceToken"],
       embedding: ["inferenceApiKey"],
       "api-gateway": ["inferenceApiKey"],
     });
   });
 
   it("p2 with the reference RAG, which sends no key: refused, naming the caller, the key and the fix", async () => {
-    const [problem, ...rest] = problemsOf(() => plan("p2", ["rag.implementation=reference"]));
+    const [token, problem, ...rest] = problemsOf(() => plan("p2", ["rag.implementation=reference"]));
     expect(rest).toEqual([]);
+    expect(token).toMatchObject({
+      key: "embedding.requireToken",
+      allowed: expect.stringMatching(/^rag calls embedding, which requires serviceToken, but rag cannot send it/),
+      fix: expect.stringContaining("pulumi config set --path 'embedding.requireToken' false"),
+    });
     expect(problem).toMatchObject({
       key: "gateway.requireKey",
       allowed: expect.stringMatching(/^rag calls api-gateway, which requires gatewayMasterKey, but rag cannot send it/),

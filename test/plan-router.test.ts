@@ -10,6 +10,7 @@ import { planContext } from "../lib/plan/define-service";
 import { LLAMA_API_KEY_FILE, llamaServerArgs } from "../lib/plan/inference";
 import { isRouter, ROUTER_PRESET_PATH } from "../lib/plan/llama-router";
 import { planStack } from "../lib/plan/stack-plan";
+import { ragContextBudget } from "../lib/plan/rag-context";
 import { parseLlamaArgs } from "../lib/vram";
 import { parsePresetIni, presetSectionArgv } from "../lib/vram/llama-preset";
 import { routerWorstCase } from "../lib/vram/router-vram";
@@ -198,5 +199,15 @@ describe("router mode on the Kubernetes target", () => {
         gateway: { chatModel: "a" },
       }),
     ).toThrow(/inference\.chat\.router.*target docker only/s);
+  });
+});
+
+describe("RAG's prompt budget in front of a router", () => {
+  it("reads the context of the model the role's public name picks, not the server's own", () => {
+    const config = routed();
+    config.inference.chat.ctxSize = 64; // the router's own setting; no model runs with it
+    config.inference.chat.router!.models[0]!.ctxSize = 4096; // chat-3b, which gateway.chatModel names
+    config.inference.code.ctxSize = 8192;
+    expect(ragContextBudget(config)).toMatchObject({ limitedBy: "chat", slotTokens: 4096 });
   });
 });

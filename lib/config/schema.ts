@@ -268,6 +268,12 @@ export const StackConfigObject = z.strictObject({
         .default({ build: { context: "services", dockerfile: "embedding/Dockerfile", tag: "0.2.0" } })
         .describe("The service callers use (POST /embed, GET /health): ours, in services/embedding, in front of the embedding server."),
       hostPort: port.default(8003).describe("Host port of the embedding service."),
+      requireToken: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Callers must send the stack token (`Authorization: Bearer <serviceToken>`, generated when unset); GET /health stays open for probes. Off: anyone who reaches the port can use it; needed while a caller that cannot send it (the reference MCP server or memory API) calls it.",
+        ),
       model: z
         .string()
         .min(1)
@@ -327,6 +333,12 @@ export const StackConfigObject = z.strictObject({
         ),
       source: imageSource.optional().describe("Where its image comes from; unset: the implementation's default build."),
       hostPort: port.default(8002).describe("Host port of the RAG API."),
+      requireToken: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Callers must send the stack token (`Authorization: Bearer <serviceToken>`, generated when unset); GET /health stays open for probes. Off: anyone who reaches the port can use it; needed while a caller that cannot send it (the reference MCP server or memory API) calls it.",
+        ),
       topK: z.int().min(1).max(100).default(4),
       chunkSize: z.int().min(16).default(512),
       chunkOverlap: z.int().min(0).default(100),
@@ -533,5 +545,5 @@ export function serverMode(config: Pick<StackConfig, "inference">, role: Inferen
 }
 
 /** Top-level config keys that hold secrets; read with getSecret, never part of the schema. */
-export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword", "inferenceApiKey"] as const;
+export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword", "inferenceApiKey", "serviceToken"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -10,7 +10,9 @@ import type { ConfigProblem } from "../config/errors";
 import type { StackConfig } from "../config/schema";
 import { GATEWAY_SERVICE } from "./gateway";
 import { QDRANT_SERVICE } from "./qdrant";
-import { EMBEDDING_SERVER_SERVICE } from "./embedding";
+import { EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVICE } from "./embedding";
+import { RAG_SERVICE } from "./rag";
+import { tokenRequired } from "./service-token";
 import { INFERENCE_SERVICE } from "./inference";
 import type { ServiceSpec, StackKey } from "./service-spec";
 
@@ -19,6 +21,8 @@ export function requiredKeys(config: StackConfig, secrets: { qdrantApiKey: boole
   return {
     ...(config.gateway.requireKey ? { [GATEWAY_SERVICE]: "gatewayMasterKey" as const } : {}),
     ...(secrets.qdrantApiKey ? { [QDRANT_SERVICE]: "qdrantApiKey" as const } : {}),
+    ...(tokenRequired(config, "rag") ? { [RAG_SERVICE]: "serviceToken" as const } : {}),
+    ...(tokenRequired(config, "embedding") ? { [EMBEDDING_SERVICE]: "serviceToken" as const } : {}),
     // Every llama-server requires the stack's inference key (--api-key-file).
     ...Object.fromEntries([...Object.values(INFERENCE_SERVICE), EMBEDDING_SERVER_SERVICE].map((s) => [s, "inferenceApiKey" as const])),
   };
@@ -31,11 +35,21 @@ const RELAX: Record<StackKey, { key: string; fix: string }> = {
     fix: "pulumi config set --path 'gateway.requireKey' false (the gateway then answers anyone who reaches it, as in the reference)",
   },
   qdrantApiKey: { key: "qdrantApiKey", fix: "pulumi config rm qdrantApiKey (Qdrant then needs no key, as in the reference)" },
+  // Per callee (rag or embedding): see relaxFor.
+  serviceToken: { key: "<service>.requireToken", fix: "" },
   inferenceApiKey: {
     key: "inferenceApiKey",
     fix: "call the llama-servers through the gateway (every llama-server of the stack requires the key; there is no switch to turn it off)",
   },
 };
+
+function relaxFor(key: StackKey, callee: string): { key: string; fix: string } {
+  if (key !== "serviceToken") return RELAX[key];
+  return {
+    key: `${callee}.requireToken`,
+    fix: `pulumi config set --path '${callee}.requireToken' false (${callee} then answers anyone who reaches it)`,
+  };
+}
 
 /** One problem per caller that talks to a service whose key it does not send. */
 export function callerKeyProblems(services: readonly ServiceSpec[], required: Partial<Record<string, StackKey>>): ConfigProblem[] {
@@ -44,7 +58,7 @@ export function callerKeyProblems(services: readonly ServiceSpec[], required: Pa
     for (const callee of caller.dependsOn) {
       const key = required[callee];
       if (!key || caller.sendsKeys.includes(key)) continue;
-      const relax = RELAX[key];
+      const relax = relaxFor(key, callee);
       problems.push({
         key: relax.key,
         value: key === "gatewayMasterKey" ? true : "(set)",

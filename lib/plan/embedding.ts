@@ -8,6 +8,7 @@ import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./
 import { nodeProbe } from "./health";
 import { CONTAINER_MODELS_DIR, LLAMA_API_KEY_FILE, LLAMA_API_KEY_FILE_SPEC, llamaServerProbe } from "./inference";
 import type { ServiceSpec } from "./service-spec";
+import { SERVICE_TOKEN_FILE, SERVICE_TOKEN_FILE_SPEC, tokenRequired } from "./service-token";
 
 export const EMBEDDING_SERVICE = "embedding";
 export const EMBEDDING_PORT = 8003;
@@ -85,17 +86,18 @@ export function planEmbedding(ctx: PlanContext): ServiceSpec {
     env: {
       EMBEDDING_LLAMA_URL: serviceUrl(EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVER_PORT),
       EMBEDDING_LLAMA_API_KEY_FILE: LLAMA_API_KEY_FILE,
+      ...(tokenRequired(config, "embedding") ? { SERVICE_TOKEN_FILE } : {}),
       EMBEDDING_MODEL: embedding.model,
       EMBEDDING_TIMEOUT: String(timeouts.embedding),
       // bge reads 512 positions; [CLS] and [SEP] take two of each slot's share of the context.
       EMBEDDING_MAX_TOKENS: String(Math.min(510, Math.floor(embedding.server.ctxSize / embedding.server.parallel) - 2)),
     },
     ports: [{ internal: EMBEDDING_PORT, external: embedding.hostPort, configKey: "embedding.hostPort" }],
-    files: [LLAMA_API_KEY_FILE_SPEC],
+    files: [LLAMA_API_KEY_FILE_SPEC, ...(tokenRequired(config, "embedding") ? [SERVICE_TOKEN_FILE_SPEC] : [])],
     sendsKeys: ["inferenceApiKey"],
     // `ok` (and so the probe) is true only once llama-server answers and a probe embedding works.
     healthcheck: nodeProbe("/app/embedding/src/healthcheck.ts", { startPeriodSec: 60 }),
-    metrics: { port: EMBEDDING_PORT, path: "/metrics" },
+    metrics: { port: EMBEDDING_PORT, path: "/metrics", bearerSecret: tokenRequired(config, "embedding") ? "serviceToken" : undefined },
     dependsOn: [EMBEDDING_SERVER_SERVICE],
     limits: { memoryMiB: embedding.memoryMiB, cpus: embedding.cpus },
   });

@@ -5,7 +5,7 @@
  * preset section's arguments; the router's own argv reaches every child too,
  * with priority, so it holds only what is the router's.
  */
-import { routerModelServer, type LlamaServerConfig } from "../config/schema";
+import { routerModelServer, type InferenceRole, type LlamaServerConfig, type StackConfig } from "../config/schema";
 import type { RouterConfig } from "../config/router-section";
 import { presetLinesOf } from "../vram/llama-preset";
 import { BUSY_MIN_TICKS, INFERENCE_PORT, LLAMA_API_KEY_CURL_HEADER, llamaServerArgs, METRICS_WAIT_SEC } from "./inference";
@@ -25,6 +25,17 @@ export const ROUTER_STOP_TIMEOUT_SEC = 10;
 export type RoutedServer = LlamaServerConfig & { router: RouterConfig };
 
 export const isRouter = (server: LlamaServerConfig): server is RoutedServer => server.router !== undefined;
+
+/**
+ * The settings a role's default model runs with: a plain server's own, or for a
+ * router the model its role's public name (`gateway.<role>Model`) names.
+ */
+export function defaultModelSettings(config: StackConfig, role: InferenceRole): LlamaServerConfig {
+  const server = config.inference[role];
+  if (!isRouter(server)) return server;
+  const name = role === "chat" ? config.gateway.chatModel : config.gateway.codeModel;
+  return routerModelServer(server, server.router.models.find((m) => m.alias === name) ?? server.router.models[0]!);
+}
 
 /** The router's argv: where it listens, its preset, how many models it keeps loaded. */
 export function llamaRouterArgs(server: RoutedServer): string[] {

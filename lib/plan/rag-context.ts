@@ -7,6 +7,7 @@
  * budget and asks again when a server refuses (its token count is an estimate).
  */
 import type { InferenceRole, StackConfig } from "../config/schema";
+import { defaultModelSettings } from "./llama-router";
 import { ConfigError } from "../config/errors";
 
 /** Tokens kept for the system prompt, the question and the template around the passages. */
@@ -24,11 +25,15 @@ export interface RagContextBudget {
 
 export function ragContextBudget(config: StackConfig): RagContextBudget {
   const roles: InferenceRole[] = config.gateway.fallback ? ["chat", "code"] : ["chat"];
-  const slots = roles.map((role) => ({ role, tokens: Math.floor(config.inference[role].ctxSize / config.inference[role].parallel) }));
+  // A router answers with the model the role's public name names (its own ctxSize may differ from the server's).
+  const slots = roles.map((role) => {
+    const settings = defaultModelSettings(config, role);
+    return { role, tokens: Math.floor(settings.ctxSize / settings.parallel) };
+  });
   const smallest = slots.reduce((a, b) => (b.tokens < a.tokens ? b : a));
   const tokens = smallest.tokens - config.rag.maxTokens - RAG_PROMPT_RESERVE_TOKENS;
   if (tokens < MIN_RAG_CONTEXT_TOKENS) {
-    const server = config.inference[smallest.role];
+    const server = defaultModelSettings(config, smallest.role);
     throw new ConfigError(
       [
         {

@@ -10,6 +10,7 @@ import { GATEWAY_PORT, GATEWAY_SERVICE } from "./gateway";
 import { nodeProbe, pythonProbe } from "./health";
 import { QDRANT_HTTP_PORT, QDRANT_SERVICE } from "./qdrant";
 import { ragContextBudget } from "./rag-context";
+import { SERVICE_TOKEN_FILE, SERVICE_TOKEN_FILE_SPEC, tokenRequired } from "./service-token";
 import type { HealthcheckSpec, ServiceSpec, StackKey } from "./service-spec";
 
 export { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./embedding";
@@ -35,7 +36,9 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
   const { timeouts, retries, rag, gateway } = config;
   const own = rag.implementation === "own";
   // Ours sends both keys; the reference sends neither (caller-keys.ts then decides whether the stack can run it).
-  const sendsKeys: StackKey[] = own ? ["gatewayMasterKey", "qdrantApiKey"] : [];
+  const sendsKeys: StackKey[] = own ? ["gatewayMasterKey", "qdrantApiKey", "serviceToken"] : [];
+  const requires = tokenRequired(config, "rag");
+  const sendsToken = own && tokenRequired(config, "embedding");
   return defineService(ctx, {
     service: RAG_SERVICE,
     group: "rag",
@@ -59,6 +62,8 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
       RAG_CHUNK_OVERLAP: String(rag.chunkOverlap),
       RAG_LLM_MAX_TOKENS: String(rag.maxTokens),
       RAG_LLM_TEMPERATURE: String(rag.temperature),
+      ...(requires ? { SERVICE_TOKEN_FILE } : {}),
+      ...(sendsToken ? { EMBEDDING_TOKEN_FILE: SERVICE_TOKEN_FILE } : {}),
       ...(own
         ? { RAG_CONTEXT_BUDGET_TOKENS: String(ragContextBudget(config).tokens) }
         : { API_GATEWAY_CODE_MODEL: gateway.codeModel, RAG_DB_PATH: "/app/data/rag_analytics.db" }),
@@ -68,6 +73,7 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
       ...(own && keys.hasQdrantApiKey ? { QDRANT_API_KEY: "qdrantApiKey" as const } : {}),
     },
     sendsKeys,
+    files: requires || sendsToken ? [SERVICE_TOKEN_FILE_SPEC] : [],
     ports: [{ internal: RAG_PORT, external: rag.hostPort, configKey: "rag.hostPort" }],
     binds: [
       { hostPath: `${config.paths.dataDir}/documents`, containerPath: "/app/documents", readOnly: true },
@@ -76,7 +82,7 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
     ],
     healthcheck: own ? ownRagProbe() : referenceRagProbe(),
     dependsOn: [QDRANT_SERVICE, EMBEDDING_SERVICE, GATEWAY_SERVICE],
-    metrics: { port: RAG_PORT, path: "/metrics" },
+    metrics: { port: RAG_PORT, path: "/metrics", bearerSecret: requires ? "serviceToken" : undefined },
     limits: { memoryMiB: rag.memoryMiB, cpus: rag.cpus },
   });
 }

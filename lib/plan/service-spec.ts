@@ -5,7 +5,7 @@
 import type { SecretKey } from "../config/schema";
 
 /** The keys a service can require of its callers. */
-export type StackKey = "gatewayMasterKey" | "qdrantApiKey" | "inferenceApiKey";
+export type StackKey = "gatewayMasterKey" | "qdrantApiKey" | "inferenceApiKey" | "serviceToken";
 
 export interface HealthcheckSpec {
   /** Docker's test form: ["CMD", ...] or ["CMD-SHELL", "..."]. */

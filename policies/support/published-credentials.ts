@@ -41,6 +41,10 @@ export function portCredentialOf(c: ContainerView): PortCredential | undefined {
       ? { credential: "Qdrant API key (QDRANT__SERVICE__API_KEY)", publicPaths: ["/readyz", "/livez", "/healthz"] }
       : undefined;
   }
+  // Ours (services/common/src/bearer-auth.ts): the stack token, when SERVICE_TOKEN_FILE names it.
+  if (/(^|\/)local-ai-suite\/(rag|embedding)$/.test(repository) && c.env.SERVICE_TOKEN_FILE) {
+    return { credential: "the stack token (SERVICE_TOKEN_FILE)", publicPaths: ["/health"] };
+  }
   if (repository.endsWith("grafana/grafana")) {
     // Grafana asks for a login unless anonymous access is on (the admin password's strength is container-secrets').
     return (c.env.GF_AUTH_ANONYMOUS_ENABLED ?? "").toLowerCase() === "true"

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
 import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
 import { readManifest } from "../../ops/backup/manifest";
 import { dockerOk, removeStackLeftovers } from "../support/docker-cli";
@@ -39,7 +40,7 @@ import { rawRequest } from "../support/raw-http";
 import { realVersions, requireRealImages } from "../support/real-images";
 import { buildStandInImages, standInImages } from "../support/standin/images";
 import { DockerEvents } from "./docker-events";
-import { llamaApiKey } from "./fault-rig";
+import { containerEnv, llamaApiKey } from "./fault-rig";
 import { TINY_MODELS } from "../support/real-models/tiny-gguf";
 import { e2eStack, type E2eStack } from "./e2e-stack";
 
@@ -218,6 +219,51 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     }
     // Nothing reached a handler: RAG indexed nothing.
     expect(await points()).toBe(before);
+  });
+
+  it("every published port of a real program asks for its credential, from any Origin, or its service is allowlisted with the reason it is open", async () => {
+    const allow = (
+      JSON.parse(fs.readFileSync(policyConfig, "utf8"))["container-published-credentials"] as { allow: Record<string, string> }
+    ).allow;
+    const standIns = new Set(standInImages(e2e.plan).flatMap((i) => i.services));
+    // A path each credentialed program serves only with its credential, and how to get that credential here.
+    const llama = async (service: string) => ({ path: "/props", key: await llamaApiKey(`${e2e.prefix}${service}`) });
+    const protectedPath: Record<string, () => Promise<{ path: string; key: string }>> = {
+      "inference-chat": () => llama("inference-chat"),
+      "inference-code": () => llama("inference-code"),
+      "embedding-server": () => llama("embedding-server"),
+      "api-gateway": async () => ({ path: "/v1/models", key: (await containerEnv(`${e2e.prefix}api-gateway`))[MASTER_KEY_ENV]! }),
+    };
+    const seen: string[] = [];
+    for (const spec of e2e.plan.services.filter((s) => s.ports.length > 0)) {
+      if (standIns.has(spec.service)) {
+        seen.push(`${spec.service}: stand-in, not the real program (docs/standins.md)`);
+        continue;
+      }
+      const check = protectedPath[spec.service];
+      const reason = allow[spec.service];
+      // The e2e stack requires the gateway key although p3's policy config allowlists an open gateway: tested as credentialed.
+      if (!check && reason !== undefined) {
+        expect(reason.trim().length, spec.service).toBeGreaterThanOrEqual(10);
+        seen.push(`${spec.service}: allowlisted (${reason})`);
+        continue;
+      }
+      expect(check, `${spec.service} publishes a port, is not allowlisted, and this test knows no credentialed path of it`).toBeDefined();
+      const { path: route, key } = await check!();
+      for (const port of spec.ports) {
+        const url = `http://127.0.0.1:${port.external}${route}`;
+        const anonymous = await fetch(url);
+        const foreign = await fetch(url, { headers: { origin: "http://evil.example" } });
+        const withKey = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+        // LiteLLM 1.106.2 answers a missing key with 500 ("No api key passed in."), the llama-servers with 401.
+        expect([anonymous.status >= 400, foreign.status >= 400, withKey.status], `${spec.service} ${url}`).toEqual([true, true, 200]);
+        seen.push(
+          `${spec.service}: ${route} ${anonymous.status} anonymous, ${foreign.status} from a foreign Origin, 200 with its credential`,
+        );
+      }
+    }
+    console.log(`published ports:\n  ${seen.join("\n  ")}`);
+    expect(seen.filter((l) => /200 with its credential/.test(l)).length).toBeGreaterThanOrEqual(4);
   });
 
   it("health shows the plan beside what each real llama-server allocated: KV cells and model bytes match", async () => {

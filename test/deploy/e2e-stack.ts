@@ -148,11 +148,12 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
   raw.gateway = { ...raw.gateway, image: standIn(defaults.gateway.image), requireKey: true, memoryMiB: 1024, cpus: 1 };
   raw.qdrant = { image: standIn(defaults.qdrant.image), ...small };
   raw.embedding = {
+    ...raw.embedding,
     source: ownBuild("embedding/Dockerfile"),
     ...small,
     server: { ...small, model: TINY_MODELS.embedding.file, loadTimeoutSec: 10 },
   };
-  raw.rag = { source: ownBuild("rag/Dockerfile"), ...small };
+  raw.rag = { ...raw.rag, source: ownBuild("rag/Dockerfile"), ...small };
   raw.healer = { source: ownBuild("healer/Dockerfile") };
   raw.mcp = {
     ...raw.mcp,

@@ -5,6 +5,7 @@
  * server, the failover tier. Besides the two test models the router lists a
  * corrupt one (a truncated copy) and one whose file is gone: both are in the
  * lock, as a model that was locked and then damaged or deleted would be.
+ * RAG and the embedding service require the stack token, as in p2.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -47,6 +48,9 @@ export async function routerStack(work: string): Promise<E2eStack> {
     };
     raw.inference.code = { ...raw.inference.code, alias: FAILOVER_ALIAS, threads: 1 };
     raw.gateway = { ...raw.gateway, chatModel: ROUTED.chat, codeModel: ROUTED.code };
+    // p2's defaults, which p3 (the e2e stack's base) turns off for its reference callers, none of which run here.
+    raw.rag = { ...raw.rag, requireToken: true };
+    raw.embedding = { ...raw.embedding, requireToken: true };
   });
 }
 

@@ -6,7 +6,11 @@
  * states read from its own /models, its decisions from its log.
  */
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVICE_TOKEN_FILE } from "../../lib/plan/service-token";
+import { dockerOk } from "../support/docker-cli";
 import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
 import { planContext } from "../../lib/plan/define-service";
 import { deployedGatewayRig, type GatewayRig } from "../support/failover-rig";
@@ -113,6 +117,33 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
       expect(await spawnsOf(alias)).toBe(before + 2);
     }
     expect((await inspect(router)).health).toBe("healthy");
+  }, 120_000);
+
+  it("RAG and the embedding service refuse a caller without the stack token; with it, RAG indexes and answers (sending it to the embedding service itself)", async () => {
+    const { e2e } = deploy;
+    const token = (await dockerOk(["exec", deploy.name("rag"), "cat", SERVICE_TOKEN_FILE])).trim();
+    const rag = `http://127.0.0.1:${e2e.ports["rag.hostPort"]}`;
+    const embedding = `http://127.0.0.1:${e2e.ports["embedding.hostPort"]}`;
+    const json = { "content-type": "application/json" };
+    const anonymous = await Promise.all([
+      fetch(`${rag}/query`, { method: "POST", headers: json, body: JSON.stringify({ query: "x" }) }),
+      fetch(`${rag}/health?llm=true`),
+      fetch(`${embedding}/embed`, { method: "POST", headers: json, body: JSON.stringify({ texts: ["x"] }) }),
+      fetch(`${rag}/metrics`),
+    ]);
+    expect(anonymous.map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    expect((await fetch(`${rag}/health`)).status).toBe(200); // the probe's path stays open
+    fs.writeFileSync(path.join(e2e.dataDir, "documents", "owls.md"), "Owls hunt at night and sleep in the day.\n");
+    const auth = { ...json, authorization: `Bearer ${token}` };
+    const indexed = await fetch(`${rag}/index?collection=routed`, { method: "POST", headers: auth });
+    expect(indexed.status, await indexed.clone().text()).toBe(200);
+    const answer = await fetch(`${rag}/query`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ query: "when do owls hunt", collection: "routed" }),
+    });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    expect(((await answer.json()) as { context: unknown[] }).context.length).toBeGreaterThan(0);
   }, 120_000);
 
   it("answers through the gateway during swaps, and from the CPU server while the router refuses connections", async () => {

@@ -259,7 +259,10 @@ describe("host checks", () => {
     expect(rowsOf(ok, "build context (rag)")).toMatchObject([
       { status: "ok", target: path.join(PROJECT_DIR, "services"), detail: "rag/Dockerfile (rag.source)" },
     ]);
-    const reference = await runDoctor(await readyStack(["rag.implementation=reference", "gateway.requireKey=false"]), fakeProbe());
+    const reference = await runDoctor(
+      await readyStack(["rag.implementation=reference", "gateway.requireKey=false", "embedding.requireToken=false"]),
+      fakeProbe(),
+    );
     const [row] = rowsOf(reference, "build context (rag)");
     expect(row).toMatchObject({
       status: "fail",

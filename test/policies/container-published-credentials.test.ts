@@ -15,7 +15,7 @@ async function found(stack: CapturedStack, config = loadPackConfig("p2")): Promi
 }
 
 describe("container-published-credentials", () => {
-  it("passes p2: the llama-servers ask for their key, the gateway for its master key, the rest are allowlisted with reasons", async () => {
+  it("passes p2: the llama-servers ask for their key, the gateway for its master key, RAG and the embedding service for the stack token, Qdrant is allowlisted with its reason", async () => {
     expect(await found(p2)).toEqual([]);
   });
 
@@ -40,12 +40,21 @@ describe("container-published-credentials", () => {
   it("takes no allowlist entry without a reason, and none for a service the stack does not allowlist", async () => {
     const config = loadPackConfig("p2");
     const allow = (config[POLICY] as { allow: Record<string, string> }).allow;
-    allow.rag = "";
-    delete allow.embedding;
+    allow.qdrant = "";
     const messages = await found(p2, config);
-    expect(messages).toEqual([
-      expect.stringMatching(/^container "embedding" publishes 127\.0\.0\.1:8003 -> 8003 with no credential/),
-      expect.stringMatching(/^container "rag" publishes .* Its allowlist entry has no real reason \(""\)/),
+    expect(messages).toEqual([expect.stringMatching(/^container "qdrant" publishes .* Its allowlist entry has no real reason \(""\)/)]);
+    delete allow.qdrant;
+    expect(await found(p2, config)).toEqual([
+      expect.stringMatching(/^container "qdrant" publishes 127\.0\.0\.1:6333 -> 6333, 127\.0\.0\.1:6334 -> 6334 with no credential/),
+    ]);
+  });
+
+  it("refuses our RAG once its stack token is dropped", async () => {
+    const mutated = copyStack(p2);
+    const rag = container(mutated, "rag").inputs;
+    rag.envs = (rag.envs as string[]).filter((e) => !e.startsWith("SERVICE_TOKEN_FILE="));
+    expect(await found(mutated)).toEqual([
+      expect.stringMatching(/^container "rag" publishes 127\.0\.0\.1:8002 -> 8002 with no credential/),
     ]);
   });
 });

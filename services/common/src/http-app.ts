@@ -4,6 +4,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { bearerAuthFromEnv, bearerRefusal, type BearerAuth } from "./bearer-auth.ts";
 import { browserGuardFromEnv, browserRefusal, type BrowserGuardOptions } from "./browser-guard.ts";
 import { HttpError } from "./http-error.ts";
 import type { HttpMetrics } from "./metrics.ts";
@@ -45,6 +46,8 @@ export interface HttpAppOptions {
   guard?: BrowserGuardOptions;
   /** Limits on clients (defaults: CLIENT_LIMITS). */
   limits?: Partial<ClientLimits>;
+  /** The bearer token callers must send (bearer-auth.ts); default from SERVICE_TOKEN_FILE, none when unset. */
+  auth?: BearerAuth;
 }
 
 export interface ClientLimits {
@@ -76,6 +79,7 @@ export interface RunningServer {
 
 export function createHttpApp(options: HttpAppOptions): http.Server {
   const guard = options.guard ?? browserGuardFromEnv(process.env);
+  const auth = "auth" in options ? options.auth : bearerAuthFromEnv(process.env);
   const byPath = new Map<string, Route[]>();
   for (const route of options.routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
 
@@ -109,6 +113,13 @@ export function createHttpApp(options: HttpAppOptions): http.Server {
     if (refusal) {
       req.resume();
       send({ status: refusal.status, body: { detail: refusal.detail } });
+      return;
+    }
+
+    const unauthorized = bearerRefusal(method, url, req.headers, auth);
+    if (unauthorized) {
+      req.resume();
+      send({ status: unauthorized.status, body: { detail: unauthorized.detail }, headers: unauthorized.headers });
       return;
     }
 

@@ -6,6 +6,7 @@ import { Timings } from "../../common/src/timings.ts";
 import { statusForUpstreamFailure, UpstreamError } from "../../common/src/upstream-error.ts";
 import { isCollectionName, type RagConfig } from "./config.ts";
 import { EmbeddingClient } from "./embedding-client.ts";
+import { readSecretFile } from "../../common/src/secret-file.ts";
 import { GatewayClient } from "./gateway-client.ts";
 import { checkHealth } from "./health.ts";
 import { indexDocuments } from "./indexer.ts";
@@ -31,7 +32,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createRagService(config: RagConfig, overrides: RagOverrides = {}): RagService {
   const metrics = ragMetrics();
   const qdrant = new QdrantClient({ ...config.qdrant, retries: metrics.qdrantRetries, errors: metrics.upstreamErrors, ...overrides });
-  const embedding = new EmbeddingClient({ ...config.embedding, errors: metrics.upstreamErrors });
+  const embeddingToken = config.embedding.tokenFile ? readSecretFile(config.embedding.tokenFile, "EMBEDDING_TOKEN_FILE") : undefined;
+  const embedding = new EmbeddingClient({ ...config.embedding, errors: metrics.upstreamErrors, token: embeddingToken });
   const gateway = new GatewayClient({ ...config.gateway, errors: metrics.upstreamErrors });
   const deps = { config, qdrant, embedding, gateway, metrics };
   const indexing = new KeyedQueue();

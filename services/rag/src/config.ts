@@ -32,6 +32,8 @@ export interface RagConfig {
   embedding: {
     url: string;
     timeoutMs: number;
+    /** File holding the stack token the embedding service requires; unset: it requires none. */
+    tokenFile: string | undefined;
   };
   gateway: {
     /** OpenAI-style base, e.g. http://api-gateway:8000/v1 */
@@ -92,6 +94,7 @@ export function loadRagConfig(env: Env): RagConfig {
     embedding: {
       url: r.url("EMBEDDING_URL", "http://embedding:8003"),
       timeoutMs: r.seconds("EMBEDDING_TIMEOUT", 30),
+      tokenFile: r.optionalString("EMBEDDING_TOKEN_FILE"),
     },
     gateway: {
       apiBase: r.url("RAG_LLM_API_BASE", "http://api-gateway:8000/v1"),

@@ -27,11 +27,14 @@ export class EmbeddingClient {
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly errors: Counter;
+  private readonly headers: Record<string, string>;
 
-  constructor(options: { url: string; timeoutMs: number; errors: Counter }) {
+  /** `token`: the stack token the embedding service requires (the same SERVICE_TOKEN_FILE as RAG's own). */
+  constructor(options: { url: string; timeoutMs: number; errors: Counter; token?: string }) {
     this.url = options.url;
     this.timeoutMs = options.timeoutMs;
     this.errors = options.errors;
+    this.headers = options.token ? { authorization: `Bearer ${options.token}` } : {};
   }
 
   /** Embeds `texts` (at least one) in batches of EMBED_BATCH; every batch must come from the same model and dimension. */
@@ -56,7 +59,9 @@ export class EmbeddingClient {
   }
 
   async health(timeoutMs: number): Promise<EmbeddingHealth> {
-    return this.counted(httpJson<EmbeddingHealth>({ upstream: UPSTREAM, method: "GET", url: `${this.url}/health`, timeoutMs }));
+    return this.counted(
+      httpJson<EmbeddingHealth>({ upstream: UPSTREAM, method: "GET", url: `${this.url}/health`, headers: this.headers, timeoutMs }),
+    );
   }
 
   private async call(texts: string[]): Promise<Embedded> {
@@ -65,6 +70,7 @@ export class EmbeddingClient {
         upstream: UPSTREAM,
         method: "POST",
         url: `${this.url}/embed`,
+        headers: this.headers,
         body: { texts },
         timeoutMs: this.timeoutMs,
       }),
