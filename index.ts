@@ -73,6 +73,8 @@ export = async () => {
     network: suite.network.name,
     health: suite.health,
     gatewayMasterKey: suite.gatewayMasterKey,
+    serviceToken: suite.serviceToken,
+    inferenceApiKey: suite.inferenceApiKey,
   };
 };
 

@@ -41,6 +41,9 @@ export class LocalAiSuite extends pulumi.ComponentResource {
   readonly health: pulumi.Output<Record<string, string>>;
   /** The gateway master key clients send as `Authorization: Bearer ...`. */
   readonly gatewayMasterKey: pulumi.Output<string>;
+  /** What host clients send to RAG and the embedding service where they require it, and to the llama-servers (secret outputs). */
+  readonly serviceToken: pulumi.Output<string>;
+  readonly inferenceApiKey: pulumi.Output<string>;
 
   constructor(name: string, args: LocalAiSuiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("local-ai-suite:stack:LocalAiSuite", name, {}, opts);
@@ -71,6 +74,8 @@ export class LocalAiSuite extends pulumi.ComponentResource {
       if (needed.has(key) && !secrets[key]) secrets[key] = generatedSecret(`${name}-${key}`, key, this);
     }
     this.gatewayMasterKey = pulumi.secret(secrets.gatewayMasterKey ?? pulumi.output(""));
+    this.serviceToken = pulumi.secret(secrets.serviceToken ?? pulumi.output(""));
+    this.inferenceApiKey = pulumi.secret(secrets.inferenceApiKey ?? pulumi.output(""));
 
     const created = new Map<string, Service>();
     for (const group of groupOrder(plan)) {
