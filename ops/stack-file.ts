@@ -22,7 +22,7 @@ export function loadStackFile(stack: string, projectDir = process.cwd(), sets: s
   return parseStackConfig(applyOverrides(rawFromStackFile(file), sets), `config in Pulumi.${stack}.yaml`);
 }
 
-function knownStacks(projectDir: string): string[] {
+export function knownStacks(projectDir: string): string[] {
   return fs
     .readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])

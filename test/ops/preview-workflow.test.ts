@@ -17,6 +17,7 @@ interface Step {
 interface Job {
   strategy: { matrix: { stack: string[] } };
   env: Record<string, string>;
+  environment?: string;
   steps: Step[];
 }
 
@@ -46,25 +47,40 @@ describe("PR preview workflow", () => {
   it("pins every action to a full commit SHA, with the release it is in a comment", () => {
     const text = fs.readFileSync(path.join(PROJECT_DIR, ".github/workflows/preview.yml"), "utf8");
     const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
-    expect(uses.length).toBe(job.steps.filter((s) => s.uses).length);
+    expect(uses.length).toBe(Object.values(workflow.jobs).flatMap((j) => j.steps.filter((s) => s.uses)).length);
     for (const [, ref, rest] of uses) {
       expect(ref, "a tag or branch can be moved to other code; pin the commit").toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
       expect(rest, `${ref}: say which release the commit is`).toMatch(/# v\d+\.\d+\.\d+/);
     }
   });
 
-  it("runs pulumi/actions v7 preview with upsert, a diff comment and the passphrase from secrets", () => {
+  it("previews against the real backend only: never a throwaway one, never a stack it would create (no upsert)", () => {
     expect(pulumiStep.uses).toMatch(/^pulumi\/actions@[0-9a-f]{40}$/);
-    expect(pulumiStep.with).toMatchObject({
-      command: "preview",
-      "stack-name": "${{ matrix.stack }}",
-      upsert: true,
-      "comment-on-pr": true,
-      diff: true,
-    });
-    expect(String(pulumiStep.with!["cloud-url"])).toContain("secrets.PULUMI_BACKEND_URL");
-    expect(String(pulumiStep.with!["cloud-url"])).toContain("runner.temp");
+    expect(pulumiStep.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, diff: true });
+    expect(pulumiStep.with!.upsert).toBeUndefined();
+    expect(pulumiStep.with!["cloud-url"]).toBe("${{ secrets.PULUMI_BACKEND_URL }}");
+    // Without the backend secret the job says so and stops before anything runs.
+    const gate = job.steps[0]!;
+    expect(gate.run).toMatch(/-z "\$PULUMI_BACKEND_URL"[\s\S]*::notice::No PULUMI_BACKEND_URL secret/);
+    for (const step of job.steps.slice(1)) expect((step as { if?: string }).if).toBe("steps.state.outputs.available == 'true'");
+  });
+
+  it("runs the PR's code with the real passphrase only in the protected environment a maintainer approves", () => {
+    expect(job.environment).toBe("preview");
     expect(job.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+    const review = workflow.jobs.review!;
+    expect(JSON.stringify(review)).not.toMatch(/secrets\./);
+  });
+
+  it("reviews every PR, forks included, with npm run review against its base, into the job summary; comments only where the token may write", () => {
+    const review = workflow.jobs.review!;
+    const run = review.steps.map((s) => s.run ?? "").join("\n");
+    expect(run).toMatch(/npm run -s review -- --base "\$BASE_SHA" --stack all > review\.md/);
+    expect(run).toContain('cat review.md >> "$GITHUB_STEP_SUMMARY"');
+    const comment = review.steps.find((s) => /gh pr comment/.test(s.run ?? "")) as { if?: string; run: string };
+    expect(comment.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(comment.run).toContain("--edit-last");
+    expect(review.steps[0]!.with).toMatchObject({ "fetch-depth": 0 });
   });
 
   it("the policy pack directory exists and is a pack", () => {

@@ -1,0 +1,51 @@
+/** The review as Markdown: what a pull request's reader needs, in the order they ask it. */
+import type { Review } from "./review";
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ") || "(none)";
+
+export function reviewMarkdown(r: Review, notes: readonly string[] = []): string {
+  const out: string[] = [`## Review of stack ${r.stack}`, ""];
+  for (const note of notes) out.push(`> ${note}`);
+  if (notes.length) out.push("");
+  if (r.refusal) {
+    out.push("**The program refuses this plan** (nothing would be deployed):", "", "```", r.refusal.trim(), "```", "");
+  }
+  if (r.baseRefusal) out.push(`The base commit's plan was refused too: ${r.baseRefusal.split("\n")[0]}`, "");
+  out.push("### Containers", "");
+  if (r.refusal) out.push("No container diff: the new plan does not exist.", "");
+  else if (r.changes.length === 0) out.push("`up` leaves every container as it is.", "");
+  else {
+    out.push("| service | up will | what a replace costs | changed fields |", "|---|---|---|---|");
+    for (const c of r.changes) {
+      const cost =
+        c.action === "replace"
+          ? `gone up to ${c.downtimeBoundSec} s${c.deleteBeforeReplace ? ", delete-before-replace" : ""}; ${c.failover}${c.backupFirst ? "; a pre-change backup runs first" : ""}`
+          : "";
+      out.push(`| ${c.service} | ${c.action} | ${cell(cost)} | ${cell(c.fields.map((f) => f.field).join(", "))} |`);
+    }
+    out.push("");
+    for (const c of r.changes.filter((c) => c.fields.length)) {
+      out.push(`<details><summary>${c.service}: ${c.fields.length} field(s)</summary>`, "");
+      for (const f of c.fields)
+        out.push(`- **${f.field}**`, `  - before: \`${f.before || "(none)"}\``, `  - after: \`${f.after || "(none)"}\``);
+      out.push("", "</details>", "");
+    }
+  }
+  out.push("### GPU budget", "");
+  if (r.gpus.length === 0) out.push("No GPU in either plan.", "");
+  for (const g of r.gpus) {
+    const after = g.afterMiB === undefined ? "refused" : `${g.afterMiB} MiB`;
+    out.push(
+      `- GPU ${g.id}: ${g.beforeMiB ?? "?"} MiB -> ${after} of ${g.budgetMiB} MiB; gpu-vram-budget: ${g.fits ? "passes" : "fails (mandatory)"}`,
+    );
+  }
+  out.push("", "### Startup critical path", "");
+  const path = (p?: { chain: string[]; seconds: number }) => (p ? `${p.chain.join(" -> ")} = ${p.seconds} s` : "(no plan)");
+  out.push(`- before: ${path(r.criticalPath.before)}`, `- after: ${path(r.criticalPath.after)}`, "");
+  return out.join("\n");
+}
+
+/** Non-zero when the plan is refused or a mandatory VRAM verdict fails. */
+export function reviewExitCode(r: Review): number {
+  return r.refusal || r.gpus.some((g) => !g.fits) ? 1 : 0;
+}

@@ -1,0 +1,108 @@
+/**
+ * The review of a change from two plans of one stack (base and head), as
+ * plain data: per service what changes and what `up` does to its container,
+ * what a replace costs (a downtime bound from its probes and stop grace, the
+ * failover that covers its callers, the backup that runs first), each GPU's
+ * VRAM before and after against its budget, and the startup critical path.
+ * A plan the program refuses (a ConfigError: over the VRAM budget, say) is
+ * reviewed as the refusal. Pure: the planning happens in scripts/review.ts.
+ */
+import type { StackConfig } from "../config/schema";
+import { gatewayRoutes } from "../plan/gateway";
+import { criticalPath, type CriticalPath } from "../plan/graph";
+import type { StackPlan } from "../plan/stack-plan";
+import { fitsVramBudget } from "../vram/budget";
+import { diffServices, type ServiceChange } from "./service-diff";
+
+export type PlanOutcome = { plan: StackPlan; config: StackConfig } | { refusal: string };
+
+export interface ReviewedChange extends ServiceChange {
+  /** Seconds its callers may find it gone: the old one's stop grace plus the new one's wait for healthy. */
+  downtimeBoundSec?: number;
+  deleteBeforeReplace?: boolean;
+  /** Who covers its callers while it is gone, or who loses it. */
+  failover?: string;
+  backupFirst?: boolean;
+}
+
+export interface GpuReview {
+  id: string;
+  budgetMiB: number;
+  beforeMiB?: number;
+  afterMiB?: number;
+  fits: boolean;
+}
+
+export interface Review {
+  stack: string;
+  refusal?: string;
+  baseRefusal?: string;
+  changes: ReviewedChange[];
+  gpus: GpuReview[];
+  criticalPath: { before?: CriticalPath; after?: CriticalPath };
+}
+
+const planOf = (o: PlanOutcome) => ("plan" in o ? o.plan : undefined);
+
+export function buildReview(stack: string, base: PlanOutcome, head: PlanOutcome): Review {
+  const before = planOf(base);
+  const after = planOf(head);
+  const review: Review = {
+    stack,
+    ...("refusal" in head ? { refusal: head.refusal } : {}),
+    ...("refusal" in base ? { baseRefusal: base.refusal } : {}),
+    changes: [],
+    gpus: gpuReviews(before, after),
+    criticalPath: { before: before && startupPath(before), after: after && startupPath(after) },
+  };
+  if (!before || !after || !("config" in head)) return review;
+  review.changes = diffServices(before.services, after.services)
+    .filter((c) => c.action !== "none")
+    .map((c) => (c.action === "replace" ? costOfReplace(c, after, head.config) : c));
+  return review;
+}
+
+function costOfReplace(change: ServiceChange, plan: StackPlan, config: StackConfig): ReviewedChange {
+  const spec = plan.services.find((s) => s.service === change.service)!;
+  const { lifecycle } = spec;
+  const routes = gatewayRoutes(config).filter((r) => r.primary.id === change.service);
+  const covered = routes.filter((r) => r.backup);
+  const dependents = plan.services.filter((s) => s.dependsOn.includes(change.service)).map((s) => s.service);
+  const failover = covered.length
+    ? `${covered.map((r) => r.name).join(", ")} requests fail over to ${[...new Set(covered.map((r) => r.backup!.id))].join(", ")} while it restarts`
+    : dependents.length
+      ? `no failover: ${dependents.join(", ")} lose ${change.service} while it restarts`
+      : "no caller in the stack depends on it";
+  return {
+    ...change,
+    downtimeBoundSec: lifecycle.stopGraceSec + lifecycle.waitTimeoutSec,
+    deleteBeforeReplace: lifecycle.deleteBeforeReplace,
+    failover,
+    backupFirst: lifecycle.backupBeforeChange,
+  };
+}
+
+function gpuReviews(before: StackPlan | undefined, after: StackPlan | undefined): GpuReview[] {
+  const ids = [...new Set([...(before?.gpuPlan.gpus ?? []), ...(after?.gpuPlan.gpus ?? [])].map((g) => g.id))];
+  return ids.map((id) => {
+    const b = before?.gpuPlan.gpus.find((g) => g.id === id);
+    const a = after?.gpuPlan.gpus.find((g) => g.id === id);
+    const budgetMiB = (a ?? b)!.budgetMiB;
+    return {
+      id,
+      budgetMiB,
+      beforeMiB: b?.estimatedMiB,
+      afterMiB: a?.estimatedMiB,
+      fits: a ? fitsVramBudget(a.estimatedMiB, a.budgetMiB) : false,
+    };
+  });
+}
+
+/** The policy's weighting (startup-critical-path): each service's start period plus one probe interval. */
+function startupPath(plan: StackPlan): CriticalPath {
+  const cost = new Map(plan.services.map((s) => [s.service, s.healthcheck.startPeriodSec + s.healthcheck.intervalSec]));
+  return criticalPath(
+    plan.services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })),
+    (id) => cost.get(id) ?? 0,
+  );
+}

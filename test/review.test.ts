@@ -1,0 +1,90 @@
+/** The stateless review (lib/review): what a change does to the running stack, from two plans alone. */
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../lib/config/errors";
+import { planStack } from "../lib/plan/stack-plan";
+import { reviewExitCode, reviewMarkdown } from "../lib/review/markdown";
+import { buildReview, type PlanOutcome } from "../lib/review/review";
+import { loadStackFile } from "../ops/stack-file";
+import { REPO_LOCK } from "./support/model-lock";
+import { PROJECT_DIR } from "./support/pulumi-harness";
+
+function outcome(stack: string, sets: string[] = []): PlanOutcome {
+  try {
+    const config = loadStackFile(stack, PROJECT_DIR, sets);
+    return { plan: planStack(config, { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK }), config };
+  } catch (error) {
+    if (error instanceof ConfigError) return { refusal: error.message };
+    throw error;
+  }
+}
+
+describe("review of p2's coder context 1024 -> 2048 (the issue's example)", () => {
+  const review = buildReview("p2", outcome("p2"), outcome("p2", ["inference.code.ctxSize=2048"]));
+
+  it("replaces inference-code alone, delete-first, with its callers failing over to inference-chat", () => {
+    expect(review.changes.map((c) => [c.service, c.action, c.fields.map((f) => f.field)])).toEqual([
+      ["inference-code", "replace", ["command"]],
+    ]);
+    const [code] = review.changes;
+    expect(code).toMatchObject({
+      deleteBeforeReplace: true,
+      backupFirst: false,
+      failover: "code-7b requests fail over to inference-chat while it restarts",
+    });
+    expect(code!.fields[0]!.after).toContain("--ctx-size 2048");
+  });
+
+  it("bounds its downtime by its stop grace and its wait for healthy", () => {
+    const spec = outcome("p2", ["inference.code.ctxSize=2048"]) as {
+      plan: { services: { service: string; lifecycle: { stopGraceSec: number; waitTimeoutSec: number } }[] };
+    };
+    const { lifecycle } = spec.plan.services.find((s) => s.service === "inference-code")!;
+    expect(review.changes[0]!.downtimeBoundSec).toBe(lifecycle.stopGraceSec + lifecycle.waitTimeoutSec);
+  });
+
+  it("shows GPU 0 from its planned 5642 MiB to the new figure against the 5741 MiB budget, with the verdict", () => {
+    expect(review.gpus).toEqual([{ id: "0", budgetMiB: 5741, beforeMiB: 5642, afterMiB: expect.any(Number), fits: true }]);
+    expect(review.gpus[0]!.afterMiB).toBeGreaterThan(5642);
+    const text = reviewMarkdown(review);
+    expect(text).toMatch(/GPU 0: 5642 MiB -> [\d.]+ MiB of 5741 MiB; gpu-vram-budget: passes/);
+    expect(text).toMatch(
+      /\| inference-code \| replace \| gone up to \d+ s, delete-before-replace; code-7b requests fail over to inference-chat/,
+    );
+    expect(reviewExitCode(review)).toBe(0);
+  });
+});
+
+describe("review of a plan the program refuses (the coder at 4096)", () => {
+  const review = buildReview("p2", outcome("p2"), outcome("p2", ["inference.code.ctxSize=4096"]));
+
+  it("is reviewed as the refusal, with the figures and the error, and exits non-zero", () => {
+    expect(review.refusal).toMatch(/GPU "0" needs ~[\d.]+ MiB but its budget is 5741 MiB/);
+    expect(review.gpus).toEqual([{ id: "0", budgetMiB: 5741, beforeMiB: 5642, afterMiB: undefined, fits: false }]);
+    expect(reviewMarkdown(review)).toContain("**The program refuses this plan**");
+    expect(reviewExitCode(review)).toBe(1);
+  });
+});
+
+describe("review of changes that touch no container, or several", () => {
+  it("leaves every container when nothing the containers get changes", () => {
+    const review = buildReview("p2", outcome("p2"), outcome("p2"));
+    expect(review.changes).toEqual([]);
+    expect(reviewMarkdown(review)).toContain("`up` leaves every container as it is.");
+  });
+
+  it("names env changes and the backup that runs before a data-holding container is replaced, never a secret's value", () => {
+    const review = buildReview("p2", outcome("p2"), outcome("p2", ["timeouts.qdrant=45", "qdrant.memoryMiB=3072"]));
+    const qdrant = review.changes.find((c) => c.service === "qdrant")!;
+    expect(qdrant).toMatchObject({ action: "replace", backupFirst: true });
+    expect(qdrant.failover).toMatch(/^no failover: .*rag.* lose qdrant/);
+    const rag = review.changes.find((c) => c.service === "rag")!;
+    expect(rag.fields.map((f) => f.field)).toEqual(["env"]);
+    expect(rag.fields[0]!.after).toContain("QDRANT_TIMEOUT=45");
+    expect(reviewMarkdown(review)).not.toMatch(/sk-|RAG_LLM_API_KEY=/);
+  });
+
+  it("follows the startup critical path", () => {
+    const review = buildReview("p2", outcome("p2"), outcome("p2", ["inference.chat.loadTimeoutSec=900"]));
+    expect(review.criticalPath.after!.seconds).toBe(review.criticalPath.before!.seconds + 300);
+  });
+});
