@@ -9,8 +9,8 @@
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { describeContainer, type ContainerView } from "./support/container-view";
-import { rethrowUnknown } from "./support/known";
-import { portCredentialOf, publishedPorts } from "./support/published-credentials";
+import { rethrowUnknown, unknownUploadContentIndex, type UnknownValue } from "./support/known";
+import { isLiteLLM, portCredentialOf, publishedPorts } from "./support/published-credentials";
 import { stackContainers } from "./support/stack-containers";
 
 export interface PublishedCredentialsConfig {
@@ -43,8 +43,10 @@ export const containerPublishedCredentials: StackValidationPolicy = {
     const config = args.getConfig<PublishedCredentialsConfig>();
     const { views } = stackContainers(args.resources);
     for (const c of views) for (const problem of publishedCredentialProblems(c, config)) reportViolation(problem, c.urn);
+    // Only LiteLLM's config file is read among the shipped files; a generated key file unknown at preview does not matter.
+    const matters = (v: ContainerView, u: UnknownValue) => unknownUploadContentIndex(u) === undefined || isLiteLLM(v);
     rethrowUnknown(
-      views.flatMap((v) => v.unknown),
+      views.flatMap((v) => v.unknown.filter((u) => matters(v, u))),
       ["ports", "image", "command", "entrypoints", "uploads"],
     );
   },

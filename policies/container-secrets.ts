@@ -15,7 +15,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { describeContainer, type ContainerView } from "./support/container-view";
-import { isUnknownEntryOf, knownPart, rethrowUnknown } from "./support/known";
+import { isUnknownEntryOf, knownPart, rethrowUnknown, unknownUploadContentIndex, type UnknownValue } from "./support/known";
 import { RANDOM_PASSWORD } from "./support/resource-types";
 import { isSecretEnvName, redact, secretArgs, secretLiteralsInText, weaknessOf } from "./support/secret-values";
 import { stackContainers } from "./support/stack-containers";
@@ -129,11 +129,15 @@ export const containerSecrets: StackValidationPolicy = {
           reportViolation(problem, c.urn);
       }
     }
-    // An unknown env entry is judged by what feeds it; any other unknown field read here means the check is incomplete.
-    const fedOnlyByGenerators = (c: ContainerView) =>
-      (resources.get(c)?.propertyDependencies.envs ?? []).every((f) => f.type === RANDOM_PASSWORD);
+    // An unknown env entry or shipped file is judged by what feeds it (a generated secret, strong by construction);
+    // any other unknown field read here means the check is incomplete.
+    const fedOnlyByGenerators = (c: ContainerView, field: "envs" | "uploads") =>
+      (resources.get(c)?.propertyDependencies[field] ?? []).every((f) => f.type === RANDOM_PASSWORD);
+    const generated = (c: ContainerView, u: UnknownValue) =>
+      (fedOnlyByGenerators(c, "envs") && isUnknownEntryOf(u, ["envs"])) ||
+      (fedOnlyByGenerators(c, "uploads") && unknownUploadContentIndex(u) !== undefined);
     rethrowUnknown(
-      views.flatMap((c) => c.unknown.filter((u) => !(fedOnlyByGenerators(c) && isUnknownEntryOf(u, ["envs"])))),
+      views.flatMap((c) => c.unknown.filter((u) => !generated(c, u))),
       ["envs", "command", "entrypoints", "uploads", "labels"],
     );
   },

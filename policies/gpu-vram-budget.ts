@@ -17,12 +17,12 @@ import { describeEstimate } from "../lib/plan/gpu-plan";
 import { estimateFromArgs, parseLlamaArgs, pinnedLlamaBuild, type ModelLookup, type VramEstimate } from "../lib/vram";
 import { describeContainer, type ContainerView } from "./support/container-view";
 import { gpuRequestOf, resolveSelection } from "./support/gpu-request";
-import { rethrowUnknown } from "./support/known";
+import { rethrowUnknown, unknownUploadContentIndex, type UnknownValue } from "./support/known";
 import { isLlamaCppCudaImage, isLlamaCppImage, llamaServerArgv } from "./support/llama-server";
 import { packModelLock } from "./support/model-lock";
 import { VRAM_CLAIM_LABEL } from "./support/resource-types";
 import { stackContainers } from "./support/stack-containers";
-import { routerView, type RouterView } from "./support/llama-router";
+import { routerPresetPathOf, routerView, type RouterView } from "./support/llama-router";
 import { describeWorstCase, routerWorstCase } from "../lib/vram/router-vram";
 import { fitsVramBudget, gpuBudgetMiB, roundMiB } from "../lib/vram/budget";
 
@@ -290,8 +290,13 @@ export const gpuVramBudget: StackValidationPolicy = {
   validateStack: async (args, reportViolation) => {
     const { views } = stackContainers(args.resources);
     for (const f of vramFindings(views, args.getConfig<VramBudgetConfig>())) reportViolation(f.message, f.urn);
+    // Of the shipped files only a router's preset is read: a generated key file unknown at preview does not matter.
+    const matters = (v: ContainerView, u: UnknownValue) => {
+      const i = unknownUploadContentIndex(u);
+      return i === undefined || v.props.uploads?.[i]?.file === routerPresetPathOf(v);
+    };
     rethrowUnknown(
-      views.flatMap((v) => v.unknown),
+      views.flatMap((v) => v.unknown.filter((u) => matters(v, u))),
       ["command", "entrypoints", "deviceRequests", "gpus", "runtime", "labels", "volumes", "mounts", "image", "uploads"],
     );
   },

@@ -64,3 +64,9 @@ export function isUnknownEntryOf(u: UnknownValue, fields: readonly string[]): bo
   const match = /^([^.]+)\.\d+$/.exec(u.path);
   return match !== null && fields.includes(match[1]!);
 }
+
+/** The index of an unknown `uploads.<i>.content`: a shipped file whose content is another resource's output (a generated secret). */
+export function unknownUploadContentIndex(u: UnknownValue): number | undefined {
+  const match = /^uploads\.(\d+)\.content$/.exec(u.path);
+  return match ? Number(match[1]) : undefined;
+}

@@ -7,6 +7,7 @@
 import { parseLlamaArgs } from "../../lib/vram";
 import { parsePresetIni, presetSectionArgv } from "../../lib/vram/llama-preset";
 import type { ContainerView } from "./container-view";
+import { llamaServerArgv } from "./llama-server";
 
 /** b9851's --models-max default (common/arg.cpp); 0 means no limit. */
 export const DEFAULT_MODELS_MAX = 4;
@@ -33,6 +34,12 @@ const valueOf = (argv: readonly string[], flag: string): string | undefined => {
   if (i >= 0) return argv[i + 1];
   return argv.find((t) => t.startsWith(`${flag}=`))?.slice(flag.length + 1);
 };
+
+/** The preset file a llama-server router container is given, if it is one. */
+export function routerPresetPathOf(c: ContainerView): string | undefined {
+  const argv = llamaServerArgv(c);
+  return argv && isRouterArgv(argv) ? valueOf(argv, "--models-preset") : undefined;
+}
 
 export function isRouterArgv(argv: readonly string[]): boolean {
   return parseLlamaArgs(argv).model === undefined && !argv.some((t) => /^(-hf|--hf-repo)(=|$)/.test(t));

@@ -17,6 +17,11 @@ export interface PortCredential {
 
 const repositoryOf = (c: ContainerView) => (c.imageRef ? parseImageRef(c.imageRef).repository : "");
 
+export function isLiteLLM(c: ContainerView): boolean {
+  const repository = repositoryOf(c);
+  return repository.endsWith("/litellm") || repository === "litellm";
+}
+
 export function portCredentialOf(c: ContainerView): PortCredential | undefined {
   if (isLlamaCppImage(c.imageRef)) {
     const argv = llamaServerArgv(c) ?? [];
@@ -30,7 +35,7 @@ export function portCredentialOf(c: ContainerView): PortCredential | undefined {
       : undefined;
   }
   const repository = repositoryOf(c);
-  if (repository.endsWith("/litellm") || repository === "litellm") {
+  if (isLiteLLM(c)) {
     const config = (c.props.uploads ?? []).map((u) => u.content ?? "").join("\n");
     return /^\s*master_key:\s*\S/m.test(config)
       ? { credential: "LiteLLM master key (general_settings.master_key)", publicPaths: ["/health/liveliness", "/health/readiness"] }

@@ -19,6 +19,7 @@ import { removeStackLeftovers } from "../support/docker-cli";
 import {
   cleanup,
   initStack,
+  pulumi,
   REPO_DIR,
   runWithEvents,
   steps,
@@ -91,6 +92,23 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
 const CREATED_SINCE_BASELINE: Record<string, string> = {
   "suite-inferenceApiKey": "the llama-servers' API key (issue 21), generated once and kept in state",
 };
+/** Config keys added since the baseline, with the value that keeps the baseline's behaviour, by `<section>.<key>`. */
+const KEYS_SINCE_BASELINE: Record<string, unknown> = { "rag.requireToken": false, "embedding.requireToken": false };
+
+/** The stack config without the keys the baseline does not know; each must hold the baseline's behaviour here. */
+function withoutKeys(config: Record<string, unknown>, keys: Record<string, unknown>): Record<string, unknown> {
+  const out = structuredClone(config) as Record<string, Record<string, unknown>>;
+  for (const [dotted, baselineValue] of Object.entries(keys)) {
+    const [section, key] = dotted.split(".") as [string, string];
+    const holder = out[`local-ai-suite:${section}`];
+    if (holder && key in holder) {
+      if (holder[key] !== baselineValue) throw new Error(`${dotted} is ${String(holder[key])}: the baseline cannot deploy that`);
+      delete holder[key];
+    }
+  }
+  return out;
+}
+
 /** Copied from this tree into the baseline too: what the services are, not the program's layout. */
 const SHARED_WITH_BASELINE = ["services"];
 
@@ -138,12 +156,20 @@ beforeAll(async () => {
   // The baseline probed Loki with /busybox/wget, which the real 3.6+ image lacks (the probe this tree replaced);
   // Loki's stand-in keeps a wget there so the baseline can come up at all, since URNs are what is judged here.
   await buildStandInImages(e2e.plan, { loki: [{ path: "/busybox/wget", target: "/usr/bin/wget" }] });
-  writeStackFile(project, e2e.stack, e2e.config);
+  // Keys the baseline's schema does not know yet, set to what the baseline did anyway; this program gets them back below.
+  writeStackFile(project, e2e.stack, withoutKeys(e2e.config, KEYS_SINCE_BASELINE));
   await initStack(project, e2e.stack);
   // No policy pack: what is judged here is the URNs, not the containers' settings.
   const first = await runWithEvents(project, ["up"], ["--stack", e2e.stack, "--yes", "--skip-preview"], { timeoutMs: 900_000 });
   expect(first.code, first.output).toBe(0);
   checkOut("working-tree");
+  // The keys the baseline could not take, back in the stack's config (the file also holds its encryption salt).
+  for (const dotted of Object.keys(KEYS_SINCE_BASELINE)) {
+    const value = (e2e.config[`local-ai-suite:${dotted.split(".")[0]}`] as Record<string, unknown> | undefined)?.[dotted.split(".")[1]!];
+    if (value === undefined) continue;
+    const set = await pulumi(project, ["config", "set", "--stack", e2e.stack, "--path", `local-ai-suite:${dotted}`, String(value)]);
+    expect(set.code, set.output).toBe(0);
+  }
   preview = await runWithEvents(project, ["preview"], ["--stack", e2e.stack, "--diff"], { timeoutMs: 300_000 });
   expect(preview.code, preview.output).toBe(0);
 }, 1_500_000);

@@ -67,6 +67,8 @@ describe("containers written with @pulumi/docker directly", () => {
         ["case-plain-secret", "container-secrets"],
         ["case-privileged", "container-privileges"],
         ["case-public-port", "container-ports-loopback"],
+        // Published on every interface, and asking for no credential either.
+        ["case-public-port", "container-published-credentials"],
         ["case-silent-cpu", "gpu-vram-budget"],
         ["case-slow-startup", "startup-critical-path"],
         ["image-debian-latest", "container-image-pinned"],

@@ -307,9 +307,16 @@ const BUILD_DEFAULTS: Record<string, unknown> = {
 
 /** Sets the value at `path` ("envs[20]" or "image") to UNKNOWN. */
 function setUnknown(props: Record<string, unknown>, path: string): void {
-  const entry = /^(\w+)\[(\d+)\]$/.exec(path);
-  if (entry) (props[entry[1]!] as unknown[])[Number(entry[2])] = UNKNOWN;
-  else props[path] = UNKNOWN;
+  const entry = /^(\w+)\[(\d+)\](?:\.(\w+))?$/.exec(path);
+  if (!entry) {
+    props[path] = UNKNOWN;
+    return;
+  }
+  const list = props[entry[1]!] as unknown[];
+  const i = Number(entry[2]);
+  // `uploads[0].content`: one field of an entry (a shipped file whose content is a generated secret).
+  if (entry[3]) list[i] = { ...(list[i] as object), [entry[3]]: UNKNOWN };
+  else list[i] = UNKNOWN;
 }
 
 /**
