@@ -149,7 +149,9 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
       statefulSets: 4,
       services: 17,
       configMaps: 6,
-      secrets: 1,
+      // Grafana's password; the llama-servers' key for inference-chat, inference-code, embedding-server, the gateway,
+      // the embedding service and Prometheus (each workload's secrets in a Secret of its own).
+      secrets: 7,
       networkPolicies: 17,
     });
   }, 240_000);
@@ -221,7 +223,7 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     });
     expect(policies).toHaveLength(17);
 
-    const [secret] = get("secrets");
+    const secret = get("secrets").find((s) => s.data?.GF_SECURITY_ADMIN_PASSWORD !== undefined);
     expect(Object.keys(secret!.data!)).toEqual(["GF_SECURITY_ADMIN_PASSWORD"]);
     expect(Buffer.from(secret!.data!.GF_SECURITY_ADMIN_PASSWORD!, "base64").toString()).toMatch(/^[A-Za-z0-9]{40}$/);
     const grafana = workloads.find((w) => w.metadata.name === "grafana")!.spec.template.spec.containers[0];
