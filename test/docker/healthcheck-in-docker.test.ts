@@ -71,7 +71,10 @@ describe("healthchecks in a real container", () => {
     expect(planQdrant(ctx, false).healthcheck.test).toEqual(bashHttpProbe(6333, "/readyz").test);
     const llama = planInferenceServer(ctx, "chat", 999).healthcheck.test;
     expect(llama.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
-    expect(llama[3]).toContain("curl -fsS --max-time 3 -o /dev/null http://127.0.0.1:8001/metrics");
+    // It sends the server's key (/metrics is not public when llama-server has --api-key-file).
+    expect(llama[3]).toContain(
+      'curl -fsS --max-time 3 -o /dev/null -H "Authorization: Bearer $(cat /run/secrets/llama-api-key)" http://127.0.0.1:8001/metrics',
+    );
   });
 
   it("Qdrant's bash-only probe: starting while not ready, unhealthy after the start period, healthy once /readyz answers 200", async () => {
