@@ -29,14 +29,12 @@ export function requiredKeys(config: StackConfig, secrets: { qdrantApiKey: boole
 }
 
 /** How to stop requiring the key, per key: the only fix when the caller cannot be changed. */
-const RELAX: Record<StackKey, { key: string; fix: string }> = {
+const RELAX: Record<Exclude<StackKey, "serviceToken">, { key: string; fix: string }> = {
   gatewayMasterKey: {
     key: "gateway.requireKey",
     fix: "pulumi config set --path 'gateway.requireKey' false (the gateway then answers anyone who reaches it, as in the reference)",
   },
   qdrantApiKey: { key: "qdrantApiKey", fix: "pulumi config rm qdrantApiKey (Qdrant then needs no key, as in the reference)" },
-  // Per callee (rag or embedding): see relaxFor.
-  serviceToken: { key: "<service>.requireToken", fix: "" },
   inferenceApiKey: {
     key: "inferenceApiKey",
     fix: "call the llama-servers through the gateway (every llama-server of the stack requires the key; there is no switch to turn it off)",

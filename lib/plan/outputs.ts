@@ -1,6 +1,10 @@
 /** What `pulumi stack output` shows: endpoints, container names and the GPU plan, as plain data. */
 import { keysSentBy } from "./caller-keys";
 import type { StackPlan } from "./stack-plan";
+import type { VramEstimate } from "../vram";
+
+/** Layers on the GPU ("29/29") and the estimate in whole MiB, as the outputs show them. */
+const layerFigures = (e: VramEstimate) => ({ layersOnGpu: `${e.layersOnGpu}/${e.totalLayers}`, estimatedMiB: Math.round(e.totalMiB) });
 
 export function stackOutputs(plan: StackPlan) {
   return {
@@ -17,8 +21,7 @@ export function stackOutputs(plan: StackPlan) {
         service: a.service,
         nGpuLayers: a.nGpuLayers,
         auto: a.auto,
-        layersOnGpu: `${a.estimate.layersOnGpu}/${a.estimate.totalLayers}`,
-        estimatedMiB: Math.round(a.estimate.totalMiB),
+        ...layerFigures(a.estimate),
         weightsMiB: Math.round(a.estimate.weightsMiB),
         kvMiB: Math.round(a.estimate.kvMiB),
         computeMiB: Math.round(a.estimate.computeMiB),
@@ -37,8 +40,7 @@ export function stackOutputs(plan: StackPlan) {
                 alias: m.alias,
                 nGpuLayers: m.nGpuLayers,
                 auto: m.auto,
-                layersOnGpu: `${m.estimate.layersOnGpu}/${m.estimate.totalLayers}`,
-                estimatedMiB: Math.round(m.estimate.totalMiB),
+                ...layerFigures(m.estimate),
               })),
             })),
           }

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { TimedRequest } from "../../lib/gateway/failover-report";
 import { LLAMA_API_KEY_FILE } from "../../lib/plan/inference";
+import { containerFileText } from "../../ops/docker-cli";
 import { docker, dockerOk } from "../support/docker-cli";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
@@ -278,10 +279,15 @@ export async function containerEnv(name: string): Promise<Record<string, string>
   return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
-/** The key a deployed llama-server requires, read from the file the plan shipped into it. */
-export async function llamaApiKey(name: string): Promise<string> {
-  return (await dockerOk(["exec", name, "cat", LLAMA_API_KEY_FILE])).trim();
+/** A secret the plan shipped into a deployed container as a file (ops' containerFileText), or an error naming it. */
+export async function containerSecret(name: string, file: string): Promise<string> {
+  const text = await containerFileText(name, file);
+  if (!text) throw new Error(`${name} has no readable ${file}`);
+  return text;
 }
+
+/** The key a deployed llama-server requires, read from the file the plan shipped into it. */
+export const llamaApiKey = (name: string) => containerSecret(name, LLAMA_API_KEY_FILE);
 
 /** The last lines of a container's log (stdout and stderr). */
 export async function containerLogs(name: string, since?: number): Promise<string> {

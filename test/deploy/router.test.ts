@@ -10,12 +10,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_TOKEN_FILE } from "../../lib/plan/service-token";
-import { dockerOk } from "../support/docker-cli";
 import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
 import { planContext } from "../../lib/plan/define-service";
 import { deployedGatewayRig, type GatewayRig } from "../support/failover-rig";
 import { routerChildren, routerModels, sampleChildren, timedCompletion } from "../support/llama-router-client";
-import { containerEnv, containerLogs, inspect, llamaApiKey, sleep } from "./fault-rig";
+import { containerEnv, containerLogs, containerSecret, inspect, llamaApiKey, sleep } from "./fault-rig";
 import { prepareRouterDeploy, ROUTED } from "./router-stack";
 import type { TrimmedDeploy } from "./trimmed-deploy";
 
@@ -121,7 +120,7 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
 
   it("RAG and the embedding service refuse a caller without the stack token; with it, RAG indexes and answers (sending it to the embedding service itself)", async () => {
     const { e2e } = deploy;
-    const token = (await dockerOk(["exec", deploy.name("rag"), "cat", SERVICE_TOKEN_FILE])).trim();
+    const token = await containerSecret(deploy.name("rag"), SERVICE_TOKEN_FILE);
     const rag = `http://127.0.0.1:${e2e.ports["rag.hostPort"]}`;
     const embedding = `http://127.0.0.1:${e2e.ports["embedding.hostPort"]}`;
     const json = { "content-type": "application/json" };
