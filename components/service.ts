@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { SecretKey } from "../lib/config/schema";
 import { goSeconds } from "../lib/durations";
-import { dockerCpus } from "../lib/docker/read-back";
+import { plainContainerProperties } from "../lib/docker/container-properties";
 import { containerChangeDigest } from "../lib/plan/change-digest";
 import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
 import type { HealthWatch, ServiceOps } from "./service-ops";
@@ -50,7 +50,7 @@ export class Service extends pulumi.ComponentResource {
     const { spec } = args;
     this.spec = spec;
 
-    const { lifecycle, logging } = spec;
+    const { lifecycle } = spec;
     this.image = new docker.RemoteImage(
       `${name}-image`,
       spec.image.kind === "registry"
@@ -69,13 +69,9 @@ export class Service extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-container`,
       {
-        name: spec.containerName,
+        ...plainContainerProperties(spec),
         image: this.image.imageId,
-        command: spec.command,
-        entrypoints: spec.entrypoint,
         envs: containerEnv(spec, args.secrets, this),
-        ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
-        volumes: spec.binds.map((b) => ({ hostPath: b.hostPath, containerPath: b.containerPath, readOnly: b.readOnly })),
         mounts: spec.volumes.map((v) => ({
           type: "volume",
           source: volumeName(args.volumes, v.volume, this),
@@ -83,29 +79,6 @@ export class Service extends pulumi.ComponentResource {
           readOnly: v.readOnly,
         })),
         uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets, this), permissions: "0644" })),
-        healthcheck: containerHealthcheck(spec.healthcheck),
-        wait: lifecycle.waitForHealthy,
-        waitTimeout: lifecycle.waitTimeoutSec,
-        // SIGTERM, then this long before SIGKILL: on destroy and replace (destroyGraceSeconds),
-        // and on a plain `docker stop` or daemon shutdown (stopTimeout).
-        destroyGraceSeconds: lifecycle.stopGraceSec,
-        stopTimeout: lifecycle.stopGraceSec,
-        deviceRequests: spec.gpuDeviceIds ? [{ driver: "nvidia", deviceIds: spec.gpuDeviceIds, capabilities: ["gpu"] }] : undefined,
-        restart: spec.restart,
-        memory: spec.limits.memoryMiB,
-        memorySwap: spec.limits.memorySwapMiB,
-        cpus: dockerCpus(spec.limits.cpus),
-        user: spec.user,
-        groupAdds: spec.groupAdd,
-        capabilities: spec.capabilities
-          ? { drops: spec.capabilities.drop.map(canonicalCapability), adds: spec.capabilities.add.map(canonicalCapability) }
-          : undefined,
-        securityOpts: spec.securityOpts,
-        readOnly: spec.readOnlyRootfs,
-        tmpfs: spec.tmpfs,
-        labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value })),
-        logDriver: logging.driver,
-        logOpts: { "max-size": `${logging.maxSizeMiB}m`, "max-file": String(logging.maxFiles), labels: logging.labels.join(",") },
         networksAdvanced: [{ name: args.network.name, aliases: [spec.service] }],
       },
       {
@@ -184,24 +157,6 @@ export class Service extends pulumi.ComponentResource {
       }
     });
   }
-}
-
-/** Durations in Go's canonical form (what Docker reads back); start_interval only when the plan kept it. */
-function containerHealthcheck(h: ServiceSpec["healthcheck"]): docker.types.input.ContainerHealthcheck {
-  return {
-    tests: h.test,
-    interval: goSeconds(h.intervalSec),
-    timeout: goSeconds(h.timeoutSec),
-    retries: h.retries,
-    startPeriod: goSeconds(h.startPeriodSec),
-    ...(h.startIntervalSec !== undefined ? { startInterval: goSeconds(h.startIntervalSec) } : {}),
-  };
-}
-
-/** Docker reads capabilities back as CAP_XXX; any other spelling replaces the container on every up. */
-export function canonicalCapability(name: string): string {
-  const upper = name.toUpperCase();
-  return upper === "ALL" || upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
 }
 
 /**

@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     for (const stack of stacks) {
       const review = buildReview(stack, await planTree(base.dir, stack), await planTree(repo, stack));
       const notes = [
-        `base ${values.base}, head: this working tree. Planned without state, secrets or Docker: engine API ${REVIEW_ASSUMPTIONS.engineApiVersion} assumed where docker.engineApiVersion is auto; no qdrantApiKey set.`,
+        `base ${values.base}, head: this working tree. Planned without state, secrets or Docker: engine API ${REVIEW_ASSUMPTIONS.engineApiVersion} assumed where docker.engineApiVersion is auto; a secret the stack file sets is compared by its ciphertext's digest, never decrypted.`,
       ];
       process.stdout.write(`${reviewMarkdown(review, notes)}\n`);
       exit = Math.max(exit, reviewExitCode(review));

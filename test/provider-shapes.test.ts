@@ -64,7 +64,7 @@ describe("image references", () => {
 
 describe("capability names", () => {
   it("are written the way Docker reads them back", async () => {
-    const { canonicalCapability } = await import("../components/service");
+    const { canonicalCapability } = await import("../lib/docker/container-properties");
     expect(["chown", "CAP_SETUID", "ALL", "net_bind_service", "all"].map(canonicalCapability)).toEqual([
       "CAP_CHOWN",
       "CAP_SETUID",

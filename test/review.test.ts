@@ -72,15 +72,43 @@ describe("review of changes that touch no container, or several", () => {
     expect(reviewMarkdown(review)).toContain("`up` leaves every container as it is.");
   });
 
-  it("names env changes and the backup that runs before a data-holding container is replaced, never a secret's value", () => {
+  it("names env changes, never a secret's value; a memory limit is an update in place, after the pre-change backup", () => {
     const review = buildReview("p2", outcome("p2"), outcome("p2", ["timeouts.qdrant=45", "qdrant.memoryMiB=3072"]));
     const qdrant = review.changes.find((c) => c.service === "qdrant")!;
-    expect(qdrant).toMatchObject({ action: "replace", backupFirst: true });
-    expect(qdrant.failover).toMatch(/^no failover: .*rag.* lose qdrant/);
+    // The provider runs `docker update` for memory and swap: no restart, no failover needed.
+    expect(qdrant).toMatchObject({ action: "update", backupFirst: true, properties: ["memory", "memorySwap"] });
     const rag = review.changes.find((c) => c.service === "rag")!;
+    expect(rag).toMatchObject({ action: "replace", properties: ["envs"] });
     expect(rag.fields.map((f) => f.field)).toEqual(["env"]);
     expect(rag.fields[0]!.after).toContain("QDRANT_TIMEOUT=45");
-    expect(reviewMarkdown(review)).not.toMatch(/sk-|RAG_LLM_API_KEY=/);
+    const text = reviewMarkdown(review);
+    expect(text).toMatch(/\| qdrant \| update in place \| no restart \(memory, memorySwap: .*\); a pre-change backup runs first/);
+    expect(text).not.toMatch(/sk-|RAG_LLM_API_KEY=/);
+  });
+
+  it("replaces a data-holding container after its backup, and says who loses it", () => {
+    const review = buildReview("p2", outcome("p2"), outcome("p2", ["qdrant.cpus=1.5"]));
+    const qdrant = review.changes.find((c) => c.service === "qdrant")!;
+    expect(qdrant).toMatchObject({ action: "replace", backupFirst: true, properties: ["cpus"] });
+    expect(qdrant.failover).toMatch(/^no failover: .*rag.* lose qdrant/);
+  });
+
+  it("replaces for a healthcheck change, which the provider would only record in state (replaceOnChanges)", () => {
+    const review = buildReview("p2", outcome("p2"), outcome("p2", ["inference.chat.loadTimeoutSec=900"]));
+    const chat = review.changes.find((c) => c.service === "inference-chat")!;
+    expect(chat.action).toBe("replace");
+    expect(chat.properties).toContain("healthcheck");
+  });
+
+  it("replaces every container that reads a rotated secret, and names only the secret", () => {
+    const head = outcome("p2") as Extract<PlanOutcome, { plan: unknown }>;
+    const review = buildReview("p2", outcome("p2"), { ...head, secrets: { gatewayMasterKey: "3f2a9c" } });
+    const readers = head.plan.services.filter((s) => Object.values(s.secretEnv).includes("gatewayMasterKey")).map((s) => s.service);
+    expect(readers.length).toBeGreaterThan(1);
+    expect(review.changes.map((c) => [c.service, c.action, c.fields.map((f) => f.field)])).toEqual(
+      readers.map((s) => [s, "replace", ["secret gatewayMasterKey"]]),
+    );
+    expect(reviewMarkdown(review)).toContain("secret gatewayMasterKey");
   });
 
   it("follows the startup critical path", () => {

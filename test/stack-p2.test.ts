@@ -81,8 +81,8 @@ describe("p2 stack under mocks", () => {
     // The spelling Docker reads back: "4.0", "2.0", never "4".
     expect(c.inputs.cpus).toMatch(/^\d+\.\d*$/);
     expect(c.options.deleteBeforeReplace).toBe(true);
-    // The provider records a healthcheck change in state but never applies it to a running container.
-    expect(c.options.replaceOnChanges).toEqual(["healthcheck"]);
+    // The provider records a healthcheck or tmpfs change in state but never applies it to a running container.
+    expect(c.options.replaceOnChanges).toEqual(["healthcheck", "tmpfs"]);
   });
 
   it.each(P2_SERVICES)("%s binds its host ports to 127.0.0.1 only, once each", (name) => {

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { ImageSource } from "../config/fields";
 import type { StackConfig } from "../config/schema";
+import { REPLACE_ON_CHANGES } from "../docker/container-properties";
 import { engineFeatures, OLDEST_ENGINE_API, type EngineFeatures } from "../docker/engine-api";
 import { createTimeoutSec, waitTimeoutSec } from "./health";
 import type { ImageSpec, PortSpec, ServiceSpec } from "./service-spec";
@@ -140,7 +141,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
       createTimeoutSec: createTimeoutSec(healthcheck),
       stopGraceSec,
       deleteBeforeReplace: true,
-      replaceOnChanges: ["healthcheck"],
+      replaceOnChanges: REPLACE_ON_CHANGES,
       keepImage: true,
       restartWhenUnhealthy,
       backupBeforeChange: holdsData && config.backup.beforeChange,

@@ -95,7 +95,8 @@ export interface LifecycleSpec {
   deleteBeforeReplace: boolean;
   /**
    * Container fields whose change must replace the container: the provider
-   * records a healthcheck change in state but never applies it to a running one.
+   * records a healthcheck or tmpfs change in state but never applies it to a
+   * running one (lib/docker/container-properties.ts).
    */
   replaceOnChanges: string[];
   /** Keep the image when the container goes (multi-GB CUDA images; a tag bump pulls the new one). */

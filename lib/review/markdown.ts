@@ -1,5 +1,21 @@
 /** The review as Markdown: what a pull request's reader needs, in the order they ask it. */
-import type { Review } from "./review";
+import type { Review, ReviewedChange } from "./review";
+
+const ACTION_TEXT: Record<ReviewedChange["action"], string> = {
+  create: "create",
+  replace: "replace",
+  update: "update in place",
+  delete: "delete",
+  none: "leave it",
+};
+
+function costOf(c: ReviewedChange): string {
+  const backup = c.backupFirst ? "; a pre-change backup runs first" : "";
+  if (c.action === "update") return `no restart (${c.properties.join(", ")}: on the running container or in state only)${backup}`;
+  if (c.action === "none") return `no container property changes${backup}`;
+  if (c.action !== "replace") return "";
+  return `gone up to ${c.downtimeBoundSec} s${c.deleteBeforeReplace ? ", delete-before-replace" : ""}; ${c.failover}${backup}`;
+}
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ") || "(none)";
 
@@ -13,15 +29,13 @@ export function reviewMarkdown(r: Review, notes: readonly string[] = []): string
   if (r.baseRefusal) out.push(`The base commit's plan was refused too: ${r.baseRefusal.split("\n")[0]}`, "");
   out.push("### Containers", "");
   if (r.refusal) out.push("No container diff: the new plan does not exist.", "");
-  else if (r.changes.length === 0) out.push("`up` leaves every container as it is.", "");
   else {
-    out.push("| service | up will | what a replace costs | changed fields |", "|---|---|---|---|");
+    if (r.changes.every((c) => c.action === "none")) out.push("`up` leaves every container as it is.", "");
+  }
+  if (!r.refusal && r.changes.length > 0) {
+    out.push("| service | up will | what it costs | changed fields |", "|---|---|---|---|");
     for (const c of r.changes) {
-      const cost =
-        c.action === "replace"
-          ? `gone up to ${c.downtimeBoundSec} s${c.deleteBeforeReplace ? ", delete-before-replace" : ""}; ${c.failover}${c.backupFirst ? "; a pre-change backup runs first" : ""}`
-          : "";
-      out.push(`| ${c.service} | ${c.action} | ${cell(cost)} | ${cell(c.fields.map((f) => f.field).join(", "))} |`);
+      out.push(`| ${c.service} | ${ACTION_TEXT[c.action]} | ${cell(costOf(c))} | ${cell(c.fields.map((f) => f.field).join(", "))} |`);
     }
     out.push("");
     for (const c of r.changes.filter((c) => c.fields.length)) {

@@ -9,12 +9,14 @@
  */
 import type { StackConfig } from "../config/schema";
 import { gatewayRoutes } from "../plan/gateway";
+import { containerChangeDigest } from "../plan/change-digest";
 import { criticalPath, type CriticalPath } from "../plan/graph";
 import type { StackPlan } from "../plan/stack-plan";
 import { fitsVramBudget } from "../vram/budget";
-import { diffServices, type ServiceChange } from "./service-diff";
+import { diffServices, type SecretVersions, type ServiceChange } from "./service-diff";
 
-export type PlanOutcome = { plan: StackPlan; config: StackConfig } | { refusal: string };
+/** A tree's plan of one stack (with its secrets' versions, from the stack file), or the program's refusal. */
+export type PlanOutcome = { plan: StackPlan; config: StackConfig; secrets?: SecretVersions } | { refusal: string };
 
 export interface ReviewedChange extends ServiceChange {
   /** Seconds its callers may find it gone: the old one's stop grace plus the new one's wait for healthy. */
@@ -56,9 +58,19 @@ export function buildReview(stack: string, base: PlanOutcome, head: PlanOutcome)
     criticalPath: { before: before && startupPath(before), after: after && startupPath(after) },
   };
   if (!before || !after || !("config" in head)) return review;
-  review.changes = diffServices(before.services, after.services)
-    .filter((c) => c.action !== "none")
-    .map((c) => (c.action === "replace" ? costOfReplace(c, after, head.config) : c));
+  const secrets = { before: ("secrets" in base && base.secrets) || {}, after: head.secrets ?? {} };
+  // A change that reaches no container property (a dependency, the backup) is listed, as "none".
+  review.changes = diffServices(before.services, after.services, secrets)
+    .filter((c) => c.action !== "none" || c.fields.length > 0)
+    .map((c) => {
+      const spec = after.services.find((s) => s.service === c.service);
+      const old = before.services.find((s) => s.service === c.service);
+      // The backup's trigger is the spec's digest (components/service.ts): it runs on any change of the spec.
+      const backupFirst =
+        !!spec && !!old && spec.lifecycle.backupBeforeChange && containerChangeDigest(spec) !== containerChangeDigest(old);
+      const reviewed = { ...c, ...(spec && old ? { backupFirst } : {}) };
+      return c.action === "replace" ? costOfReplace(reviewed, after, head.config) : reviewed;
+    });
   return review;
 }
 
@@ -78,7 +90,6 @@ function costOfReplace(change: ServiceChange, plan: StackPlan, config: StackConf
     downtimeBoundSec: lifecycle.stopGraceSec + lifecycle.waitTimeoutSec,
     deleteBeforeReplace: lifecycle.deleteBeforeReplace,
     failover,
-    backupFirst: lifecycle.backupBeforeChange,
   };
 }
 

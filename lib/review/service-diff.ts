@@ -1,16 +1,26 @@
 /**
  * What changes between two plans of one stack, per service and field, and
  * what `up` will do to each container: pure, from the ServiceSpecs alone.
- * A container whose spec changes is replaced: the component gives the
- * provider every field of the spec, and the docker provider recreates a
- * container for a change of its image, argv, env, ports, mounts, uploads,
- * labels or healthcheck (the deploy suite and the layout test see only
- * replaces, never updates). Secret values never appear: env names only.
+ * The step is the provider's own rule applied to the very properties the
+ * Service component hands it (lib/docker/container-properties.ts): a change
+ * of a property the provider updates in place is an update, of any other (or
+ * of one the plan lists in replaceOnChanges) a replace; a change that reaches
+ * no property (a dependency, a timeout, the backup) leaves the container.
+ * Secret values never appear: env names, and which secret was rotated.
  */
+import type { SecretKey } from "../config/schema";
+import { plainContainerProperties, UPDATED_IN_PLACE } from "../docker/container-properties";
 import { canonicalJson } from "../plan/change-digest";
 import type { ServiceSpec } from "../plan/service-spec";
 
-export type ContainerAction = "create" | "replace" | "delete" | "none";
+export type ContainerAction = "create" | "replace" | "update" | "delete" | "none";
+
+/**
+ * Each stack secret's version as the stack file shows it without decrypting
+ * (a digest of its ciphertext; absent: generated once and kept in state).
+ * A secret whose version differs between the plans was rotated.
+ */
+export type SecretVersions = Partial<Record<SecretKey, string>>;
 
 export interface FieldChange {
   field: string;
@@ -22,6 +32,8 @@ export interface ServiceChange {
   service: string;
   action: ContainerAction;
   fields: FieldChange[];
+  /** The provider's properties that change (what `pulumi preview` lists as the step's diff). */
+  properties: string[];
 }
 
 /** The fields a reviewer reads, as text; a file is its path and the first 12 hex of its content's digest. */
@@ -56,22 +68,64 @@ function contentId(text: string): string {
   return h.toString(16).padStart(8, "0");
 }
 
-export function diffServices(base: readonly ServiceSpec[], head: readonly ServiceSpec[]): ServiceChange[] {
+/**
+ * The container's properties as the provider will see them, with what only a
+ * deploy knows stood in for: the image by its reference or build recipe, a
+ * secret by its key and version, a volume and the network by name.
+ */
+function providerView(s: ServiceSpec, secrets: SecretVersions): Record<string, unknown> {
+  const secret = (key: SecretKey) => `<secret ${key} ${secrets[key] ?? "generated"}>`;
+  const image = s.image.kind === "registry" ? s.image.ref : { ...s.image, configKey: undefined };
+  return {
+    ...plainContainerProperties(s),
+    image,
+    envs: [...Object.entries(s.env).map(([k, v]) => `${k}=${v}`), ...Object.entries(s.secretEnv).map(([k, key]) => `${k}=${secret(key)}`)],
+    mounts: s.volumes.map((v) => ({ type: "volume", source: v.volume, target: v.containerPath, readOnly: v.readOnly })),
+    uploads: s.files.map((f) => ({ file: f.path, content: f.secret ? secret(f.secret) : f.content })),
+    networksAdvanced: [{ aliases: [s.service] }],
+  };
+}
+
+/** The provider's step for a container whose properties go from `before` to `after`. */
+export function containerStep(
+  before: ServiceSpec,
+  after: ServiceSpec,
+  secrets: { before: SecretVersions; after: SecretVersions },
+): { action: "replace" | "update" | "none"; properties: string[] } {
+  const b = providerView(before, secrets.before);
+  const a = providerView(after, secrets.after);
+  const properties = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => canonicalJson(a[key] ?? null) !== canonicalJson(b[key] ?? null))
+    .sort();
+  if (properties.length === 0) return { action: "none", properties };
+  const inPlace = properties.every((p) => UPDATED_IN_PLACE.has(p) && !after.lifecycle.replaceOnChanges.includes(p));
+  return { action: inPlace ? "update" : "replace", properties };
+}
+
+const rotated = (key: SecretKey, secrets: { before: SecretVersions; after: SecretVersions }) =>
+  (secrets.before[key] ?? "generated") !== (secrets.after[key] ?? "generated");
+
+export function diffServices(
+  base: readonly ServiceSpec[],
+  head: readonly ServiceSpec[],
+  secrets: { before: SecretVersions; after: SecretVersions } = { before: {}, after: {} },
+): ServiceChange[] {
   const before = new Map(base.map((s) => [s.service, s]));
   const after = new Map(head.map((s) => [s.service, s]));
   const names = [...new Set([...head.map((s) => s.service), ...base.map((s) => s.service)])];
   return names.map((service): ServiceChange => {
     const b = before.get(service);
     const a = after.get(service);
-    if (!b) return { service, action: "create", fields: [] };
-    if (!a) return { service, action: "delete", fields: [] };
+    if (!b) return { service, action: "create", fields: [], properties: [] };
+    if (!a) return { service, action: "delete", fields: [], properties: [] };
     const fb = fieldsOf(b);
     const fa = fieldsOf(a);
     const fields = Object.keys(fa)
       .filter((k) => fa[k] !== fb[k])
       .map((field) => ({ field, before: fb[field]!, after: fa[field]! }));
-    // Anything else the spec holds (labels, logging, the restart policy) still reaches the container.
-    const changed = fields.length > 0 || canonicalJson(a) !== canonicalJson(b);
-    return { service, action: changed ? "replace" : "none", fields };
+    const keys = [...new Set([...Object.values(a.secretEnv), ...a.files.flatMap((f) => (f.secret ? [f.secret] : []))])].sort();
+    for (const key of keys.filter((k) => rotated(k, secrets)))
+      fields.push({ field: `secret ${key}`, before: secrets.before[key] ?? "generated", after: secrets.after[key] ?? "generated" });
+    return { service, ...containerStep(b, a, secrets), fields };
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Plans one stack with a source tree's own code and config (the base commit's
  * in a temporary worktree, or this working tree): its stack file, its model
- * lock, its lib/plan. No state, no secrets, no Docker, no model files. A
+ * lock, its lib/plan. No state, no secrets (a secret's ciphertext is read for
+ * its version only), no Docker, no model files. A
  * refusal (a config or model-lock problem) is part of the outcome.
  */
 import { execFileSync } from "node:child_process";
@@ -12,13 +13,13 @@ import { pathToFileURL } from "node:url";
 import { OLDEST_ENGINE_API } from "../../lib/docker/engine-api";
 import type { StackPlan } from "../../lib/plan/stack-plan";
 import type { PlanOutcome } from "../../lib/review/review";
+import { secretVersions } from "../../lib/review/secret-versions";
+import { parse as parseYaml } from "yaml";
 
 /** What a tree's code is asked to plan with, where the real program would ask the engine or the stack. */
 export const REVIEW_ASSUMPTIONS = {
   /** `docker.engineApiVersion: auto` asks the engine; the review cannot, so it plans for the engine the README supports. */
   engineApiVersion: OLDEST_ENGINE_API,
-  /** A secret's presence changes the plan (Qdrant's key); the review assumes none is set beyond the generated ones. */
-  secrets: { qdrantApiKey: false },
 };
 
 export async function planTree(dir: string, stack: string): Promise<PlanOutcome> {
@@ -31,15 +32,17 @@ export async function planTree(dir: string, stack: string): Promise<PlanOutcome>
   ]);
   try {
     const config = loadStackFile(stack, dir);
+    // Which secrets the stack file sets (a set Qdrant key changes the plan), and their ciphertexts' versions.
+    const secrets = secretVersions(parseYaml(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")));
     const options = {
       stack,
       projectDir: dir,
       lock: readProgramModelLock(dir),
-      secrets: REVIEW_ASSUMPTIONS.secrets,
+      secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined },
       detectedEngineApiVersion: REVIEW_ASSUMPTIONS.engineApiVersion,
     };
     const planned = config.target === "kubernetes" ? kubernetes.kubernetesPlanConfig(config) : config;
-    return { plan: relativeContexts(planStack(planned, options), dir), config: planned };
+    return { plan: relativeContexts(planStack(planned, options), dir), config: planned, secrets };
   } catch (error) {
     // A ConfigError or ModelLockError of either tree's own classes: the program's refusal, as it would print it.
     const e = error as Error;

@@ -1,5 +1,6 @@
 /** npm run review's planning: a base commit planned with its own code and config in a temporary worktree. */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { planTree, worktreeAt } from "../../ops/review/plan-tree";
 import { buildReview } from "../../lib/review/review";
@@ -22,6 +23,32 @@ describe("planning a commit in a worktree", () => {
       tree.remove();
     }
     expect(fs.existsSync(tree.dir)).toBe(false);
+  }, 60_000);
+
+  it("reads a secret the stack file sets by its ciphertext's digest: a new ciphertext is a rotation, a set Qdrant key changes the plan", async () => {
+    const tree = worktreeAt(PROJECT_DIR, "HEAD");
+    try {
+      const file = path.join(tree.dir, "Pulumi.p2.yaml");
+      const original = fs.readFileSync(file, "utf8");
+      const base = await planTree(tree.dir, "p2");
+      const withSecrets = (cipher: string) =>
+        `${original.trimEnd()}\n  local-ai-suite:gatewayMasterKey:\n    secure: ${cipher}\n  local-ai-suite:qdrantApiKey:\n    secure: v1:qk\n`;
+      fs.writeFileSync(file, withSecrets("v1:first"));
+      const set = await planTree(tree.dir, "p2");
+      fs.writeFileSync(file, withSecrets("v1:second"));
+      const rotated = await planTree(tree.dir, "p2");
+      if (!("plan" in base && "plan" in set && "plan" in rotated)) throw new Error("a plan was refused");
+      expect(Object.keys(set.secrets!).sort()).toEqual(["gatewayMasterKey", "qdrantApiKey"]);
+      expect(JSON.stringify(set.secrets)).not.toContain("first");
+      // Qdrant's key is the plan's business (RAG then sends it); the master key's new ciphertext replaces its readers.
+      const rag = buildReview("p2", base, set).changes.find((c) => c.service === "rag")!;
+      expect(rag.fields.map((f) => f.field)).toContain("secret env (names)");
+      const rotation = buildReview("p2", set, rotated).changes;
+      expect(rotation.length).toBeGreaterThan(0);
+      expect(rotation.every((c) => c.action === "replace" && c.fields.map((f) => f.field).join() === "secret gatewayMasterKey")).toBe(true);
+    } finally {
+      tree.remove();
+    }
   }, 60_000);
 
   it("names a stack the commit has no stack file for, and still removes the worktree", async () => {
