@@ -15,6 +15,7 @@ export const NEEDS_EXTERNAL_TOOLS = [
   "test/vram-real/**", // the real llama-server b9851 in Docker
   "test/gpu-vram-kit.test.ts", // bash, python3 and the llama.cpp sdist scripts/build-real-images.sh fetches
   "test/go-durations.test.ts", // Go's time.ParseDuration
+  "test/workflows.test.ts", // actionlint, built with Go
   "test/docker-cpus.test.ts", // Go's big.Rat, as the provider formats cpus
   "test/monitoring/promtool.test.ts", // promtool and amtool
   "test/healthcheck-probes.test.ts", // the probes run with curl, bash and python
