@@ -1,6 +1,7 @@
 /** The stateless review (lib/review): what a change does to the running stack, from two plans alone. */
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../lib/config/errors";
+import { kubernetesPlanConfig, planKubernetes } from "../lib/kubernetes/plan";
 import { planStack } from "../lib/plan/stack-plan";
 import { reviewExitCode, reviewMarkdown } from "../lib/review/markdown";
 import { buildReview, type PlanOutcome } from "../lib/review/review";
@@ -11,7 +12,11 @@ import { PROJECT_DIR } from "./support/pulumi-harness";
 function outcome(stack: string, sets: string[] = []): PlanOutcome {
   try {
     const config = loadStackFile(stack, PROJECT_DIR, sets);
-    return { plan: planStack(config, { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK }), config };
+    const options = { stack, projectDir: PROJECT_DIR, lock: REPO_LOCK };
+    if (config.target !== "kubernetes") return { plan: planStack(config, options), config };
+    const planned = kubernetesPlanConfig(config);
+    const plan = planStack(planned, options);
+    return { plan, config: planned, kubernetes: planKubernetes(plan, planned) };
   } catch (error) {
     if (error instanceof ConfigError) return { refusal: error.message };
     throw error;
@@ -114,5 +119,41 @@ describe("review of changes that touch no container, or several", () => {
   it("follows the startup critical path", () => {
     const review = buildReview("p2", outcome("p2"), outcome("p2", ["inference.chat.loadTimeoutSec=900"]));
     expect(review.criticalPath.after!.seconds).toBe(review.criticalPath.before!.seconds + 300);
+  });
+});
+
+describe("review of the Kubernetes target: each object's step, by the kubernetes provider's rules", () => {
+  const actions = (review: ReturnType<typeof buildReview>) => review.objects!.map((o) => `${o.action} ${o.kind} ${o.resource}`).sort();
+
+  it("a gateway setting: its ConfigMap is new data (replaced, autonamed), its Deployment rolls surge-first", () => {
+    const review = buildReview("k8s", outcome("k8s"), outcome("k8s", ["gateway.numRetries=1"]));
+    expect(review.changes).toEqual([]);
+    expect(actions(review)).toEqual(["replace ConfigMap api-gateway-config", "update Deployment api-gateway-workload"]);
+    const workload = review.objects!.find((o) => o.kind === "Deployment")!;
+    expect(workload.paths).toEqual(["spec.template"]);
+    expect(workload.rollout).toMatch(/surge first/);
+    expect(reviewMarkdown(review)).toMatch(/\| api-gateway-config \| ConfigMap \| replace \|/);
+  });
+
+  it("a rotated secret: each reader's Secret is replaced and its workload rolls; Qdrant's memory updates its StatefulSet", () => {
+    const head = outcome("k8s", ["qdrant.memoryMiB=3072"]) as Extract<PlanOutcome, { plan: unknown }>;
+    const review = buildReview("k8s", outcome("k8s"), { ...head, secrets: { inferenceApiKey: "3f2a9c" } });
+    const readers = head.kubernetes!.services.filter((s) => s.secrets.some((e) => e.secret === "inferenceApiKey")).map((s) => s.service);
+    expect(readers.length).toBeGreaterThan(0);
+    const expected = [
+      ...readers.flatMap((s) => [
+        `replace Secret ${s}-secret`,
+        `update ${head.kubernetes!.services.find((x) => x.service === s)!.kind} ${s}-workload`,
+      ]),
+      "update StatefulSet qdrant-workload",
+    ];
+    expect(actions(review)).toEqual([...new Set(expected)].sort());
+    expect(review.objects!.find((o) => o.resource === "qdrant-workload")!.rollout).toMatch(/its one pod is replaced/);
+  });
+
+  it("leaves every object when nothing changes", () => {
+    const review = buildReview("k8s", outcome("k8s"), outcome("k8s"));
+    expect(review.objects).toEqual([]);
+    expect(reviewMarkdown(review)).toContain("`up` leaves every object as it is.");
   });
 });

@@ -19,6 +19,35 @@ function costOf(c: ReviewedChange): string {
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ") || "(none)";
 
+function containerSection(r: Review, out: string[]): void {
+  out.push("### Containers", "");
+  if (r.refusal) out.push("No container diff: the new plan does not exist.", "");
+  else if (r.changes.every((c) => c.action === "none")) out.push("`up` leaves every container as it is.", "");
+  if (r.refusal || r.changes.length === 0) return;
+  out.push("| service | up will | what it costs | changed fields |", "|---|---|---|---|");
+  for (const c of r.changes)
+    out.push(`| ${c.service} | ${ACTION_TEXT[c.action]} | ${cell(costOf(c))} | ${cell(c.fields.map((f) => f.field).join(", "))} |`);
+  out.push("");
+  for (const c of r.changes.filter((c) => c.fields.length)) {
+    out.push(`<details><summary>${c.service}: ${c.fields.length} field(s)</summary>`, "");
+    for (const f of c.fields)
+      out.push(`- **${f.field}**`, `  - before: \`${f.before || "(none)"}\``, `  - after: \`${f.after || "(none)"}\``);
+    out.push("", "</details>", "");
+  }
+}
+
+function kubernetesSection(r: Review, out: string[]): void {
+  const objects = r.objects ?? [];
+  out.push("### Kubernetes objects", "");
+  if (r.refusal) out.push("No object diff: the new plan does not exist.", "");
+  else if (objects.length === 0) out.push("`up` leaves every object as it is.", "");
+  if (r.refusal || objects.length === 0) return;
+  out.push("| object | kind | up will | the pod | changed |", "|---|---|---|---|---|");
+  for (const o of objects)
+    out.push(`| ${o.resource} | ${o.kind} | ${ACTION_TEXT[o.action]} | ${cell(o.rollout ?? "")} | ${cell(o.paths.join(", "))} |`);
+  out.push("");
+}
+
 export function reviewMarkdown(r: Review, notes: readonly string[] = []): string {
   const out: string[] = [`## Review of stack ${r.stack}`, ""];
   for (const note of notes) out.push(`> ${note}`);
@@ -27,24 +56,8 @@ export function reviewMarkdown(r: Review, notes: readonly string[] = []): string
     out.push("**The program refuses this plan** (nothing would be deployed):", "", "```", r.refusal.trim(), "```", "");
   }
   if (r.baseRefusal) out.push(`The base commit's plan was refused too: ${r.baseRefusal.split("\n")[0]}`, "");
-  out.push("### Containers", "");
-  if (r.refusal) out.push("No container diff: the new plan does not exist.", "");
-  else {
-    if (r.changes.every((c) => c.action === "none")) out.push("`up` leaves every container as it is.", "");
-  }
-  if (!r.refusal && r.changes.length > 0) {
-    out.push("| service | up will | what it costs | changed fields |", "|---|---|---|---|");
-    for (const c of r.changes) {
-      out.push(`| ${c.service} | ${ACTION_TEXT[c.action]} | ${cell(costOf(c))} | ${cell(c.fields.map((f) => f.field).join(", "))} |`);
-    }
-    out.push("");
-    for (const c of r.changes.filter((c) => c.fields.length)) {
-      out.push(`<details><summary>${c.service}: ${c.fields.length} field(s)</summary>`, "");
-      for (const f of c.fields)
-        out.push(`- **${f.field}**`, `  - before: \`${f.before || "(none)"}\``, `  - after: \`${f.after || "(none)"}\``);
-      out.push("", "</details>", "");
-    }
-  }
+  if (r.objects) kubernetesSection(r, out);
+  else containerSection(r, out);
   out.push("### GPU budget", "");
   if (r.gpus.length === 0) out.push("No GPU in either plan.", "");
   for (const g of r.gpus) {

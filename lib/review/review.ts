@@ -13,10 +13,16 @@ import { containerChangeDigest } from "../plan/change-digest";
 import { criticalPath, type CriticalPath } from "../plan/graph";
 import type { StackPlan } from "../plan/stack-plan";
 import { fitsVramBudget } from "../vram/budget";
+import type { KubernetesPlan } from "../kubernetes/plan";
+import { diffKubernetes, type ObjectChange } from "./kubernetes-diff";
 import { diffServices, type SecretVersions, type ServiceChange } from "./service-diff";
 
-/** A tree's plan of one stack (with its secrets' versions, from the stack file), or the program's refusal. */
-export type PlanOutcome = { plan: StackPlan; config: StackConfig; secrets?: SecretVersions } | { refusal: string };
+/**
+ * A tree's plan of one stack (with its secrets' versions, from the stack file,
+ * and on the Kubernetes target its Kubernetes plan), or the program's refusal.
+ */
+export type PlanOutcome =
+  { plan: StackPlan; config: StackConfig; secrets?: SecretVersions; kubernetes?: KubernetesPlan } | { refusal: string };
 
 export interface ReviewedChange extends ServiceChange {
   /** Seconds its callers may find it gone: the old one's stop grace plus the new one's wait for healthy. */
@@ -35,11 +41,19 @@ export interface GpuReview {
   fits: boolean;
 }
 
+export interface ReviewedObject extends ObjectChange {
+  /** For a workload: how its pod is rolled, and whether the service is gone meanwhile. */
+  rollout?: string;
+}
+
 export interface Review {
   stack: string;
   refusal?: string;
   baseRefusal?: string;
+  /** Docker target: each container's step. */
   changes: ReviewedChange[];
+  /** Kubernetes target: each object's step (the containers are the pods the workloads roll). */
+  objects?: ReviewedObject[];
   gpus: GpuReview[];
   criticalPath: { before?: CriticalPath; after?: CriticalPath };
 }
@@ -59,6 +73,13 @@ export function buildReview(stack: string, base: PlanOutcome, head: PlanOutcome)
   };
   if (!before || !after || !("config" in head)) return review;
   const secrets = { before: ("secrets" in base && base.secrets) || {}, after: head.secrets ?? {} };
+  if (head.kubernetes && "kubernetes" in base && base.kubernetes) {
+    const k = head.kubernetes;
+    review.objects = diffKubernetes(base.kubernetes, k, secrets)
+      .filter((o) => o.action !== "none")
+      .map((o) => ({ ...o, ...(o.resource.endsWith("-workload") ? { rollout: rolloutOf(k, o) } : {}) }));
+    return review;
+  }
   // A change that reaches no container property (a dependency, the backup) is listed, as "none".
   review.changes = diffServices(before.services, after.services, secrets)
     .filter((c) => c.action !== "none" || c.fields.length > 0)
@@ -91,6 +112,17 @@ function costOfReplace(change: ServiceChange, plan: StackPlan, config: StackConf
     deleteBeforeReplace: lifecycle.deleteBeforeReplace,
     failover,
   };
+}
+
+/** How a changed workload's single pod is rolled (lib/kubernetes/plan.ts chose the strategy). */
+function rolloutOf(k: KubernetesPlan, o: ObjectChange): string | undefined {
+  const s = k.services.find((x) => x.service === o.service);
+  if (!s || (o.action !== "update" && o.action !== "replace")) return undefined;
+  if (o.action === "replace") return `deleted first: gone until its new pod is ready (up to ${s.timeoutSec} s)`;
+  if (s.kind === "StatefulSet") return `its one pod is replaced: gone until the new pod is ready (up to ${s.timeoutSec} s)`;
+  return s.strategy === "RollingUpdate"
+    ? "rolling update, surge first: the old pod serves until the new one is ready"
+    : `recreate (GPU or claims): gone until the new pod is ready (up to ${s.timeoutSec} s)`;
 }
 
 function gpuReviews(before: StackPlan | undefined, after: StackPlan | undefined): GpuReview[] {

@@ -61,7 +61,7 @@ function fieldsOf(s: ServiceSpec): Record<string, string> {
   };
 }
 
-function contentId(text: string): string {
+export function contentId(text: string): string {
   // FNV-1a, enough to tell a reviewer that a file's content changed (the diff is in the files themselves).
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;

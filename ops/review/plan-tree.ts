@@ -41,8 +41,11 @@ export async function planTree(dir: string, stack: string): Promise<PlanOutcome>
       secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined },
       detectedEngineApiVersion: REVIEW_ASSUMPTIONS.engineApiVersion,
     };
-    const planned = config.target === "kubernetes" ? kubernetes.kubernetesPlanConfig(config) : config;
-    return { plan: relativeContexts(planStack(planned, options), dir), config: planned, secrets };
+    if (config.target !== "kubernetes") return { plan: relativeContexts(planStack(config, options), dir), config, secrets };
+    // What index.ts does on the Kubernetes target: the plan for a kubelet, then the objects' plan.
+    const planned = kubernetes.kubernetesPlanConfig(config);
+    const plan = relativeContexts(planStack(planned, options), dir);
+    return { plan, config: planned, secrets, kubernetes: kubernetes.planKubernetes(plan, planned) };
   } catch (error) {
     // A ConfigError or ModelLockError of either tree's own classes: the program's refusal, as it would print it.
     const e = error as Error;

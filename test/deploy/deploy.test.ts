@@ -43,6 +43,7 @@ import { DockerEvents } from "./docker-events";
 import { containerEnv, llamaApiKey } from "./fault-rig";
 import { TINY_MODELS } from "../support/real-models/tiny-gguf";
 import { e2eStack, type E2eStack } from "./e2e-stack";
+import { PREDICTION_CASES, predictAndPreview } from "./review-prediction";
 
 const UP_TIMEOUT_MS = 900_000;
 let project: Project;
@@ -139,6 +140,27 @@ afterAll(async () => {
   if (project) cleanup(project);
   if (e2e) fs.rmSync(path.dirname(e2e.dataDir), { recursive: true, force: true });
 }, 600_000);
+
+// First, while the stack is as deployed: the review's prediction of each change, against the engine's preview.
+describe.sequential("npm run review's prediction, held to `pulumi preview --json` over the deployed stack", () => {
+  it.each(PREDICTION_CASES)(
+    "$change: the review and the engine agree on every container",
+    async (c) => {
+      const result = await predictAndPreview(project, e2e, c, project.work);
+      const moved = (actions: Record<string, string>) => Object.entries(actions).filter(([, a]) => a !== "none");
+      console.log(
+        `review prediction: ${c.change}: ${JSON.stringify({ ...result, review: undefined, engine: Object.fromEntries(moved(result.engine)) })}`,
+      );
+      expect(result.review).toEqual(result.engine);
+      // No vacuous agreement: each case moves a container, or (the last) some other resource and no container.
+      if (c.change.startsWith("a change that touches no container")) {
+        expect(moved(result.engine)).toEqual([]);
+        expect(result.otherSteps.length).toBeGreaterThan(0);
+      } else expect(moved(result.engine).length).toBeGreaterThan(0);
+    },
+    400_000,
+  );
+});
 
 describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () => {
   it("creates every container only after each of its dependencies reported healthy", () => {

@@ -26,6 +26,7 @@ import { resourceProblems } from "../../policies/kubernetes-resources";
 import { podSecretProblems } from "../../policies/kubernetes-secrets";
 import { isPodType, podView } from "../../policies/support/kubernetes-view";
 import { planK8s, type Planned } from "../kubernetes/support";
+import { KUBERNETES_CASES, predictKubernetes } from "./kubernetes-review-prediction";
 import { kubectl, kubeGet, startCluster, type Cluster, type KubeObject } from "../support/kube-cluster";
 import {
   cleanup,
@@ -317,6 +318,20 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     });
     expect(podRuleProblems(stack)).toEqual([]);
   }, 240_000);
+
+  it.each(KUBERNETES_CASES)(
+    "npm run review predicts the engine's step for every object: $change",
+    async (c) => {
+      const { review, engine } = await predictKubernetes(project, STACK, stackConfig(), c);
+      const moved = Object.entries(engine).filter(([, a]) => a !== "none");
+      console.log(`kubernetes review prediction: ${c.change}: ${JSON.stringify(Object.fromEntries(moved))}`);
+      expect(review).toEqual(engine);
+      // No vacuous agreement: every case but the last moves an object.
+      if (c.change.startsWith("a change that touches no object")) expect(moved).toEqual([]);
+      else expect(moved.length).toBeGreaterThan(0);
+    },
+    300_000,
+  );
 
   it("a change to the gateway's config replaces its ConfigMap and rolls the gateway's Deployment, nothing else", async () => {
     writeStackFile(project, STACK, stackConfig({ "local-ai-suite:gateway": { numRetries: 1 } }));

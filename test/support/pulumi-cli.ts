@@ -204,6 +204,14 @@ export const steps = (run: EngineRun) => run.events.flatMap((e) => (e.resourcePr
 export const diagnostics = (run: EngineRun) => run.events.flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent] : []));
 
 /** The resource name at the end of a URN. */
+/** A step's op as what it does to the resource (a replacement's several steps are each "replace"). */
+export function stepAction(op: string): "none" | "update" | "replace" | "create" | "delete" {
+  if (op === "same" || op === "read" || op === "refresh") return "none";
+  if (op === "replace" || op === "create-replacement" || op === "delete-replaced") return "replace";
+  if (op === "update" || op === "create" || op === "delete") return op;
+  throw new Error(`unknown step op "${op}"`);
+}
+
 export const urnName = (urn: string | undefined) => (urn ? urn.slice(urn.lastIndexOf("::") + 2) : "");
 
 export function cleanup(project: Project): void {
