@@ -32,7 +32,8 @@ export default tseslint.config(
   },
   {
     // Tests read engine events, Docker's JSON and provider state, whose shapes they do not own.
-    files: ["test/**/*.ts", "services/**/test/**/*.ts", "bench/**/*.ts"],
+    // So does the offline pack (ops/offline-pack): the mock monitor's protobuf requests and the engine's shapes.
+    files: ["test/**/*.ts", "services/**/test/**/*.ts", "bench/**/*.ts", "ops/offline-pack/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },
 );

@@ -48,6 +48,19 @@ function kubernetesSection(r: Review, out: string[]): void {
   out.push("");
 }
 
+function packSection(verdicts: NonNullable<Review["verdicts"]>, out: string[]): void {
+  const mandatory = verdicts.filter((v) => v.level === "mandatory" || v.level === "remediate");
+  // "can't run policy during preview": a value only a deployment knows; the real preview has the same note.
+  const deferred = verdicts.filter((v) => v.level === "advisory" && v.message.startsWith("can't run policy"));
+  const advisory = verdicts.filter((v) => v.level === "advisory" && !deferred.includes(v));
+  out.push("", "### Policy pack", "");
+  out.push(
+    `${mandatory.length ? `**${mandatory.length} mandatory violation(s)**` : "Every mandatory policy passes"}; ${advisory.length} advisory; ${deferred.length} check(s) wait for values only a deployment knows.`,
+  );
+  for (const v of [...mandatory, ...advisory])
+    out.push(`- ${v.level} \`${v.policy}\`${v.resource ? ` on ${v.resource}` : ""}: ${v.message.split("\n")[0]}`);
+}
+
 export function reviewMarkdown(r: Review, notes: readonly string[] = []): string {
   const out: string[] = [`## Review of stack ${r.stack}`, ""];
   for (const note of notes) out.push(`> ${note}`);
@@ -66,13 +79,15 @@ export function reviewMarkdown(r: Review, notes: readonly string[] = []): string
       `- GPU ${g.id}: ${g.beforeMiB ?? "?"} MiB -> ${after} of ${g.budgetMiB} MiB; gpu-vram-budget: ${g.fits ? "passes" : "fails (mandatory)"}`,
     );
   }
+  if (r.verdicts) packSection(r.verdicts, out);
   out.push("", "### Startup critical path", "");
   const path = (p?: { chain: string[]; seconds: number }) => (p ? `${p.chain.join(" -> ")} = ${p.seconds} s` : "(no plan)");
   out.push(`- before: ${path(r.criticalPath.before)}`, `- after: ${path(r.criticalPath.after)}`, "");
   return out.join("\n");
 }
 
-/** Non-zero when the plan is refused or a mandatory VRAM verdict fails. */
+/** Non-zero when the plan is refused, a mandatory VRAM verdict fails, or the pack reports a mandatory violation. */
 export function reviewExitCode(r: Review): number {
-  return r.refusal || r.gpus.some((g) => !g.fits) ? 1 : 0;
+  const mandatory = (r.verdicts ?? []).some((v) => v.level === "mandatory" || v.level === "remediate");
+  return r.refusal || r.gpus.some((g) => !g.fits) || mandatory ? 1 : 0;
 }

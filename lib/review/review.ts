@@ -46,8 +46,19 @@ export interface ReviewedObject extends ObjectChange {
   rollout?: string;
 }
 
+/** One verdict of the policy pack on the new plan (ops/review/pack-verdicts.ts). */
+export interface PackVerdict {
+  policy: string;
+  level: "advisory" | "mandatory" | "remediate" | "disabled";
+  message: string;
+  /** The resource it points at (its Pulumi name), if one. */
+  resource?: string;
+}
+
 export interface Review {
   stack: string;
+  /** The pack's verdicts on the new plan; absent when the plan is refused (there is nothing to check). */
+  verdicts?: PackVerdict[];
   refusal?: string;
   baseRefusal?: string;
   /** Docker target: each container's step. */
@@ -60,13 +71,14 @@ export interface Review {
 
 const planOf = (o: PlanOutcome) => ("plan" in o ? o.plan : undefined);
 
-export function buildReview(stack: string, base: PlanOutcome, head: PlanOutcome): Review {
+export function buildReview(stack: string, base: PlanOutcome, head: PlanOutcome, verdicts?: PackVerdict[]): Review {
   const before = planOf(base);
   const after = planOf(head);
   const review: Review = {
     stack,
     ...("refusal" in head ? { refusal: head.refusal } : {}),
     ...("refusal" in base ? { baseRefusal: base.refusal } : {}),
+    ...(verdicts && !("refusal" in head) ? { verdicts } : {}),
     changes: [],
     gpus: gpuReviews(before, after),
     criticalPath: { before: before && startupPath(before), after: after && startupPath(after) },

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { knownAndUnknown, resourcePolicyProps, SET_FIELDS, stackPolicyProps } from "../policies/engine-view";
+import { knownAndUnknown, resourcePolicyProps, SET_FIELDS, stackPolicyProps } from "../../ops/offline-pack/engine-view";
 import { cleanup, FIXTURES_DIR, initStack, preview, REPO_DIR, tempProject, urnName, type Project } from "../support/pulumi-cli";
 import { runStackFile, type CapturedStack } from "../support/pulumi-harness";
 

@@ -81,6 +81,8 @@ describe("PR preview workflow", () => {
     expect(comment.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
     expect(comment.run).toContain("--edit-last");
     expect(review.steps[0]!.with).toMatchObject({ "fetch-depth": 0 });
+    // The review runs the pack under mocks with the pack's own SDK copy, as the CLI would load it.
+    expect(run).toMatch(/npm ci [^\n]*--prefix policies/);
   });
 
   it("the policy pack directory exists and is a pack", () => {

@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { planTree, worktreeAt } from "../../ops/review/plan-tree";
+import { reviewExitCode, reviewMarkdown } from "../../lib/review/markdown";
 import { buildReview } from "../../lib/review/review";
+import { stackFileConfig } from "../../ops/offline-pack/mock-program";
+import { packVerdicts } from "../../ops/review/pack-verdicts";
 import { PROJECT_DIR } from "../support/pulumi-harness";
 
 describe("planning a commit in a worktree", () => {
@@ -55,6 +58,30 @@ describe("planning a commit in a worktree", () => {
     const tree = worktreeAt(PROJECT_DIR, "HEAD");
     try {
       await expect(planTree(tree.dir, "no-such-stack")).rejects.toThrow(/No stack file .*Pulumi\.no-such-stack\.yaml/);
+    } finally {
+      tree.remove();
+    }
+  }, 60_000);
+});
+
+describe("the policy pack's verdicts on the working tree's plan, without the engine", () => {
+  it("p2 as committed: every mandatory policy passes", async () => {
+    const verdicts = await packVerdicts("p2");
+    expect(verdicts.filter((v) => v.level === "mandatory")).toEqual([]);
+    expect(verdicts.map((v) => v.policy)).toContain("startup-critical-path-report");
+  }, 60_000);
+
+  it("a plan the program accepts but the pack refuses (every port on 0.0.0.0) fails the review, naming each container", async () => {
+    const verdicts = await packVerdicts("p2", { ...stackFileConfig("p2"), "local-ai-suite:bindAddress": "0.0.0.0" });
+    const refused = verdicts.filter((v) => v.level === "mandatory");
+    expect(new Set(refused.map((v) => v.policy))).toEqual(new Set(["container-ports-loopback"]));
+    expect(refused.map((v) => v.resource)).toContain("suite-gateway-api-gateway-container");
+    const tree = worktreeAt(PROJECT_DIR, "HEAD");
+    try {
+      const plan = await planTree(tree.dir, "p2");
+      const review = buildReview("p2", plan, plan, verdicts);
+      expect(reviewExitCode(review)).toBe(1);
+      expect(reviewMarkdown(review)).toMatch(/\*\*\d+ mandatory violation\(s\)\*\*[^]*- mandatory `container-ports-loopback` on suite-/);
     } finally {
       tree.remove();
     }

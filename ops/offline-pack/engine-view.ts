@@ -13,7 +13,7 @@
  * pack; test/engine/policy-shapes.test.ts runs that capture again and fails when
  * this file no longer reproduces it.
  */
-import type { CapturedResource } from "../support/pulumi-harness";
+import type { CapturedResource } from "./mock-program";
 
 export const CONTAINER = "docker:index/container:Container";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
