@@ -13,7 +13,7 @@ import { parseStackConfig, rawFromPulumiConfig } from "./lib/config/load";
 import { ModelLockError } from "./lib/models/lock";
 import { planStack } from "./lib/plan/stack-plan";
 import { stackOutputs } from "./lib/plan/outputs";
-import { checkBuildContexts } from "./program/build-contexts";
+import { checkBuildContexts, withSourceDigests } from "./program/build-contexts";
 import { ContainerHealthWatch } from "./program/container-health";
 import { detectEngineApiVersion } from "./program/docker-engine";
 import { preChangeBackup } from "./program/pre-change-backup";
@@ -50,9 +50,10 @@ export = async () => {
   }
 
   if (!isUnderMocks()) checkBuildContexts(plan.plan);
+  const dockerPlan = withSourceDigests(plan.plan);
 
   const suite = new LocalAiSuite("suite", {
-    plan: plan.plan,
+    plan: dockerPlan,
     containerPrefix: plan.config.containerPrefix,
     secrets,
     ops: {
@@ -69,7 +70,7 @@ export = async () => {
   });
 
   return {
-    ...stackOutputs(plan.plan),
+    ...stackOutputs(dockerPlan),
     network: suite.network.name,
     health: suite.health,
     gatewayMasterKey: suite.gatewayMasterKey,

@@ -59,6 +59,8 @@ export class Service extends pulumi.ComponentResource {
             name: spec.image.ref,
             keepLocally: lifecycle.keepImage,
             build: { context: spec.image.context, dockerfile: spec.image.dockerfile, buildArgs: spec.image.args },
+            // The provider rebuilds under an unchanged tag only when a trigger changes.
+            ...(spec.image.sourceDigest ? { triggers: { source: spec.image.sourceDigest } } : {}),
           },
       { parent: this },
     );

@@ -80,6 +80,15 @@ describe("p3 stack under mocks", () => {
     expect(containerNamed(p3, "mcp-server").inputs.envs).toContain("SECURITY_DB_PATH=/mnt/data/sqlite/security.db");
   });
 
+  it("runs MCP with its RBAC and approval workflow on (it runs code); a stack can still turn them off", async () => {
+    const envs = containerNamed(p3, "mcp-server").inputs.envs as string[];
+    expect(envs).toEqual(expect.arrayContaining(["RBAC_ENABLED=true", "APPROVAL_WORKFLOW_ENABLED=true"]));
+    const off = await runStackFile("p3", { mcp: { workspaceDir: "/mnt/e/local-ai-suite", rbacEnabled: false, approvalWorkflow: false } });
+    expect(containerNamed(off, "mcp-server").inputs.envs).toEqual(
+      expect.arrayContaining(["RBAC_ENABLED=false", "APPROVAL_WORKFLOW_ENABLED=false"]),
+    );
+  });
+
   it("keeps monitoring data on named volumes that a destroy or rename leaves in place", () => {
     const volumes = p3.resources.filter((r) => r.type === "docker:index/volume:Volume");
     expect(volumes.map((v) => v.inputs.name).sort()).toEqual([

@@ -37,14 +37,28 @@ export const mcpSection = z
       .enum(["strict", "normal", "legacy"])
       .default("normal")
       .describe('The settings module accepts strict, normal or legacy (the reference\'s "development" is not one of them).'),
-    rbacEnabled: z.boolean().default(false),
+    rbacEnabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Role-based access to the tools (RBAC_ENABLED), on as the reference's readiness plan asks for production: MCP runs code. " +
+          "Roles live in the security database; seed the reference's defaults once after the first `up`: " +
+          "`docker exec <containerPrefix>mcp-server python /app/scripts/seed_security_data.py`. " +
+          "The caller's identity is its X-User-ID header (`default` without one), a claim and not a credential.",
+      ),
     /**
      * The reference server calls the gateway without a key. Set this only for a build
      * that sends `Authorization: Bearer $API_GATEWAY_API_KEY` (the plan then passes the
      * master key in that env var and lets the gateway require it).
      */
     sendsGatewayKey: z.boolean().default(false),
-    approvalWorkflow: z.boolean().default(false),
+    approvalWorkflow: z
+      .boolean()
+      .default(true)
+      .describe(
+        "High and critical tools (execute_python, execute_bash, write_file, git commit) wait for an operator's approval " +
+          "(APPROVAL_WORKFLOW_ENABLED; list them at /api/approvals/pending, approve at /api/approvals/{id}/approve). On, as the reference's code default and readiness plan have it.",
+      ),
     maxSessions: z.int().min(1).max(1000).default(50),
     sessionTimeoutSec: seconds.default(3600),
     ...limits(2048, 2),

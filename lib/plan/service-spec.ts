@@ -77,6 +77,12 @@ export type ImageSpec =
       args?: Record<string, string>;
       /** The config key that chose this source (for error messages). */
       configKey: string;
+      /**
+       * A digest of what the build context holds (program/build-context-digest.ts), filled in by the
+       * program where the context is on this machine: a change rebuilds the image, which the
+       * provider would not do for a source change under the same tag.
+       */
+      sourceDigest?: string;
     };
 
 export type GroupName = "inference" | "gateway" | "vector-store" | "rag" | "mcp" | "memory" | "monitoring" | "healer";

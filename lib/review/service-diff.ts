@@ -43,6 +43,7 @@ function fieldsOf(s: ServiceSpec): Record<string, string> {
     .map(([k, v]) => `${k}=${v}`);
   return {
     image: s.image.ref,
+    "image source": s.image.kind === "build" ? `${s.image.context} ${s.image.dockerfile} #${s.image.sourceDigest ?? "?"}` : "",
     command: (s.command ?? []).join(" "),
     entrypoint: (s.entrypoint ?? []).join(" "),
     env: env.join(" "),

@@ -14,6 +14,7 @@ import { OLDEST_ENGINE_API } from "../../lib/docker/engine-api";
 import type { StackPlan } from "../../lib/plan/stack-plan";
 import type { PlanOutcome } from "../../lib/review/review";
 import { secretVersions } from "../../lib/review/secret-versions";
+import { withSourceDigests } from "../../program/build-contexts";
 import { parse as parseYaml } from "yaml";
 
 /** What a tree's code is asked to plan with, where the real program would ask the engine or the stack. */
@@ -41,7 +42,8 @@ export async function planTree(dir: string, stack: string): Promise<PlanOutcome>
       secrets: { qdrantApiKey: secrets.qdrantApiKey !== undefined },
       detectedEngineApiVersion: REVIEW_ASSUMPTIONS.engineApiVersion,
     };
-    if (config.target !== "kubernetes") return { plan: relativeContexts(planStack(config, options), dir), config, secrets };
+    if (config.target !== "kubernetes")
+      return { plan: relativeContexts(withSourceDigests(planStack(config, options)), dir), config, secrets };
     // What index.ts does on the Kubernetes target: the plan for a kubelet, then the objects' plan.
     const planned = kubernetes.kubernetesPlanConfig(config);
     const plan = relativeContexts(planStack(planned, options), dir);

@@ -40,6 +40,8 @@ const LAYOUT_BASELINE = "52b0bc0d7d86114f8d7641b1c5fe6c8696910e1c";
  * they change and why. Moving LAYOUT_BASELINE forward empties it; anything else replaced fails the test.
  */
 const KEY_WHY = "every llama-server requires the stack's inference key (issue 21): --api-key-file and its key file";
+const REBUILT =
+  "its image gains a source-digest rebuild trigger, so the preview cannot know the image id (at `up` the rebuild is a cache hit: the same id)";
 const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> = {
   "suite-gateway-api-gateway-container": {
     fields: ["uploads", "envs"],
@@ -68,21 +70,46 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
     why: `the embedding llama-server gets the same probe; ${KEY_WHY}`,
   },
   "suite-rag-embedding-container": {
-    fields: ["envs", "uploads"],
-    why: "the embedding service sends the embedding server's key, read from its key file (EMBEDDING_LLAMA_API_KEY_FILE)",
+    fields: ["envs", "uploads", "image"],
+    why: `the embedding service sends the embedding server's key, read from its key file (EMBEDDING_LLAMA_API_KEY_FILE); ${REBUILT}`,
   },
   "suite-monitoring-prometheus-container": {
     fields: ["uploads"],
     why: "Prometheus scrapes the llama-servers with their key (a bearer token file)",
   },
   "suite-rag-rag-container": {
-    fields: ["envs"],
-    why: "RAG_CONTEXT_BUDGET_TOKENS: RAG's prompt must fit the smallest context of the servers that may answer it (lib/plan/rag-context.ts)",
+    fields: ["envs", "image"],
+    why: `RAG_CONTEXT_BUDGET_TOKENS: RAG's prompt must fit the smallest context of the servers that may answer it (lib/plan/rag-context.ts); ${REBUILT}`,
   },
+  "suite-healer-healer-container": { fields: ["image"], why: REBUILT },
+  "suite-mcp-mcp-server-container": {
+    fields: ["envs"],
+    why: "MCP runs with its RBAC and approval workflow on by default (issue 21): RBAC_ENABLED and APPROVAL_WORKFLOW_ENABLED true",
+  },
+  ...Object.fromEntries(
+    ["suite-rag-rag-image", "suite-rag-embedding-image", "suite-healer-healer-image"].map((image) => [
+      image,
+      {
+        fields: ["build", "triggers"],
+        why: "a locally built image is rebuilt when its source digest changes (the provider never rebuilds under an unchanged tag)",
+      },
+    ]),
+  ),
   "suite-vectors-qdrant-pre-change-backup": {
     fields: ["triggers"],
     why: "Qdrant's change digest (above) is its trigger: the backup runs before Qdrant is replaced, as designed",
   },
+  ...Object.fromEntries(
+    ["mcp-mcp-server", "memory-memory-api", "memory-memory-maintainer"].map((service) => [
+      `suite-${service}-pre-change-backup`,
+      {
+        fields: ["triggers"],
+        why:
+          "the change digest covers the whole spec, and every container's replaceOnChanges gained tmpfs (the provider records a tmpfs " +
+          "change in state only): one spare backup, the container itself unchanged",
+      },
+    ]),
+  ),
   "suite-monitoring-loki-container": {
     fields: ["healthcheck"],
     why: "Loki's probe is its own `loki -health`: the 3.6+ image is distroless and the busybox wget probe could never run",

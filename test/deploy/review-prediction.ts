@@ -1,7 +1,7 @@
 /**
  * The stateless review's prediction held to the real engine: over the deploy
  * suite's stack, deployed once, each case changes one thing (stack config, a
- * stack secret, or the program's code), asks the review (lib/review, planned
+ * stack secret, the program's code or a service's source), asks the review (lib/review, planned
  * from the config and code alone) what `up` does to each container, runs the
  * real `pulumi preview --json` over the deployed state, and undoes the change.
  */
@@ -12,6 +12,7 @@ import { parse as parseYaml } from "yaml";
 import type { SecretKey, StackConfig } from "../../lib/config/schema";
 import type { StackPlan } from "../../lib/plan/stack-plan";
 import { buildReview } from "../../lib/review/review";
+import { withSourceDigests } from "../../program/build-contexts";
 import { secretVersions } from "../../lib/review/secret-versions";
 import type { ContainerAction } from "../../lib/review/service-diff";
 import { REPO_DIR, pulumi, stepAction, urnName, writeStackFile, type Project } from "../support/pulumi-cli";
@@ -41,6 +42,10 @@ export const PREDICTION_CASES: PredictionCase[] = [
   {
     change: "a healthcheck interval (the plan's quick probe, in code)",
     code: { file: "lib/plan/health.ts", from: "const QUICK = { intervalSec: 30,", to: "const QUICK = { intervalSec: 20," },
+  },
+  {
+    change: "our RAG service's source (services/rag, a locally built image)",
+    code: { file: "services/rag/src/main.ts", from: "/** Entry point:", to: "/** The RAG service's entry point:" },
   },
   { change: "a secret rotation (the gateway master key)", secret: { key: "gatewayMasterKey", value: "sk-rotated-by-the-review-test" } },
   { change: "a change that touches no container (pre-change backups kept)", config: (c) => (c.backup = { keepBeforeChange: 7 }) },
@@ -76,7 +81,8 @@ async function planWith(
   const raw = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.slice(PREFIX.length), v]));
   const parsed = parseStackConfig(raw, "e2e stack config") as StackConfig;
   // projectDir is where the engine runs the program, so build contexts are the engine's.
-  return { plan: planStack(parsed, { stack: e2e.stack, projectDir: e2e.programDir, lock: e2e.lock }), config: parsed };
+  const plan = planStack(parsed, { stack: e2e.stack, projectDir: e2e.programDir, lock: e2e.lock });
+  return { plan: withSourceDigests(plan), config: parsed };
 }
 
 export async function predictAndPreview(project: Project, e2e: E2eStack, c: PredictionCase, scratch: string): Promise<Prediction> {
@@ -87,6 +93,8 @@ export async function predictAndPreview(project: Project, e2e: E2eStack, c: Pred
     for (const [k, v] of Object.entries(raw)) config[`${PREFIX}${k}`] = v;
   }
   writeStackFile(project, e2e.stack, config);
+  // As the program plans: each locally built image with its source digest, the base's read before any edit.
+  const base = withSourceDigests(e2e.plan);
   let libRoot = REPO_DIR;
   const edited = c.code && path.join(e2e.programDir, c.code.file);
   const original = edited && fs.readFileSync(edited, "utf8");
@@ -98,17 +106,20 @@ export async function predictAndPreview(project: Project, e2e: E2eStack, c: Pred
     if (c.code && edited && original) {
       if (!original.includes(c.code.from)) throw new Error(`${c.code.file} no longer holds "${c.code.from}": update the case`);
       const changed = original.replace(c.code.from, c.code.to);
-      libRoot = fs.mkdtempSync(path.join(scratch, "head-"));
-      fs.cpSync(path.join(e2e.programDir, "lib"), path.join(libRoot, "lib"), { recursive: true });
-      fs.symlinkSync(path.join(REPO_DIR, "node_modules"), path.join(libRoot, "node_modules"));
-      fs.writeFileSync(path.join(libRoot, c.code.file), changed);
+      if (c.code.file.startsWith("lib/")) {
+        // The head's planning code: a fresh copy, so it is imported as new modules.
+        libRoot = fs.mkdtempSync(path.join(scratch, "head-"));
+        fs.cpSync(path.join(e2e.programDir, "lib"), path.join(libRoot, "lib"), { recursive: true });
+        fs.symlinkSync(path.join(REPO_DIR, "node_modules"), path.join(libRoot, "node_modules"));
+        fs.writeFileSync(path.join(libRoot, c.code.file), changed);
+      }
       fs.writeFileSync(edited, changed);
     }
     const started = Date.now();
     const stackFile = parseYaml(fs.readFileSync(path.join(project.dir, `Pulumi.${e2e.stack}.yaml`), "utf8"));
     const review = buildReview(
       e2e.stack,
-      { plan: e2e.plan, config: e2e.stackConfig, secrets: {} },
+      { plan: base, config: e2e.stackConfig, secrets: {} },
       { ...(await planWith(libRoot, e2e, config)), secrets: secretVersions(stackFile) },
     );
     const reviewMs = Date.now() - started;

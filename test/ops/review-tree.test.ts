@@ -54,6 +54,19 @@ describe("planning a commit in a worktree", () => {
     }
   }, 60_000);
 
+  it("sees a change to a locally built image's source: that image's container is replaced, its siblings' are not", async () => {
+    const tree = worktreeAt(PROJECT_DIR, "HEAD");
+    try {
+      const base = await planTree(tree.dir, "p2");
+      fs.appendFileSync(path.join(tree.dir, "services", "rag", "src", "main.ts"), "\n// a change\n");
+      const head = await planTree(tree.dir, "p2");
+      const changes = buildReview("p2", base, head).changes;
+      expect(changes.map((c) => [c.service, c.action, c.fields.map((f) => f.field)])).toEqual([["rag", "replace", ["image source"]]]);
+    } finally {
+      tree.remove();
+    }
+  }, 60_000);
+
   it("names a stack the commit has no stack file for, and still removes the worktree", async () => {
     const tree = worktreeAt(PROJECT_DIR, "HEAD");
     try {
