@@ -21,8 +21,8 @@ export function stackSecret(
   return value;
 }
 
-/** Secrets generated when a service needs one and the stack set none (qdrantApiKey is the stack's choice). */
-export const GENERATED_SECRETS = ["gatewayMasterKey", "grafanaAdminPassword", "inferenceApiKey", "serviceToken"] as const;
+/** Secrets generated when a service needs one and the stack set none. */
+export const GENERATED_SECRETS = ["gatewayMasterKey", "grafanaAdminPassword", "inferenceApiKey", "serviceToken", "qdrantApiKey"] as const;
 
 /** A secret the stack did not set, generated once and kept in state (encrypted). */
 export function generatedSecret(resourceName: string, key: SecretKey, parent: pulumi.Resource): pulumi.Output<string> {

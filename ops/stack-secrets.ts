@@ -1,4 +1,7 @@
 /** A stack secret for the operations tasks: from the environment, else `pulumi config get` (which decrypts it), else unset. */
+import { QDRANT_API_KEY_ENV, QDRANT_SERVICE } from "../lib/plan/qdrant";
+import type { StackPlan } from "../lib/plan/stack-plan";
+import { inspectContainer } from "./docker-cli";
 import { runCommand } from "./run-command";
 
 export async function readStackSecret(
@@ -13,4 +16,21 @@ export async function readStackSecret(
   const result = await runCommand("pulumi", ["config", "get", key, "--stack", stack], { cwd: projectDir, timeoutMs: 30_000 });
   if (result.ok && result.stdout.trim()) return { value: result.stdout.trim(), from: `pulumi config ${key}` };
   return { from: "not set" };
+}
+
+/**
+ * Qdrant's key where neither the environment nor the stack config has it: a
+ * generated key (qdrant.requireKey) lives only in state and in the running
+ * Qdrant container's env, which the operator's Docker access can read.
+ */
+export async function qdrantKeyFromContainer(
+  plan: StackPlan,
+  found: { value?: string; from: string },
+): Promise<{ value?: string; from: string }> {
+  if (found.value) return found;
+  const qdrant = plan.services.find((s) => s.service === QDRANT_SERVICE);
+  if (!qdrant || !(QDRANT_API_KEY_ENV in qdrant.secretEnv)) return found;
+  const inspect = (await inspectContainer(qdrant.containerName)) as { Config?: { Env?: string[] } } | undefined;
+  const entry = inspect?.Config?.Env?.find((e) => e.startsWith(`${QDRANT_API_KEY_ENV}=`));
+  return entry ? { value: entry.slice(QDRANT_API_KEY_ENV.length + 1), from: `${qdrant.containerName}'s env` } : found;
 }

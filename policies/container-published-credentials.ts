@@ -11,6 +11,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { describeContainer, type ContainerView } from "./support/container-view";
 import { rethrowUnknown, unknownUploadContentIndex, type UnknownValue } from "./support/known";
 import { isLiteLLM, portCredentialOf, publishedPorts } from "./support/published-credentials";
+import { RANDOM_PASSWORD } from "./support/resource-types";
 import { stackContainers } from "./support/stack-containers";
 
 export interface PublishedCredentialsConfig {
@@ -18,9 +19,13 @@ export interface PublishedCredentialsConfig {
   allow: Record<string, string>;
 }
 
-export function publishedCredentialProblems(c: ContainerView, config: PublishedCredentialsConfig): string[] {
+export function publishedCredentialProblems(
+  c: ContainerView,
+  config: PublishedCredentialsConfig,
+  envGenerators: readonly string[] = [],
+): string[] {
   const ports = publishedPorts(c);
-  if (ports.length === 0 || portCredentialOf(c)) return [];
+  if (ports.length === 0 || portCredentialOf(c, envGenerators)) return [];
   const reason = config.allow[c.service];
   if (reason !== undefined && reason.trim().length >= 10) return [];
   const list = ports.map((p) => `${p.ip}:${p.external} -> ${p.internal}`).join(", ");
@@ -41,8 +46,11 @@ export const containerPublishedCredentials: StackValidationPolicy = {
   configSchema: { properties: { allow: { type: "object", additionalProperties: { type: "string" }, default: {} } } },
   validateStack: (args, reportViolation) => {
     const config = args.getConfig<PublishedCredentialsConfig>();
-    const { views } = stackContainers(args.resources);
-    for (const c of views) for (const problem of publishedCredentialProblems(c, config)) reportViolation(problem, c.urn);
+    const { views, resources } = stackContainers(args.resources);
+    // The generated secrets each container's env takes (a first preview knows them, not their values).
+    const envGenerators = (c: ContainerView) =>
+      (resources.get(c)?.propertyDependencies.envs ?? []).filter((r) => r.type === RANDOM_PASSWORD).map((r) => r.name);
+    for (const c of views) for (const problem of publishedCredentialProblems(c, config, envGenerators(c))) reportViolation(problem, c.urn);
     // Only LiteLLM's config file is read among the shipped files; a generated key file unknown at preview does not matter.
     const matters = (v: ContainerView, u: UnknownValue) => unknownUploadContentIndex(u) === undefined || isLiteLLM(v);
     rethrowUnknown(

@@ -19,7 +19,7 @@ import { QDRANT_SERVICE } from "../lib/plan/qdrant";
 import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../ops/cli";
 import { inspectContainer } from "../ops/docker-cli";
 import { withProgress } from "../ops/progress";
-import { readStackSecret } from "../ops/stack-secrets";
+import { qdrantKeyFromContainer, readStackSecret } from "../ops/stack-secrets";
 
 type Plan = Omit<BackupOptions, "keep" | "step" | "keepServerSnapshots"> & { describe: string };
 
@@ -62,8 +62,9 @@ async function main(): Promise<number> {
 
 /** The whole stack (or the --only services), from its config and endpoints. */
 async function fromStack(args: CommonArgs): Promise<Plan | number> {
-  const apiKey = await readStackSecret("qdrantApiKey", "QDRANT_API_KEY", args.stack, args.projectDir);
-  const { config, plan } = await loadStackOrExit(args, { qdrantApiKey: apiKey.value !== undefined });
+  const configured = await readStackSecret("qdrantApiKey", "QDRANT_API_KEY", args.stack, args.projectDir);
+  const { config, plan } = await loadStackOrExit(args, { qdrantApiKey: configured.value !== undefined });
+  const apiKey = await qdrantKeyFromContainer(plan, configured);
   const only = args.values.only as string[] | undefined;
   const unknown = (only ?? []).filter((s) => !plan.services.some((spec) => spec.service === s));
   if (unknown.length) {

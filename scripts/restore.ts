@@ -15,7 +15,7 @@ import { databaseOwners } from "../ops/backup/sqlite-sources";
 import { endpointsOrExit, EXIT, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../ops/cli";
 import { runningStackContainers } from "../ops/docker-cli";
 import { withProgress } from "../ops/progress";
-import { readStackSecret } from "../ops/stack-secrets";
+import { qdrantKeyFromContainer, readStackSecret } from "../ops/stack-secrets";
 
 const PARTS = ["qdrant", "sqlite"] as const;
 
@@ -57,11 +57,13 @@ async function main(): Promise<number> {
 }
 
 async function qdrantPart(args: CommonArgs, folder: string): Promise<boolean> {
-  const apiKey = await readStackSecret("qdrantApiKey", "QDRANT_API_KEY", args.stack, args.projectDir);
+  let apiKey = await readStackSecret("qdrantApiKey", "QDRANT_API_KEY", args.stack, args.projectDir);
   let url = stringFlag(args, "qdrant-url");
   if (!url) {
+    // From the stack: its endpoint, and (a generated key) the key its Qdrant container runs with.
     const { plan } = await loadStackOrExit(args, { qdrantApiKey: apiKey.value !== undefined });
     url = (await endpointsOrExit(args, plan, "auto")).urls.qdrant;
+    apiKey = await qdrantKeyFromContainer(plan, apiKey);
   }
   if (!url) {
     process.stderr.write(`restore failed: stack ${args.stack} has no qdrant endpoint (pass --qdrant-url)\n`);

@@ -37,15 +37,19 @@ describe("keys each caller sends", () => {
   });
 
   it("p2 with the reference RAG, which sends no key: refused, naming the caller, the key and the fix", async () => {
-    const [token, problem, ...rest] = problemsOf(() => plan("p2", ["rag.implementation=reference"]));
-    expect(rest).toEqual([]);
-    expect(token).toMatchObject({
-      key: "embedding.requireToken",
+    const problems = problemsOf(() => plan("p2", ["rag.implementation=reference"]));
+    const byKey = Object.fromEntries(problems.map((p) => [p.key, p]));
+    expect(Object.keys(byKey).sort()).toEqual(["embedding.requireToken", "gateway.requireKey", "qdrant.requireKey"]);
+    expect(byKey["embedding.requireToken"]).toMatchObject({
       allowed: expect.stringMatching(/^rag calls embedding, which requires serviceToken, but rag cannot send it/),
       fix: expect.stringContaining("pulumi config set --path 'embedding.requireToken' false"),
     });
+    expect(byKey["qdrant.requireKey"]).toMatchObject({
+      allowed: expect.stringMatching(/^rag calls qdrant, which requires qdrantApiKey, but rag cannot send it/),
+      fix: expect.stringContaining("pulumi config set --path 'qdrant.requireKey' false"),
+    });
+    const problem = byKey["gateway.requireKey"];
     expect(problem).toMatchObject({
-      key: "gateway.requireKey",
       allowed: expect.stringMatching(/^rag calls api-gateway, which requires gatewayMasterKey, but rag cannot send it/),
     });
     expect(problem!.fix).toContain("pulumi config set --path 'gateway.requireKey' false");
@@ -69,8 +73,8 @@ describe("keys each caller sends", () => {
   it("p3 with a Qdrant key: the reference memory services cannot send it", async () => {
     const problems = problemsOf(() => plan("p3", [], { qdrantApiKey: true }));
     expect(problems.map((p) => [p.key, p.allowed.split(",")[0]])).toEqual([
-      ["qdrantApiKey", "memory-api calls qdrant"],
-      ["qdrantApiKey", "memory-maintainer calls qdrant"],
+      ["qdrant.requireKey", "memory-api calls qdrant"],
+      ["qdrant.requireKey", "memory-maintainer calls qdrant"],
     ]);
   });
 });

@@ -258,6 +258,15 @@ export const StackConfigObject = z.strictObject({
       image: pinnedImage.default(PINNED_IMAGES.qdrant).describe("Qdrant image (pinned)."),
       httpPort: port.default(6333).describe("Host port of the REST API."),
       grpcPort: port.default(6334).describe("Host port of the gRPC API."),
+      requireKey: z
+        .boolean()
+        .default(true)
+        .meta({
+          description:
+            "Qdrant requires its API key (`qdrantApiKey`, generated when the stack sets none): RAG and Prometheus send it, `npm run backup` and `restore` read it from Qdrant's container; `/healthz`, `/livez` and `/readyz` stay open. " +
+            "Off: anyone who reaches the port can read, snapshot or delete every vector; needed while a caller that cannot send it calls Qdrant: p3 turns it off while the reference memory API and maintainer are on. A key the stack sets is required either way.",
+          defaultText: "p2: true; p3: false while the memory services are on",
+        }),
       ...limits(2048, 2),
     })
     .prefault({})
@@ -395,7 +404,10 @@ export const StackConfigObject = z.strictObject({
   monitoring: monitoringSection,
 });
 
-/** Phase p3 turns its sections on unless the stack says otherwise (an explicit `enabled` wins); p2 leaves them off. */
+/**
+ * Phase p3 turns its sections on unless the stack says otherwise (an explicit `enabled` wins); p2 leaves
+ * them off. With p3's memory services on, Qdrant's key is off unless the stack sets qdrant.requireKey.
+ */
 function phaseDefaults(raw: unknown): unknown {
   if (!isPlainObject(raw) || (raw.phase ?? "p2") !== "p3") return raw;
   const out: Record<string, unknown> = { ...raw };
@@ -404,6 +416,11 @@ function phaseDefaults(raw: unknown): unknown {
     if (value === undefined) out[section] = { enabled: true };
     else if (isPlainObject(value) && value.enabled === undefined) out[section] = { ...value, enabled: true };
   }
+  // The reference memory API and maintainer call Qdrant and cannot send its key: with them on, Qdrant
+  // requires none unless the stack says so (p2's default is a key).
+  const memory = out.memory as Record<string, unknown>;
+  const qdrant = isPlainObject(raw.qdrant) ? raw.qdrant : {};
+  if (memory.enabled !== false && qdrant.requireKey === undefined) out.qdrant = { ...qdrant, requireKey: false };
   return out;
 }
 

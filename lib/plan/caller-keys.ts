@@ -1,7 +1,7 @@
 /**
  * Auth every caller can use. The gateway requires the master key (unless
- * gateway.requireKey is off) and Qdrant requires its API key (when the stack
- * sets one); each service's spec says which keys it sends (`sendsKeys`). A
+ * gateway.requireKey is off) and Qdrant requires its API key (unless
+ * qdrant.requireKey is off and the stack sets none); each service's spec says which keys it sends (`sendsKeys`). A
  * caller that talks to a service but cannot send the key it requires would
  * get 401 on every call while its container reports healthy, so the plan fails
  * instead, naming the caller, the key it lacks and the config change that fixes it.
@@ -34,7 +34,10 @@ const RELAX: Record<Exclude<StackKey, "serviceToken">, { key: string; fix: strin
     key: "gateway.requireKey",
     fix: "pulumi config set --path 'gateway.requireKey' false (the gateway then answers anyone who reaches it, as in the reference)",
   },
-  qdrantApiKey: { key: "qdrantApiKey", fix: "pulumi config rm qdrantApiKey (Qdrant then needs no key, as in the reference)" },
+  qdrantApiKey: {
+    key: "qdrant.requireKey",
+    fix: "pulumi config set --path 'qdrant.requireKey' false, and pulumi config rm qdrantApiKey if the stack sets one (Qdrant then answers anyone who reaches it, as in the reference)",
+  },
   inferenceApiKey: {
     key: "inferenceApiKey",
     fix: "call the llama-servers through the gateway (every llama-server of the stack requires the key; there is no switch to turn it off)",

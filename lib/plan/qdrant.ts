@@ -6,7 +6,7 @@ import type { ServiceSpec } from "./service-spec";
 export const QDRANT_SERVICE = "qdrant";
 export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
-/** Qdrant's own env var for the API key it requires (set only when the stack has a qdrantApiKey). */
+/** Qdrant's own env var for the API key it requires (set when qdrant.requireKey is on or the stack sets qdrantApiKey). */
 export const QDRANT_API_KEY_ENV = "QDRANT__SERVICE__API_KEY";
 /**
  * The server binary itself as PID 1. The image's CMD, ./entrypoint.sh (v1.16.3),

@@ -59,7 +59,9 @@ export interface PlanOptions extends PlanContextOptions {
 
 export function planStack(config: StackConfig, options: PlanOptions): StackPlan {
   const ctx = planContext(config, options);
-  const secrets: StackSecrets = { qdrantApiKey: false, ...options.secrets };
+  // Qdrant is keyed when the stack sets its key, or asks for one (generated then).
+  const given: StackSecrets = { qdrantApiKey: false, ...options.secrets };
+  const secrets: StackSecrets = { ...given, qdrantApiKey: given.qdrantApiKey || config.qdrant.requireKey };
   const lockProblems = modelLockProblems(config, options.lock);
   if (lockProblems.length) throw new ConfigError(lockProblems, `models of stack "${options.stack}"`);
   const gpuPlan = planGpus(config, options.lock);

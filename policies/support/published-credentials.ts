@@ -22,7 +22,12 @@ export function isLiteLLM(c: ContainerView): boolean {
   return repository.endsWith("/litellm") || repository === "litellm";
 }
 
-export function portCredentialOf(c: ContainerView): PortCredential | undefined {
+/**
+ * `envGenerators`: the names of the generated secrets (RandomPassword resources)
+ * whose values the container's env takes. On a first preview such an entry is
+ * unknown as a whole, name and all; the generator still says what it is.
+ */
+export function portCredentialOf(c: ContainerView, envGenerators: readonly string[] = []): PortCredential | undefined {
   if (isLlamaCppImage(c.imageRef)) {
     const argv = llamaServerArgv(c) ?? [];
     const keyed =
@@ -42,9 +47,8 @@ export function portCredentialOf(c: ContainerView): PortCredential | undefined {
       : undefined;
   }
   if (repository.endsWith("qdrant/qdrant") || repository === "qdrant") {
-    return c.env.QDRANT__SERVICE__API_KEY !== undefined
-      ? { credential: "Qdrant API key (QDRANT__SERVICE__API_KEY)", publicPaths: ["/readyz", "/livez", "/healthz"] }
-      : undefined;
+    const keyed = c.env.QDRANT__SERVICE__API_KEY !== undefined || envGenerators.some((g) => g.endsWith("-qdrantApiKey"));
+    return keyed ? { credential: "Qdrant API key (QDRANT__SERVICE__API_KEY)", publicPaths: ["/readyz", "/livez", "/healthz"] } : undefined;
   }
   // Ours (services/common/src/bearer-auth.ts): the stack token, when SERVICE_TOKEN_FILE names it.
   if (/(^|\/)local-ai-suite\/(rag|embedding)$/.test(repository) && c.env.SERVICE_TOKEN_FILE) {

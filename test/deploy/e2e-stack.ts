@@ -146,7 +146,7 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
   // The key path is exercised: the gateway requires its key, and the MCP stand-in sends it.
   // The real LiteLLM proxy imports for tens of seconds on a busy 2-core host: one CPU and 1 GiB.
   raw.gateway = { ...raw.gateway, image: standIn(defaults.gateway.image), requireKey: true, memoryMiB: 1024, cpus: 1 };
-  raw.qdrant = { image: standIn(defaults.qdrant.image), ...small };
+  raw.qdrant = { ...raw.qdrant, image: standIn(defaults.qdrant.image), ...small };
   raw.embedding = {
     ...raw.embedding,
     source: ownBuild("embedding/Dockerfile"),

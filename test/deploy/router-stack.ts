@@ -49,6 +49,8 @@ export async function routerStack(work: string): Promise<E2eStack> {
     raw.inference.code = { ...raw.inference.code, alias: FAILOVER_ALIAS, threads: 1 };
     raw.gateway = { ...raw.gateway, chatModel: ROUTED.chat, codeModel: ROUTED.code };
     // p2's defaults, which p3 (the e2e stack's base) turns off for its reference callers, none of which run here.
+    // p2's defaults, where p3 (the e2e stack's base) turns them off for the reference services.
+    raw.qdrant = { ...raw.qdrant, requireKey: true };
     raw.rag = { ...raw.rag, requireToken: true };
     raw.embedding = { ...raw.embedding, requireToken: true };
   });

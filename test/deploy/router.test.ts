@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_TOKEN_FILE } from "../../lib/plan/service-token";
 import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
+import { QDRANT_API_KEY_ENV } from "../../lib/plan/qdrant";
 import { planContext } from "../../lib/plan/define-service";
 import { deployedGatewayRig, type GatewayRig } from "../support/failover-rig";
 import { routerChildren, routerModels, sampleChildren, timedCompletion } from "../support/llama-router-client";
@@ -118,7 +119,7 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
     expect((await inspect(router)).health).toBe("healthy");
   }, 120_000);
 
-  it("RAG and the embedding service refuse a caller without the stack token; with it, RAG indexes and answers (sending it to the embedding service itself)", async () => {
+  it("RAG, the embedding service and Qdrant refuse a caller without their credential; with the stack token RAG indexes and answers (sending the token to the embedding service and the generated key to Qdrant)", async () => {
     const { e2e } = deploy;
     const token = await containerSecret(deploy.name("rag"), SERVICE_TOKEN_FILE);
     const rag = `http://127.0.0.1:${e2e.ports["rag.hostPort"]}`;
@@ -143,6 +144,16 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
     });
     expect(answer.status, await answer.clone().text()).toBe(200);
     expect(((await answer.json()) as { context: unknown[] }).context.length).toBeGreaterThan(0);
+    // Qdrant (p2's default qdrant.requireKey): RAG got through with the generated key; nobody gets through without it.
+    const qdrant = `http://127.0.0.1:${e2e.ports["qdrant.httpPort"]}`;
+    const key = (await containerEnv(deploy.name("qdrant")))[QDRANT_API_KEY_ENV]!;
+    expect(key.length).toBeGreaterThanOrEqual(32);
+    const [open, points, withKey] = await Promise.all([
+      fetch(`${qdrant}/readyz`),
+      fetch(`${qdrant}/collections/routed`),
+      fetch(`${qdrant}/collections/routed`, { headers: { "api-key": key } }),
+    ]);
+    expect([open.status, points.status, withKey.status]).toEqual([200, 401, 200]);
   }, 120_000);
 
   it("answers through the gateway during swaps, and from the CPU server while the router refuses connections", async () => {

@@ -260,7 +260,12 @@ describe("host checks", () => {
       { status: "ok", target: path.join(PROJECT_DIR, "services"), detail: "rag/Dockerfile (rag.source)" },
     ]);
     const reference = await runDoctor(
-      await readyStack(["rag.implementation=reference", "gateway.requireKey=false", "embedding.requireToken=false"]),
+      await readyStack([
+        "rag.implementation=reference",
+        "gateway.requireKey=false",
+        "embedding.requireToken=false",
+        "qdrant.requireKey=false",
+      ]),
       fakeProbe(),
     );
     const [row] = rowsOf(reference, "build context (rag)");

@@ -15,8 +15,12 @@ async function found(stack: CapturedStack, config = loadPackConfig("p2")): Promi
 }
 
 describe("container-published-credentials", () => {
-  it("passes p2: the llama-servers ask for their key, the gateway for its master key, RAG and the embedding service for the stack token, Qdrant is allowlisted with its reason", async () => {
+  it("passes p2: the llama-servers ask for their key, the gateway for its master key, RAG and the embedding service for the stack token, Qdrant for its generated key", async () => {
+    expect((loadPackConfig("p2")[POLICY] as { allow: Record<string, string> }).allow).toEqual({});
     expect(await found(p2)).toEqual([]);
+    // On a first preview the generated key is unknown, name and all: its generator says what the env entry is.
+    const qdrant = container(p2, "qdrant");
+    expect(qdrant.propertyDependencies.envs!.some((urn) => urn.endsWith("::suite-qdrantApiKey"))).toBe(true);
   });
 
   it("refuses a llama-server whose --api-key-file was dropped", async () => {
@@ -38,15 +42,18 @@ describe("container-published-credentials", () => {
   });
 
   it("takes no allowlist entry without a reason, and none for a service the stack does not allowlist", async () => {
+    const open = await runStackFile("p2", { qdrant: { requireKey: false } });
     const config = loadPackConfig("p2");
     const allow = (config[POLICY] as { allow: Record<string, string> }).allow;
     allow.qdrant = "";
-    const messages = await found(p2, config);
+    const messages = await found(open, config);
     expect(messages).toEqual([expect.stringMatching(/^container "qdrant" publishes .* Its allowlist entry has no real reason \(""\)/)]);
     delete allow.qdrant;
-    expect(await found(p2, config)).toEqual([
+    expect(await found(open, config)).toEqual([
       expect.stringMatching(/^container "qdrant" publishes 127\.0\.0\.1:6333 -> 6333, 127\.0\.0\.1:6334 -> 6334 with no credential/),
     ]);
+    allow.qdrant = "a reason a reviewer reads";
+    expect(await found(open, config)).toEqual([]);
   });
 
   it("refuses our RAG once its stack token is dropped", async () => {

@@ -8,6 +8,8 @@ const POLICY = "container-secrets";
 const STRONG_KEY = `sk-${"Q7r".repeat(12)}PPxx`;
 /** The llama-servers' key, set so that no generated (unknown at preview) value is involved. */
 const INFERENCE_KEY = "Zk4".repeat(14);
+/** Qdrant's key (p2 requires one), set for the same reason. */
+const QDRANT_KEY = "Qd7".repeat(14);
 let p2: CapturedStack;
 let p3: CapturedStack;
 beforeAll(async () => {
@@ -27,7 +29,7 @@ function mutate(base: CapturedStack, change: (s: CapturedStack) => void): Captur
 
 describe("container-secrets", () => {
   it("a well-known master key set in the stack config reaches the gateway and RAG", async () => {
-    const weak = await runStackFile("p2", {}, { gatewayMasterKey: "sk-1234", inferenceApiKey: INFERENCE_KEY });
+    const weak = await runStackFile("p2", {}, { gatewayMasterKey: "sk-1234", inferenceApiKey: INFERENCE_KEY, qdrantApiKey: QDRANT_KEY });
     const found = await secretViolations(weak);
     expect(found).toContainEqual(
       expect.stringMatching(
