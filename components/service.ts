@@ -125,8 +125,15 @@ export class Service extends pulumi.ComponentResource {
       .apply((values) => createHash("sha256").update(values.join("\0")).digest("hex").slice(0, 32));
     return new command.local.Command(
       `${name}-pre-change-backup`,
-      { create, dir, environment, triggers: [containerChangeDigest(this.spec), this.image.imageId, pulumi.secret(secretsDigest)] },
-      { parent: this },
+      {
+        create,
+        dir,
+        environment,
+        // The digest is plain here and secret in state: the command provider refuses a secret that is still unknown
+        // ("malformed secret: missing value"), which a generated key's digest is on a first preview.
+        triggers: [containerChangeDigest(this.spec), this.image.imageId, pulumi.unsecret(secretsDigest)],
+      },
+      { parent: this, additionalSecretOutputs: ["triggers"] },
     );
   }
 
