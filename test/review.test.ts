@@ -95,7 +95,7 @@ describe("review of changes that touch no container, or several", () => {
     const review = buildReview("p2", outcome("p2"), outcome("p2", ["qdrant.cpus=1.5"]));
     const qdrant = review.changes.find((c) => c.service === "qdrant")!;
     expect(qdrant).toMatchObject({ action: "replace", backupFirst: true, properties: ["cpus"] });
-    expect(qdrant.failover).toMatch(/^no failover: .*rag.* lose qdrant/);
+    expect(qdrant.failover).toMatch(/^no failover: .*rag.* loses? qdrant/);
   });
 
   it("replaces for a healthcheck change, which the provider would only record in state (replaceOnChanges)", () => {

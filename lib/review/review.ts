@@ -116,7 +116,7 @@ function costOfReplace(change: ServiceChange, plan: StackPlan, config: StackConf
   const failover = covered.length
     ? `${covered.map((r) => r.name).join(", ")} requests fail over to ${[...new Set(covered.map((r) => r.backup!.id))].join(", ")} while it restarts`
     : dependents.length
-      ? `no failover: ${dependents.join(", ")} lose ${change.service} while it restarts`
+      ? `no failover: ${dependents.join(", ")} ${dependents.length === 1 ? "loses" : "lose"} ${change.service} while it restarts`
       : "no caller in the stack depends on it";
   return {
     ...change,
