@@ -29,6 +29,7 @@ export = async () => {
   const secrets = {
     gatewayMasterKey: project.getSecret("gatewayMasterKey"),
     qdrantApiKey: project.getSecret("qdrantApiKey"),
+    qdrantReadOnlyKey: project.getSecret("qdrantReadOnlyKey"),
     grafanaAdminPassword: project.getSecret("grafanaAdminPassword"),
     inferenceApiKey: project.getSecret("inferenceApiKey"),
     serviceToken: project.getSecret("serviceToken"),

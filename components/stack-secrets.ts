@@ -22,7 +22,14 @@ export function stackSecret(
 }
 
 /** Secrets generated when a service needs one and the stack set none. */
-export const GENERATED_SECRETS = ["gatewayMasterKey", "grafanaAdminPassword", "inferenceApiKey", "serviceToken", "qdrantApiKey"] as const;
+export const GENERATED_SECRETS = [
+  "gatewayMasterKey",
+  "grafanaAdminPassword",
+  "inferenceApiKey",
+  "serviceToken",
+  "qdrantApiKey",
+  "qdrantReadOnlyKey",
+] as const;
 
 /** A secret the stack did not set, generated once and kept in state (encrypted). */
 export function generatedSecret(resourceName: string, key: SecretKey, parent: pulumi.Resource): pulumi.Output<string> {

@@ -158,10 +158,11 @@ describe("p3 stack under mocks", () => {
     expect(passwords.some((n) => n.includes("grafanaAdminPassword"))).toBe(false);
   });
 
-  it("ships Qdrant's API key to Prometheus as a secret file, kept secret in state", () => {
+  it("ships Qdrant's read-only key to Prometheus as a secret file, kept secret in state (never the key that writes)", () => {
     const prometheus = containerNamed(p3WithQdrantKey, "prometheus");
     const uploads = prometheus.inputs.uploads as { file: string; content: string }[];
-    expect(uploads.find((u) => u.file === "/etc/prometheus/secrets/qdrantApiKey")!.content).toBe("qdrant-test-key");
+    expect(uploads.find((u) => u.file === "/etc/prometheus/secrets/qdrantReadOnlyKey")!.content).toMatch(/^generated/);
+    expect(uploads.map((u) => u.file)).not.toContain("/etc/prometheus/secrets/qdrantApiKey");
     expect(prometheus.secretPaths.some((p) => p.startsWith("uploads"))).toBe(true);
     expect(prometheus.options.additionalSecretOutputs).toContain("uploads");
     for (const u of uploads.filter((u) => !u.file.includes("/secrets/"))) expect(u.content).not.toContain("qdrant-test-key");

@@ -263,7 +263,7 @@ export const StackConfigObject = z.strictObject({
         .default(true)
         .meta({
           description:
-            "Qdrant requires its API key (`qdrantApiKey`, generated when the stack sets none): RAG and Prometheus send it, `npm run backup` and `restore` read it from Qdrant's container; `/healthz`, `/livez` and `/readyz` stay open. " +
+            "Qdrant requires its API key (`qdrantApiKey`, generated when the stack sets none): RAG sends it, `npm run backup` and `restore` read it from Qdrant's container; Prometheus gets only the read-only key (`qdrantReadOnlyKey`, generated likewise); `/healthz`, `/livez` and `/readyz` stay open. " +
             "Off: anyone who reaches the port can read, snapshot or delete every vector; needed while a caller that cannot send it calls Qdrant: p3 turns it off while the reference memory API and maintainer are on. A key the stack sets is required either way.",
           defaultText: "p2: true; p3: false while the memory services are on",
         }),
@@ -562,5 +562,12 @@ export function serverMode(config: Pick<StackConfig, "inference">, role: Inferen
 }
 
 /** Top-level config keys that hold secrets; read with getSecret, never part of the schema. */
-export const SECRET_KEYS = ["gatewayMasterKey", "qdrantApiKey", "grafanaAdminPassword", "inferenceApiKey", "serviceToken"] as const;
+export const SECRET_KEYS = [
+  "gatewayMasterKey",
+  "qdrantApiKey",
+  "qdrantReadOnlyKey",
+  "grafanaAdminPassword",
+  "inferenceApiKey",
+  "serviceToken",
+] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -8,6 +8,8 @@ export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
 /** Qdrant's own env var for the API key it requires (set when qdrant.requireKey is on or the stack sets qdrantApiKey). */
 export const QDRANT_API_KEY_ENV = "QDRANT__SERVICE__API_KEY";
+/** Qdrant's env var for a key that may only read (search, list, metrics): Prometheus scrapes with it. */
+export const QDRANT_READ_ONLY_KEY_ENV = "QDRANT__SERVICE__READ_ONLY_API_KEY";
 /**
  * The server binary itself as PID 1. The image's CMD, ./entrypoint.sh (v1.16.3),
  * is a bash wrapper whose SIGTERM trap forwards the signal and then exits at
@@ -36,7 +38,8 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     // CORS off: Qdrant answers any Origin by default, so a web page open on this machine could read or
     // delete every vector through the loopback port. Nothing of ours calls Qdrant from a browser.
     env: { QDRANT__TELEMETRY_DISABLED: "true", QDRANT__SERVICE__ENABLE_CORS: "false" },
-    secretEnv: hasApiKey ? { [QDRANT_API_KEY_ENV]: "qdrantApiKey" } : {},
+    // Each caller gets only the key it needs: RAG (and the backup) the key, Prometheus the read-only one.
+    secretEnv: hasApiKey ? { [QDRANT_API_KEY_ENV]: "qdrantApiKey", [QDRANT_READ_ONLY_KEY_ENV]: "qdrantReadOnlyKey" } : {},
     ports: [
       { internal: QDRANT_HTTP_PORT, external: config.qdrant.httpPort, configKey: "qdrant.httpPort" },
       { internal: QDRANT_GRPC_PORT, external: config.qdrant.grpcPort, configKey: "qdrant.grpcPort" },
@@ -47,7 +50,7 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     ],
     // The image has bash but no curl or wget; /readyz is exempt from the API key.
     healthcheck: bashHttpProbe(QDRANT_HTTP_PORT, "/readyz", { startPeriodSec: 120 }),
-    metrics: { port: QDRANT_HTTP_PORT, path: "/metrics", bearerSecret: hasApiKey ? "qdrantApiKey" : undefined },
+    metrics: { port: QDRANT_HTTP_PORT, path: "/metrics", bearerSecret: hasApiKey ? "qdrantReadOnlyKey" : undefined },
     limits: { memoryMiB: config.qdrant.memoryMiB, cpus: config.qdrant.cpus },
     // Qdrant flushes its WAL and segments on SIGTERM; a SIGKILL mid-flush costs a recovery on start.
     // Its HTTP server (actix-web) first keeps serving busy keep-alive connections for up to its 30 s

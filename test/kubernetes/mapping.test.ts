@@ -169,15 +169,15 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
     const prometheus = svc(k, "prometheus");
     expect(prometheus.secrets).toEqual([
       { key: "etc-prometheus-secrets-inferenceApiKey", secret: "inferenceApiKey", path: "/etc/prometheus/secrets/inferenceApiKey" },
-      { key: "etc-prometheus-secrets-qdrantApiKey", secret: "qdrantApiKey", path: "/etc/prometheus/secrets/qdrantApiKey" },
+      { key: "etc-prometheus-secrets-qdrantReadOnlyKey", secret: "qdrantReadOnlyKey", path: "/etc/prometheus/secrets/qdrantReadOnlyKey" },
     ]);
-    expect(Object.keys(configMapObject(k, prometheus)!.data)).not.toContain("etc-prometheus-secrets-qdrantApiKey");
+    expect(Object.keys(configMapObject(k, prometheus)!.data)).not.toContain("etc-prometheus-secrets-qdrantReadOnlyKey");
     const spec = workloadObject(k, prometheus, refs).spec.template.spec;
     expect(spec.volumes).toContainEqual({ name: "secrets", secret: { secretName: "the-secret", defaultMode: 0o444 } });
     expect(spec.containers[0]!.volumeMounts).toContainEqual({
       name: "secrets",
-      mountPath: "/etc/prometheus/secrets/qdrantApiKey",
-      subPath: "etc-prometheus-secrets-qdrantApiKey",
+      mountPath: "/etc/prometheus/secrets/qdrantReadOnlyKey",
+      subPath: "etc-prometheus-secrets-qdrantReadOnlyKey",
       readOnly: true,
     });
     expect(workloadObject(k, svc(k, "qdrant"), refs).spec.template.spec.containers[0]!.env).toContainEqual({

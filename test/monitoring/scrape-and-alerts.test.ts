@@ -76,13 +76,13 @@ describe("scrape jobs", () => {
     expect(after.filter((j: string) => !before.includes(j))).toEqual(["reranker reranker:9000/prom"]);
   });
 
-  it("scrapes Qdrant with its API key from a secret file, never with the key in the config", async () => {
+  it("scrapes Qdrant with its read-only key from a secret file, never with a key in the config", async () => {
     // The reference memory services cannot send a Qdrant key, so they are off here (the plan refuses them otherwise).
     const { config, prometheus } = await prometheusFiles({ memory: { enabled: false } }, { qdrantApiKey: true });
     const qdrant = config.scrape_configs.find((j: any) => j.job_name === "qdrant");
-    expect(qdrant.authorization).toEqual({ type: "Bearer", credentials_file: "secrets/qdrantApiKey" });
-    const tokenFile = file(prometheus, "/etc/prometheus/secrets/qdrantApiKey");
-    expect(tokenFile.secret).toBe("qdrantApiKey");
+    expect(qdrant.authorization).toEqual({ type: "Bearer", credentials_file: "secrets/qdrantReadOnlyKey" });
+    const tokenFile = file(prometheus, "/etc/prometheus/secrets/qdrantReadOnlyKey");
+    expect(tokenFile.secret).toBe("qdrantReadOnlyKey");
     expect(tokenFile.content).toBe("");
     // Only the token files are secret: Qdrant's, and the llama-servers' key (they require it on /metrics).
     expect(config.scrape_configs.filter((j: any) => j.authorization).map((j: any) => j.job_name)).toEqual([

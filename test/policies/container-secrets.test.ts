@@ -40,7 +40,7 @@ describe("container-secrets", () => {
   });
 
   it("a short Qdrant API key", async () => {
-    const short = await runStackFile("p2", {}, { qdrantApiKey: "qdrant-key" });
+    const short = await runStackFile("p2", {}, { qdrantApiKey: "qdrant-key", qdrantReadOnlyKey: QDRANT_KEY });
     expect(await secretViolations(short)).toContainEqual(
       expect.stringMatching(/^container "qdrant": secret QDRANT__SERVICE__API_KEY is weak: it is only 10 characters \(minimum 16\)/),
     );
