@@ -26,7 +26,17 @@ describe("keys each caller sends", () => {
     const p2 = plan("p2", [], { qdrantApiKey: true });
     const rag = p2.services.find((s) => s.service === "rag")!;
     expect(rag.sendsKeys).toEqual(["gatewayMasterKey", "qdrantApiKey", "serviceToken"]);
-    expect(rag.secretEnv).toEqual({ RAG_LLM_API_KEY: "gatewayMasterKey", QDRANT_API_KEY: "qdrantApiKey" });
+    // Both keys as files RAG reads (RAG_LLM_API_KEY_FILE, QDRANT_API_KEY_FILE): no value in docker inspect.
+    expect(rag.secretEnv).toEqual({});
+    expect(rag.files.map((f) => [f.path, f.secret])).toEqual([
+      ["/run/secrets/service-token", "serviceToken"],
+      ["/run/secrets/gateway-master-key", "gatewayMasterKey"],
+      ["/run/secrets/qdrant-api-key", "qdrantApiKey"],
+    ]);
+    expect(rag.env).toMatchObject({
+      RAG_LLM_API_KEY_FILE: "/run/secrets/gateway-master-key",
+      QDRANT_API_KEY_FILE: "/run/secrets/qdrant-api-key",
+    });
     // The stack token goes as a file: RAG requires it of its callers and sends it to the embedding service.
     expect(rag.env).toMatchObject({ SERVICE_TOKEN_FILE: "/run/secrets/service-token", EMBEDDING_TOKEN_FILE: "/run/secrets/service-token" });
     expect(stackOutputs(p2).keysSent).toMatchObject({

@@ -108,7 +108,9 @@ describe("review of changes that touch no container, or several", () => {
   it("replaces every container that reads a rotated secret, and names only the secret", () => {
     const head = outcome("p2") as Extract<PlanOutcome, { plan: unknown }>;
     const review = buildReview("p2", outcome("p2"), { ...head, secrets: { gatewayMasterKey: "3f2a9c" } });
-    const readers = head.plan.services.filter((s) => Object.values(s.secretEnv).includes("gatewayMasterKey")).map((s) => s.service);
+    const readers = head.plan.services
+      .filter((s) => Object.values(s.secretEnv).includes("gatewayMasterKey") || s.files.some((f) => f.secret === "gatewayMasterKey"))
+      .map((s) => s.service);
     expect(readers.length).toBeGreaterThan(1);
     expect(review.changes.map((c) => [c.service, c.action, c.fields.map((f) => f.field)])).toEqual(
       readers.map((s) => [s, "replace", ["secret gatewayMasterKey"]]),

@@ -188,7 +188,10 @@ describe("p2 stack under mocks", () => {
     const withKey = await runStackFile("p2", {}, { gatewayMasterKey: "sk-from-config" });
     const envs = containerNamed(withKey, "api-gateway").inputs.envs as string[];
     expect(envs).toContain("LITELLM_MASTER_KEY=sk-from-config");
-    expect(containerNamed(withKey, "rag").inputs.envs).toContain("RAG_LLM_API_KEY=sk-from-config");
+    // RAG reads it from a file, so docker inspect shows no value there.
+    const ragUploads = containerNamed(withKey, "rag").inputs.uploads as { file: string; content: string }[];
+    expect(ragUploads.find((u) => u.file === "/run/secrets/gateway-master-key")!.content).toBe("sk-from-config");
+    expect((containerNamed(withKey, "rag").inputs.envs as string[]).join(" ")).not.toContain("sk-from-config");
     expect(withKey.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && /gatewayMasterKey/.test(r.name))).toBe(
       false,
     );

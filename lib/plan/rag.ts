@@ -11,7 +11,7 @@ import { nodeProbe, pythonProbe } from "./health";
 import { QDRANT_HTTP_PORT, QDRANT_SERVICE } from "./qdrant";
 import { ragContextBudget } from "./rag-context";
 import { SERVICE_TOKEN_FILE, SERVICE_TOKEN_FILE_SPEC, tokenRequired } from "./service-token";
-import type { HealthcheckSpec, ServiceSpec, StackKey } from "./service-spec";
+import type { FileSpec, HealthcheckSpec, ServiceSpec, StackKey } from "./service-spec";
 
 export { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./embedding";
 export const RAG_SERVICE = "rag";
@@ -30,6 +30,10 @@ export const RAG_SOURCES: Record<"own" | "reference", ImageSource> = {
 export function sqliteDataPath(dataDir: string): string {
   return `${dataDir}/sqlite`;
 }
+
+/** The gateway's master key and Qdrant's key as RAG reads them: secret files, never env. */
+const RAG_GATEWAY_KEY_FILE: FileSpec = { path: "/run/secrets/gateway-master-key", content: "", secret: "gatewayMasterKey" };
+const RAG_QDRANT_KEY_FILE: FileSpec = { path: "/run/secrets/qdrant-api-key", content: "", secret: "qdrantApiKey" };
 
 export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; hasQdrantApiKey: boolean }): ServiceSpec {
   const { config } = ctx;
@@ -63,17 +67,20 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
       RAG_LLM_MAX_TOKENS: String(rag.maxTokens),
       RAG_LLM_TEMPERATURE: String(rag.temperature),
       ...(requires ? { SERVICE_TOKEN_FILE } : {}),
+      ...(own && keys.gatewayRequiresKey ? { RAG_LLM_API_KEY_FILE: RAG_GATEWAY_KEY_FILE.path } : {}),
+      ...(own && keys.hasQdrantApiKey ? { QDRANT_API_KEY_FILE: RAG_QDRANT_KEY_FILE.path } : {}),
       ...(sendsToken ? { EMBEDDING_TOKEN_FILE: SERVICE_TOKEN_FILE } : {}),
       ...(own
         ? { RAG_CONTEXT_BUDGET_TOKENS: String(ragContextBudget(config).tokens) }
         : { API_GATEWAY_CODE_MODEL: gateway.codeModel, RAG_DB_PATH: "/app/data/rag_analytics.db" }),
     },
-    secretEnv: {
-      ...(own && keys.gatewayRequiresKey ? { RAG_LLM_API_KEY: "gatewayMasterKey" as const } : {}),
-      ...(own && keys.hasQdrantApiKey ? { QDRANT_API_KEY: "qdrantApiKey" as const } : {}),
-    },
+    // Ours reads its keys from files (RAG_LLM_API_KEY_FILE, QDRANT_API_KEY_FILE): no value in `docker inspect`.
+    files: [
+      ...(requires || sendsToken ? [SERVICE_TOKEN_FILE_SPEC] : []),
+      ...(own && keys.gatewayRequiresKey ? [RAG_GATEWAY_KEY_FILE] : []),
+      ...(own && keys.hasQdrantApiKey ? [RAG_QDRANT_KEY_FILE] : []),
+    ],
     sendsKeys,
-    files: requires || sendsToken ? [SERVICE_TOKEN_FILE_SPEC] : [],
     ports: [{ internal: RAG_PORT, external: rag.hostPort, configKey: "rag.hostPort" }],
     binds: [
       { hostPath: `${config.paths.dataDir}/documents`, containerPath: "/app/documents", readOnly: true },

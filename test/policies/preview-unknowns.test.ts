@@ -50,7 +50,7 @@ describe("policies on a first preview", () => {
     mutated.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs.length = 12;
     const violations = await runPolicies(mutated, loadPackConfig("p2"), { only: ["container-secrets"] });
     expect(violations.map((v) => [v.level, v.message])).toEqual(
-      ["api-gateway", "rag"].map((c) => [
+      ["api-gateway"].map((c) => [
         "mandatory",
         expect.stringMatching(
           new RegExp(

@@ -2,6 +2,7 @@
  * Reads a service's settings from environment variables. Every bad value is
  * collected, so one failed start names all of them, each by its variable.
  */
+import { readSecretFile } from "./secret-file.ts";
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -45,6 +46,26 @@ export class EnvReader {
 
   optionalString(name: string): string | undefined {
     return this.raw(name);
+  }
+
+  /**
+   * A secret: from the file `<name>_FILE` names (what the plan ships, so the
+   * value never shows in `docker inspect`), else from `<name>` itself. Both
+   * set is a mistake worth a clear error.
+   */
+  optionalSecret(name: string): string | undefined {
+    const file = this.raw(`${name}_FILE`);
+    if (file && this.raw(name)) {
+      this.problems.push(`${name} and ${name}_FILE are both set: set one (the file keeps the value out of docker inspect)`);
+      return undefined;
+    }
+    if (!file) return this.raw(name);
+    try {
+      return readSecretFile(file, `${name}_FILE`);
+    } catch (error) {
+      this.problems.push((error as Error).message);
+      return undefined;
+    }
   }
 
   /** An http(s) URL without a trailing slash, so paths can be appended. */

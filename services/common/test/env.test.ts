@@ -1,4 +1,7 @@
 /** EnvReader: typed values from the environment, every problem named by its variable. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, EnvReader } from "../src/env.ts";
 
@@ -43,5 +46,39 @@ describe("EnvReader", () => {
       'U must be an http(s) URL such as http://host:port (got "not a url")',
     ]);
     expect((caught as Error).message).toBe(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  });
+});
+
+describe("a secret from a file (<NAME>_FILE) or the env", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secret-env-"));
+  const file = path.join(dir, "key");
+  fs.writeFileSync(file, "from-the-file\n");
+  const read = (env: Record<string, string>) => {
+    const r = new EnvReader(env);
+    const value = r.optionalSecret("QDRANT_API_KEY");
+    return {
+      value,
+      error: (() => {
+        try {
+          r.done();
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })(),
+    };
+  };
+
+  it("reads the file the _FILE variable names, trimmed; else the variable; else nothing", () => {
+    expect(read({ QDRANT_API_KEY_FILE: file })).toEqual({ value: "from-the-file", error: undefined });
+    expect(read({ QDRANT_API_KEY: "from-env" })).toEqual({ value: "from-env", error: undefined });
+    expect(read({})).toEqual({ value: undefined, error: undefined });
+  });
+
+  it("refuses both at once, and a file it cannot read, naming the variable", () => {
+    expect(read({ QDRANT_API_KEY_FILE: file, QDRANT_API_KEY: "x" }).error).toMatch(/QDRANT_API_KEY and QDRANT_API_KEY_FILE are both set/);
+    expect(read({ QDRANT_API_KEY_FILE: path.join(dir, "missing") }).error).toMatch(
+      /QDRANT_API_KEY_FILE=.*missing: cannot read the secret file \(ENOENT\)/,
+    );
   });
 });

@@ -86,7 +86,7 @@ export function loadRagConfig(env: Env): RagConfig {
     maxDocumentBytes: r.int("RAG_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024, { min: 1 }),
     qdrant: {
       url: r.url("QDRANT_URL", "http://qdrant:6333"),
-      apiKey: r.optionalString("QDRANT_API_KEY"),
+      apiKey: r.optionalSecret("QDRANT_API_KEY"),
       timeoutMs: r.seconds("QDRANT_TIMEOUT", 30),
       connectTimeoutMs: r.seconds("QDRANT_CONNECT_TIMEOUT", 3),
       retry: { maxAttempts: r.int("QDRANT_MAX_RETRIES", 3, { min: 1, max: 20 }), minWaitMs, maxWaitMs },
@@ -98,7 +98,7 @@ export function loadRagConfig(env: Env): RagConfig {
     },
     gateway: {
       apiBase: r.url("RAG_LLM_API_BASE", "http://api-gateway:8000/v1"),
-      apiKey: r.optionalString("RAG_LLM_API_KEY"),
+      apiKey: r.optionalSecret("RAG_LLM_API_KEY"),
       chatModel: r.string("API_GATEWAY_CHAT_MODEL", "chat-7b"),
       answerTimeoutMs: r.seconds("RAG_LLM_TIMEOUT", 60),
       requestTimeoutMs,
