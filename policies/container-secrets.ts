@@ -12,8 +12,13 @@
  * will make it is in the graph, with its length and alphabet. An env entry
  * unknown at preview must come from such a generator, strong by construction;
  * once known (every `up`), the value itself is checked like any other.
+ *
+ * Where the image can read a secret from a file (Grafana's `__FILE`, our
+ * services' `_FILE`), the secret must be a file: env shows in `docker inspect`.
+ * A secret file named by such a variable is judged for weakness like env.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { parseImageRef } from "../lib/images";
 import { describeContainer, type ContainerView } from "./support/container-view";
 import { isUnknownEntryOf, knownPart, rethrowUnknown, unknownUploadContentIndex, type UnknownValue } from "./support/known";
 import { RANDOM_PASSWORD } from "./support/resource-types";
@@ -29,11 +34,44 @@ export interface SecretsConfig {
   extraWeakValues: string[];
 }
 
+/**
+ * The variable through which the container's image reads `name` from a file, if it can: Grafana reads any
+ * setting's `__FILE` form; our RAG and embedding service read their keys' `_FILE` forms (EnvReader.optionalSecret).
+ */
+function fileVariableOf(c: ContainerView, name: string): string | undefined {
+  const repository = c.imageRef ? parseImageRef(c.imageRef).repository : "";
+  if (repository.endsWith("grafana/grafana") && name.startsWith("GF_")) return `${name}__FILE`;
+  if (/(^|\/)local-ai-suite\/(rag|embedding)$/.test(repository)) return `${name}_FILE`;
+  return undefined;
+}
+
 export function secretProblems(c: ContainerView, config: SecretsConfig): string[] {
   const where = describeContainer(c);
   const problems: string[] = [];
   const secrets = Object.entries(c.env).filter(([name]) => isSecretEnvName(name, config.extraSecretEnvNames));
   const encrypted = (c.opts.additionalSecretOutputs ?? []).includes("envs");
+  for (const [name] of secrets) {
+    const file = fileVariableOf(c, name);
+    if (file)
+      problems.push(
+        `${where} passes secret ${name} in env, where its image reads it from a file (${file}): docker inspect shows env to anyone with Docker access. ` +
+          `Fix: ship it as a secret file (a FileSpec with \`secret\`) and set ${file} to its path.`,
+      );
+  }
+  // A secret shipped as a file (`<NAME>_FILE` or `<NAME>__FILE` names it) is judged like one in env.
+  const fileSecrets = Object.entries(c.env).flatMap(([variable, file]) => {
+    const name = variable.replace(/__?FILE$/, "");
+    if (name === variable || !isSecretEnvName(name, config.extraSecretEnvNames)) return [];
+    const upload = (c.props.uploads ?? []).find((u) => u.file === file);
+    return upload?.content !== undefined ? [[`${name} (file ${file})`, upload.content.trim()] as const] : [];
+  });
+  for (const [name, value] of fileSecrets) {
+    const weakness = weaknessOf(value, config.minLength, config.extraWeakValues);
+    if (weakness)
+      problems.push(
+        `${where}: secret ${name} is weak: ${weakness}. Fix: pulumi config set --secret <key> "$(openssl rand -hex 24)", or unset it so the stack generates one.`,
+      );
+  }
   for (const [name, value] of secrets) {
     if (!encrypted) {
       problems.push(
@@ -62,7 +100,9 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
         `${where}: the value of secret ${name} (${redact(value)}) also appears in ${leak.field}, which is stored in plain text. Fix: reference the env var instead (e.g. os.environ/${name} in LiteLLM's YAML).`,
       );
   }
-  for (const upload of c.props.uploads ?? []) {
+  // A secret file holds its secret by design (judged above); any other file must only reference one.
+  const secretFiles = new Set(Object.entries(c.env).flatMap(([variable, file]) => (/__?FILE$/.test(variable) ? [file] : [])));
+  for (const upload of (c.props.uploads ?? []).filter((u) => !secretFiles.has(u.file ?? ""))) {
     for (const literal of secretLiteralsInText(upload.content ?? "", config.placeholderValues)) {
       problems.push(
         `${where}: uploaded file ${upload.file} holds a secret literal at ${literal.where}. ` +

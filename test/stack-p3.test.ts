@@ -139,21 +139,24 @@ describe("p3 stack under mocks", () => {
       expect(containerNamed(p3, name).inputs.deviceRequests, name).toBeUndefined();
   });
 
-  it("generates Grafana's admin password as a secret when the stack sets none", () => {
+  it("generates Grafana's admin password as a secret when the stack sets none, and ships it as a file", () => {
     const grafana = containerNamed(p3, "grafana");
-    const entry = (grafana.inputs.envs as string[]).find((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))!;
-    expect(entry).toMatch(/^GF_SECURITY_ADMIN_PASSWORD=generated/);
-    expect(entry).not.toBe("GF_SECURITY_ADMIN_PASSWORD=admin");
-    // Only the secret entry is secret (each is its own Output); state encrypts the whole list.
-    expect(grafana.secretPaths).toEqual([`envs[${(grafana.inputs.envs as string[]).indexOf(entry)}]`]);
-    expect(grafana.options.additionalSecretOutputs).toContain("envs");
+    const uploads = grafana.inputs.uploads as { file: string; content: string }[];
+    const index = uploads.findIndex((u) => u.file === "/run/secrets/grafana-admin-password");
+    expect(uploads[index]!.content).toMatch(/^generated/);
+    expect(grafana.inputs.envs).toContain("GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password");
+    expect((grafana.inputs.envs as string[]).some((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))).toBe(false);
+    // The file's content is secret, and state encrypts every upload.
+    expect(grafana.secretPaths).toContain(`uploads[${index}].content`);
+    expect(grafana.options.additionalSecretOutputs).toContain("uploads");
     const passwords = p3.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name);
     expect(passwords.some((n) => n.includes("grafanaAdminPassword"))).toBe(true);
   });
 
   it("uses the stack's Grafana password when set", async () => {
     const withPassword = await runStackFile("p3", {}, { grafanaAdminPassword: "from-config-123" });
-    expect(containerNamed(withPassword, "grafana").inputs.envs).toContain("GF_SECURITY_ADMIN_PASSWORD=from-config-123");
+    const uploads = containerNamed(withPassword, "grafana").inputs.uploads as { file: string; content: string }[];
+    expect(uploads.find((u) => u.file === "/run/secrets/grafana-admin-password")!.content).toBe("from-config-123");
     const passwords = withPassword.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name);
     expect(passwords.some((n) => n.includes("grafanaAdminPassword"))).toBe(false);
   });

@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
+import { ADMIN_PASSWORD_FILE } from "../../lib/plan/monitoring/grafana";
 import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
 import { readManifest } from "../../ops/backup/manifest";
 import { dockerOk, removeStackLeftovers } from "../support/docker-cli";
@@ -40,7 +41,7 @@ import { rawRequest } from "../support/raw-http";
 import { realVersions, requireRealImages } from "../support/real-images";
 import { buildStandInImages, standInImages } from "../support/standin/images";
 import { DockerEvents } from "./docker-events";
-import { containerEnv, llamaApiKey } from "./fault-rig";
+import { containerEnv, containerSecret, llamaApiKey } from "./fault-rig";
 import { TINY_MODELS } from "../support/real-models/tiny-gguf";
 import { e2eStack, type E2eStack } from "./e2e-stack";
 import { PREDICTION_CASES, predictAndPreview } from "./review-prediction";
@@ -313,11 +314,11 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
     }
   });
 
-  it("keeps the generated master key and Grafana password out of the state in plaintext; only the containers that use them get them", async () => {
+  it("keeps the generated master key and Grafana password out of the state in plaintext; no secret shows in docker inspect but where the image reads env only", async () => {
     const key = (await pulumi(project, ["stack", "output", "gatewayMasterKey", "--show-secrets", "--stack", e2e.stack])).stdout.trim();
     expect(key).toMatch(/^sk-[A-Za-z0-9]{40}$/);
-    const grafanaEnv: string[] = (await inspect(name("grafana"))).Config.Env;
-    const password = grafanaEnv.find((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))!.split("=")[1]!;
+    // Grafana reads it from a file (GF_SECURITY_ADMIN_PASSWORD__FILE).
+    const password = await containerSecret(name("grafana"), ADMIN_PASSWORD_FILE);
     expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
     const exported = (await pulumi(project, ["stack", "export", "--stack", e2e.stack])).stdout;
     const stateFiles = fs
@@ -328,17 +329,28 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
       expect(text.includes(key), "master key in plaintext").toBe(false);
       expect(text.includes(password), "Grafana password in plaintext").toBe(false);
     }
-    const holders = { key: [] as string[], password: [] as string[] };
+    // No secret value in any container's `docker inspect` (env, argv, labels: all of it), except where the
+    // image can read it from nothing else (the README's list): LiteLLM and the reference MCP server read env only.
+    const output = async (name: string) =>
+      (await pulumi(project, ["stack", "output", name, "--show-secrets", "--stack", e2e.stack])).stdout.trim();
+    const values: Record<string, string> = {
+      gatewayMasterKey: key,
+      grafanaAdminPassword: password,
+      inferenceApiKey: await output("inferenceApiKey"),
+      serviceToken: await output("serviceToken"),
+    };
+    expect(values.inferenceApiKey).toMatch(/^[A-Za-z0-9]{40}$/);
+    const holders: Record<string, string[]> = Object.fromEntries(Object.keys(values).map((k) => [k, []]));
     for (const spec of e2e.plan.services) {
-      const env: string[] = (await inspect(name(spec.service))).Config.Env;
-      if (env.some((e) => e.endsWith(`=${key}`))) holders.key.push(spec.service);
-      if (env.some((e) => e.endsWith(`=${password}`))) holders.password.push(spec.service);
+      const text = JSON.stringify(await inspect(name(spec.service)));
+      for (const [secret, value] of Object.entries(values)) if (value && text.includes(value)) holders[secret]!.push(spec.service);
     }
+    for (const list of Object.values(holders)) list.sort();
     expect(holders).toEqual({
-      key: ["api-gateway", "rag", "mcp-server"].sort(
-        (a, b) => e2e.plan.services.findIndex((s) => s.service === a) - e2e.plan.services.findIndex((s) => s.service === b),
-      ),
-      password: ["grafana"],
+      gatewayMasterKey: ["api-gateway", "mcp-server"], // LiteLLM's os.environ; the reference MCP server's API_GATEWAY_API_KEY
+      inferenceApiKey: ["api-gateway"], // LiteLLM's os.environ/INFERENCE_API_KEY; the llama-servers read a file
+      grafanaAdminPassword: [], // a file Grafana reads (GF_SECURITY_ADMIN_PASSWORD__FILE)
+      serviceToken: [],
     });
   }, 600_000);
 

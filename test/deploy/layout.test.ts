@@ -82,6 +82,10 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
     why: `RAG_CONTEXT_BUDGET_TOKENS: RAG's prompt must fit the smallest context of the servers that may answer it (lib/plan/rag-context.ts); ${REBUILT}`,
   },
   "suite-healer-healer-container": { fields: ["image"], why: REBUILT },
+  "suite-monitoring-grafana-container": {
+    fields: ["envs", "uploads"],
+    why: "Grafana reads its admin password from a secret file (GF_SECURITY_ADMIN_PASSWORD__FILE): docker inspect no longer shows it (issue 21)",
+  },
   "suite-mcp-mcp-server-container": {
     fields: ["envs"],
     why: "MCP runs with its RBAC and approval workflow on by default (issue 21): RBAC_ENABLED and APPROVAL_WORKFLOW_ENABLED true",

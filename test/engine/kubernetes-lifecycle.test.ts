@@ -224,14 +224,17 @@ describe("the Kubernetes stack (the p3 service set) on a real API server", () =>
     });
     expect(policies).toHaveLength(17);
 
-    const secret = get("secrets").find((s) => s.data?.GF_SECURITY_ADMIN_PASSWORD !== undefined);
-    expect(Object.keys(secret!.data!)).toEqual(["GF_SECURITY_ADMIN_PASSWORD"]);
-    expect(Buffer.from(secret!.data!.GF_SECURITY_ADMIN_PASSWORD!, "base64").toString()).toMatch(/^[A-Za-z0-9]{40}$/);
+    // Grafana's admin password rides as a file (GF_SECURITY_ADMIN_PASSWORD__FILE), from its Secret by reference.
+    const FILE_KEY = "run-secrets-grafana-admin-password";
+    const secret = get("secrets").find((s) => s.data?.[FILE_KEY] !== undefined);
+    expect(Object.keys(secret!.data!)).toEqual([FILE_KEY]);
+    expect(Buffer.from(secret!.data![FILE_KEY]!, "base64").toString()).toMatch(/^[A-Za-z0-9]{40}$/);
     const grafana = workloads.find((w) => w.metadata.name === "grafana")!.spec.template.spec.containers[0];
-    expect(grafana.env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toEqual({
-      name: "GF_SECURITY_ADMIN_PASSWORD",
-      valueFrom: { secretKeyRef: { name: secret!.metadata.name, key: "GF_SECURITY_ADMIN_PASSWORD" } },
+    expect(grafana.env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD__FILE")).toEqual({
+      name: "GF_SECURITY_ADMIN_PASSWORD__FILE",
+      value: "/run/secrets/grafana-admin-password",
     });
+    expect(grafana.env.some((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toBe(false);
 
     const claims = get("persistentvolumeclaims");
     expect(claims.map((c) => c.metadata.name).sort()).toEqual(planned.k.claims.map((c) => c.name).sort());

@@ -78,12 +78,13 @@ describe("KubernetesSuite under mocks (Pulumi.k8s.yaml)", () => {
       type: "Opaque",
       metadata: { namespace: "local-ai-suite", labels: { "local-ai-suite.stack": "k8s", "app.kubernetes.io/name": "grafana" } },
     });
+    // The password is a file Grafana reads (GF_SECURITY_ADMIN_PASSWORD__FILE), mounted from the Secret by name.
     const env = workload("grafana").inputs.spec.template.spec.containers[0].env;
-    // Under mocks the autoname is not computed; the reference is still the Secret's, as a property dependency.
-    expect(env.find((e: { name: string }) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toMatchObject({
-      name: "GF_SECURITY_ADMIN_PASSWORD",
-      valueFrom: { secretKeyRef: { key: "GF_SECURITY_ADMIN_PASSWORD" } },
+    expect(env.find((e: { name: string }) => e.name === "GF_SECURITY_ADMIN_PASSWORD__FILE")).toEqual({
+      name: "GF_SECURITY_ADMIN_PASSWORD__FILE",
+      value: "/run/secrets/grafana-admin-password",
     });
+    expect(secret!.inputs.stringData).toHaveProperty("run-secrets-grafana-admin-password");
     expect(workload("grafana").propertyDependencies.spec).toContain(secret!.urn);
     expect(JSON.stringify(workload("grafana").inputs)).not.toContain("generatedsuitegrafanaAdminPassword");
   });

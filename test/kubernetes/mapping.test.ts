@@ -65,11 +65,14 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
   });
 
   it("env stays plain; secretEnv comes from the service's Secret, never as a value", () => {
-    const env = container("grafana").env;
-    expect(env.find((e) => e.name === "GF_SECURITY_ADMIN_USER")).toEqual({ name: "GF_SECURITY_ADMIN_USER", value: "admin" });
-    expect(env.find((e) => e.name === "GF_SECURITY_ADMIN_PASSWORD")).toEqual({
-      name: "GF_SECURITY_ADMIN_PASSWORD",
-      valueFrom: { secretKeyRef: { name: "the-secret", key: "GF_SECURITY_ADMIN_PASSWORD" } },
+    expect(container("grafana").env.find((e) => e.name === "GF_SECURITY_ADMIN_USER")).toEqual({
+      name: "GF_SECURITY_ADMIN_USER",
+      value: "admin",
+    });
+    // LiteLLM reads its upstream key from env only: it comes from the gateway's Secret by reference.
+    expect(container("api-gateway").env.find((e) => e.name === "INFERENCE_API_KEY")).toEqual({
+      name: "INFERENCE_API_KEY",
+      valueFrom: { secretKeyRef: { name: "the-secret", key: "INFERENCE_API_KEY" } },
     });
     for (const s of p.k.services) {
       const names = Object.keys(s.spec.secretEnv);

@@ -89,7 +89,14 @@ describe("Grafana provisioning", () => {
 
   it("takes the admin password from a secret, never a default, and turns sign-up off", async () => {
     const { grafana } = await grafanaFiles();
-    expect(grafana.secretEnv).toEqual({ GF_SECURITY_ADMIN_PASSWORD: "grafanaAdminPassword" });
+    // As a file Grafana reads (__FILE), so docker inspect shows no value.
+    expect(grafana.secretEnv).toEqual({});
+    expect(grafana.env.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/grafana-admin-password");
+    expect(grafana.files.find((f) => f.path === "/run/secrets/grafana-admin-password")).toEqual({
+      path: "/run/secrets/grafana-admin-password",
+      content: "",
+      secret: "grafanaAdminPassword",
+    });
     expect(Object.keys(grafana.env)).not.toContain("GF_SECURITY_ADMIN_PASSWORD");
     expect(grafana.env.GF_USERS_ALLOW_SIGN_UP).toBe("false");
     expect(grafana.env).not.toHaveProperty("GF_INSTALL_PLUGINS");

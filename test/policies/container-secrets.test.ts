@@ -50,8 +50,35 @@ describe("container-secrets", () => {
   it("p3: Grafana's admin/admin (as in the reference)", async () => {
     const found = await secretViolations(await runStackFile("p3", {}, { grafanaAdminPassword: "admin" }));
     expect(found).toContainEqual(
-      expect.stringMatching(/^container "grafana": secret GF_SECURITY_ADMIN_PASSWORD is weak: "admin" is a well-known default/),
+      expect.stringMatching(
+        /^container "grafana": secret GF_SECURITY_ADMIN_PASSWORD \(file \/run\/secrets\/grafana-admin-password\) is weak: "admin" is a well-known default/,
+      ),
     );
+  });
+
+  it("a secret in env where the image reads it from a file (Grafana's __FILE, our services' _FILE)", async () => {
+    const mutated = mutate(p3, (s) => {
+      const grafana = container(s, "grafana").inputs;
+      grafana.envs = [
+        ...(grafana.envs as string[]).filter((e) => !e.includes("__FILE=")),
+        "GF_SECURITY_ADMIN_PASSWORD=Zq8Zq8Zq8Zq8Zq8Zq8Zq8",
+      ];
+      const rag = container(s, "rag").inputs;
+      rag.envs = [...(rag.envs as string[]), `QDRANT_API_KEY=${QDRANT_KEY}`];
+    });
+    const found = await secretViolations(mutated);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^container "grafana" passes secret GF_SECURITY_ADMIN_PASSWORD in env, where its image reads it from a file \(GF_SECURITY_ADMIN_PASSWORD__FILE\)/,
+        ),
+        expect.stringMatching(
+          /^container "rag" passes secret QDRANT_API_KEY in env, where its image reads it from a file \(QDRANT_API_KEY_FILE\)/,
+        ),
+      ]),
+    );
+    // As planned, neither: both read files.
+    expect((await secretViolations(p3)).filter((m) => m.includes("reads it from a file"))).toEqual([]);
   });
 
   it("a secret env var on a container whose envs is not a secret output", async () => {

@@ -15,6 +15,8 @@ export const GRAFANA_PROVISIONING = "/etc/grafana/provisioning";
 export const GRAFANA_DASHBOARDS = "/etc/grafana/dashboards";
 export const GRAFANA_METRICS: MetricsSpec = { port: GRAFANA.port, path: "/metrics" };
 export const ADMIN_PASSWORD_ENV = "GF_SECURITY_ADMIN_PASSWORD";
+/** Where Grafana reads it from instead (its `__FILE` form of any setting): no value in `docker inspect`. */
+export const ADMIN_PASSWORD_FILE = "/run/secrets/grafana-admin-password";
 
 export function grafanaSelf(ctx: PlanContext): ObservedService {
   return {
@@ -62,12 +64,13 @@ export function planGrafana(ctx: PlanContext, scraped: ObservedService[]): Servi
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
       GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
       GF_NEWS_NEWS_FEED_ENABLED: "false",
+      // Grafana applies it when it creates its database (first start); later changes need `grafana cli admin reset-admin-password`.
+      [`${ADMIN_PASSWORD_ENV}__FILE`]: ADMIN_PASSWORD_FILE,
     },
-    // Grafana applies it when it creates its database (first start); later changes need `grafana cli admin reset-admin-password`.
-    secretEnv: { [ADMIN_PASSWORD_ENV]: "grafanaAdminPassword" },
     ports: [{ internal: GRAFANA.port, external: grafana.hostPort, configKey: "monitoring.grafana.hostPort" }],
     volumes: [{ volume: VOLUMES.grafana, containerPath: "/var/lib/grafana", readOnly: false }],
     files: [
+      { path: ADMIN_PASSWORD_FILE, content: "", secret: "grafanaAdminPassword" },
       { path: `${GRAFANA_PROVISIONING}/datasources/ai-suite.yaml`, content: renderDatasources(provisioning) },
       { path: `${GRAFANA_PROVISIONING}/dashboards/ai-suite.yaml`, content: renderDashboardProvider(provisioning) },
       ...dashboards.map((d) => ({ path: `${GRAFANA_DASHBOARDS}/${d.uid}.json`, content: `${JSON.stringify(d, null, 2)}\n` })),
