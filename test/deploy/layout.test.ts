@@ -124,7 +124,11 @@ const CREATED_SINCE_BASELINE: Record<string, string> = {
   "suite-inferenceApiKey": "the llama-servers' API key (issue 21), generated once and kept in state",
 };
 /** Config keys added since the baseline, with the value that keeps the baseline's behaviour, by `<section>.<key>`. */
-const KEYS_SINCE_BASELINE: Record<string, unknown> = { "rag.requireToken": false, "embedding.requireToken": false };
+const KEYS_SINCE_BASELINE: Record<string, unknown> = {
+  "rag.requireToken": false,
+  "embedding.requireToken": false,
+  "qdrant.requireKey": false,
+};
 
 /** The stack config without the keys the baseline does not know; each must hold the baseline's behaviour here. */
 function withoutKeys(config: Record<string, unknown>, keys: Record<string, unknown>): Record<string, unknown> {
