@@ -215,6 +215,9 @@ export function resourcePolicyProps(r: CapturedResource, all: readonly CapturedR
   return props;
 }
 
+const holdsUnknown = (v: unknown): boolean =>
+  v === UNKNOWN || (v !== null && typeof v === "object" && Object.values(v as Record<string, unknown>).some(holdsUnknown));
+
 /** The props a stack policy sees on a first preview. */
 export function stackPolicyProps(r: CapturedResource, all: readonly CapturedResource[]): Record<string, unknown> {
   const inputs = resourcePolicyProps(r, all);
@@ -223,6 +226,12 @@ export function stackPolicyProps(r: CapturedResource, all: readonly CapturedReso
       const props: Record<string, unknown> = { ...CONTAINER_OUTPUT_DEFAULTS, ...inputs };
       for (const [field, defaults] of Object.entries(ENTRY_DEFAULTS)) {
         if (Array.isArray(props[field])) props[field] = (props[field] as Record<string, unknown>[]).map((e) => ({ ...defaults, ...e }));
+      }
+      // A set's planned order is the provider's (by element hash); an element it cannot hash yet (an upload
+      // whose content is a generated secret) comes after the others.
+      for (const field of SET_FIELDS[CONTAINER]!) {
+        const list = props[field];
+        if (Array.isArray(list)) props[field] = [...list.filter((e) => !holdsUnknown(e)), ...list.filter(holdsUnknown)];
       }
       // A list holding one unknown entry is planned as unknown as a whole.
       for (const field of Object.keys(props))

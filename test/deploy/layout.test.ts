@@ -78,8 +78,8 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
     why: "Prometheus scrapes the llama-servers with their key (a bearer token file)",
   },
   "suite-rag-rag-container": {
-    fields: ["envs", "image"],
-    why: `RAG_CONTEXT_BUDGET_TOKENS: RAG's prompt must fit the smallest context of the servers that may answer it (lib/plan/rag-context.ts); ${REBUILT}`,
+    fields: ["envs", "image", "uploads"],
+    why: `RAG_CONTEXT_BUDGET_TOKENS: RAG's prompt must fit the smallest context of the servers that may answer it (lib/plan/rag-context.ts); it reads the gateway key from a file (RAG_LLM_API_KEY_FILE); ${REBUILT}`,
   },
   "suite-healer-healer-container": { fields: ["image"], why: REBUILT },
   "suite-monitoring-grafana-container": {

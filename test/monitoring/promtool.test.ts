@@ -71,11 +71,12 @@ describe("Pulumi.p3.yaml's monitoring files", () => {
   });
 
   it("make promtool read the Qdrant token file it references (removing it fails the check)", async () => {
+    // Qdrant keyed: Prometheus gets (only) its read-only key.
     const result = await checkAll({}, { qdrantApiKey: true });
-    fs.rmSync(path.join(result.promRoot, "etc/prometheus/secrets/qdrantApiKey"));
+    fs.rmSync(path.join(result.promRoot, "etc/prometheus/secrets/qdrantReadOnlyKey"));
     const again = runTool("promtool", ["check", "config", path.join(result.promRoot, "etc/prometheus/prometheus.yml")]);
     expect(again.ok).toBe(false);
-    expect(again.output).toContain("secrets/qdrantApiKey");
+    expect(again.output).toContain("secrets/qdrantReadOnlyKey");
   });
 
   it("are rejected when a rule is broken (the check is real)", async () => {
