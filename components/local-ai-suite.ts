@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey } from "../lib/config/schema";
 import { STACK_LABEL } from "../lib/plan/define-service";
 import { topologicalOrder } from "../lib/plan/graph";
-import type { GroupName } from "../lib/plan/service-spec";
+import { secretKeysOf, type GroupName } from "../lib/plan/service-spec";
 import type { StackPlan } from "../lib/plan/stack-plan";
 import { GROUP_COMPONENTS } from "./groups";
 import type { Service } from "./service";
@@ -67,9 +67,7 @@ export class LocalAiSuite extends pulumi.ComponentResource {
     }
 
     const secrets = { ...args.secrets };
-    const needed = new Set(
-      plan.services.flatMap((s) => [...Object.values(s.secretEnv), ...s.files.flatMap((f) => (f.secret ? [f.secret] : []))]),
-    );
+    const needed = new Set(plan.services.flatMap((s) => secretKeysOf(s)));
     for (const key of GENERATED_SECRETS) {
       if (needed.has(key) && !secrets[key]) secrets[key] = generatedSecret(`${name}-${key}`, key, this);
     }

@@ -11,7 +11,7 @@ import type { SecretKey } from "../lib/config/schema";
 import { goSeconds } from "../lib/durations";
 import { plainContainerProperties } from "../lib/docker/container-properties";
 import { containerChangeDigest } from "../lib/plan/change-digest";
-import type { FileSpec, ServiceSpec } from "../lib/plan/service-spec";
+import { secretKeysOf, type FileSpec, type ServiceSpec } from "../lib/plan/service-spec";
 import type { HealthWatch, ServiceOps } from "./service-ops";
 import { stackSecret } from "./stack-secrets";
 
@@ -113,9 +113,7 @@ export class Service extends pulumi.ComponentResource {
    */
   private backupCommand(name: string, args: ServiceArgs, backup: NonNullable<ServiceOps["preChangeBackup"]>): command.local.Command {
     const { create, dir, environment } = backup.commandFor(this.spec);
-    const secretKeys = [
-      ...new Set([...Object.values(this.spec.secretEnv), ...this.spec.files.flatMap((f) => (f.secret ? [f.secret] : []))]),
-    ].sort();
+    const secretKeys = secretKeysOf(this.spec);
     const secretsDigest = pulumi
       .all(
         secretKeys.map((key) =>

@@ -174,3 +174,8 @@ export interface ServiceSpec {
   lifecycle: LifecycleSpec;
   logging: LoggingSpec;
 }
+
+/** The stack secrets a service reads, in env or as files, each once and sorted. */
+export function secretKeysOf(spec: Pick<ServiceSpec, "secretEnv" | "files">): SecretKey[] {
+  return [...new Set([...Object.values(spec.secretEnv), ...spec.files.flatMap((f) => (f.secret ? [f.secret] : []))])].sort();
+}

@@ -11,7 +11,7 @@
 import type { SecretKey } from "../config/schema";
 import { plainContainerProperties, UPDATED_IN_PLACE } from "../docker/container-properties";
 import { canonicalJson } from "../plan/change-digest";
-import type { ServiceSpec } from "../plan/service-spec";
+import { secretKeysOf, type ServiceSpec } from "../plan/service-spec";
 
 export type ContainerAction = "create" | "replace" | "update" | "delete" | "none";
 
@@ -124,7 +124,7 @@ export function diffServices(
     const fields = Object.keys(fa)
       .filter((k) => fa[k] !== fb[k])
       .map((field) => ({ field, before: fb[field]!, after: fa[field]! }));
-    const keys = [...new Set([...Object.values(a.secretEnv), ...a.files.flatMap((f) => (f.secret ? [f.secret] : []))])].sort();
+    const keys = secretKeysOf(a);
     for (const key of keys.filter((k) => rotated(k, secrets)))
       fields.push({ field: `secret ${key}`, before: secrets.before[key] ?? "generated", after: secrets.after[key] ?? "generated" });
     return { service, ...containerStep(b, a, secrets), fields };
