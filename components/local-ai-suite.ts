@@ -34,6 +34,8 @@ export interface LocalAiSuiteArgs {
 
 export class LocalAiSuite extends pulumi.ComponentResource {
   readonly network: docker.Network;
+  /** Internal networks shared only by the services that name them (the healer and its Docker API proxy). */
+  readonly privateNetworks: Record<string, docker.Network> = {};
   readonly volumes: Record<string, docker.Volume> = {};
   readonly groups: Partial<Record<GroupName, ServiceGroup>> = {};
   readonly services: Record<string, Service>;
@@ -56,6 +58,15 @@ export class LocalAiSuite extends pulumi.ComponentResource {
       { name: `${prefix}local-ai-suite`, driver: "bridge", labels },
       { parent: this, deleteBeforeReplace: true },
     );
+
+    for (const network of new Set(plan.services.flatMap((s) => s.privateNetworks ?? []))) {
+      // internal: no route out; only the containers the plan puts on it can reach each other there.
+      this.privateNetworks[network] = new docker.Network(
+        `${name}-network-${network}`,
+        { name: `${prefix}local-ai-suite-${network}`, driver: "bridge", internal: true, labels },
+        { parent: this, deleteBeforeReplace: true },
+      );
+    }
 
     for (const volume of new Set(plan.services.flatMap((s) => s.volumes.map((v) => v.volume)))) {
       // retainOnDelete: a destroy or a rename never takes stored data with it.
@@ -83,6 +94,7 @@ export class LocalAiSuite extends pulumi.ComponentResource {
         {
           specs: plan.services.filter((s) => s.group === group),
           network: this.network,
+          privateNetworks: this.privateNetworks,
           created,
           secrets,
           volumes: this.volumes,

@@ -13,6 +13,11 @@ export interface ServiceGroupArgs {
   specs: ServiceSpec[];
   /** The stack network every container joins. */
   network: docker.Network;
+  /**
+   * Private networks by the plan's names, for the specs' privateNetworks.
+   * @default {} (a spec that names one then fails with the network's name)
+   */
+  privateNetworks?: ServiceArgs["privateNetworks"];
   /** Services of earlier groups, by service name: the ones this group's services depend on must be among them. */
   created: ReadonlyMap<string, Service>;
   /** Secret values by config key (see ServiceArgs.secrets). */
@@ -47,7 +52,15 @@ export abstract class ServiceGroup extends pulumi.ComponentResource {
       });
       this.services[spec.service] = new Service(
         `${name}-${spec.service}`,
-        { spec, network: args.network, dependencies, secrets: args.secrets, volumes: args.volumes, ops: args.ops },
+        {
+          spec,
+          network: args.network,
+          privateNetworks: args.privateNetworks,
+          dependencies,
+          secrets: args.secrets,
+          volumes: args.volumes,
+          ops: args.ops,
+        },
         { parent: this },
       );
     }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { SecretKey } from "../lib/config/schema";
 import { goSeconds } from "../lib/durations";
-import { plainContainerProperties } from "../lib/docker/container-properties";
+import { containerNetworks, plainContainerProperties, STACK_NETWORK } from "../lib/docker/container-properties";
 import { containerChangeDigest } from "../lib/plan/change-digest";
 import { secretKeysOf, type FileSpec, type ServiceSpec } from "../lib/plan/service-spec";
 import type { HealthWatch, ServiceOps } from "./service-ops";
@@ -18,8 +18,13 @@ import { stackSecret } from "./stack-secrets";
 export interface ServiceArgs {
   /** What to run; see lib/plan for the planners that produce it. */
   spec: ServiceSpec;
-  /** The stack network; the container joins it with its service name as alias. */
+  /** The stack network; the container joins it with its service name as alias (unless spec.stackNetwork is false). */
   network: docker.Network;
+  /**
+   * The private networks by the plan's names, for spec.privateNetworks.
+   * @default {} (a spec that names one then fails, naming it)
+   */
+  privateNetworks?: Record<string, docker.Network>;
   /** Services this one talks to, already created: it is created after they report healthy. */
   dependencies: Service[];
   /** Secret values by config key; only the ones named in spec.secretEnv are used. */
@@ -81,7 +86,10 @@ export class Service extends pulumi.ComponentResource {
           readOnly: v.readOnly,
         })),
         uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets, this), permissions: "0644" })),
-        networksAdvanced: [{ name: args.network.name, aliases: [spec.service] }],
+        networksAdvanced: containerNetworks(spec).map(({ network, aliases }) => ({
+          name: network === STACK_NETWORK ? args.network.name : networkName(args.privateNetworks, network, this),
+          aliases,
+        })),
       },
       {
         parent: this,
@@ -190,6 +198,16 @@ function volumeName(volumes: ServiceArgs["volumes"], volume: string, owner: pulu
   if (!resource)
     throw new pulumi.ResourceError(
       `volume "${volume}" is not defined by the stack (LocalAiSuite creates one per volume the plan names)`,
+      owner,
+    );
+  return resource.name;
+}
+
+function networkName(networks: ServiceArgs["privateNetworks"], network: string, owner: pulumi.Resource): pulumi.Output<string> {
+  const resource = networks?.[network];
+  if (!resource)
+    throw new pulumi.ResourceError(
+      `network "${network}" is not defined by the stack (LocalAiSuite creates one per private network the plan names)`,
       owner,
     );
   return resource.name;

@@ -11,8 +11,18 @@ const services = (raw: Record<string, unknown>) =>
   planStack(parseStackConfig(raw), { stack: "t", projectDir: PROJECT_DIR, lock: REPO_LOCK, secrets: {} })
     .services.map((s) => s.service)
     .sort();
-/** The healer is no phase's: it runs in both unless `healer.enabled` is false. */
-const P2 = ["api-gateway", "embedding", "embedding-server", "healer", "inference-chat", "inference-code", "qdrant", "rag"];
+/** The healer (with its Docker API proxy) is no phase's: it runs in both unless `healer.enabled` is false. */
+const P2 = [
+  "api-gateway",
+  "docker-api-proxy",
+  "embedding",
+  "embedding-server",
+  "healer",
+  "inference-chat",
+  "inference-code",
+  "qdrant",
+  "rag",
+];
 const MCP = ["mcp-server"];
 const MEMORY = ["memory-api", "memory-maintainer"];
 const MONITORING = ["alertmanager", "alloy", "cadvisor", "dcgm-exporter", "grafana", "loki", "node-exporter", "prometheus"];
@@ -32,7 +42,7 @@ describe("phase", () => {
   it("p2 (the default) deploys the inference pair, the gateway, Qdrant, embedding and RAG", () => {
     expect(services({})).toEqual(P2);
     expect(services({ phase: "p2" })).toEqual(P2);
-    expect(services({ healer: { enabled: false } })).toEqual(P2.filter((s) => s !== "healer"));
+    expect(services({ healer: { enabled: false } })).toEqual(P2.filter((s) => s !== "healer" && s !== "docker-api-proxy"));
   });
 
   it("p3 adds MCP, memory and monitoring without a word about them (the gateway then needs no key for the reference MCP server)", () => {

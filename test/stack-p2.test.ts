@@ -14,7 +14,17 @@ import {
   dependencyNames,
 } from "./support/pulumi-harness";
 
-const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"];
+const P2_SERVICES = [
+  "inference-chat",
+  "inference-code",
+  "api-gateway",
+  "qdrant",
+  "embedding-server",
+  "embedding",
+  "rag",
+  "healer",
+  "docker-api-proxy",
+];
 const HOST_PORTS: Record<string, number[]> = {
   "inference-chat": [8001],
   "inference-code": [8004],
@@ -24,6 +34,13 @@ const HOST_PORTS: Record<string, number[]> = {
   embedding: [8003],
   rag: [8002],
   healer: [],
+  "docker-api-proxy": [],
+};
+/** The networks each container joins: the stack's, and the internal one only the healer and its Docker API proxy share. */
+const NETWORKS: Record<string, string[]> = {
+  ...Object.fromEntries(P2_SERVICES.map((s) => [s, ["local-ai-suite"]])),
+  healer: ["local-ai-suite", "local-ai-suite-docker-api"],
+  "docker-api-proxy": ["local-ai-suite-docker-api"],
 };
 
 let p2: CapturedStack;
@@ -100,9 +117,18 @@ describe("p2 stack under mocks", () => {
     expect(Number(r.inputs.cpus)).toBeGreaterThan(0);
     const labels = Object.fromEntries((r.inputs.labels as { label: string; value: string }[]).map((l) => [l.label, l.value]));
     expect(labels).toMatchObject({ "local-ai-suite.stack": "p2", "local-ai-suite.service": name, "local-ai-suite.phase": "p2" });
-    expect(r.inputs.networksAdvanced).toEqual([{ name: "local-ai-suite", aliases: [name] }]);
+    expect(r.inputs.networksAdvanced).toEqual(NETWORKS[name]!.map((network) => ({ name: network, aliases: [name] })));
     expect(r.inputs.securityOpts).toContain("no-new-privileges:true");
     expect(r.inputs.privileged).toBeFalsy();
+  });
+
+  it("makes the healer's network internal, with only the healer and its proxy on it", () => {
+    const networks = p2.resources.filter((r) => r.type === "docker:index/network:Network").map((r) => r.inputs);
+    expect(networks.map((n) => [n.name, n.internal ?? false])).toEqual([
+      ["local-ai-suite", false],
+      ["local-ai-suite-docker-api", true],
+    ]);
+    expect(dependencyNames(p2, "healer")).toEqual(["docker-api-proxy"]);
   });
 
   it("gates every dependency on health: the gateway on both servers, embedding on its server, RAG on qdrant, embedding and the gateway", () => {
@@ -122,7 +148,7 @@ describe("p2 stack under mocks", () => {
       expect(c.deviceRequests).toEqual([{ driver: "nvidia", deviceIds: ["0"], capabilities: ["gpu"] }]);
       expect(c.gpus).toBeUndefined();
     }
-    for (const name of ["api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"])
+    for (const name of ["api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer", "docker-api-proxy"])
       expect(containerNamed(p2, name).inputs.deviceRequests).toBeUndefined();
   });
 

@@ -3,7 +3,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseGoDuration } from "../lib/durations";
 import { type CapturedStack, containerNamed, containers, runStackFile, dependencyNames } from "./support/pulumi-harness";
 
-const P2_SERVICES = ["inference-chat", "inference-code", "api-gateway", "qdrant", "embedding-server", "embedding", "rag", "healer"];
+const P2_SERVICES = [
+  "inference-chat",
+  "inference-code",
+  "api-gateway",
+  "qdrant",
+  "embedding-server",
+  "embedding",
+  "rag",
+  "healer",
+  "docker-api-proxy",
+];
 const P3_SERVICES = ["mcp-server", "memory-api", "memory-maintainer"];
 const MONITORING = ["prometheus", "alertmanager", "grafana", "loki", "alloy", "node-exporter", "cadvisor", "dcgm-exporter"];
 const ALL = [...P2_SERVICES, ...P3_SERVICES, ...MONITORING];
@@ -128,7 +138,7 @@ describe("p3 stack under mocks", () => {
       binds(p3, "cadvisor")
         .map((b) => b.hostPath)
         .sort(),
-    ).toEqual(["/", "/dev/disk", "/sys", "/var/lib/docker", "/var/run/docker.sock"]);
+    ).toEqual(["/", "/dev/disk", "/sys", "/var/lib/docker"]);
   });
 
   it("gives the DCGM exporter the GPU with a zero VRAM claim, and no other monitoring container a GPU", () => {
@@ -191,9 +201,8 @@ describe("p3 with model switching on", () => {
       .filter((c) => ((c.inputs.volumes ?? []) as Bind[]).some((b) => b.hostPath === "/var/run/docker.sock"))
       .map((c) => c.inputs.name)
       .sort();
-    // cAdvisor reads container names through it and the healer restarts unhealthy containers
-    // (read-only mounts, on by default); nobody else has it.
-    expect(socketHolders).toEqual(["cadvisor", "healer", "mcp-server"]);
+    // Besides MCP's model switch, only the healer's allowlisting proxy has it (cAdvisor does not by default).
+    expect(socketHolders).toEqual(["docker-api-proxy", "mcp-server"]);
   });
 
   it("mounts the workspace read-only unless writes are allowed", async () => {

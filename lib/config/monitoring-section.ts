@@ -106,9 +106,11 @@ export const monitoringSection = z
         image: pinnedImage.default(MONITORING_IMAGES.cadvisor),
         dockerSocket: z
           .boolean()
-          .default(true)
+          .default(false)
           .describe(
-            "Mount /var/run/docker.sock (read-only, which does not limit the Docker API) so container metrics carry container names. Off: metrics by cgroup id only, and the restart and container-missing alerts are left out.",
+            "Mount /var/run/docker.sock so container metrics carry container names (and the restart and container-missing alerts can be written). " +
+              "Off by default: the socket is the whole Docker API (`:ro` limits nothing), root on the host, and cAdvisor would hold it on the stack network; " +
+              "turning it on also needs the socket allowlisted for cadvisor, with a reason, under container-host-mounts in the policy config. Off: metrics by cgroup id.",
           ),
         ...limits(256, 0.5),
       })

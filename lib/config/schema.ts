@@ -363,10 +363,23 @@ export const StackConfigObject = z.strictObject({
       enabled: z
         .boolean()
         .default(true)
-        .describe("Run the healer (it needs the Docker socket, allowlisted for it alone in the policy config with the reason)."),
+        .describe(
+          "Run the healer. It reaches the Docker API only through its proxy (below), which alone mounts the socket (allowlisted for it in the policy config with the reason).",
+        ),
       source: imageSource
-        .default({ build: { context: "services", dockerfile: "healer/Dockerfile", tag: "0.2.0" } })
+        .default({ build: { context: "services", dockerfile: "healer/Dockerfile", tag: "0.3.0" } })
         .describe("Its image: services/healer by default."),
+      dockerApiProxy: z
+        .strictObject({
+          source: imageSource
+            .default({ build: { context: "images/docker-api-proxy", dockerfile: "Dockerfile", tag: "2.6.12-1-deb12u3" } })
+            .describe("Its image: HAProxy from Debian 12's package (images/docker-api-proxy) by default."),
+          ...limits(64, 0.25),
+        })
+        .prefault({})
+        .describe(
+          "The allowlisting Docker API proxy in front of the socket, on a network only the healer shares: it lets through listing containers, their events and restarting this stack's opted-in containers by name, and answers 403 to anything else.",
+        ),
       maxRestarts: z
         .int()
         .min(1)

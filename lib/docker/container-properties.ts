@@ -27,6 +27,17 @@ function containerHealthcheck(h: ServiceSpec["healthcheck"]) {
   };
 }
 
+/** The name containerNetworks gives the stack network (private networks go by the plan's names). */
+export const STACK_NETWORK = "stack";
+
+/** The networks the container joins, by the plan's names, each with the service name as its alias there. */
+export function containerNetworks(
+  spec: Pick<ServiceSpec, "service" | "stackNetwork" | "privateNetworks">,
+): { network: string; aliases: string[] }[] {
+  const networks = [...(spec.stackNetwork === false ? [] : [STACK_NETWORK]), ...(spec.privateNetworks ?? [])];
+  return networks.map((network) => ({ network, aliases: [spec.service] }));
+}
+
 /** Every Container property the spec decides alone, under the provider's names. */
 export function plainContainerProperties(spec: ServiceSpec) {
   const { lifecycle, logging } = spec;

@@ -4,7 +4,17 @@
  * service emitted and on jobs that were always down).
  */
 import type { AlertRule, RuleGroup } from "./alert-rules";
-import { anyOf, containerRestarts15m, DISK_FSTYPES, http5xxRatio, httpP95Latency, llamaTokensPerSec, promString } from "./promql";
+import {
+  anyOf,
+  containerMissing,
+  containerStarts15m,
+  type ContainerStateSource,
+  DISK_FSTYPES,
+  http5xxRatio,
+  httpP95Latency,
+  llamaTokensPerSec,
+  promString,
+} from "./promql";
 
 export interface GpuAlertTarget {
   /** Config id of the GPU ("0" or a UUID). */
@@ -22,12 +32,13 @@ export interface AlertInputs {
   llamaJobs: string[];
   /** FastAPI services exporting prometheus-fastapi-instrumentator metrics. */
   httpJobs: string[];
-  /** Containers with no metrics endpoint, watched through cAdvisor (needs container names). */
+  /** Containers with no metrics endpoint: each gets a "missing" alert where container state is known. */
   unscrapedContainers: { service: string; container: string }[];
-  /** cAdvisor knows container names (it reads the Docker API). */
-  containerNames: boolean;
-  /** Label cAdvisor puts the service name in. */
-  serviceLabel: string;
+  /**
+   * Who knows each container's state: cAdvisor when it reads the Docker API (its service label), else the
+   * healer (its list and event stream, through its Docker API proxy), else nobody (no container alerts).
+   */
+  containerState?: ContainerStateSource;
   /** The healer's scrape job, when the stack runs it (it counts the unhealthy containers it restarts). */
   healerJob?: string;
   hostMetrics: boolean;
@@ -54,24 +65,29 @@ function availability(inputs: AlertInputs): AlertRule[] {
       description: "Prometheus could not scrape {{ $labels.job }} ({{ $labels.instance }}) for 2 minutes.",
     });
   }
-  if (inputs.containerNames) {
-    for (const { service, container } of inputs.unscrapedContainers) {
-      rules.push({
-        alert: `ContainerMissing_${service.replace(/[^A-Za-z0-9]/g, "_")}`,
-        expr: `absent(container_start_time_seconds{name=${promString(container)}})`,
-        forSec: 120,
-        severity: "critical",
-        summary: `${service} is not running`,
-        description: `cAdvisor has seen no running container named ${container} for 2 minutes.`,
-      });
-    }
+  const state = inputs.containerState;
+  for (const { service, container } of state ? inputs.unscrapedContainers : []) {
+    rules.push({
+      alert: `ContainerMissing_${service.replace(/[^A-Za-z0-9]/g, "_")}`,
+      expr: containerMissing(state!, service, container),
+      forSec: 120,
+      severity: "critical",
+      summary: `${service} is not running`,
+      description:
+        state!.source === "cadvisor"
+          ? `cAdvisor has seen no running container named ${container} for 2 minutes.`
+          : `The healer has listed no running container of ${service} (${container}) for 2 minutes.`,
+    });
+  }
+  if (state) {
+    const label = state.source === "cadvisor" ? state.serviceLabel : "service";
     rules.push({
       alert: "ContainerRestarting",
-      expr: `${containerRestarts15m(inputs.serviceLabel)} >= ${inputs.thresholds.containerRestarts15m}`,
+      expr: `${containerStarts15m(state)} >= ${inputs.thresholds.containerRestarts15m}`,
       forSec: 0,
       severity: "warning",
-      summary: `{{ $labels.${inputs.serviceLabel} }} keeps restarting`,
-      description: `{{ $labels.name }} started {{ $value }} times in 15 minutes (a crash loop; Docker restarts on exit only).`,
+      summary: `{{ $labels.${label} }} keeps restarting`,
+      description: `{{ $labels.${label} }} started {{ $value }} times in 15 minutes (a crash loop; Docker restarts on exit only).`,
     });
   }
   return rules;

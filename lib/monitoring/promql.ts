@@ -35,7 +35,22 @@ export function httpP95Latency(selector: string): string {
   return `histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket{${selector}}[5m])))`;
 }
 
-/** Container starts within 15 minutes (cAdvisor), for containers carrying `serviceLabel`. */
-export function containerRestarts15m(serviceLabel: string): string {
-  return `changes(container_start_time_seconds{${serviceLabel}!=""}[15m])`;
+/** Where container state comes from: cAdvisor (by its service label) or the healer's metrics (by its job). */
+export type ContainerStateSource = { source: "cadvisor"; serviceLabel: string } | { source: "healer"; job: string };
+
+/** Container starts within 15 minutes, per service. */
+export function containerStarts15m(state: ContainerStateSource): string {
+  return state.source === "cadvisor"
+    ? `changes(container_start_time_seconds{${state.serviceLabel}!=""}[15m])`
+    : `sum by (service) (increase(healer_container_starts_total{job=${promString(state.job)}}[15m]))`;
+}
+
+/**
+ * Non-empty while no container of the service runs. From the healer: also when the service has no
+ * container at all, but not while the healer itself is down (ServiceDown says so; every service would look missing).
+ */
+export function containerMissing(state: ContainerStateSource, service: string, container: string): string {
+  if (state.source === "cadvisor") return `absent(container_start_time_seconds{name=${promString(container)}})`;
+  const job = promString(state.job);
+  return `absent(healer_service_running{job=${job}, service=${promString(service)}} == 1) unless on() (up{job=${job}} == 0)`;
 }

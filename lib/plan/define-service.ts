@@ -60,6 +60,8 @@ export type ServiceDraft = Pick<ServiceSpec, "service" | "group" | "image" | "he
       | "capabilities"
       | "readOnlyRootfs"
       | "tmpfs"
+      | "privateNetworks"
+      | "stackNetwork"
     >
   > & {
     /** Published ports; each binds to the stack's bindAddress. */

@@ -1,14 +1,15 @@
 /**
  * The healer (services/healer): restarts this stack's containers that turn
  * unhealthy, within a restart budget, and counts each restart for the alerts.
- * It holds the Docker socket, so it is the one service the policy config
- * allowlists for it; everything else about it is as narrow as it gets: root
- * for the socket's mode but every capability dropped, a read-only rootfs, no
- * published port, and the stack network only so that Prometheus can scrape it.
+ * It holds no socket: it reaches the Docker API through its proxy
+ * (lib/plan/docker-api-proxy.ts), which allows its three calls and nothing
+ * else, on a network only the two share. It runs as an unprivileged user with
+ * every capability dropped on a read-only rootfs, publishes no port, and is on
+ * the stack network only so that Prometheus can scrape it.
  */
 import { AUTOHEAL_LABEL, defineService, imageFromSource, type PlanContext } from "./define-service";
+import { DOCKER_API_NETWORK, DOCKER_API_PROXY_SERVICE, DOCKER_API_PROXY_URL } from "./docker-api-proxy";
 import { nodeProbe } from "./health";
-import { DOCKER_SOCKET } from "./mcp";
 import type { ServiceSpec } from "./service-spec";
 
 export const HEALER_SERVICE = "healer";
@@ -28,13 +29,15 @@ export function planHealer(ctx: PlanContext): ServiceSpec[] {
         HEALER_MAX_RESTARTS: String(healer.maxRestarts),
         HEALER_WINDOW_SEC: String(healer.windowSec),
         HEALER_PORT: String(HEALER_PORT),
+        HEALER_DOCKER_API: DOCKER_API_PROXY_URL,
       },
-      // The socket's mode is root:docker 660; `:ro` does not limit the Docker API (the allowlist entry is the decision).
-      binds: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true }],
+      dependsOn: [DOCKER_API_PROXY_SERVICE],
+      privateNetworks: [DOCKER_API_NETWORK],
       healthcheck: nodeProbe("/app/healer/src/healthcheck.ts", { startPeriodSec: 30 }),
       metrics: { port: HEALER_PORT, path: "/metrics" },
       limits: { memoryMiB: healer.memoryMiB, cpus: healer.cpus },
-      user: "0:0",
+      // The node user of the Node base image; nothing it needs is root's.
+      user: "1000:1000",
       capabilities: { drop: ["ALL"], add: [] },
       readOnlyRootfs: true,
       // Who would restart the healer? Docker's restart policy, if it exits.

@@ -145,6 +145,13 @@ export interface ServiceSpec {
   healthcheck: HealthcheckSpec;
   /** Where Prometheus scrapes it, if anywhere. */
   metrics?: MetricsSpec;
+  /**
+   * Internal Docker networks beyond the stack network, each shared only by the
+   * services that name it (the healer and its Docker API proxy). Absent: none.
+   */
+  privateNetworks?: string[];
+  /** false: the container stays off the stack network, on its private networks alone. Absent: it joins. */
+  stackNetwork?: false;
   /** Services this one talks to; it is created only once they report healthy. */
   dependsOn: string[];
   /**

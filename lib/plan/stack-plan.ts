@@ -12,6 +12,7 @@ import { modelLockProblems } from "../models/stack-models";
 import { planContext, publishedHost, type PlanContextOptions } from "./define-service";
 import { planGateway } from "./gateway";
 import { planGpus, type GpuPlan } from "./gpu-plan";
+import { dockerApiProxyWatched, planDockerApiProxy } from "./docker-api-proxy";
 import { planHealer } from "./healer";
 import { DependencyCycleError, topologicalOrder } from "./graph";
 import { planInferenceServer } from "./inference";
@@ -79,7 +80,9 @@ export function planStack(config: StackConfig, options: PlanOptions): StackPlan 
     ...planHealer(ctx),
   ];
   // Monitoring needs no secret flags: a service whose metrics need a token says so in its `metrics`.
-  const services = [...core, ...planMonitoringStack(ctx, core)];
+  const watched = [...core, ...planMonitoringStack(ctx, [...core, ...dockerApiProxyWatched(ctx)])];
+  // Last: the proxy's allowlist names every container the healer may restart.
+  const services = [...watched, ...planDockerApiProxy(ctx, watched)];
   checkPlan(services, callerKeyProblems(services, requiredKeys(config, secrets)));
 
   const order = topologicalOrder(services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })));

@@ -9,7 +9,7 @@
  * Secret values never appear: env names, and which secret was rotated.
  */
 import type { SecretKey } from "../config/schema";
-import { plainContainerProperties, UPDATED_IN_PLACE } from "../docker/container-properties";
+import { containerNetworks, plainContainerProperties, UPDATED_IN_PLACE } from "../docker/container-properties";
 import { canonicalJson } from "../plan/change-digest";
 import { secretKeysOf, type ServiceSpec } from "../plan/service-spec";
 
@@ -83,7 +83,7 @@ function providerView(s: ServiceSpec, secrets: SecretVersions): Record<string, u
     envs: [...Object.entries(s.env).map(([k, v]) => `${k}=${v}`), ...Object.entries(s.secretEnv).map(([k, key]) => `${k}=${secret(key)}`)],
     mounts: s.volumes.map((v) => ({ type: "volume", source: v.volume, target: v.containerPath, readOnly: v.readOnly })),
     uploads: s.files.map((f) => ({ file: f.path, content: f.secret ? secret(f.secret) : f.content })),
-    networksAdvanced: [{ aliases: [s.service] }],
+    networksAdvanced: containerNetworks(s).map(({ network, aliases }) => ({ name: network, aliases })),
   };
 }
 

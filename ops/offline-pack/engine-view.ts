@@ -148,6 +148,7 @@ export const SET_FIELDS: Record<string, readonly string[]> = {
 const REMOTE_IMAGE_OUTPUT_DEFAULTS = { build: null, forceRemove: null, platform: null, pullTriggers: null, triggers: null };
 const REMOTE_IMAGE_COMPUTED = ["id", "imageId", "repoDigest"];
 const NETWORK_OUTPUT_DEFAULTS = { attachable: null, ingress: null, ipamOptions: null, ipv6: null };
+/** Computed unless the program sets them (`internal`: the healer's private network). */
 const NETWORK_COMPUTED = ["id", "internal", "ipamConfigs", "options", "scope"];
 const VOLUME_OUTPUT_DEFAULTS = { cluster: null, driverOpts: null };
 const VOLUME_COMPUTED = ["driver", "id", "mountpoint"];
@@ -252,7 +253,7 @@ export function stackPolicyProps(r: CapturedResource, all: readonly CapturedReso
     }
     case NETWORK: {
       const props: Record<string, unknown> = { ...NETWORK_OUTPUT_DEFAULTS, ...inputs };
-      for (const field of NETWORK_COMPUTED) props[field] = UNKNOWN;
+      for (const field of NETWORK_COMPUTED) if (inputs[field] === undefined) props[field] = UNKNOWN;
       return props;
     }
     case VOLUME: {

@@ -19,6 +19,7 @@ import type { StackConfig } from "../../lib/config/schema";
 import type { ModelLock } from "../../lib/models/lock";
 import { planStack, type StackPlan } from "../../lib/plan/stack-plan";
 import { freePorts } from "../support/free-ports";
+import { dockerApiProxyBuildArgs } from "../support/docker-api-proxy-image";
 import { ensureNodeBaseImage } from "../support/node-base-image";
 import { REPO_DIR } from "../support/pulumi-cli";
 import { REAL_IMAGE_REFS } from "../support/real-images";
@@ -154,7 +155,12 @@ export async function e2eStack(work: string, options: E2eStackOptions = {}): Pro
     server: { ...small, model: TINY_MODELS.embedding.file, loadTimeoutSec: 10 },
   };
   raw.rag = { ...raw.rag, source: ownBuild("rag/Dockerfile"), ...small };
-  raw.healer = { source: ownBuild("healer/Dockerfile") };
+  // The proxy's own recipe on the local bookworm base instead of the registry's debian image.
+  const proxySource = defaults.healer.dockerApiProxy.source;
+  raw.healer = {
+    source: ownBuild("healer/Dockerfile"),
+    dockerApiProxy: { source: { build: { ...proxySource.build!, args: await dockerApiProxyBuildArgs() } } },
+  };
   raw.mcp = {
     ...raw.mcp,
     workspaceDir,

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import type { ServiceSpec } from "../../lib/plan/service-spec";
 import { planP3, service } from "../p3/plan-p3";
 import { INSTALL_HINT, requireTool, runTool, toolVersion, writeTree } from "./real-tools";
@@ -86,5 +87,69 @@ describe("Pulumi.p3.yaml's monitoring files", () => {
     const again = runTool("promtool", ["check", "rules", rules]);
     expect(again.ok).toBe(false);
     expect(again.output).toMatch(/parse error|could not parse/);
+  });
+});
+
+/**
+ * The container alerts from the healer's metrics (cAdvisor has no Docker socket by default), evaluated by
+ * promtool's rule tests on made-up series: a service whose containers all stopped, or that has none, is
+ * missing; nothing is while the healer itself is down (ServiceDown covers that); a crash loop is restarting.
+ * The rendered rules' own expressions are evaluated (an alert's `for` is Prometheus' business).
+ */
+describe("the container alerts from the healer's metrics (promtool test rules)", () => {
+  it("fire on a stopped or vanished service and a crash loop, and stay quiet while the healer is down", async () => {
+    const plan = await planP3();
+    const promRoot = treeOf(service(plan, "prometheus"));
+    const rulesDir = path.join(promRoot, "etc/prometheus/rules");
+    const rules = (parseYaml(fs.readFileSync(path.join(rulesDir, "alert-rules.yml"), "utf8")) as { groups: { rules: any[] }[] }).groups
+      .flatMap((g) => g.rules)
+      .filter((r) => r.alert);
+    const expr = (alert: string) => rules.find((r) => r.alert === alert)!.expr as string;
+    /** How many series the alert's expression returns at `at` (no sample: none). */
+    const fires = (alert: string, at: string, count: number | undefined) => ({
+      expr: `count(${expr(alert)})`,
+      eval_time: at,
+      exp_samples: count === undefined ? [] : [{ labels: "{}", value: count }],
+    });
+    const maintainer = 'healer_service_running{job="healer",service="memory-maintainer"}';
+    const tests = {
+      rule_files: ["alert-rules.yml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            { series: 'up{job="healer",instance="healer:8007"}', values: "1x20" },
+            // Stopped at minute 5; the memory API's container vanished (no series) after minute 5.
+            { series: maintainer, values: "1x5 0x15" },
+            { series: 'healer_service_running{job="healer",service="memory-api"}', values: "1x5" },
+            // Four starts within a few minutes: a crash loop.
+            { series: 'healer_container_starts_total{job="healer",service="rag"}', values: "0 0 1 2 3 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4" },
+            { series: 'healer_container_starts_total{job="healer",service="qdrant"}', values: "0x20" },
+          ],
+          promql_expr_test: [
+            fires("ContainerMissing_memory_maintainer", "4m", undefined),
+            fires("ContainerMissing_memory_maintainer", "7m", 1),
+            fires("ContainerMissing_memory_api", "4m", undefined),
+            fires("ContainerMissing_memory_api", "12m", 1),
+            fires("ContainerRestarting", "1m", undefined),
+            fires("ContainerRestarting", "7m", 1),
+          ],
+        },
+        {
+          interval: "1m",
+          // The healer is down: its series stop, and no service is called missing.
+          input_series: [
+            { series: 'up{job="healer",instance="healer:8007"}', values: "1x3 0x15" },
+            { series: maintainer, values: "1x3" },
+          ],
+          promql_expr_test: [fires("ContainerMissing_memory_maintainer", "12m", undefined)],
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(rulesDir, "container-alerts.test.yml"), JSON.stringify(tests, null, 2));
+    const result = runTool("promtool", ["test", "rules", "container-alerts.test.yml"], rulesDir);
+    expect(result.ok, result.output).toBe(true);
+    expect(result.output).toContain("SUCCESS");
   });
 });

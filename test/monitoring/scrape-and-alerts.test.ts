@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { defineService, planContext } from "../../lib/plan/define-service";
 import { curlProbe } from "../../lib/plan/health";
+import { containerMissing } from "../../lib/monitoring/promql";
 import { planMonitoringStack } from "../../lib/plan/monitoring";
 import { planStack } from "../../lib/plan/stack-plan";
 import { file, p3Config, planP3, PROJECT_DIR, service } from "../p3/plan-p3";
@@ -124,10 +125,22 @@ describe("alert rules", () => {
     const rulesByName = new Map(allRules(rules).map((r: any) => [r.alert, r]));
     const down = rulesByName.get("ServiceDown") as any;
     for (const job of config.scrape_configs) expect(down.expr).toContain(job.job_name);
+    // From the healer's list of the stack's containers (cAdvisor has no Docker socket by default).
+    const healer = { source: "healer", job: "healer" } as const;
+    for (const s of plan.services.filter((s) => !s.metrics)) {
+      const missing = allRules(rules).find((r: any) => r.expr === containerMissing(healer, s.service, s.containerName));
+      expect(missing, s.service).toBeDefined();
+    }
+    expect((rulesByName.get("ContainerRestarting") as any).expr).toContain("healer_container_starts_total");
+  });
+
+  it("takes container state from cAdvisor instead where it is given the Docker socket", async () => {
+    const { rules, plan } = await prometheusFiles({ monitoring: { cadvisor: { dockerSocket: true } } });
     for (const s of plan.services.filter((s) => !s.metrics)) {
       const missing = allRules(rules).find((r: any) => r.expr === `absent(container_start_time_seconds{name="${s.containerName}"})`);
       expect(missing, s.service).toBeDefined();
     }
+    expect(allRules(rules).find((r: any) => r.alert === "ContainerRestarting").expr).toContain("container_start_time_seconds");
   });
 
   it("puts the GPU memory threshold at the configured fraction of the stack's VRAM budget", async () => {
@@ -150,12 +163,14 @@ describe("alert rules", () => {
     expect(allRules(rules).some((r: any) => r.expr.includes(`UUID="${uuid}"`))).toBe(true);
   });
 
-  it("drops the GPU rules without the DCGM exporter, and the container rules without container names", async () => {
-    const { rules } = await prometheusFiles({ monitoring: { dcgmExporter: { enabled: false }, cadvisor: { dockerSocket: false } } });
+  it("drops the GPU rules without the DCGM exporter, and the container rules without a source of container state", async () => {
+    const { rules } = await prometheusFiles({
+      monitoring: { dcgmExporter: { enabled: false }, cadvisor: { dockerSocket: false } },
+      healer: { enabled: false },
+    });
     const names = allRules(rules).map((r: any) => r.alert);
     expect(names.some((n: string) => n.startsWith("Gpu"))).toBe(false);
-    // Container names come from cAdvisor; the healer's own alerts (ContainerRestartedUnhealthy, ...) come from its metrics.
-    expect(names.filter((n: string) => n.startsWith("Container"))).toEqual(["ContainerRestartedUnhealthy", "ContainerLeftUnhealthy"]);
+    expect(names.filter((n: string) => n.startsWith("Container"))).toEqual([]);
     expect(names).toContain("ServiceDown");
   });
 

@@ -157,11 +157,11 @@ describe("health", () => {
 });
 
 describe("health targets", () => {
-  it("p2: one readiness check per planned service, over HTTP but for the healer (no published port: Docker's health state)", async () => {
+  it("p2: one readiness check per planned service, over HTTP but for the healer and its proxy (no published port: Docker's health state)", async () => {
     const plan = await planOf("p2");
     const targets = healthTargets(plan);
     expect(targets.map((t) => t.service)).toEqual(plan.services.map((s) => s.service));
-    expect(targets.filter((t) => t.kind !== "http").map((t) => t.service)).toEqual(["healer"]);
+    expect(targets.filter((t) => t.kind !== "http").map((t) => t.service)).toEqual(["docker-api-proxy", "healer"]);
   });
 
   it("a service with no known readiness route is asked at its container healthcheck's path", async () => {

@@ -125,13 +125,23 @@ describe("container-host-mounts", () => {
 
   it("an allowlisted mount made writable", async () => {
     const found = await violations(p3, "container-host-mounts", (s) => {
-      const sock = (container(s, "cadvisor").inputs.volumes as { hostPath: string; readOnly: boolean }[]).find(
+      const sock = (container(s, "docker-api-proxy").inputs.volumes as { hostPath: string; readOnly: boolean }[]).find(
         (v) => v.hostPath === "/var/run/docker.sock",
       )!;
       sock.readOnly = false;
     });
     expect(found).toEqual([
-      expect.stringMatching(/^container "cadvisor" mounts allowlisted the container runtime socket .* read-write.*Fix: set readOnly: true/),
+      expect.stringMatching(
+        /^container "docker-api-proxy" mounts allowlisted the container runtime socket .* read-write.*Fix: set readOnly: true/,
+      ),
+    ]);
+  });
+
+  it("the socket for cAdvisor (monitoring.cadvisor.dockerSocket) needs its own allowlist entry", async () => {
+    const withSocket = await runStackFile("p3", { monitoring: { cadvisor: { dockerSocket: true } } });
+    const found = await violations(withSocket, "container-host-mounts", () => {});
+    expect(found).toEqual([
+      expect.stringMatching(/^container "cadvisor" mounts the container runtime socket .*allowlist "\/var\/run\/docker.sock" for cadvisor/),
     ]);
   });
 
@@ -145,8 +155,7 @@ describe("container-host-mounts", () => {
       "cadvisor",
       "cadvisor",
       "cadvisor",
-      "cadvisor",
-      "healer",
+      "docker-api-proxy",
       "node-exporter",
       "node-exporter",
       "node-exporter",

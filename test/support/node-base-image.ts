@@ -39,13 +39,18 @@ export function nodeBaseImageTag(version = pinnedNodeVersion()): string {
   return `local-ai-suite-test/node24:${version}-base${MINBASE_GENERATION}`;
 }
 
+/** The debootstrap bookworm image (scripts/ensure-test-image.sh; built once, then found by tag); returns its tag. */
+export async function ensureMinbaseImage(): Promise<string> {
+  return (await run("bash", [path.join(PROJECT_ROOT, "scripts", "ensure-test-image.sh")], 600_000)).trim().split("\n").pop()!;
+}
+
 /** Builds (first time) or finds the local Node base image; returns its tag. */
 export async function ensureNodeBaseImage(version = pinnedNodeVersion()): Promise<string> {
   const tag = nodeBaseImageTag(version);
   if (await imageExists(tag)) return tag;
   return withLock(path.join(CACHE_DIR, `node-base-${version}.lock`), async () => {
     if (await imageExists(tag)) return tag;
-    const minbase = (await run("bash", [path.join(PROJECT_ROOT, "scripts", "ensure-test-image.sh")], 600_000)).trim().split("\n").pop()!;
+    const minbase = await ensureMinbaseImage();
     const binary = await nodeBinary(version);
     const context = fs.mkdtempSync(path.join(os.tmpdir(), "node-base-"));
     try {

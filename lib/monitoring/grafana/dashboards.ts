@@ -3,7 +3,15 @@
  * appears when the job or metric behind it exists.
  */
 import { dashboard, type Dashboard, type PanelDraft } from "./dashboard";
-import { anyOf, containerRestarts15m, DISK_FSTYPES, http5xxRatio, httpP95Latency, llamaTokensPerSec } from "../promql";
+import {
+  anyOf,
+  containerStarts15m,
+  type ContainerStateSource,
+  DISK_FSTYPES,
+  http5xxRatio,
+  httpP95Latency,
+  llamaTokensPerSec,
+} from "../promql";
 import { LOKI_DATASOURCE, PROMETHEUS_DATASOURCE } from "./provisioning";
 
 export interface DashboardInputs {
@@ -13,8 +21,8 @@ export interface DashboardInputs {
   /** GPUs with their DCGM matcher and the stack's budget; empty without the DCGM exporter. */
   gpus: { id: string; matcher: string; budgetMiB: number }[];
   gpuAlertFraction: number;
-  /** cAdvisor label holding the service name, when cAdvisor knows container names. */
-  containerServiceLabel?: string;
+  /** Who knows each container's state (restarts from either; memory and CPU per service from cAdvisor with names only). */
+  containerState?: ContainerStateSource;
   hostMetrics: boolean;
   /** Services without a metrics endpoint (the gateway, the memory services), shown by their logs. */
   logOnlyServices: string[];
@@ -38,18 +46,22 @@ function overview(inputs: DashboardInputs): Dashboard {
       h: 5,
     },
   ];
-  if (inputs.containerServiceLabel) {
-    const label = inputs.containerServiceLabel;
+  const state = inputs.containerState;
+  if (state) {
+    const legend = state.source === "cadvisor" ? `{{${state.serviceLabel}}}` : "{{service}}";
+    panels.push({
+      type: "timeseries",
+      title: "Container restarts (15m)",
+      datasource: prom,
+      queries: [{ expr: containerStarts15m(state), legend }],
+      min: 0,
+      w: 12,
+      h: 8,
+    });
+  }
+  if (state?.source === "cadvisor") {
+    const label = state.serviceLabel;
     panels.push(
-      {
-        type: "timeseries",
-        title: "Container restarts (15m)",
-        datasource: prom,
-        queries: [{ expr: containerRestarts15m(label), legend: `{{${label}}}` }],
-        min: 0,
-        w: 12,
-        h: 8,
-      },
       {
         type: "timeseries",
         title: "Container memory",

@@ -1,8 +1,9 @@
 /**
  * cAdvisor: per-container CPU, memory and restarts. Not privileged and no
  * /dev/kmsg (the reference had both; kmsg only feeds OOM events): read-only
- * mounts of /, /sys, Docker's data root and /dev/disk, plus the Docker socket
- * when `monitoring.cadvisor.dockerSocket` is on (for container names).
+ * mounts of /, /sys, Docker's data root and /dev/disk. The Docker socket (for
+ * container names) only where `monitoring.cadvisor.dockerSocket` asks for it:
+ * off by default, since the socket is root on the host.
  */
 import { defineService, type PlanContext } from "../define-service";
 import { wgetProbe } from "../health";

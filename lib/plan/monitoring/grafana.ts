@@ -7,7 +7,8 @@ import { renderDashboardProvider, renderDatasources } from "../../monitoring/gra
 import { containerNameOf, defineService, serviceUrl, type PlanContext } from "../define-service";
 import { curlProbe } from "../health";
 import type { MetricsSpec, ServiceSpec } from "../service-spec";
-import { CADVISOR_SERVICE_LABEL, GRAFANA, LOKI, PROMETHEUS, VOLUMES } from "./service-addresses";
+import { containerStateSource } from "./alerting";
+import { GRAFANA, LOKI, PROMETHEUS, VOLUMES } from "./service-addresses";
 import { gpuTargets, observe, type ObservedService } from "./observed";
 
 export const GRAFANA_PROVISIONING = "/etc/grafana/provisioning";
@@ -36,7 +37,7 @@ export function dashboardInputs(ctx: PlanContext, scraped: ObservedService[]): D
     httpJobs: observed.httpJobs,
     gpus: gpuTargets(ctx.config),
     gpuAlertFraction: monitoring.alerts.gpuMemoryBudgetFraction,
-    containerServiceLabel: monitoring.cadvisor.dockerSocket ? CADVISOR_SERVICE_LABEL : undefined,
+    containerState: containerStateSource(ctx, observed),
     hostMetrics: true,
     logOnlyServices: observed.unscrapedContainers.map((c) => c.service),
   };

@@ -5,6 +5,7 @@
  */
 import type { PlanContext } from "../define-service";
 import type { ServiceSpec } from "../service-spec";
+import type { ObservedService } from "./observed";
 import { planAlertmanager } from "./alertmanager";
 import { planAlloy } from "./alloy";
 import { planCadvisor } from "./cadvisor";
@@ -14,7 +15,8 @@ import { planLoki } from "./loki";
 import { planNodeExporter } from "./node-exporter";
 import { planPrometheus, prometheusSelf } from "./prometheus";
 
-export function planMonitoringStack(ctx: PlanContext, services: ServiceSpec[]): ServiceSpec[] {
+/** `services`: what the stack runs besides monitoring, as monitoring needs to know it (name, container, metrics). */
+export function planMonitoringStack(ctx: PlanContext, services: readonly ObservedService[]): ServiceSpec[] {
   const { monitoring } = ctx.config;
   if (!monitoring.enabled) return [];
   const supporting = [

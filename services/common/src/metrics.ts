@@ -1,5 +1,5 @@
 /**
- * Counters and histograms rendered in the Prometheus text format (0.0.4), so
+ * Counters, gauges and histograms rendered in the Prometheus text format (0.0.4), so
  * /metrics needs no client library.
  */
 
@@ -103,11 +103,41 @@ export class Histogram implements Metric {
   }
 }
 
+/** A gauge whose whole set of series is replaced at once (a snapshot: a series absent from it is gone). */
+export class Gauge implements Metric {
+  private series: { values: string[]; value: number }[] = [];
+  readonly name: string;
+  private readonly help: string;
+  private readonly labelNames: readonly string[];
+
+  constructor(name: string, help: string, labelNames: readonly string[] = []) {
+    this.name = name;
+    this.help = help;
+    this.labelNames = labelNames;
+  }
+
+  replaceAll(samples: { labels: Labels; value: number }[]): void {
+    this.series = samples.map(({ labels, value }) => ({ values: valuesOf(this.labelNames, labels), value }));
+  }
+
+  render(): string {
+    let out = header(this.name, this.help, "gauge");
+    for (const { values, value } of this.series) out += `${this.name}${labelText(this.labelNames, values)} ${value}\n`;
+    return out;
+  }
+}
+
 export class Registry {
   private readonly metrics: Metric[] = [];
 
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
     const metric = new Counter(name, help, labelNames);
+    this.metrics.push(metric);
+    return metric;
+  }
+
+  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
+    const metric = new Gauge(name, help, labelNames);
     this.metrics.push(metric);
     return metric;
   }

@@ -12,7 +12,7 @@ export interface RunningHealer extends RunningServer {
 export async function startHealer(config: HealerConfig): Promise<RunningHealer> {
   const registry = new Registry();
   const healer = new Healer(
-    new DockerApi(config.dockerSocket, config.stack, config.optInLabel),
+    new DockerApi(config.dockerApi, config.stack, config.optInLabel),
     {
       restarts: registry.counter("healer_restarts_total", "Unhealthy containers the healer restarted, by service.", ["service"]),
       skipped: registry.counter(
@@ -21,6 +21,12 @@ export async function startHealer(config: HealerConfig): Promise<RunningHealer> 
         ["service"],
       ),
       errors: registry.counter("healer_docker_errors_total", "Docker API calls that failed, by operation.", ["operation"]),
+      running: registry.gauge(
+        "healer_service_running",
+        "1 when a container of the service is running, 0 when its containers exist but none runs (listed every resync).",
+        ["service"],
+      ),
+      starts: registry.counter("healer_container_starts_total", "Container starts in Docker's event stream, by service.", ["service"]),
     },
     config,
   );

@@ -6,7 +6,8 @@ export interface HealerConfig {
   stack: string;
   /** A container must carry this label, set to "true", to be restarted. */
   optInLabel: string;
-  dockerSocket: string;
+  /** Where the Docker API answers: http://host:port (the plan's allowlisting proxy) or unix:///path/to/docker.sock. */
+  dockerApi: string;
   /** At most this many restarts of one container within `windowSec`; then it is left for a person. */
   maxRestarts: number;
   windowSec: number;
@@ -23,13 +24,15 @@ export function loadHealerConfig(env: Env): HealerConfig {
   const config: HealerConfig = {
     stack,
     optInLabel: r.string("HEALER_OPT_IN_LABEL", "local-ai-suite.autoheal"),
-    dockerSocket: r.string("DOCKER_SOCKET", "/var/run/docker.sock"),
+    dockerApi: r.string("HEALER_DOCKER_API", "unix:///var/run/docker.sock"),
     maxRestarts: r.int("HEALER_MAX_RESTARTS", 3, { min: 1, max: 100 }),
     windowSec: r.seconds("HEALER_WINDOW_SEC", 1800),
     resyncSec: r.seconds("HEALER_RESYNC_SEC", 30),
     port: r.int("HEALER_PORT", 8007, { min: 0, max: 65535 }),
     host: r.string("HEALER_HOST", "0.0.0.0"),
   };
+  if (!/^(http:\/\/[^/]+\/?|unix:\/\/\/.+)$/.test(config.dockerApi))
+    r.problem(`HEALER_DOCKER_API=${config.dockerApi}: want http://host:port (a Docker API proxy) or unix:///path/to/docker.sock`);
   r.done();
   return config;
 }

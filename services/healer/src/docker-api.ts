@@ -1,7 +1,9 @@
 /**
  * The Docker Engine API calls the healer needs, and no others: list this
- * stack's unhealthy containers, follow their health events, restart one.
- * Over the unix socket, plain HTTP (API version left to the daemon).
+ * stack's unhealthy containers, follow their health events, restart one by
+ * name. In the stack it talks to an allowlisting proxy over plain HTTP (which
+ * admits exactly these calls, restarts by container name); a unix socket
+ * works too. API version left to the daemon.
  */
 import * as http from "node:http";
 
@@ -19,9 +21,16 @@ interface ListedContainer {
   Labels: Record<string, string>;
 }
 
-function request(socketPath: string, method: string, path: string): Promise<{ status: number; body: string }> {
+/** http.request's target for `dockerApi`: http://host:port or unix:///path. */
+export function dockerApiTarget(dockerApi: string): { socketPath: string } | { host: string; port: number } {
+  if (dockerApi.startsWith("unix://")) return { socketPath: dockerApi.slice("unix://".length) };
+  const url = new URL(dockerApi);
+  return { host: url.hostname, port: Number(url.port || 80) };
+}
+
+function request(target: ReturnType<typeof dockerApiTarget>, method: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, method, path, timeout: 120_000 }, (res) => {
+    const req = http.request({ ...target, method, path, timeout: 120_000 }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -33,18 +42,20 @@ function request(socketPath: string, method: string, path: string): Promise<{ st
 }
 
 export class DockerApi {
-  private readonly socketPath: string;
+  private readonly target: ReturnType<typeof dockerApiTarget>;
   private readonly stack: string;
   private readonly optInLabel: string;
 
-  constructor(socketPath: string, stack: string, optInLabel: string) {
-    this.socketPath = socketPath;
+  constructor(dockerApi: string, stack: string, optInLabel: string) {
+    this.target = dockerApiTarget(dockerApi);
     this.stack = stack;
     this.optInLabel = optInLabel;
   }
 
-  private filters(extra: Record<string, string[]> = {}): string {
-    return encodeURIComponent(JSON.stringify({ label: [`local-ai-suite.stack=${this.stack}`, `${this.optInLabel}=true`], ...extra }));
+  /** This stack's containers, or only the ones opted in to restarts. */
+  private filters(optedIn: boolean, extra: Record<string, string[]> = {}): string {
+    const label = [`local-ai-suite.stack=${this.stack}`, ...(optedIn ? [`${this.optInLabel}=true`] : [])];
+    return encodeURIComponent(JSON.stringify({ label, ...extra }));
   }
 
   private toContainer(c: ListedContainer): UnhealthyContainer {
@@ -57,54 +68,83 @@ export class DockerApi {
     };
   }
 
+  private async list(query: string, what: string): Promise<(ListedContainer & { State?: string })[]> {
+    const res = await request(this.target, "GET", `/containers/json?${query}`);
+    if (res.status !== 200) throw new Error(`listing ${what}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    return JSON.parse(res.body) as (ListedContainer & { State?: string })[];
+  }
+
   async unhealthy(): Promise<UnhealthyContainer[]> {
-    const res = await request(this.socketPath, "GET", `/containers/json?filters=${this.filters({ health: ["unhealthy"] })}`);
-    if (res.status !== 200) throw new Error(`listing unhealthy containers: HTTP ${res.status} ${res.body.slice(0, 200)}`);
-    return (JSON.parse(res.body) as ListedContainer[]).map((c) => this.toContainer(c));
+    const listed = await this.list(`filters=${this.filters(true, { health: ["unhealthy"] })}`, "unhealthy containers");
+    return listed.map((c) => this.toContainer(c));
+  }
+
+  /** Every container of the stack, running or not, by service: what the container alerts watch. */
+  async stackContainers(): Promise<StackContainer[]> {
+    const listed = await this.list(`all=1&filters=${this.filters(false)}`, "the stack's containers");
+    return listed.map((c) => ({ ...this.toContainer(c), running: c.State === "running" }));
   }
 
   async restart(c: UnhealthyContainer): Promise<void> {
-    const res = await request(this.socketPath, "POST", `/containers/${c.id}/restart?t=${Math.round(c.stopGraceSec)}`);
+    // By name: the proxy's allowlist names the containers it may restart (an ID would be refused).
+    const res = await request(this.target, "POST", `/containers/${encodeURIComponent(c.name)}/restart?t=${Math.round(c.stopGraceSec)}`);
     if (res.status !== 204) throw new Error(`restarting ${c.name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
   }
 
-  /** Calls `onUnhealthy` for every health_status: unhealthy event of an opted-in container, until `signal` aborts. */
-  follow(
-    onUnhealthy: (c: UnhealthyContainer) => void,
-    onEnd: (error?: Error) => void,
-    onMalformed: (line: string) => void = () => undefined,
-  ): () => void {
-    const path = `/events?filters=${this.filters({ type: ["container"], event: ["health_status"] })}`;
-    const req = http.request({ socketPath: this.socketPath, method: "GET", path }, (res) => {
+  /**
+   * Follows the stack's container events until the returned function is called: a health_status: unhealthy
+   * of an opted-in container goes to `onUnhealthy`, every start (a crash-loop shows as many) to `onStart`.
+   */
+  follow(handlers: EventHandlers): () => void {
+    const path = `/events?filters=${this.filters(false, { type: ["container"], event: ["health_status", "start"] })}`;
+    const req = http.request({ ...this.target, method: "GET", path }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        handlers.onEnd(new Error(`following events: HTTP ${res.statusCode}`));
+        return;
+      }
       let buffer = "";
       res.on("data", (chunk) => {
         buffer += chunk;
         const lines = buffer.split("\n");
         buffer = lines.pop() ?? "";
-        for (const line of lines) {
-          if (!line.trim()) continue;
-          let event: { status?: string; Action?: string; id?: unknown; Actor?: { Attributes?: Record<string, string> } };
-          try {
-            event = JSON.parse(line);
-          } catch {
-            // One bad line must not end the healer (an exception here would): skip it, say so.
-            onMalformed(line);
-            continue;
-          }
-          const action = event?.Action ?? event?.status ?? "";
-          if (typeof action !== "string" || !action.startsWith("health_status: unhealthy")) continue;
-          if (typeof event.id !== "string" || !/^[0-9a-f]{12,64}$/.test(event.id)) {
-            onMalformed(line);
-            continue;
-          }
-          const attrs = event.Actor?.Attributes ?? {};
-          onUnhealthy(this.toContainer({ Id: event.id, Names: [attrs.name ?? event.id], Labels: attrs }));
-        }
+        for (const line of lines) if (line.trim()) this.dispatch(line, handlers);
       });
-      res.on("end", () => onEnd());
+      res.on("end", () => handlers.onEnd());
     });
-    req.on("error", (error) => onEnd(error));
+    req.on("error", (error) => handlers.onEnd(error));
     req.end();
     return () => req.destroy();
   }
+
+  private dispatch(line: string, handlers: EventHandlers): void {
+    let event: { status?: string; Action?: string; id?: unknown; Actor?: { Attributes?: Record<string, string> } };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      // One bad line must not end the healer (an exception here would): skip it, say so.
+      handlers.onMalformed(line);
+      return;
+    }
+    const action = event?.Action ?? event?.status ?? "";
+    if (typeof action !== "string") return handlers.onMalformed(line);
+    const unhealthy = action.startsWith("health_status: unhealthy");
+    if (!unhealthy && action !== "start") return;
+    if (typeof event.id !== "string" || !/^[0-9a-f]{12,64}$/.test(event.id)) return handlers.onMalformed(line);
+    const attrs = event.Actor?.Attributes ?? {};
+    const container = this.toContainer({ Id: event.id, Names: [attrs.name ?? event.id], Labels: attrs });
+    if (action === "start") handlers.onStart(container);
+    else if (attrs[this.optInLabel] === "true") handlers.onUnhealthy(container);
+  }
+}
+
+export interface StackContainer extends UnhealthyContainer {
+  running: boolean;
+}
+
+export interface EventHandlers {
+  onUnhealthy: (c: UnhealthyContainer) => void;
+  onStart: (c: UnhealthyContainer) => void;
+  onEnd: (error?: Error) => void;
+  onMalformed: (line: string) => void;
 }

@@ -5,7 +5,7 @@
  * log line and a metric (healer_restarts_total) the monitoring stack alerts on.
  */
 import { log } from "../../common/src/log.ts";
-import type { Counter } from "../../common/src/metrics.ts";
+import type { Counter, Gauge } from "../../common/src/metrics.ts";
 import type { DockerApi, UnhealthyContainer } from "./docker-api.ts";
 import { RestartBudget } from "./restart-budget.ts";
 
@@ -13,6 +13,10 @@ export interface HealerMetrics {
   restarts: Counter;
   skipped: Counter;
   errors: Counter;
+  /** 1 per service with a running container, 0 per service whose containers are all stopped (the ContainerMissing alerts). */
+  running: Gauge;
+  /** Container starts seen in the event stream, by service (a crash-loop: ContainerRestarting). */
+  starts: Counter;
 }
 
 export class Healer {
@@ -59,6 +63,11 @@ export class Healer {
       const unhealthy = await this.docker.unhealthy();
       this.lastContact = this.now();
       for (const c of unhealthy) await this.heal(c, "scan");
+      const running = new Map<string, number>();
+      for (const c of await this.docker.stackContainers()) {
+        if (c.service) running.set(c.service, Math.max(running.get(c.service) ?? 0, c.running ? 1 : 0));
+      }
+      this.metrics.running.replaceAll([...running].map(([service, value]) => ({ labels: { service }, value })));
     } catch (error) {
       this.metrics.errors.inc({ operation: "list" });
       log("warn", "healer: could not list containers", { error: (error as Error).message });
@@ -97,17 +106,20 @@ export class Healer {
 
   private follow(): void {
     if (this.stopped) return;
-    this.stopFollowing = this.docker.follow(
-      (c) => void this.heal(c, "event"),
-      (error) => {
+    this.stopFollowing = this.docker.follow({
+      onUnhealthy: (c) => void this.heal(c, "event"),
+      onStart: (c) => {
+        if (c.service) this.metrics.starts.inc({ service: c.service });
+      },
+      onEnd: (error) => {
         if (this.stopped) return;
         log("warn", "healer: Docker event stream ended; following again in 2 s", { error: error?.message });
         setTimeout(() => this.follow(), 2000);
       },
-      (line) => {
+      onMalformed: (line) => {
         this.metrics.errors.inc({ operation: "event" });
         log("warn", "healer: skipped a Docker event it could not read", { line: line.slice(0, 200) });
       },
-    );
+    });
   }
 }
