@@ -13,18 +13,8 @@ import {
   stackFileConfig,
   dependencyNames,
 } from "./support/pulumi-harness";
+import { P2_SERVICES } from "./support/p2-services";
 
-const P2_SERVICES = [
-  "inference-chat",
-  "inference-code",
-  "api-gateway",
-  "qdrant",
-  "embedding-server",
-  "embedding",
-  "rag",
-  "healer",
-  "docker-api-proxy",
-];
 const HOST_PORTS: Record<string, number[]> = {
   "inference-chat": [8001],
   "inference-code": [8004],

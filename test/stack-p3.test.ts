@@ -2,18 +2,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseGoDuration } from "../lib/durations";
 import { type CapturedStack, containerNamed, containers, runStackFile, dependencyNames } from "./support/pulumi-harness";
+import { P2_SERVICES } from "./support/p2-services";
 
-const P2_SERVICES = [
-  "inference-chat",
-  "inference-code",
-  "api-gateway",
-  "qdrant",
-  "embedding-server",
-  "embedding",
-  "rag",
-  "healer",
-  "docker-api-proxy",
-];
 const P3_SERVICES = ["mcp-server", "memory-api", "memory-maintainer"];
 const MONITORING = ["prometheus", "alertmanager", "grafana", "loki", "alloy", "node-exporter", "cadvisor", "dcgm-exporter"];
 const ALL = [...P2_SERVICES, ...P3_SERVICES, ...MONITORING];

@@ -51,7 +51,9 @@ export function planDockerApiProxy(ctx: PlanContext, services: readonly ServiceS
       limits: { memoryMiB: healer.dockerApiProxy.memoryMiB, cpus: healer.dockerApiProxy.cpus },
       user: "0:0",
       capabilities: { drop: ["ALL"], add: [] },
-      readOnlyRootfs: true,
+      // Not read-only: Docker refuses to upload the rendered allowlist into a read-only root ("container rootfs is
+      // marked read-only"), and HAProxy reads its config from nowhere else. It writes nothing itself.
+      readOnlyRootfs: false,
       privateNetworks: [DOCKER_API_NETWORK],
       stackNetwork: false,
       // The healer does not restart its own way in; Docker's restart policy does, if it exits.

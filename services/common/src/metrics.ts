@@ -28,16 +28,26 @@ function valuesOf(names: readonly string[], labels: Labels): string[] {
   return names.map((name) => labels[name] ?? "");
 }
 
-export class Counter implements Metric {
-  private readonly series = new Map<string, { values: string[]; value: number }>();
+/** A named metric with its help text and label names (every kind here has them). */
+abstract class NamedMetric implements Metric {
   readonly name: string;
-  private readonly help: string;
-  private readonly labelNames: readonly string[];
+  protected readonly help: string;
+  protected readonly labelNames: readonly string[];
 
-  constructor(name: string, help: string, labelNames: readonly string[] = []) {
+  constructor(name: string, help: string, labelNames: readonly string[]) {
     this.name = name;
     this.help = help;
     this.labelNames = labelNames;
+  }
+
+  abstract render(): string;
+}
+
+export class Counter extends NamedMetric {
+  private readonly series = new Map<string, { values: string[]; value: number }>();
+
+  constructor(name: string, help: string, labelNames: readonly string[] = []) {
+    super(name, help, labelNames);
   }
 
   inc(labels: Labels = {}, by = 1): void {
@@ -60,17 +70,12 @@ export class Counter implements Metric {
   }
 }
 
-export class Histogram implements Metric {
+export class Histogram extends NamedMetric {
   private readonly series = new Map<string, { values: string[]; counts: number[]; sum: number; count: number }>();
-  readonly name: string;
-  private readonly help: string;
-  private readonly labelNames: readonly string[];
   private readonly buckets: readonly number[];
 
   constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
-    this.name = name;
-    this.help = help;
-    this.labelNames = labelNames;
+    super(name, help, labelNames);
     this.buckets = [...buckets].sort((a, b) => a - b);
   }
 
@@ -104,16 +109,11 @@ export class Histogram implements Metric {
 }
 
 /** A gauge whose whole set of series is replaced at once (a snapshot: a series absent from it is gone). */
-export class Gauge implements Metric {
+export class Gauge extends NamedMetric {
   private series: { values: string[]; value: number }[] = [];
-  readonly name: string;
-  private readonly help: string;
-  private readonly labelNames: readonly string[];
 
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
-    this.name = name;
-    this.help = help;
-    this.labelNames = labelNames;
+    super(name, help, labelNames);
   }
 
   replaceAll(samples: { labels: Labels; value: number }[]): void {
