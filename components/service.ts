@@ -9,9 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { SecretKey } from "../lib/config/schema";
 import { goSeconds } from "../lib/durations";
-import { containerNetworks, plainContainerProperties, STACK_NETWORK } from "../lib/docker/container-properties";
+import { containerNetworks, fileModeOf, plainContainerProperties, STACK_NETWORK } from "../lib/docker/container-properties";
 import { containerChangeDigest } from "../lib/plan/change-digest";
-import { secretKeysOf, type FileSpec, type ServiceSpec } from "../lib/plan/service-spec";
+import { secretFileContent, secretKeysOf, type FileSpec, type ServiceSpec } from "../lib/plan/service-spec";
 import type { HealthWatch, ServiceOps } from "./service-ops";
 import { stackSecret } from "./stack-secrets";
 
@@ -85,7 +85,7 @@ export class Service extends pulumi.ComponentResource {
           target: v.containerPath,
           readOnly: v.readOnly,
         })),
-        uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets, this), permissions: "0644" })),
+        uploads: spec.files.map((f) => ({ file: f.path, content: fileContent(spec, f, args.secrets, this), ...fileModeOf(spec, f) })),
         networksAdvanced: containerNetworks(spec).map(({ network, aliases }) => ({
           name: network === STACK_NETWORK ? args.network.name : networkName(args.privateNetworks, network, this),
           aliases,
@@ -186,11 +186,11 @@ function containerEnv(spec: ServiceSpec, secrets: ServiceArgs["secrets"], owner:
   return [...plain, ...secretEntries];
 }
 
-/** A secret file's content is the stack secret, kept a secret Output so state stores it encrypted. */
+/** A secret file holds the stack secret (alone or in its template), kept a secret Output so state stores it encrypted. */
 function fileContent(spec: ServiceSpec, file: FileSpec, secrets: ServiceArgs["secrets"], owner: pulumi.Resource): pulumi.Input<string> {
-  return file.secret
-    ? pulumi.secret(stackSecret(secrets, file.secret, { service: spec.service, usedFor: file.path, owner }))
-    : file.content;
+  if (!file.secret) return file.content;
+  const value = stackSecret(secrets, file.secret, { service: spec.service, usedFor: file.path, owner });
+  return pulumi.secret(value.apply((v) => secretFileContent(file, v)));
 }
 
 function volumeName(volumes: ServiceArgs["volumes"], volume: string, owner: pulumi.Resource): pulumi.Output<string> {

@@ -1,7 +1,7 @@
 /** A stack secret for the operations tasks: from the environment, else `pulumi config get` (which decrypts it), else unset. */
-import { QDRANT_API_KEY_ENV, QDRANT_SERVICE } from "../lib/plan/qdrant";
+import { QDRANT_API_KEY_ENV, QDRANT_KEY_FILE, QDRANT_SERVICE, qdrantKeyInConfig } from "../lib/plan/qdrant";
 import type { StackPlan } from "../lib/plan/stack-plan";
-import { inspectContainer } from "./docker-cli";
+import { containerFileText, inspectContainer } from "./docker-cli";
 import { runCommand } from "./run-command";
 
 export async function readStackSecret(
@@ -21,7 +21,8 @@ export async function readStackSecret(
 /**
  * Qdrant's key where neither the environment nor the stack config has it: a
  * generated key (qdrant.requireKey) lives only in state and in the running
- * Qdrant container's env, which the operator's Docker access can read.
+ * Qdrant container's config file, which the operator's Docker access can read
+ * (`docker exec`); a container from before the key moved there has it in env.
  */
 export async function qdrantKeyFromContainer(
   plan: StackPlan,
@@ -29,7 +30,9 @@ export async function qdrantKeyFromContainer(
 ): Promise<{ value?: string; from: string }> {
   if (found.value) return found;
   const qdrant = plan.services.find((s) => s.service === QDRANT_SERVICE);
-  if (!qdrant || !(QDRANT_API_KEY_ENV in qdrant.secretEnv)) return found;
+  if (!qdrant || !qdrant.files.some((f) => f.path === QDRANT_KEY_FILE.path)) return found;
+  const fromFile = qdrantKeyInConfig(await containerFileText(qdrant.containerName, QDRANT_KEY_FILE.path));
+  if (fromFile) return { value: fromFile, from: `${qdrant.containerName}:${QDRANT_KEY_FILE.path}` };
   const inspect = (await inspectContainer(qdrant.containerName)) as { Config?: { Env?: string[] } } | undefined;
   const entry = inspect?.Config?.Env?.find((e) => e.startsWith(`${QDRANT_API_KEY_ENV}=`));
   return entry ? { value: entry.slice(QDRANT_API_KEY_ENV.length + 1), from: `${qdrant.containerName}'s env` } : found;

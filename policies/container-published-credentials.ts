@@ -22,10 +22,10 @@ export interface PublishedCredentialsConfig {
 export function publishedCredentialProblems(
   c: ContainerView,
   config: PublishedCredentialsConfig,
-  envGenerators: readonly string[] = [],
+  secretGenerators: readonly string[] = [],
 ): string[] {
   const ports = publishedPorts(c);
-  if (ports.length === 0 || portCredentialOf(c, envGenerators)) return [];
+  if (ports.length === 0 || portCredentialOf(c, secretGenerators)) return [];
   const reason = config.allow[c.service];
   if (reason !== undefined && reason.trim().length >= 10) return [];
   const list = ports.map((p) => `${p.ip}:${p.external} -> ${p.internal}`).join(", ");
@@ -47,10 +47,13 @@ export const containerPublishedCredentials: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const config = args.getConfig<PublishedCredentialsConfig>();
     const { views, resources } = stackContainers(args.resources);
-    // The generated secrets each container's env takes (a first preview knows them, not their values).
-    const envGenerators = (c: ContainerView) =>
-      (resources.get(c)?.propertyDependencies.envs ?? []).filter((r) => r.type === RANDOM_PASSWORD).map((r) => r.name);
-    for (const c of views) for (const problem of publishedCredentialProblems(c, config, envGenerators(c))) reportViolation(problem, c.urn);
+    // The generated secrets each container's env or files take (a first preview knows them, not their values).
+    const secretGenerators = (c: ContainerView) => {
+      const deps = resources.get(c)?.propertyDependencies ?? {};
+      return [...(deps.envs ?? []), ...(deps.uploads ?? [])].filter((r) => r.type === RANDOM_PASSWORD).map((r) => r.name);
+    };
+    for (const c of views)
+      for (const problem of publishedCredentialProblems(c, config, secretGenerators(c))) reportViolation(problem, c.urn);
     // Only LiteLLM's config file is read among the shipped files; a generated key file unknown at preview does not matter.
     const matters = (v: ContainerView, u: UnknownValue) => unknownUploadContentIndex(u) === undefined || isLiteLLM(v);
     rethrowUnknown(

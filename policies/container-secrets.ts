@@ -14,11 +14,18 @@
  * once known (every `up`), the value itself is checked like any other.
  *
  * Where the image can read a secret from a file (Grafana's `__FILE`, our
- * services' `_FILE`), the secret must be a file: env shows in `docker inspect`.
- * A secret file named by such a variable is judged for weakness like env.
+ * services' `_FILE`, Qdrant's config files), the secret must be a file: env
+ * shows in `docker inspect`. A secret file is judged for weakness like env.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseImageRef } from "../lib/images";
+import {
+  QDRANT_API_KEY_ENV,
+  QDRANT_KEY_FILE,
+  QDRANT_READ_ONLY_KEY_ENV,
+  QDRANT_READ_ONLY_KEY_FILE,
+  qdrantKeyInConfig,
+} from "../lib/plan/qdrant";
 import { describeContainer, type ContainerView } from "./support/container-view";
 import { isUnknownEntryOf, knownPart, rethrowUnknown, unknownUploadContentIndex, type UnknownValue } from "./support/known";
 import { RANDOM_PASSWORD } from "./support/resource-types";
@@ -34,15 +41,37 @@ export interface SecretsConfig {
   extraWeakValues: string[];
 }
 
+const repositoryOf = (c: ContainerView) => (c.imageRef ? parseImageRef(c.imageRef).repository : "");
+
 /**
- * The variable through which the container's image reads `name` from a file, if it can: Grafana reads any
- * setting's `__FILE` form; our RAG and embedding service read their keys' `_FILE` forms (EnvReader.optionalSecret).
+ * How the container's image reads `name` from a file instead, if it can: Grafana reads any setting's
+ * `__FILE` form; our RAG and embedding service read their keys' `_FILE` forms (EnvReader.optionalSecret);
+ * Qdrant reads its keys from its config files (lib/plan/qdrant.ts).
  */
-function fileVariableOf(c: ContainerView, name: string): string | undefined {
-  const repository = c.imageRef ? parseImageRef(c.imageRef).repository : "";
-  if (repository.endsWith("grafana/grafana") && name.startsWith("GF_")) return `${name}__FILE`;
-  if (/(^|\/)local-ai-suite\/(rag|embedding)$/.test(repository)) return `${name}_FILE`;
+function fileFormOf(c: ContainerView, name: string): { how: string; fix: string } | undefined {
+  const repository = repositoryOf(c);
+  const variable = (v: string) => ({
+    how: `from a file (${v})`,
+    fix: `ship it as a secret file (a FileSpec with \`secret\`) and set ${v} to its path`,
+  });
+  if (repository.endsWith("grafana/grafana") && name.startsWith("GF_")) return variable(`${name}__FILE`);
+  if (/(^|\/)local-ai-suite\/(rag|embedding)$/.test(repository)) return variable(`${name}_FILE`);
+  const config = qdrantConfigFilesOf(c).find((f) => f.name === name);
+  if (config)
+    return {
+      how: `from its config file ${config.file}`,
+      fix: `ship it in ${config.file} (a secret FileSpec whose template holds the key)`,
+    };
   return undefined;
+}
+
+/** The config files a Qdrant image reads its keys from, each with the env name of the key it holds. */
+function qdrantConfigFilesOf(c: ContainerView): { file: string; name: string; field: "api_key" | "read_only_api_key" }[] {
+  if (!/(^|\/)qdrant\/qdrant$/.test(repositoryOf(c))) return [];
+  return [
+    { file: QDRANT_KEY_FILE.path, name: QDRANT_API_KEY_ENV, field: "api_key" },
+    { file: QDRANT_READ_ONLY_KEY_FILE.path, name: QDRANT_READ_ONLY_KEY_ENV, field: "read_only_api_key" },
+  ];
 }
 
 export function secretProblems(c: ContainerView, config: SecretsConfig): string[] {
@@ -51,20 +80,26 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
   const secrets = Object.entries(c.env).filter(([name]) => isSecretEnvName(name, config.extraSecretEnvNames));
   const encrypted = (c.opts.additionalSecretOutputs ?? []).includes("envs");
   for (const [name] of secrets) {
-    const file = fileVariableOf(c, name);
-    if (file)
+    const form = fileFormOf(c, name);
+    if (form)
       problems.push(
-        `${where} passes secret ${name} in env, where its image reads it from a file (${file}): docker inspect shows env to anyone with Docker access. ` +
-          `Fix: ship it as a secret file (a FileSpec with \`secret\`) and set ${file} to its path.`,
+        `${where} passes secret ${name} in env, where its image reads it ${form.how}: docker inspect shows env to anyone with Docker access. ` +
+          `Fix: ${form.fix}.`,
       );
   }
   // A secret shipped as a file (`<NAME>_FILE` or `<NAME>__FILE` names it) is judged like one in env.
-  const fileSecrets = Object.entries(c.env).flatMap(([variable, file]) => {
+  const fileSecrets: (readonly [string, string])[] = Object.entries(c.env).flatMap(([variable, file]) => {
     const name = variable.replace(/__?FILE$/, "");
     if (name === variable || !isSecretEnvName(name, config.extraSecretEnvNames)) return [];
     const upload = (c.props.uploads ?? []).find((u) => u.file === file);
     return upload?.content !== undefined ? [[`${name} (file ${file})`, upload.content.trim()] as const] : [];
   });
+  // A key in the image's own config file (Qdrant's) is judged the same way.
+  for (const { file, name, field } of qdrantConfigFilesOf(c)) {
+    const upload = (c.props.uploads ?? []).find((u) => u.file === file);
+    const value = upload?.content !== undefined ? qdrantKeyInConfig(upload.content, field) : undefined;
+    if (upload?.content !== undefined) fileSecrets.push([`${name} (in ${file})`, value ?? ""]);
+  }
   for (const [name, value] of fileSecrets) {
     const weakness = weaknessOf(value, config.minLength, config.extraWeakValues);
     if (weakness)
@@ -86,11 +121,18 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
       );
     }
   }
+  // Files that hold a secret by design (encrypted in state with the container's uploads).
+  const secretFiles = new Set([
+    ...Object.entries(c.env).flatMap(([variable, file]) => (/__?FILE$/.test(variable) ? [file] : [])),
+    ...qdrantConfigFilesOf(c).map((f) => f.file),
+  ]);
   const plainTexts = [
     ...(c.props.command ?? []).map((t) => ({ text: t, field: "command" })),
     ...(c.props.entrypoints ?? []).map((t) => ({ text: t, field: "entrypoints" })),
     ...Object.entries(c.labels).map(([k, v]) => ({ text: `${k}=${v}`, field: `label ${k}` })),
-    ...(c.props.uploads ?? []).map((u) => ({ text: u.content ?? "", field: `upload ${u.file}` })),
+    ...(c.props.uploads ?? [])
+      .filter((u) => !secretFiles.has(u.file ?? ""))
+      .map((u) => ({ text: u.content ?? "", field: `upload ${u.file}` })),
   ];
   for (const [name, value] of secrets) {
     if (value.length < 8) continue;
@@ -101,7 +143,6 @@ export function secretProblems(c: ContainerView, config: SecretsConfig): string[
       );
   }
   // A secret file holds its secret by design (judged above); any other file must only reference one.
-  const secretFiles = new Set(Object.entries(c.env).flatMap(([variable, file]) => (/__?FILE$/.test(variable) ? [file] : [])));
   for (const upload of (c.props.uploads ?? []).filter((u) => !secretFiles.has(u.file ?? ""))) {
     for (const literal of secretLiteralsInText(upload.content ?? "", config.placeholderValues)) {
       problems.push(

@@ -15,9 +15,10 @@ import { stackBackupDir } from "../lib/backup/location";
 import { backupTable } from "../ops/backup/report";
 import { DEFAULT_KEEP } from "../ops/backup/retention";
 import { runBackup, type BackupOptions } from "../ops/backup/run-backup";
-import { QDRANT_SERVICE } from "../lib/plan/qdrant";
+import { SERVICE_LABEL } from "../lib/plan/define-service";
+import { QDRANT_KEY_FILE, QDRANT_SERVICE } from "../lib/plan/qdrant";
 import { endpointsOrExit, EXIT, intFlag, loadStackOrExit, parseTaskArgs, stringFlag, type CommonArgs } from "../ops/cli";
-import { inspectContainer } from "../ops/docker-cli";
+import { containerFileText, inspectContainer } from "../ops/docker-cli";
 import { withProgress } from "../ops/progress";
 import { qdrantKeyFromContainer, readStackSecret } from "../ops/stack-secrets";
 
@@ -112,7 +113,10 @@ async function fromContainer(args: CommonArgs, container: string): Promise<Plan 
   }
   let found;
   try {
-    found = containerBackup(inspect as never, args.stack);
+    const labels = (inspect as { Config?: { Labels?: Record<string, string> } }).Config?.Labels ?? {};
+    // Qdrant's key is in its config file (docker inspect shows none); an older container has it in env.
+    const qdrantConfig = labels[SERVICE_LABEL] === QDRANT_SERVICE ? await containerFileText(container, QDRANT_KEY_FILE.path) : undefined;
+    found = containerBackup(inspect as never, args.stack, qdrantConfig);
   } catch (error) {
     process.stderr.write(`backup failed: ${(error as Error).message}\n`);
     return EXIT.failed;

@@ -13,6 +13,7 @@ import type { SecretKey } from "../../lib/config/schema";
 import { goSeconds } from "../../lib/durations";
 import { configMapObject, networkPolicyObject, secretObject, serviceObject, workloadObject } from "../../lib/kubernetes/objects";
 import type { KubernetesPlan, KubernetesServicePlan } from "../../lib/kubernetes/plan";
+import { secretFileContent } from "../../lib/plan/service-spec";
 import { stackSecret } from "../stack-secrets";
 
 export interface KubernetesServiceArgs {
@@ -52,7 +53,11 @@ export class KubernetesService extends pulumi.ComponentResource {
       const stringData = Object.fromEntries(
         keys.map((e) => [
           e.key,
-          pulumi.secret(stackSecret(args.secrets, e.secret, { service: s.service, usedFor: e.env ?? e.path!, owner: this })),
+          pulumi.secret(
+            stackSecret(args.secrets, e.secret, { service: s.service, usedFor: e.env ?? e.path!, owner: this }).apply((v) =>
+              e.template ? secretFileContent({ path: e.path!, content: e.template }, v) : v,
+            ),
+          ),
         ]),
       );
       this.secret = new k8s.core.v1.Secret(`${name}-secret`, { ...inNamespace(object), stringData }, { parent: this });

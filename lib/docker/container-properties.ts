@@ -6,7 +6,7 @@
  * the review compares them to say what `up` does to each container.
  */
 import { goSeconds } from "../durations";
-import type { ServiceSpec } from "../plan/service-spec";
+import type { FileSpec, ServiceSpec } from "../plan/service-spec";
 import { dockerCpus } from "./read-back";
 
 /** Docker reads capabilities back as CAP_XXX; any other spelling replaces the container on every up. */
@@ -36,6 +36,19 @@ export function containerNetworks(
 ): { network: string; aliases: string[] }[] {
   const networks = [...(spec.stackNetwork === false ? [] : [STACK_NETWORK]), ...(spec.privateNetworks ?? [])];
   return networks.map((network) => ({ network, aliases: [spec.service] }));
+}
+
+/**
+ * An uploaded file's mode. Docker provider 5.2.0 uploads every file as root:root (its schema has no
+ * owner or group), so a secret file is as private as its service's user allows: 0600 where the service
+ * runs as root, 0640 where it runs in group root (Grafana), else 0644 (inside a container whose only
+ * user is the service's). Any other file: 0644.
+ */
+export function fileModeOf(spec: Partial<Pick<ServiceSpec, "runsAs">>, file: FileSpec): { permissions: string } {
+  // No runsAs: a spec planned by a program from before it (the review plans older commits), which shipped 0644.
+  if (!file.secret || spec.runsAs === undefined) return { permissions: "0644" };
+  const [uid, gid = uid] = spec.runsAs.split(":");
+  return { permissions: uid === "0" ? "0600" : gid === "0" ? "0640" : "0644" };
 }
 
 /** Every Container property the spec decides alone, under the provider's names. */

@@ -53,6 +53,8 @@ export interface SecretEntry {
   /** Set for an env var; else `path` for a file. */
   env?: string;
   path?: string;
+  /** A file's template, where the secret sits inside a config file (FileSpec.content; see secretFileContent). */
+  template?: string;
 }
 
 export interface KubernetesServicePlan {
@@ -136,7 +138,9 @@ export function planKubernetes(plan: StackPlan, config: StackConfig): Kubernetes
       configFiles: spec.files.filter((f) => !f.secret).map((f) => ({ key: fileKey(f.path), path: f.path, content: f.content })),
       secrets: [
         ...Object.entries(spec.secretEnv).map(([env, secret]) => ({ key: env, secret, env })),
-        ...spec.files.filter((f) => f.secret).map((f) => ({ key: fileKey(f.path), secret: f.secret!, path: f.path })),
+        ...spec.files
+          .filter((f) => f.secret)
+          .map((f) => ({ key: fileKey(f.path), secret: f.secret!, path: f.path, ...(f.content ? { template: f.content } : {}) })),
       ],
       ports: servicePorts(spec),
       ...(probes ? { probes } : {}),

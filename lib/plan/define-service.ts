@@ -75,6 +75,8 @@ export type ServiceDraft = Pick<ServiceSpec, "service" | "group" | "image" | "he
     healStopGraceSec?: number;
     /** It keeps data a change could lose (vectors, databases): `up` backs it up before changing the container. */
     holdsData?: boolean;
+    /** The uid:gid the image's process runs as when `user` is unset (its Dockerfile's USER); default root, "0:0". */
+    imageUser?: string;
   };
 
 export const LABEL_PREFIX = "local-ai-suite";
@@ -90,6 +92,8 @@ export const AUTOHEAL_LABEL = `${LABEL_PREFIX}.autoheal`;
 export const STOP_GRACE_LABEL = `${LABEL_PREFIX}.stop-grace-sec`;
 /** Seconds between SIGTERM and SIGKILL when the healer restarts it for being unhealthy (default: STOP_GRACE_LABEL's). */
 export const HEAL_STOP_GRACE_LABEL = `${LABEL_PREFIX}.heal-stop-grace-sec`;
+/** The `node` user of the official Node image, which this repository's services run as (USER node). */
+export const NODE_IMAGE_USER = "1000:1000";
 /** Docker's own stop timeout, which most services need; data stores ask for more. */
 export const DEFAULT_STOP_GRACE_SEC = 10;
 
@@ -100,6 +104,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
     restartWhenUnhealthy = true,
     healStopGraceSec,
     holdsData = false,
+    imageUser = "0:0",
     ports = [],
     limits,
     ...given
@@ -119,6 +124,7 @@ export function defineService(ctx: PlanContext, draft: ServiceDraft): ServiceSpe
     ...given,
     healthcheck,
     containerName: containerNameOf(config, draft.service),
+    runsAs: given.user ?? imageUser,
     ports: ports.map((p) => ({ ...p, ip: config.bindAddress })),
     limits: { ...limits, memorySwapMiB: limits.memoryMiB },
     // Docker restarts on exit only (never on "unhealthy"); unless-stopped keeps a

@@ -4,7 +4,7 @@
  * service in front of it keeps the reference's contract for its callers
  * (POST /embed, GET /health whose `ok` means the model is loaded).
  */
-import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./define-service";
+import { defineService, imageFromSource, NODE_IMAGE_USER, serviceUrl, type PlanContext } from "./define-service";
 import { nodeProbe } from "./health";
 import { CONTAINER_MODELS_DIR, LLAMA_API_KEY_FILE, LLAMA_API_KEY_FILE_SPEC, llamaServerProbe } from "./inference";
 import type { ServiceSpec } from "./service-spec";
@@ -82,6 +82,7 @@ export function planEmbedding(ctx: PlanContext): ServiceSpec {
   return defineService(ctx, {
     service: EMBEDDING_SERVICE,
     group: "rag",
+    imageUser: NODE_IMAGE_USER,
     image: imageFromSource(ctx, EMBEDDING_SERVICE, embedding.source, "embedding.source"),
     env: {
       EMBEDDING_LLAMA_URL: serviceUrl(EMBEDDING_SERVER_SERVICE, EMBEDDING_SERVER_PORT),

@@ -7,7 +7,7 @@
  * every capability dropped on a read-only rootfs, publishes no port, and is on
  * the stack network only so that Prometheus can scrape it.
  */
-import { AUTOHEAL_LABEL, defineService, imageFromSource, type PlanContext } from "./define-service";
+import { AUTOHEAL_LABEL, defineService, imageFromSource, NODE_IMAGE_USER, type PlanContext } from "./define-service";
 import { DOCKER_API_NETWORK, DOCKER_API_PROXY_SERVICE, DOCKER_API_PROXY_URL } from "./docker-api-proxy";
 import { nodeProbe } from "./health";
 import type { ServiceSpec } from "./service-spec";
@@ -37,7 +37,7 @@ export function planHealer(ctx: PlanContext): ServiceSpec[] {
       metrics: { port: HEALER_PORT, path: "/metrics" },
       limits: { memoryMiB: healer.memoryMiB, cpus: healer.cpus },
       // The node user of the Node base image; nothing it needs is root's.
-      user: "1000:1000",
+      user: NODE_IMAGE_USER,
       capabilities: { drop: ["ALL"], add: [] },
       readOnlyRootfs: true,
       // Who would restart the healer? Docker's restart policy, if it exits.

@@ -1,15 +1,30 @@
 /** Qdrant, the vector store: data on host paths under dataDir, which Pulumi never deletes. */
+import { parse as parseYaml } from "yaml";
 import { defineService, type PlanContext } from "./define-service";
 import { bashHttpProbe } from "./health";
-import type { ServiceSpec } from "./service-spec";
+import { SECRET_PLACEHOLDER, type FileSpec, type ServiceSpec } from "./service-spec";
 
 export const QDRANT_SERVICE = "qdrant";
 export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
-/** Qdrant's own env var for the API key it requires (set when qdrant.requireKey is on or the stack sets qdrantApiKey). */
+/** Qdrant's own env var for the API key it requires; the plan ships the key in QDRANT_KEY_FILE instead (env shows in docker inspect). */
 export const QDRANT_API_KEY_ENV = "QDRANT__SERVICE__API_KEY";
-/** Qdrant's env var for a key that may only read (search, list, metrics): Prometheus scrapes with it. */
+/** Qdrant's env var for a key that may only read (search, list, metrics); the plan uses QDRANT_READ_ONLY_KEY_FILE. */
 export const QDRANT_READ_ONLY_KEY_ENV = "QDRANT__SERVICE__READ_ONLY_API_KEY";
+/**
+ * Qdrant merges config/local.yaml over its defaults (v1.16.3): the API key goes there, RAG's and the
+ * backup's key. The read-only key (Prometheus') goes into the file `--config-path` names, merged the same way.
+ */
+export const QDRANT_KEY_FILE: FileSpec = {
+  path: "/qdrant/config/local.yaml",
+  content: `service:\n  api_key: ${SECRET_PLACEHOLDER}\n`,
+  secret: "qdrantApiKey",
+};
+export const QDRANT_READ_ONLY_KEY_FILE: FileSpec = {
+  path: "/qdrant/config/read-only-key.yaml",
+  content: `service:\n  read_only_api_key: ${SECRET_PLACEHOLDER}\n`,
+  secret: "qdrantReadOnlyKey",
+};
 /**
  * The server binary itself as PID 1. The image's CMD, ./entrypoint.sh (v1.16.3),
  * is a bash wrapper whose SIGTERM trap forwards the signal and then exits at
@@ -19,6 +34,17 @@ export const QDRANT_READ_ONLY_KEY_ENV = "QDRANT__SERVICE__READ_ONLY_API_KEY";
  * (QDRANT_ALLOW_RECOVERY_MODE) and off here.
  */
 export const QDRANT_ENTRYPOINT = ["/qdrant/qdrant"];
+
+/** A key in a Qdrant config file as the plan writes them (QDRANT_KEY_FILE: api_key, the read-only file: read_only_api_key). */
+export function qdrantKeyInConfig(text: string | undefined, field: "api_key" | "read_only_api_key" = "api_key"): string | undefined {
+  if (!text) return undefined;
+  try {
+    const key = (parseYaml(text) as { service?: Record<string, unknown> } | null)?.service?.[field];
+    return typeof key === "string" && key ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function qdrantStoragePath(dataDir: string): string {
   return `${dataDir}/vectors/qdrant`;
@@ -35,11 +61,13 @@ export function planQdrant(ctx: PlanContext, hasApiKey: boolean): ServiceSpec {
     group: "vector-store",
     image: { kind: "registry", ref: config.qdrant.image },
     entrypoint: QDRANT_ENTRYPOINT,
+    ...(hasApiKey ? { command: ["--config-path", QDRANT_READ_ONLY_KEY_FILE.path] } : {}),
     // CORS off: Qdrant answers any Origin by default, so a web page open on this machine could read or
     // delete every vector through the loopback port. Nothing of ours calls Qdrant from a browser.
     env: { QDRANT__TELEMETRY_DISABLED: "true", QDRANT__SERVICE__ENABLE_CORS: "false" },
     // Each caller gets only the key it needs: RAG (and the backup) the key, Prometheus the read-only one.
-    secretEnv: hasApiKey ? { [QDRANT_API_KEY_ENV]: "qdrantApiKey", [QDRANT_READ_ONLY_KEY_ENV]: "qdrantReadOnlyKey" } : {},
+    // Both in config files, not env: docker inspect shows env to anyone with Docker access.
+    files: hasApiKey ? [QDRANT_KEY_FILE, QDRANT_READ_ONLY_KEY_FILE] : [],
     ports: [
       { internal: QDRANT_HTTP_PORT, external: config.qdrant.httpPort, configKey: "qdrant.httpPort" },
       { internal: QDRANT_GRPC_PORT, external: config.qdrant.grpcPort, configKey: "qdrant.grpcPort" },

@@ -4,7 +4,7 @@
  * and Qdrant, and in what their health endpoint means.
  */
 import type { ImageSource } from "../config/fields";
-import { defineService, imageFromSource, serviceUrl, type PlanContext } from "./define-service";
+import { defineService, imageFromSource, NODE_IMAGE_USER, serviceUrl, type PlanContext } from "./define-service";
 import { EMBEDDING_PORT, EMBEDDING_SERVICE } from "./embedding";
 import { GATEWAY_PORT, GATEWAY_SERVICE } from "./gateway";
 import { nodeProbe, pythonProbe } from "./health";
@@ -46,6 +46,8 @@ export function planRag(ctx: PlanContext, keys: { gatewayRequiresKey: boolean; h
   return defineService(ctx, {
     service: RAG_SERVICE,
     group: "rag",
+    // Ours runs as the Node image's user (the reference reads no secret file).
+    ...(own ? { imageUser: NODE_IMAGE_USER } : {}),
     image: imageFromSource(ctx, RAG_SERVICE, rag.source ?? RAG_SOURCES[rag.implementation], "rag.source"),
     env: {
       QDRANT_URL: serviceUrl(QDRANT_SERVICE, QDRANT_HTTP_PORT),

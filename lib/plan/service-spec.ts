@@ -49,13 +49,27 @@ export interface VolumeSpec {
 /** A rendered file shipped into the container before it starts. */
 export interface FileSpec {
   path: string;
-  /** Plain-text content (stored as-is in Pulumi state); empty for a secret file. */
+  /**
+   * Plain-text content (stored as-is in Pulumi state). For a secret file: empty (the file is the
+   * secret alone), or a template holding SECRET_PLACEHOLDER (a config file with a key in it).
+   */
   content: string;
   /**
-   * The file's content is this stack secret instead, filled in at deploy time and
-   * kept encrypted in state (e.g. a bearer token Prometheus reads from a file).
+   * The file holds this stack secret, filled in at deploy time and kept encrypted
+   * in state: a bearer token Prometheus reads from a file, or Qdrant's key in its config file.
    */
   secret?: SecretKey;
+}
+
+/** Where a secret file's template takes its secret (as a JSON string, which YAML reads as a quoted scalar). */
+export const SECRET_PLACEHOLDER = "{{secret}}";
+
+/** What a secret file holds once `value` is filled in: the value itself, or the template with it in place. */
+export function secretFileContent(file: Pick<FileSpec, "path" | "content">, value: string): string {
+  if (file.content === "") return value;
+  if (!file.content.includes(SECRET_PLACEHOLDER))
+    throw new Error(`secret file ${file.path}: a template must hold ${SECRET_PLACEHOLDER} (or be empty: the file is the secret)`);
+  return file.content.split(SECRET_PLACEHOLDER).join(JSON.stringify(value));
 }
 
 /** A Prometheus endpoint the service exposes on the stack network. */
@@ -171,6 +185,8 @@ export interface ServiceSpec {
   limits: { memoryMiB: number; memorySwapMiB: number; cpus: number };
   restart: "unless-stopped" | "on-failure" | "always";
   user?: string;
+  /** uid:gid its process runs as (`user`, else the image's own USER): what decides its secret files' mode. */
+  runsAs: string;
   /** Extra groups for `user` (e.g. the docker socket's gid). */
   groupAdd?: string[];
   capabilities?: { drop: string[]; add: string[] };

@@ -22,6 +22,7 @@ import {
 } from "../kubernetes/objects";
 import type { KubernetesPlan } from "../kubernetes/plan";
 import { canonicalJson } from "../plan/change-digest";
+import { secretFileContent } from "../plan/service-spec";
 import { contentId, type ContainerAction, type SecretVersions } from "./service-diff";
 
 /** The component resource the KubernetesSuite is created as (index.ts); its children are named after it. */
@@ -75,7 +76,16 @@ export function renderedObjects(k: KubernetesPlan, secrets: SecretVersions): Map
     const secret = secretObject(k, s);
     if (secret) {
       const { keys, ...object } = secret;
-      const body = { ...object, stringData: Object.fromEntries(keys.map((e) => [e.key, version(e.secret)])) };
+      // A secret by its version, in its file's template where it has one: a template change changes the data too.
+      const body = {
+        ...object,
+        stringData: Object.fromEntries(
+          keys.map((e) => [
+            e.key,
+            e.template ? secretFileContent({ path: e.path!, content: e.template }, version(e.secret)) : version(e.secret),
+          ]),
+        ),
+      };
       add(`${s.service}-secret`, "Secret", body, s.service);
       refs.secret = `secret-${digest(body)}`;
     }

@@ -9,9 +9,9 @@
  * Secret values never appear: env names, and which secret was rotated.
  */
 import type { SecretKey } from "../config/schema";
-import { containerNetworks, plainContainerProperties, UPDATED_IN_PLACE } from "../docker/container-properties";
+import { containerNetworks, fileModeOf, plainContainerProperties, UPDATED_IN_PLACE } from "../docker/container-properties";
 import { canonicalJson } from "../plan/change-digest";
-import { secretKeysOf, type ServiceSpec } from "../plan/service-spec";
+import { secretFileContent, secretKeysOf, type ServiceSpec } from "../plan/service-spec";
 
 export type ContainerAction = "create" | "replace" | "update" | "delete" | "none";
 
@@ -82,7 +82,11 @@ function providerView(s: ServiceSpec, secrets: SecretVersions): Record<string, u
     image,
     envs: [...Object.entries(s.env).map(([k, v]) => `${k}=${v}`), ...Object.entries(s.secretEnv).map(([k, key]) => `${k}=${secret(key)}`)],
     mounts: s.volumes.map((v) => ({ type: "volume", source: v.volume, target: v.containerPath, readOnly: v.readOnly })),
-    uploads: s.files.map((f) => ({ file: f.path, content: f.secret ? secret(f.secret) : f.content })),
+    uploads: s.files.map((f) => ({
+      file: f.path,
+      content: f.secret ? secretFileContent(f, secret(f.secret)) : f.content,
+      ...fileModeOf(s, f),
+    })),
     networksAdvanced: containerNetworks(s).map(({ network, aliases }) => ({ name: network, aliases })),
   };
 }

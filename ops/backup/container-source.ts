@@ -2,10 +2,10 @@
  * What a backup reads from a running container (`docker inspect`), rather than
  * from the plan: before `up` changes a container, the data to protect is where
  * the *old* container keeps it, and the new plan may have moved ports, paths or
- * keys. Pure: the caller runs `docker inspect`.
+ * keys. Pure: the caller runs `docker inspect` (and reads Qdrant's config file).
  */
 import { SERVICE_LABEL, STACK_LABEL, LABEL_PREFIX } from "../../lib/plan/define-service";
-import { QDRANT_API_KEY_ENV, QDRANT_HTTP_PORT, QDRANT_SERVICE } from "../../lib/plan/qdrant";
+import { QDRANT_API_KEY_ENV, QDRANT_HTTP_PORT, QDRANT_SERVICE, qdrantKeyInConfig } from "../../lib/plan/qdrant";
 import type { QdrantTarget } from "./qdrant-snapshots";
 import type { BackupSource } from "./run-backup";
 
@@ -29,7 +29,11 @@ export interface ContainerBackup {
   qdrant?: QdrantTarget;
 }
 
-export function containerBackup(inspect: ContainerInspect, expectedStack: string): ContainerBackup {
+/**
+ * `qdrantConfig`: Qdrant's config file with its key (QDRANT_KEY_FILE), read from the container by the caller;
+ * a container from before the key moved there has it in env instead.
+ */
+export function containerBackup(inspect: ContainerInspect, expectedStack: string, qdrantConfig?: string): ContainerBackup {
   const name = (inspect.Name ?? "").replace(/^\//, "") || "the container";
   const labels = inspect.Config?.Labels ?? {};
   const stack = labels[STACK_LABEL];
@@ -53,7 +57,9 @@ export function containerBackup(inspect: ContainerInspect, expectedStack: string
     source: { stack, phase: labels[`${LABEL_PREFIX}.phase`] ?? "unknown", services: [{ service, env, binds }] },
     service,
     running,
-    ...(service === QDRANT_SERVICE ? { qdrant: { url: qdrantUrlOf(inspect, name), apiKey: env[QDRANT_API_KEY_ENV] || undefined } } : {}),
+    ...(service === QDRANT_SERVICE
+      ? { qdrant: { url: qdrantUrlOf(inspect, name), apiKey: qdrantKeyInConfig(qdrantConfig) ?? (env[QDRANT_API_KEY_ENV] || undefined) } }
+      : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  * Each also names the paths it leaves open without the credential.
  */
 import { parseImageRef } from "../../lib/images";
+import { QDRANT_API_KEY_ENV, QDRANT_KEY_FILE, qdrantKeyInConfig } from "../../lib/plan/qdrant";
 import type { ContainerView } from "./container-view";
 import { isLlamaCppImage, llamaServerArgv } from "./llama-server";
 
@@ -23,11 +24,11 @@ export function isLiteLLM(c: ContainerView): boolean {
 }
 
 /**
- * `envGenerators`: the names of the generated secrets (RandomPassword resources)
- * whose values the container's env takes. On a first preview such an entry is
- * unknown as a whole, name and all; the generator still says what it is.
+ * `secretGenerators`: the names of the generated secrets (RandomPassword resources)
+ * whose values the container's env or uploaded files take. On a first preview such
+ * an entry is unknown as a whole, name and all; the generator still says what it is.
  */
-export function portCredentialOf(c: ContainerView, envGenerators: readonly string[] = []): PortCredential | undefined {
+export function portCredentialOf(c: ContainerView, secretGenerators: readonly string[] = []): PortCredential | undefined {
   if (isLlamaCppImage(c.imageRef)) {
     const argv = llamaServerArgv(c) ?? [];
     const keyed =
@@ -47,8 +48,14 @@ export function portCredentialOf(c: ContainerView, envGenerators: readonly strin
       : undefined;
   }
   if (repository.endsWith("qdrant/qdrant") || repository === "qdrant") {
-    const keyed = c.env.QDRANT__SERVICE__API_KEY !== undefined || envGenerators.some((g) => g.endsWith("-qdrantApiKey"));
-    return keyed ? { credential: "Qdrant API key (QDRANT__SERVICE__API_KEY)", publicPaths: ["/readyz", "/livez", "/healthz"] } : undefined;
+    const configKey = (c.props.uploads ?? []).some((u) => u.file === QDRANT_KEY_FILE.path && qdrantKeyInConfig(u.content));
+    const keyed = configKey || c.env[QDRANT_API_KEY_ENV] !== undefined || secretGenerators.some((g) => g.endsWith("-qdrantApiKey"));
+    return keyed
+      ? {
+          credential: `Qdrant API key (service.api_key in ${QDRANT_KEY_FILE.path}, or ${QDRANT_API_KEY_ENV})`,
+          publicPaths: ["/readyz", "/livez", "/healthz"],
+        }
+      : undefined;
   }
   // Ours (services/common/src/bearer-auth.ts): the stack token, when SERVICE_TOKEN_FILE names it.
   if (/(^|\/)local-ai-suite\/(rag|embedding)$/.test(repository) && c.env.SERVICE_TOKEN_FILE) {

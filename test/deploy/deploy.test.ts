@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileModeOf } from "../../lib/docker/container-properties";
 import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
 import { ADMIN_PASSWORD_FILE } from "../../lib/plan/monitoring/grafana";
 import { e2eUpLine, type E2eUpFigures } from "../../lib/report/e2e-up";
@@ -352,6 +353,13 @@ describe.sequential(`pulumi up of the p3 service set on this Docker Engine`, () 
       grafanaAdminPassword: [], // a file Grafana reads (GF_SECURITY_ADMIN_PASSWORD__FILE)
       serviceToken: [],
     });
+    // Every secret file has the mode its service's user allows (root: 0600), root's (lib/docker/container-properties.ts).
+    for (const spec of e2e.plan.services) {
+      const files = spec.files.filter((f) => f.secret);
+      if (!files.length) continue;
+      const stat = await dockerOk(["exec", name(spec.service), "stat", "-c", "%a %u:%g", ...files.map((f) => f.path)]);
+      expect(stat.trim().split("\n"), spec.service).toEqual(files.map((f) => `${fileModeOf(spec, f).permissions.slice(1)} 0:0`));
+    }
   }, 600_000);
 
   it("shows no change on a second preview, nor on one after a refresh", async () => {

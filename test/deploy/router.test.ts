@@ -11,11 +11,12 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_TOKEN_FILE } from "../../lib/plan/service-token";
 import { MASTER_KEY_ENV } from "../../lib/plan/gateway";
-import { QDRANT_API_KEY_ENV } from "../../lib/plan/qdrant";
+import { QDRANT_KEY_FILE, QDRANT_READ_ONLY_KEY_FILE, qdrantKeyInConfig } from "../../lib/plan/qdrant";
 import { planContext } from "../../lib/plan/define-service";
 import { deployedGatewayRig, type GatewayRig } from "../support/failover-rig";
 import { routerChildren, routerModels, sampleChildren, timedCompletion } from "../support/llama-router-client";
 import { containerEnv, containerLogs, containerSecret, inspect, llamaApiKey, sleep } from "./fault-rig";
+import { dockerOk } from "../support/docker-cli";
 import { prepareRouterDeploy, ROUTED } from "./router-stack";
 import type { TrimmedDeploy } from "./trimmed-deploy";
 
@@ -146,8 +147,27 @@ describe("a llama-server router deployed with maxLoaded 1", () => {
     expect(((await answer.json()) as { context: unknown[] }).context.length).toBeGreaterThan(0);
     // Qdrant (p2's default qdrant.requireKey): RAG got through with the generated key; nobody gets through without it.
     const qdrant = `http://127.0.0.1:${e2e.ports["qdrant.httpPort"]}`;
-    const key = (await containerEnv(deploy.name("qdrant")))[QDRANT_API_KEY_ENV]!;
-    expect(key.length).toBeGreaterThanOrEqual(32);
+    // Both keys sit in Qdrant's config files (0600, root's), never in env: no container's docker inspect shows either.
+    const key = qdrantKeyInConfig(await containerSecret(deploy.name("qdrant"), QDRANT_KEY_FILE.path))!;
+    const readOnlyKey = qdrantKeyInConfig(
+      await containerSecret(deploy.name("qdrant"), QDRANT_READ_ONLY_KEY_FILE.path),
+      "read_only_api_key",
+    )!;
+    expect([key.length, readOnlyKey.length].every((n) => n >= 32)).toBe(true);
+    for (const spec of e2e.plan.services) {
+      const text = await dockerOk(["inspect", deploy.name(spec.service)]);
+      expect([text.includes(key), text.includes(readOnlyKey)], `${spec.service}'s docker inspect`).toEqual([false, false]);
+    }
+    const mode = await dockerOk([
+      "exec",
+      deploy.name("qdrant"),
+      "stat",
+      "-c",
+      "%a %u",
+      QDRANT_KEY_FILE.path,
+      QDRANT_READ_ONLY_KEY_FILE.path,
+    ]);
+    expect(mode.trim().split("\n")).toEqual(["600 0", "600 0"]);
     const [open, points, withKey] = await Promise.all([
       fetch(`${qdrant}/readyz`),
       fetch(`${qdrant}/collections/routed`),

@@ -1,5 +1,6 @@
 /**
- * Qdrant's two keys, as the plan hands them out, on the real Qdrant v1.16.3:
+ * Qdrant's two keys, as the plan hands them out (in its config files, never
+ * env), on the real Qdrant v1.16.3:
  * without a key nothing but the health paths answers; the read-only key that
  * Prometheus gets reads (its scrape, a listing) and cannot write or delete;
  * the key RAG and the backup get can do both.
@@ -8,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QDRANT_API_KEY_ENV, QDRANT_READ_ONLY_KEY_ENV } from "../../lib/plan/qdrant";
+import { secretFileContent } from "../../lib/plan/service-spec";
 import { startQdrantOn } from "../support/qdrant-client";
 import { requireRealImages } from "../support/real-images";
 import { planOf } from "../ops/support/plans";
@@ -22,10 +23,13 @@ beforeAll(async () => {
   await requireRealImages();
   fs.chmodSync(work, 0o777);
   const spec = (await planOf("p2")).services.find((s) => s.service === "qdrant")!;
-  // The plan's own env, and each secret env var it names filled with this test's value.
-  expect(spec.secretEnv).toEqual({ [QDRANT_API_KEY_ENV]: "qdrantApiKey", [QDRANT_READ_ONLY_KEY_ENV]: "qdrantReadOnlyKey" });
+  // The plan's own env (no key in it), command and config files, each secret file filled with this test's value.
+  expect(spec.secretEnv).toEqual({});
+  expect(spec.files.map((f) => f.secret)).toEqual(["qdrantApiKey", "qdrantReadOnlyKey"]);
   expect(spec.metrics?.bearerSecret).toBe("qdrantReadOnlyKey");
-  qdrant = await startQdrantOn(work, { ...spec.env, [QDRANT_API_KEY_ENV]: KEY, [QDRANT_READ_ONLY_KEY_ENV]: READ_ONLY });
+  const values: Record<string, string> = { qdrantApiKey: KEY, qdrantReadOnlyKey: READ_ONLY };
+  const files = spec.files.map((f) => ({ path: f.path, content: secretFileContent(f, values[f.secret!]!) }));
+  qdrant = await startQdrantOn(work, spec.env, undefined, { files, command: spec.command });
 }, 120_000);
 
 afterAll(async () => {

@@ -183,10 +183,25 @@ describe("ServiceSpec -> Kubernetes objects (Pulumi.k8s.yaml)", () => {
       subPath: "etc-prometheus-secrets-qdrantReadOnlyKey",
       readOnly: true,
     });
-    expect(workloadObject(k, svc(k, "qdrant"), refs).spec.template.spec.containers[0]!.env).toContainEqual({
-      name: "QDRANT__SERVICE__API_KEY",
-      valueFrom: { secretKeyRef: { name: "the-secret", key: "QDRANT__SERVICE__API_KEY" } },
-    });
+    // Qdrant's keys ride in its Secret as its config files, templates and all (the component fills them in).
+    const qdrant = svc(k, "qdrant");
+    expect(qdrant.secrets).toEqual([
+      {
+        key: "qdrant-config-local.yaml",
+        secret: "qdrantApiKey",
+        path: "/qdrant/config/local.yaml",
+        template: "service:\n  api_key: {{secret}}\n",
+      },
+      {
+        key: "qdrant-config-read-only-key.yaml",
+        secret: "qdrantReadOnlyKey",
+        path: "/qdrant/config/read-only-key.yaml",
+        template: "service:\n  read_only_api_key: {{secret}}\n",
+      },
+    ]);
+    expect(workloadObject(k, qdrant, refs).spec.template.spec.containers[0]!.env ?? []).not.toContainEqual(
+      expect.objectContaining({ name: "QDRANT__SERVICE__API_KEY" }),
+    );
   });
 
   it("the healthcheck becomes startup, readiness and liveness probes on every container", () => {

@@ -18,9 +18,9 @@ describe("container-published-credentials", () => {
   it("passes p2: the llama-servers ask for their key, the gateway for its master key, RAG and the embedding service for the stack token, Qdrant for its generated key", async () => {
     expect((loadPackConfig("p2")[POLICY] as { allow: Record<string, string> }).allow).toEqual({});
     expect(await found(p2)).toEqual([]);
-    // On a first preview the generated key is unknown, name and all: its generator says what the env entry is.
+    // On a first preview the generated key is unknown, file and all: its generator says what the upload is.
     const qdrant = container(p2, "qdrant");
-    expect(qdrant.propertyDependencies.envs!.some((urn) => urn.endsWith("::suite-qdrantApiKey"))).toBe(true);
+    expect(qdrant.propertyDependencies.uploads!.some((urn) => urn.endsWith("::suite-qdrantApiKey"))).toBe(true);
   });
 
   it("refuses a llama-server whose --api-key-file was dropped", async () => {

@@ -43,7 +43,9 @@ describe("container-secrets", () => {
   it("a short Qdrant API key", async () => {
     const short = await runStackFile("p2", {}, { qdrantApiKey: "qdrant-key", qdrantReadOnlyKey: QDRANT_KEY });
     expect(await secretViolations(short)).toContainEqual(
-      expect.stringMatching(/^container "qdrant": secret QDRANT__SERVICE__API_KEY is weak: it is only 10 characters \(minimum 16\)/),
+      expect.stringMatching(
+        /^container "qdrant": secret QDRANT__SERVICE__API_KEY \(in \/qdrant\/config\/local\.yaml\) is weak: it is only 10 characters \(minimum 16\)/,
+      ),
     );
   });
 
@@ -79,6 +81,21 @@ describe("container-secrets", () => {
     );
     // As planned, neither: both read files.
     expect((await secretViolations(p3)).filter((m) => m.includes("reads it from a file"))).toEqual([]);
+  });
+
+  it("Qdrant's key in env, where Qdrant reads it from its config file (as the plan ships it)", async () => {
+    const keyed = await runStackFile("p2", {}, { qdrantApiKey: QDRANT_KEY, qdrantReadOnlyKey: `${QDRANT_KEY}-ro` });
+    const mutated = mutate(keyed, (s) => {
+      const qdrant = container(s, "qdrant");
+      qdrant.inputs.envs = [...(qdrant.inputs.envs as string[]), `QDRANT__SERVICE__API_KEY=${QDRANT_KEY}`];
+      qdrant.options.additionalSecretOutputs = [...(qdrant.options.additionalSecretOutputs ?? []), "envs"];
+    });
+    expect(await secretViolations(mutated)).toEqual([
+      expect.stringMatching(
+        /^container "qdrant" passes secret QDRANT__SERVICE__API_KEY in env, where its image reads it from its config file \/qdrant\/config\/local\.yaml/,
+      ),
+    ]);
+    expect(await secretViolations(keyed)).toEqual([]);
   });
 
   it("a secret env var on a container whose envs is not a secret output", async () => {

@@ -3,6 +3,9 @@
  * exact point count, and a throwaway Qdrant (the real image) started on storage
  * a stack left behind, to prove the data survived.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PINNED_IMAGES } from "../../lib/images";
 import { QDRANT_ENTRYPOINT } from "../../lib/plan/qdrant";
 import { docker, dockerOk } from "./docker-cli";
@@ -28,8 +31,16 @@ export async function startQdrantOn(
   env: Record<string, string> = { QDRANT__TELEMETRY_DISABLED: "true" },
   /** Docker's stop timeout for the container (as the plan's stopGraceSec sets it); Docker's 10 s when omitted. */
   stopTimeoutSec?: number,
+  /** Files to mount read-only (a plan's config files, filled in) and arguments after the entrypoint. */
+  extra: { files?: { path: string; content: string }[]; command?: string[] } = {},
 ): Promise<{ url: string; id: string; stop(): Promise<void> }> {
   const port = await freePort();
+  const filesDir = extra.files?.length ? fs.mkdtempSync(path.join(os.tmpdir(), "qdrant-files-")) : "";
+  const mounts = (extra.files ?? []).flatMap((f, i) => {
+    const host = path.join(filesDir, `${i}-${path.basename(f.path)}`);
+    fs.writeFileSync(host, f.content, { mode: 0o644 });
+    return ["-v", `${host}:${f.path}:ro`];
+  });
   const id = (
     await dockerOk([
       "run",
@@ -42,7 +53,9 @@ export async function startQdrantOn(
       `127.0.0.1:${port}:6333`,
       "-v",
       `${storageDir}:/qdrant/storage`,
+      ...mounts,
       PINNED_IMAGES.qdrant,
+      ...(extra.command ?? []),
     ])
   ).trim();
   const url = `http://127.0.0.1:${port}`;

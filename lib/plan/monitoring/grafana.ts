@@ -56,6 +56,8 @@ export function planGrafana(ctx: PlanContext, scraped: ObservedService[]): Servi
   return defineService(ctx, {
     service: GRAFANA.service,
     group: "monitoring",
+    // The official image's grafana user (uid 472, group root).
+    imageUser: "472:0",
     image: { kind: "registry", ref: grafana.image },
     env: {
       GF_SECURITY_ADMIN_USER: grafana.adminUser,

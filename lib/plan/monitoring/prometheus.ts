@@ -42,6 +42,8 @@ export function planPrometheus(ctx: PlanContext, scraped: ObservedService[]): Se
   return defineService(ctx, {
     service: PROMETHEUS.service,
     group: "monitoring",
+    // The official image's USER nobody.
+    imageUser: "65534:65534",
     image: { kind: "registry", ref: prometheus.image },
     command: [
       `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
