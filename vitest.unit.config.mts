@@ -23,7 +23,6 @@ export const NEEDS_EXTERNAL_TOOLS = [
   "test/ops/health.test.ts", // docker CLI
   "services/*/test/docker-image.test.ts", // docker build
   "services/rag/test/gateway-litellm.test.ts", // the real LiteLLM proxy
-  "services/healer/test/healer.test.ts", // a Docker daemon
   "test/ops/backup.test.ts", // real SQLite through python3 (the engine the backup itself uses)
   "test/ops/restore.test.ts", // the same
   // Node only, but they run the npm scripts as child processes (each start compiles TypeScript: seconds).

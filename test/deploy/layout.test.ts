@@ -119,9 +119,24 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
     why: "Loki's probe is its own `loki -health`: the 3.6+ image is distroless and the busybox wget probe could never run",
   },
 };
+/**
+ * Config keys added since the baseline for a part the baseline does not have at all, by `<section>.<key>`,
+ * with why: the baseline deploys without them, and this program then creates the part.
+ */
+const PARTS_SINCE_BASELINE: Record<string, string> = {
+  "healer.dockerApiProxy": "the healer's allowlisting Docker API proxy (issue 21); the healer no longer mounts the socket",
+};
 /** Resources created since the baseline (a new generated secret is a create, not a layout move), with why. */
 const CREATED_SINCE_BASELINE: Record<string, string> = {
   "suite-inferenceApiKey": "the llama-servers' API key (issue 21), generated once and kept in state",
+  ...Object.fromEntries(
+    [
+      "suite-network-docker-api",
+      "suite-healer-docker-api-proxy",
+      "suite-healer-docker-api-proxy-image",
+      "suite-healer-docker-api-proxy-container",
+    ].map((name) => [name, PARTS_SINCE_BASELINE["healer.dockerApiProxy"]!]),
+  ),
 };
 /** Config keys added since the baseline, with the value that keeps the baseline's behaviour, by `<section>.<key>`. */
 const KEYS_SINCE_BASELINE: Record<string, unknown> = {
@@ -133,6 +148,10 @@ const KEYS_SINCE_BASELINE: Record<string, unknown> = {
 /** The stack config without the keys the baseline does not know; each must hold the baseline's behaviour here. */
 function withoutKeys(config: Record<string, unknown>, keys: Record<string, unknown>): Record<string, unknown> {
   const out = structuredClone(config) as Record<string, Record<string, unknown>>;
+  for (const dotted of Object.keys(PARTS_SINCE_BASELINE)) {
+    const [section, key] = dotted.split(".") as [string, string];
+    delete out[`local-ai-suite:${section}`]?.[key];
+  }
   for (const [dotted, baselineValue] of Object.entries(keys)) {
     const [section, key] = dotted.split(".") as [string, string];
     const holder = out[`local-ai-suite:${section}`];
@@ -142,6 +161,13 @@ function withoutKeys(config: Record<string, unknown>, keys: Record<string, unkno
     }
   }
   return out;
+}
+
+/** A config value as `pulumi config set --path` leaves: [dotted path, value] for each scalar inside it. */
+function leaves(dotted: string, value: unknown): [string, string][] {
+  if (value === undefined) return [];
+  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => leaves(`${dotted}.${k}`, v));
+  return [[dotted, String(value)]];
 }
 
 /** Copied from this tree into the baseline too: what the services are, not the program's layout. */
@@ -199,11 +225,12 @@ beforeAll(async () => {
   expect(first.code, first.output).toBe(0);
   checkOut("working-tree");
   // The keys the baseline could not take, back in the stack's config (the file also holds its encryption salt).
-  for (const dotted of Object.keys(KEYS_SINCE_BASELINE)) {
+  for (const dotted of [...Object.keys(KEYS_SINCE_BASELINE), ...Object.keys(PARTS_SINCE_BASELINE)]) {
     const value = (e2e.config[`local-ai-suite:${dotted.split(".")[0]}`] as Record<string, unknown> | undefined)?.[dotted.split(".")[1]!];
-    if (value === undefined) continue;
-    const set = await pulumi(project, ["config", "set", "--stack", e2e.stack, "--path", `local-ai-suite:${dotted}`, String(value)]);
-    expect(set.code, set.output).toBe(0);
+    for (const [leaf, leafValue] of leaves(dotted, value)) {
+      const set = await pulumi(project, ["config", "set", "--stack", e2e.stack, "--path", `local-ai-suite:${leaf}`, leafValue]);
+      expect(set.code, set.output).toBe(0);
+    }
   }
   preview = await runWithEvents(project, ["preview"], ["--stack", e2e.stack, "--diff"], { timeoutMs: 300_000 });
   expect(preview.code, preview.output).toBe(0);
