@@ -41,14 +41,16 @@ export async function dockerChecks(probe: HostProbe): Promise<CheckResult[]> {
 }
 
 /**
- * cAdvisor (v0.57) on a daemon whose images live in containerd's store finds Docker's
- * containers through containerd's socket. The plan gives it no socket (either is root on
- * the host), so there it reports raw cgroups without container names or the service label:
- * the per-service memory and CPU panels, ContainerRestarting and ContainerMissing go
- * silent while its probe still passes. Said here, before anyone relies on them.
+ * cAdvisor (v0.57) given the Docker socket (monitoring.cadvisor.dockerSocket) names containers
+ * from it, except on a daemon whose images live in containerd's store: there it finds Docker's
+ * containers only through containerd's socket, which the plan never gives it (root on the host),
+ * and reports raw cgroups without container names or the service label, so the per-service
+ * memory and CPU panels, and ContainerRestarting and ContainerMissing (cAdvisor is their source
+ * then), go silent while its probe still passes. Said here, before anyone relies on them.
+ * Without the socket (the default) the healer feeds those alerts and this does not apply.
  */
-export function cadvisorStoreCheck(containerdImageStore: boolean | undefined, cadvisorPlanned: boolean): CheckResult | undefined {
-  if (!cadvisorPlanned) return undefined;
+export function cadvisorStoreCheck(containerdImageStore: boolean | undefined, cadvisorNamesContainers: boolean): CheckResult | undefined {
+  if (!cadvisorNamesContainers) return undefined;
   const target = "cAdvisor container metrics";
   if (containerdImageStore === undefined)
     return {
@@ -67,7 +69,9 @@ export function cadvisorStoreCheck(containerdImageStore: boolean | undefined, ca
     detail:
       "the daemon keeps images in containerd's store, where cAdvisor v0.57 names containers only through containerd's socket, which the plan does not give it (root on the host): " +
       "per-service container metrics and the ContainerRestarting/ContainerMissing alerts stay empty; host metrics (node-exporter) and every service's own /metrics are unaffected",
-    fix: 'accept the loss, or switch the daemon to the classic store ("features": {"containerd-snapshotter": false} in /etc/docker/daemon.json, then restart Docker and re-pull)',
+    fix:
+      "set monitoring.cadvisor.dockerSocket false (the healer then feeds the container alerts), or switch the daemon to the classic store " +
+      '("features": {"containerd-snapshotter": false} in /etc/docker/daemon.json, then restart Docker and re-pull)',
   };
 }
 

@@ -5,6 +5,7 @@
 import type { LoadedStack } from "../stack";
 import { buildContextChecks } from "./build-context-checks";
 import type { CheckResult } from "./check-result";
+import { DOCKER_SOCKET } from "../../lib/plan/mcp";
 import { CADVISOR } from "../../lib/plan/monitoring/service-addresses";
 import { cadvisorStoreCheck, dockerChecks } from "./docker-checks";
 import { gpuChecks } from "./gpu-checks";
@@ -32,7 +33,7 @@ export async function runDoctor(
         const info = await probe.dockerInfo().catch(() => undefined);
         const check = cadvisorStoreCheck(
           info?.containerdImageStore,
-          plan.services.some((s) => s.service === CADVISOR.service),
+          plan.services.some((s) => s.service === CADVISOR.service && s.binds.some((b) => b.hostPath === DOCKER_SOCKET)),
         );
         return info && check ? [check] : [];
       },

@@ -3,7 +3,7 @@
  * tests' e2e stack (e2e-stack.ts: the real llama-server, Qdrant and LiteLLM
  * images on small real models, CPU mode, unique prefix, free ports, temporary
  * data) trimmed to what the faults touch: the inference pair, the gateway,
- * Qdrant, embedding with its server, RAG and the healer. Every service is a
+ * Qdrant, embedding with its server, RAG and the healer (with its Docker API proxy). Every service is a
  * real program or one of ours built from services/; no stand-in. Deployed
  * as a lane of its own (trimmed-deploy.ts).
  */
@@ -21,6 +21,7 @@ export const FAULT_SERVICES = [
   "embedding",
   "rag",
   "healer",
+  "docker-api-proxy",
 ];
 
 /**

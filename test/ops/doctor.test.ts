@@ -347,6 +347,7 @@ describe("docker checks", () => {
     expect(cadvisorStoreCheck(true, true)).toMatchObject({ check: "cadvisor", status: "warn" });
     expect(cadvisorStoreCheck(true, true)!.detail).toContain("ContainerRestarting/ContainerMissing alerts stay empty");
     expect(cadvisorStoreCheck(true, true)!.fix).toContain("containerd-snapshotter");
+    expect(cadvisorStoreCheck(true, true)!.fix).toContain("monitoring.cadvisor.dockerSocket false");
     expect(cadvisorStoreCheck(false, true)).toMatchObject({ status: "ok" });
     expect(cadvisorStoreCheck(true, false)).toBeUndefined();
   });
