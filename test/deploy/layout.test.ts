@@ -39,7 +39,7 @@ const LAYOUT_BASELINE = "52b0bc0d7d86114f8d7641b1c5fe6c8696910e1c";
  * Deliberate content changes since the baseline that replace a container, by resource name, with the fields
  * they change and why. Moving LAYOUT_BASELINE forward empties it; anything else replaced fails the test.
  */
-const KEY_WHY = "every llama-server requires the stack's inference key (issue 21): --api-key-file and its key file";
+const KEY_WHY = "every llama-server requires the stack's inference key (issue 21): --api-key-file and its key file (0600: it runs as root)";
 const REBUILT =
   "its image gains a source-digest rebuild trigger, so the preview cannot know the image id (at `up` the rebuild is a cache hit: the same id)";
 const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> = {
@@ -75,16 +75,29 @@ const CHANGED_SINCE_BASELINE: Record<string, { fields: string[]; why: string }> 
   },
   "suite-monitoring-prometheus-container": {
     fields: ["uploads"],
-    why: "Prometheus scrapes the llama-servers with their key (a bearer token file)",
+    why:
+      "Prometheus scrapes the llama-servers with their key (a bearer token file); the container alerts come from the healer's " +
+      "metrics, since cAdvisor has no socket (issue 21)",
   },
   "suite-rag-rag-container": {
     fields: ["envs", "image", "uploads"],
     why: `RAG_CONTEXT_BUDGET_TOKENS: RAG's prompt must fit the smallest context of the servers that may answer it (lib/plan/rag-context.ts); it reads the gateway key from a file (RAG_LLM_API_KEY_FILE); ${REBUILT}`,
   },
-  "suite-healer-healer-container": { fields: ["image"], why: REBUILT },
+  "suite-healer-healer-container": {
+    fields: ["envs", "image", "networksAdvanced", "user", "volumes"],
+    why:
+      "the healer holds no Docker socket: it runs as uid 1000 and reaches the Docker API through its allowlisting proxy " +
+      `(HEALER_DOCKER_API), on the network only the two share (issue 21); ${REBUILT}`,
+  },
+  "suite-monitoring-cadvisor-container": {
+    fields: ["command", "volumes"],
+    why: "cAdvisor gets no Docker socket by default (monitoring.cadvisor.dockerSocket false, --docker_only=false): the socket is root on the host (issue 21)",
+  },
   "suite-monitoring-grafana-container": {
     fields: ["envs", "uploads"],
-    why: "Grafana reads its admin password from a secret file (GF_SECURITY_ADMIN_PASSWORD__FILE): docker inspect no longer shows it (issue 21)",
+    why:
+      "Grafana reads its admin password from a secret file (GF_SECURITY_ADMIN_PASSWORD__FILE, 0640): docker inspect no longer shows it; " +
+      "the restarts panel reads the healer's metrics (issue 21)",
   },
   "suite-mcp-mcp-server-container": {
     fields: ["envs"],
