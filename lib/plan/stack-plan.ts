@@ -7,6 +7,7 @@
  */
 import { ConfigError, type ConfigProblem } from "../config/errors";
 import type { StackConfig } from "../config/schema";
+import { committedImageLock, withLockedDigest, type ImageLock } from "../images-lock";
 import type { ModelLock } from "../models/lock";
 import { modelLockProblems } from "../models/stack-models";
 import { planContext, publishedHost, type PlanContextOptions } from "./define-service";
@@ -56,6 +57,8 @@ export interface PlanOptions extends PlanContextOptions {
   /** The model lock (models.lock.json): the only source of model facts. */
   lock: ModelLock;
   secrets?: Partial<StackSecrets>;
+  /** The image lock: registry images are pulled by the digests it pins. Default: the committed images.lock.json. */
+  imageLock?: ImageLock;
 }
 
 export function planStack(config: StackConfig, options: PlanOptions): StackPlan {
@@ -82,7 +85,8 @@ export function planStack(config: StackConfig, options: PlanOptions): StackPlan 
   // Monitoring needs no secret flags: a service whose metrics need a token says so in its `metrics`.
   const watched = [...core, ...planMonitoringStack(ctx, [...core, ...dockerApiProxyWatched(ctx)])];
   // Last: the proxy's allowlist names every container the healer may restart.
-  const services = [...watched, ...planDockerApiProxy(ctx, watched)];
+  const imageLock = options.imageLock ?? committedImageLock();
+  const services = [...watched, ...planDockerApiProxy(ctx, watched)].map((s) => pinnedByLock(s, imageLock));
   checkPlan(services, callerKeyProblems(services, requiredKeys(config, secrets)));
 
   const order = topologicalOrder(services.map((s) => ({ id: s.service, dependsOn: s.dependsOn })));
@@ -102,6 +106,13 @@ export function planStack(config: StackConfig, options: PlanOptions): StackPlan 
       })),
     ),
   };
+}
+
+/** A registry image pulled by the digest the image lock pins for its tag, where it pins one. */
+function pinnedByLock(spec: ServiceSpec, lock: ImageLock): ServiceSpec {
+  if (spec.image.kind !== "registry") return spec;
+  const ref = withLockedDigest(spec.image.ref, lock);
+  return ref === spec.image.ref ? spec : { ...spec, image: { ...spec.image, ref } };
 }
 
 /** Stack-wide rules no single section can check: unique host ports, dependencies on deployed services only, no cycles. */

@@ -55,6 +55,23 @@ describe("container-image-pinned", () => {
     ]);
     expect(await violations(p2, "container-image-pinned", literalImage(`python@sha256:${"a".repeat(64)}`))).toEqual([]);
   });
+
+  it("wants the digest a lock pins for the tag (images.lock.json, or the stack's own digests in the policy config)", async () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const config = loadPackConfig("p2");
+    config["container-image-pinned"] = { digests: { "qdrant/qdrant:v1.16.3": digest } };
+    // The plan pins only by images.lock.json: a pin the lock lacks leaves the tag alone, and the pack refuses it.
+    expect(await violations(p2, "container-image-pinned", () => {}, config)).toEqual([
+      expect.stringMatching(
+        /^suite-vectors-qdrant-image: image "qdrant\/qdrant:v1\.16\.3" \(name\) is not pinned by digest: images\.lock\.json pins digest sha256:abab/,
+      ),
+    ]);
+    const withDigest = (ref: string) => (s: CapturedStack) => (imageResource(s, "qdrant").inputs.name = ref);
+    expect(await violations(p2, "container-image-pinned", withDigest(`qdrant/qdrant:v1.16.3@${digest}`), config)).toEqual([]);
+    expect(await violations(p2, "container-image-pinned", withDigest(`qdrant/qdrant:v1.16.3@sha256:${"cd".repeat(32)}`), config)).toEqual([
+      expect.stringMatching(/names digest sha256:cdcd.* but images\.lock\.json pins sha256:abab/),
+    ]);
+  });
 });
 
 describe("container-privileges", () => {
