@@ -75,6 +75,29 @@ export function cadvisorStoreCheck(containerdImageStore: boolean | undefined, ca
   };
 }
 
+/** Engine 28.0 drops packets for loopback-published ports that arrive from other hosts (moby/moby#45610). */
+export const LOOPBACK_PUBLISH_SAFE_DOCKER: [number, number] = [28, 0];
+
+/**
+ * Before Engine 28.0, a host on the same network segment can reach a port published on 127.0.0.1 by
+ * sending to it through this machine's MAC address (moby/moby#45610, #41872: Docker's DNAT rule matches
+ * any interface). The stack publishes every port on `bindAddress`; said here when that is loopback.
+ */
+export function loopbackPublishCheck(serverVersion: string | undefined, bindAddress: string): CheckResult | undefined {
+  if (serverVersion === undefined || !bindAddress.startsWith("127.")) return undefined;
+  const target = `ports published on ${bindAddress}`;
+  const v = parseDockerVersion(serverVersion);
+  if (v && atLeast(v, LOOPBACK_PUBLISH_SAFE_DOCKER))
+    return { check: "loopback ports", target, status: "ok", detail: `Engine ${serverVersion} drops their traffic from other hosts` };
+  return {
+    check: "loopback ports",
+    target,
+    status: "warn",
+    detail: `Engine ${serverVersion} forwards traffic for them from any interface: a host on the same LAN segment can reach every service (moby/moby#45610)`,
+    fix: "upgrade Docker Engine to 28.0 or newer, or drop such traffic: sudo iptables -t raw -I PREROUTING ! -i lo -d 127.0.0.0/8 -j DROP",
+  };
+}
+
 function versionCheck(serverVersion: string, apiVersion: string): CheckResult {
   const target = "Docker daemon";
   const v = parseDockerVersion(serverVersion);

@@ -7,7 +7,7 @@ import { buildContextChecks } from "./build-context-checks";
 import type { CheckResult } from "./check-result";
 import { DOCKER_SOCKET } from "../../lib/plan/mcp";
 import { CADVISOR } from "../../lib/plan/monitoring/service-addresses";
-import { cadvisorStoreCheck, dockerChecks } from "./docker-checks";
+import { cadvisorStoreCheck, dockerChecks, loopbackPublishCheck } from "./docker-checks";
 import { gpuChecks } from "./gpu-checks";
 import type { HostProbe } from "./host-probe";
 import { DEFAULT_MIN_FREE_GIB, directoryChecks, diskCheck, portChecks, pulumiCheck } from "./host-checks";
@@ -36,6 +36,14 @@ export async function runDoctor(
           plan.services.some((s) => s.service === CADVISOR.service && s.binds.some((b) => b.hostPath === DOCKER_SOCKET)),
         );
         return info && check ? [check] : [];
+      },
+    ],
+    [
+      "loopback ports",
+      async () => {
+        const info = await probe.dockerInfo().catch(() => undefined);
+        const check = loopbackPublishCheck(info?.serverVersion, config.bindAddress);
+        return check ? [check] : [];
       },
     ],
     ["gpu", () => gpuChecks(plan, probe, running)],

@@ -4,7 +4,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cadvisorStoreCheck, parseDockerVersion } from "../../ops/doctor/docker-checks";
+import { cadvisorStoreCheck, loopbackPublishCheck, parseDockerVersion } from "../../ops/doctor/docker-checks";
 import { parseNvidiaSmi, realHostProbe } from "../../ops/doctor/real-host-probe";
 import { doctorReport } from "../../ops/doctor/report";
 import { doctorPassed, runDoctor } from "../../ops/doctor/run-doctor";
@@ -350,6 +350,16 @@ describe("docker checks", () => {
     expect(cadvisorStoreCheck(true, true)!.fix).toContain("monitoring.cadvisor.dockerSocket false");
     expect(cadvisorStoreCheck(false, true)).toMatchObject({ status: "ok" });
     expect(cadvisorStoreCheck(true, false)).toBeUndefined();
+  });
+
+  it("warns that a loopback-published port is reachable from the LAN before Engine 28 (moby/moby#45610)", () => {
+    expect(loopbackPublishCheck("20.10.24+dfsg1", "127.0.0.1")).toMatchObject({ check: "loopback ports", status: "warn" });
+    expect(loopbackPublishCheck("20.10.24+dfsg1", "127.0.0.1")!.fix).toContain(
+      "iptables -t raw -I PREROUTING ! -i lo -d 127.0.0.0/8 -j DROP",
+    );
+    expect(loopbackPublishCheck("28.0.1", "127.0.0.1")).toMatchObject({ status: "ok" });
+    expect(loopbackPublishCheck("20.10.24", "192.168.1.5")).toBeUndefined();
+    expect(loopbackPublishCheck(undefined, "127.0.0.1")).toBeUndefined();
   });
 
   it("a probe that throws fails only its own check", async () => {

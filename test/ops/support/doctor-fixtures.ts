@@ -17,7 +17,7 @@ export const GIB = 1024 ** 3;
 
 export function fakeProbe(overrides: Partial<HostProbe> = {}): HostProbe {
   return {
-    dockerInfo: async () => ({ serverVersion: "27.3.1", apiVersion: "1.47", runtimes: ["io.containerd.runc.v2", "nvidia", "runc"] }),
+    dockerInfo: async () => ({ serverVersion: "28.2.2", apiVersion: "1.50", runtimes: ["io.containerd.runc.v2", "nvidia", "runc"] }),
     nvidiaGpus: async () => [
       {
         index: "0",
