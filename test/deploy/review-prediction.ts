@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { SecretKey, StackConfig } from "../../lib/config/schema";
+import { IMAGE_LOCK_FILE } from "../../lib/images-lock";
 import type { StackPlan } from "../../lib/plan/stack-plan";
 import { buildReview } from "../../lib/review/review";
 import { withSourceDigests } from "../../program/build-contexts";
@@ -110,6 +111,8 @@ export async function predictAndPreview(project: Project, e2e: E2eStack, c: Pred
         // The head's planning code: a fresh copy, so it is imported as new modules.
         libRoot = fs.mkdtempSync(path.join(scratch, "head-"));
         fs.cpSync(path.join(e2e.programDir, "lib"), path.join(libRoot, "lib"), { recursive: true });
+        // lib imports the committed image lock from the repository root.
+        fs.copyFileSync(path.join(e2e.programDir, IMAGE_LOCK_FILE), path.join(libRoot, IMAGE_LOCK_FILE));
         fs.symlinkSync(path.join(REPO_DIR, "node_modules"), path.join(libRoot, "node_modules"));
         fs.writeFileSync(path.join(libRoot, c.code.file), changed);
       }
