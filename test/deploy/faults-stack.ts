@@ -9,20 +9,11 @@
  */
 import { TINY_MODELS } from "../support/real-models/tiny-gguf";
 import { e2eStack, type E2eStack } from "./e2e-stack";
+import { P2_SERVICES } from "../support/p2-services";
 import { prepareTrimmedDeploy, trimmedStack, type TrimmedDeploy } from "./trimmed-deploy";
 
-/** Services the benchmark runs; everything else of p3 is turned off. */
-export const FAULT_SERVICES = [
-  "inference-chat",
-  "inference-code",
-  "api-gateway",
-  "qdrant",
-  "embedding-server",
-  "embedding",
-  "rag",
-  "healer",
-  "docker-api-proxy",
-];
+/** Services the benchmark runs: p2's; everything else of p3 is turned off. */
+export const FAULT_SERVICES = P2_SERVICES;
 
 /**
  * Names of this lane, apart from the deploy tests' (e2e<id>,
